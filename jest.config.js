@@ -1,0 +1,25 @@
+// Real Postgres, Redis and RabbitMQ behind every suite: see libs/testing for the per-run namespace.
+/** @type {import('jest').Config} */
+module.exports = {
+  rootDir: '.',
+  testEnvironment: 'node',
+  roots: ['<rootDir>/services', '<rootDir>/libs'],
+  testRegex: '\\.(spec|e2e-spec|system-spec)\\.ts$',
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+          target: 'es2022',
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  moduleNameMapper: {
+    '^@boxoffice/(contracts|platform|messaging|testing)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  },
+  testTimeout: 60000,
+};

@@ -1,0 +1,38 @@
+// Every error code of the contract (SPEC §2-§4) and the one HTTP status it maps to.
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  EVENT_NOT_FOUND: 404,
+  ORDER_NOT_FOUND: 404,
+  RESERVATION_NOT_FOUND: 404,
+  PAYMENT_NOT_FOUND: 404,
+  ROUTE_NOT_FOUND: 404,
+  SOLD_OUT: 409,
+  STOCK_BELOW_ALLOCATED: 409,
+  RESERVATION_COMMITTED: 409,
+  RESERVATION_RELEASED: 409,
+  HOLD_EXPIRED: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  PURCHASE_LIMIT_EXCEEDED: 422,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorDetail {
+  field: string;
+  messages: string[];
+}
+
+/** The body of every error response: `{ code, message, details? }`. */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details?: ErrorDetail[];
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_STATUS, value);
+}

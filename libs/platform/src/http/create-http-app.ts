@@ -1,0 +1,29 @@
+import { INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ProblemFilter } from './problem.filter';
+import { contractValidationPipe } from './validation';
+
+export interface HttpAppOptions {
+  bodyLimitBytes: number;
+}
+
+/** Fastify, contract validation and contract error bodies, the same for every service. */
+export async function createHttpApp(module: Type<unknown>, options: HttpAppOptions): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(module, httpAdapter(options));
+  configureHttpApp(app);
+  return app;
+}
+
+export function httpAdapter(options: HttpAppOptions): FastifyAdapter {
+  return new FastifyAdapter({ bodyLimit: options.bodyLimitBytes });
+}
+
+/** Also used by e2e tests that build the app through `Test.createTestingModule`. */
+export function configureHttpApp(app: INestApplication): void {
+  app.useGlobalPipes(contractValidationPipe());
+  app.useGlobalFilters(new ProblemFilter());
+  app.enableShutdownHooks();
+  // JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE rather than a string the validators misread.
+  (app as NestFastifyApplication).getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+}

@@ -1,0 +1,47 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ERROR_STATUS, ErrorBody, ErrorCode } from '@boxoffice/contracts/errors/error-codes';
+import { DomainError } from './domain-error';
+import { isInfrastructureFailure } from './infrastructure-failure';
+
+const RETRY_AFTER_SECONDS = '1';
+
+/** The one place where errors become HTTP: every error body is `{ code, message, details? }`. */
+export function toErrorBody(error: unknown): ErrorBody {
+  if (error instanceof DomainError) {
+    return { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
+  }
+  if (isInfrastructureFailure(error)) {
+    return { code: 'UNAVAILABLE', message: 'A dependency is unavailable; nothing was changed. Retry later.' };
+  }
+  if (error instanceof HttpException) return fromHttpStatus(error.getStatus(), error.message);
+  const status = (error as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number') return fromHttpStatus(status, (error as Error).message);
+  return { code: 'INTERNAL', message: 'Internal error' };
+}
+
+function fromHttpStatus(status: number, message: string): ErrorBody {
+  const byStatus: Record<number, ErrorCode> = {
+    400: 'VALIDATION_FAILED',
+    404: 'ROUTE_NOT_FOUND',
+    413: 'PAYLOAD_TOO_LARGE',
+    415: 'UNSUPPORTED_MEDIA_TYPE',
+    503: 'UNAVAILABLE',
+  };
+  const code = byStatus[status] ?? (status < 500 ? 'VALIDATION_FAILED' : 'INTERNAL');
+  return { code, message };
+}
+
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const body = toErrorBody(error);
+    const status = ERROR_STATUS[body.code];
+    if (status >= 500) this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (body.code === 'UNAVAILABLE') reply.header('Retry-After', RETRY_AFTER_SECONDS);
+    reply.status(status).send(body);
+  }
+}

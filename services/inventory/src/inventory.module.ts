@@ -1,0 +1,57 @@
+import { Module, OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { openDatabase } from '@boxoffice/platform/database/open-database';
+import { openRedis } from '@boxoffice/platform/redis/open-redis';
+import { HealthController } from './health.controller';
+import { InventoryConfig } from './inventory.config';
+import { CreateSalesAndReservations1764072000000 } from './migrations/1764072000000-create-sales-and-reservations';
+import { HoldExpiry } from './reservations/hold-expiry';
+import { Reservation } from './reservations/reservation.entity';
+import { ReservationsController } from './reservations/reservations.controller';
+import { ReservationsService } from './reservations/reservations.service';
+import { Sale } from './sales/sale.entity';
+import { SalesController } from './sales/sales.controller';
+import { SalesService } from './sales/sales.service';
+import { GateRebuild } from './stock-gate/gate-rebuild';
+import { StockGate } from './stock-gate/stock-gate';
+
+@Module({
+  controllers: [SalesController, ReservationsController, HealthController],
+  providers: [
+    { provide: InventoryConfig, useFactory: () => new InventoryConfig(process.env) },
+    {
+      provide: DataSource,
+      inject: [InventoryConfig],
+      useFactory: (config: InventoryConfig) =>
+        openDatabase({
+          url: config.databaseUrl,
+          schema: config.databaseSchema,
+          poolSize: config.databasePoolSize,
+          entities: [Sale, Reservation],
+          migrations: [CreateSalesAndReservations1764072000000],
+        }),
+    },
+    { provide: Redis, inject: [InventoryConfig], useFactory: (config: InventoryConfig) => openRedis(config.redisUrl) },
+    {
+      provide: StockGate,
+      inject: [Redis, InventoryConfig],
+      useFactory: (redis: Redis, config: InventoryConfig) => new StockGate(redis, config.redisPrefix),
+    },
+    GateRebuild,
+    SalesService,
+    ReservationsService,
+    HoldExpiry,
+  ],
+})
+export class InventoryModule implements OnApplicationShutdown {
+  constructor(
+    private readonly db: DataSource,
+    private readonly redis: Redis,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.db.destroy();
+    this.redis.disconnect();
+  }
+}

@@ -1,0 +1,96 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { InventoryConfig } from '../inventory.config';
+import { lockSaleExclusive } from '../stock-gate/sale-lock';
+import { StockGate } from '../stock-gate/stock-gate';
+import { Reservation } from './reservation.entity';
+import { ReservationsService } from './reservations.service';
+
+const BATCH = 200;
+
+/**
+ * Returns expired holds to stock, on a timer, in every running instance (rows are claimed with SKIP LOCKED).
+ * It also settles holds that Redis still has after their expiry: left over by a crash between Redis and Postgres.
+ */
+@Injectable()
+export class HoldExpiry implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('hold-expiry');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly gate: StockGate,
+    private readonly reservations: ReservationsService,
+    private readonly config: InventoryConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.sweep()
+        .catch((error) => this.logger.warn(`sweep failed, retrying next tick: ${(error as Error).message}`))
+        .finally(() => (this.running = undefined));
+    }, this.config.holdSweepIntervalMs);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass: release expired ledger holds, then settle Redis holds the ledger has already decided. */
+  async sweep(): Promise<number> {
+    let released = 0;
+    for (;;) {
+      const rows = await this.releaseExpiredInLedger();
+      for (const row of rows) await this.reservations.applyToGate(row);
+      released += rows.length;
+      if (rows.length < BATCH) break;
+    }
+    const events: { event_id: string }[] = await this.db.query('SELECT event_id FROM sales');
+    for (const { event_id } of events) await this.settleLeftoverHolds(event_id);
+    if (released) this.logger.log(`released ${released} expired holds`);
+    return released;
+  }
+
+  private async releaseExpiredInLedger(): Promise<Reservation[]> {
+    const [rows] = (await this.db.query(
+      `UPDATE reservations SET status = 'RELEASED', version = version + 1, updated_at = now()
+       WHERE order_id IN (SELECT order_id FROM reservations WHERE status = 'HELD' AND expires_at <= now()
+                          ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING order_id, event_id, status`,
+      [BATCH],
+    )) as [{ order_id: string; event_id: string; status: Reservation['status'] }[], number];
+    return rows.map((row) => Object.assign(new Reservation(), { orderId: row.order_id, eventId: row.event_id, status: row.status }));
+  }
+
+  private async settleLeftoverHolds(eventId: string): Promise<void> {
+    const orderIds = await this.gate.expiredHolds(eventId, Date.now(), BATCH);
+    if (!orderIds.length) return;
+    const rows: { order_id: string; status: Reservation['status'] }[] = await this.db.query(
+      'SELECT order_id, status FROM reservations WHERE order_id = ANY($1)',
+      [orderIds],
+    );
+    const ledger = new Map(rows.map((row) => [row.order_id, row.status]));
+    for (const orderId of orderIds) {
+      const status = ledger.get(orderId);
+      if (status === 'HELD') continue; // expired in the ledger too: the next ledger pass releases it
+      if (status) {
+        await this.reservations.applyToGate(Object.assign(new Reservation(), { orderId, eventId, status }));
+      } else {
+        await this.releaseUnrecordedHold(eventId, orderId);
+      }
+    }
+  }
+
+  /** A hold Redis took but the ledger never recorded (the service died in between): give it back. */
+  private async releaseUnrecordedHold(eventId: string, orderId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await lockSaleExclusive(tx, eventId);
+      const [recorded] = await tx.query('SELECT 1 FROM reservations WHERE order_id = $1', [orderId]);
+      if (recorded) return;
+      const outcome = await this.gate.release(eventId, orderId);
+      if (outcome === 'RELEASED') this.logger.warn(`released unrecorded hold ${orderId} of ${eventId}`);
+    });
+  }
+}

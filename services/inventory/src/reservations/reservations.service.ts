@@ -1,0 +1,192 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { ReservationView, ReserveStockDto } from '@boxoffice/contracts/inventory/reservation.dto';
+import { DomainError } from '@boxoffice/platform/http/domain-error';
+import { InventoryConfig } from '../inventory.config';
+import { GateRebuild } from '../stock-gate/gate-rebuild';
+import { lockSaleShared } from '../stock-gate/sale-lock';
+import { GateHold, StockGate } from '../stock-gate/stock-gate';
+import { Reservation } from './reservation.entity';
+
+const RECORD_ATTEMPTS = 3;
+
+/**
+ * Holds, commits and releases stock. Write order (README "Redis and Postgres"): Redis may only ever be more
+ * cautious than the ledger. A hold is taken in Redis first, then recorded in Postgres; a commit or release is
+ * recorded in Postgres first, then applied to Redis. A crash in between leaves a ticket held too long, never sold twice.
+ */
+@Injectable()
+export class ReservationsService {
+  private readonly logger = new Logger('reservations');
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly gate: StockGate,
+    private readonly rebuild: GateRebuild,
+    private readonly config: InventoryConfig,
+  ) {}
+
+  async reserve(request: ReserveStockDto): Promise<ReservationView> {
+    for (let attempt = 1; attempt <= RECORD_ATTEMPTS; attempt++) {
+      const hold = await this.holdInGate(request);
+      if (hold.status === 'COMMITTED') return toView(await this.find(request.orderId));
+      if (hold.status === 'RELEASED') throw released(request.orderId);
+      const recorded = await this.record(request, hold);
+      if (recorded?.status === 'RELEASED') throw released(request.orderId);
+      if (recorded) return toView(recorded);
+      // Redis lost the hold between the script and the ledger (wiped, rebuilt): take it again.
+    }
+    throw new DomainError('UNAVAILABLE', 'Stock could not be held consistently; retry');
+  }
+
+  async commit(orderId: string): Promise<ReservationView> {
+    const [committed] = (await this.db.query(
+      `UPDATE reservations SET status = 'COMMITTED', version = version + 1, updated_at = now()
+       WHERE order_id = $1 AND status = 'HELD' AND expires_at > now() RETURNING *`,
+      [orderId],
+    )) as [RawReservation[], number];
+    const row = committed[0] ? fromRaw(committed[0]) : await this.find(orderId);
+    if (row.status === 'RELEASED') throw released(orderId);
+    if (row.status === 'HELD') throw new DomainError('HOLD_EXPIRED', `The hold of order ${orderId} has expired`);
+    await this.applyToGate(row);
+    return toView(row);
+  }
+
+  async release(orderId: string): Promise<ReservationView> {
+    const [releasedRows] = (await this.db.query(
+      `UPDATE reservations SET status = 'RELEASED', version = version + 1, updated_at = now()
+       WHERE order_id = $1 AND status = 'HELD' RETURNING *`,
+      [orderId],
+    )) as [RawReservation[], number];
+    const row = releasedRows[0] ? fromRaw(releasedRows[0]) : await this.find(orderId);
+    if (row.status === 'COMMITTED') {
+      throw new DomainError('RESERVATION_COMMITTED', `Order ${orderId} is sold; its stock cannot be released`);
+    }
+    await this.applyToGate(row);
+    return toView(row);
+  }
+
+  async get(orderId: string): Promise<ReservationView> {
+    return toView(await this.find(orderId));
+  }
+
+  /** Makes Redis agree with a ledger row that has already changed (commit, release, expiry). Idempotent. */
+  async applyToGate(row: Reservation): Promise<void> {
+    const apply = () =>
+      row.status === 'COMMITTED' ? this.gate.commit(row.eventId, row.orderId) : this.gate.release(row.eventId, row.orderId);
+    const outcome = await apply();
+    if (outcome === 'NOT_LOADED') {
+      await this.rebuild.ensureLoaded(row.eventId);
+    } else if (outcome !== row.status) {
+      this.logger.warn(`gate had ${outcome} for ${row.orderId}, ledger ${row.status}: rebuilding ${row.eventId}`);
+      await this.rebuild.reload(row.eventId);
+    }
+  }
+
+  private async holdInGate(request: ReserveStockDto): Promise<GateHold> {
+    const expiresAtMs = Date.now() + this.config.holdTtlMs;
+    for (;;) {
+      const outcome = await this.gate.reserve(request.eventId, request.orderId, request.userId, request.quantity, expiresAtMs);
+      switch (outcome.kind) {
+        case 'NOT_LOADED':
+          if (!(await this.rebuild.ensureLoaded(request.eventId))) throw eventNotFound(request.eventId);
+          continue;
+        case 'SOLD_OUT':
+          throw new DomainError('SOLD_OUT', `Not enough tickets left for ${request.eventId}`);
+        case 'PURCHASE_LIMIT_EXCEEDED':
+          throw new DomainError('PURCHASE_LIMIT_EXCEEDED', `User ${request.userId} would exceed the per-user limit`);
+        case 'EXISTS':
+          if (outcome.hold.userId !== request.userId || outcome.hold.quantity !== request.quantity) throw reused(request.orderId);
+          return outcome.hold;
+        case 'HELD':
+          return outcome.hold;
+      }
+    }
+  }
+
+  /** Writes the ledger row while Redis still has the hold; null when Redis lost it meanwhile. */
+  private async record(request: ReserveStockDto, hold: GateHold): Promise<Reservation | null> {
+    const outcome = await this.db.transaction(async (tx) => {
+      await lockSaleShared(tx, request.eventId);
+      const stillHeld = await this.gate.hold(request.eventId, request.orderId);
+      if (!stillHeld) return null;
+      if (stillHeld.status === 'RELEASED') throw released(request.orderId);
+      const inserted: RawReservation[] = await tx.query(
+        `INSERT INTO reservations (order_id, event_id, user_id, quantity, unit_price, currency, status, expires_at)
+         SELECT $1, event_id, $2, $3, unit_price, currency, 'HELD', $4 FROM sales WHERE event_id = $5
+         ON CONFLICT (order_id) DO NOTHING RETURNING *`,
+        [request.orderId, request.userId, request.quantity, new Date(hold.expiresAtMs), request.eventId],
+      );
+      return inserted[0] ? fromRaw(inserted[0]) : 'ALREADY_RECORDED';
+    });
+    if (outcome !== 'ALREADY_RECORDED') return outcome;
+    const existing = await this.find(request.orderId);
+    if (existing.eventId !== request.eventId || existing.userId !== request.userId || existing.quantity !== request.quantity) {
+      // The order id belongs to another reservation: give back what this call took in this sale's gate.
+      await this.gate.release(request.eventId, request.orderId);
+      throw reused(request.orderId);
+    }
+    return existing;
+  }
+
+  private async find(orderId: string): Promise<Reservation> {
+    const row = await this.db.getRepository(Reservation).findOne({ where: { orderId } });
+    if (!row) throw new DomainError('RESERVATION_NOT_FOUND', `No reservation for order ${orderId}`);
+    return row;
+  }
+}
+
+interface RawReservation {
+  order_id: string;
+  event_id: string;
+  user_id: string;
+  quantity: number;
+  unit_price: number;
+  currency: string;
+  status: Reservation['status'];
+  expires_at: Date;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function fromRaw(raw: RawReservation): Reservation {
+  return Object.assign(new Reservation(), {
+    orderId: raw.order_id,
+    eventId: raw.event_id,
+    userId: raw.user_id,
+    quantity: raw.quantity,
+    unitPrice: raw.unit_price,
+    currency: raw.currency,
+    status: raw.status,
+    expiresAt: raw.expires_at,
+    version: raw.version,
+    createdAt: raw.created_at,
+    updatedAt: raw.updated_at,
+  });
+}
+
+export function toView(row: Reservation): ReservationView {
+  return {
+    orderId: row.orderId,
+    eventId: row.eventId,
+    userId: row.userId,
+    quantity: row.quantity,
+    unitPrice: row.unitPrice,
+    currency: row.currency,
+    status: row.status,
+    expiresAt: row.expiresAt.toISOString(),
+  };
+}
+
+function eventNotFound(eventId: string): DomainError {
+  return new DomainError('EVENT_NOT_FOUND', `No sale for event ${eventId}`);
+}
+
+function released(orderId: string): DomainError {
+  return new DomainError('RESERVATION_RELEASED', `The hold of order ${orderId} was released`);
+}
+
+function reused(orderId: string): DomainError {
+  return new DomainError('IDEMPOTENCY_KEY_REUSED', `Order ${orderId} was reserved with different details`);
+}

@@ -1,0 +1,32 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+
+/** A sale: the stock of one event. Available, held and sold are derived from its reservations. */
+@Entity({ name: 'sales' })
+export class Sale {
+  @PrimaryColumn({ name: 'event_id', type: 'varchar', length: 64 })
+  eventId!: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name!: string;
+
+  @Column({ name: 'total_stock', type: 'integer' })
+  totalStock!: number;
+
+  @Column({ name: 'unit_price', type: 'integer' })
+  unitPrice!: number;
+
+  @Column({ type: 'char', length: 3 })
+  currency!: string;
+
+  @Column({ name: 'per_user_limit', type: 'integer', default: 0 })
+  perUserLimit!: number;
+
+  @VersionColumn()
+  version!: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

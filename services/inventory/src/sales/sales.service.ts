@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { PutSaleDto, SaleView } from '@boxoffice/contracts/inventory/sale.dto';
+import { DomainError } from '@boxoffice/platform/http/domain-error';
+import { GateRebuild } from '../stock-gate/gate-rebuild';
+import { lockSaleExclusive } from '../stock-gate/sale-lock';
+import { StockGate } from '../stock-gate/stock-gate';
+import { Sale } from './sale.entity';
+
+export interface LedgerCounts {
+  available: number;
+  held: number;
+  sold: number;
+}
+
+export interface SaleWithLedger extends SaleView {
+  /** The same counts as read from the Postgres ledger; equal to the gate's once in-flight requests end. */
+  ledger: LedgerCounts;
+}
+
+@Injectable()
+export class SalesService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly gate: StockGate,
+    private readonly rebuild: GateRebuild,
+  ) {}
+
+  /** Creates or changes a sale; the gate is rebuilt from the ledger so Redis never disagrees with the new numbers. */
+  async put(eventId: string, change: PutSaleDto): Promise<{ created: boolean; sale: SaleWithLedger }> {
+    const created = await this.db.transaction(async (tx) => {
+      await lockSaleExclusive(tx, eventId);
+      const existing = await tx.findOne(Sale, { where: { eventId }, lock: { mode: 'pessimistic_write' } });
+      const ledger = await this.ledgerCounts(tx, eventId, existing?.totalStock ?? 0);
+      if (change.totalStock < ledger.held + ledger.sold) {
+        throw new DomainError(
+          'STOCK_BELOW_ALLOCATED',
+          `totalStock ${change.totalStock} is below the ${ledger.held} held and ${ledger.sold} sold tickets`,
+        );
+      }
+      const sale = Object.assign(existing ?? tx.create(Sale, { eventId }), {
+        name: change.name,
+        totalStock: change.totalStock,
+        unitPrice: change.unitPrice,
+        currency: change.currency,
+        perUserLimit: change.perUserLimit ?? 0,
+      });
+      await tx.save(sale);
+      await this.gate.forget(eventId);
+      return !existing;
+    });
+    await this.rebuild.ensureLoaded(eventId);
+    return { created, sale: await this.get(eventId) };
+  }
+
+  async get(eventId: string): Promise<SaleWithLedger> {
+    const sale = await this.db.getRepository(Sale).findOne({ where: { eventId } });
+    if (!sale) throw new DomainError('EVENT_NOT_FOUND', `No sale for event ${eventId}`);
+    let counts = await this.gate.counts(eventId);
+    if (!counts) {
+      await this.rebuild.ensureLoaded(eventId);
+      counts = await this.gate.counts(eventId);
+    }
+    if (!counts) throw new DomainError('UNAVAILABLE', `The stock of ${eventId} could not be loaded`);
+    return {
+      eventId,
+      name: sale.name,
+      totalStock: counts.totalStock,
+      available: counts.available,
+      held: counts.held,
+      sold: counts.sold,
+      unitPrice: counts.unitPrice,
+      currency: counts.currency,
+      perUserLimit: counts.perUserLimit,
+      ledger: await this.ledgerCounts(this.db.manager, eventId, sale.totalStock),
+    };
+  }
+
+  private async ledgerCounts(db: EntityManager, eventId: string, totalStock: number): Promise<LedgerCounts> {
+    const [row]: { held: string; sold: string }[] = await db.query(
+      `SELECT coalesce(sum(quantity) FILTER (WHERE status = 'HELD'), 0) AS held,
+              coalesce(sum(quantity) FILTER (WHERE status = 'COMMITTED'), 0) AS sold
+       FROM reservations WHERE event_id = $1`,
+      [eventId],
+    );
+    const held = Number(row.held);
+    const sold = Number(row.sold);
+    return { available: totalStock - held - sold, held, sold };
+  }
+}

@@ -1,0 +1,128 @@
+import type Redis from 'ioredis';
+import type { ReservationStatus } from '@boxoffice/contracts/inventory/reservation.dto';
+import { LuaScript } from './lua-script';
+import { keyList, saleKeys } from './stock-keys';
+
+export interface GateHold {
+  status: ReservationStatus;
+  userId: string;
+  quantity: number;
+  expiresAtMs: number;
+}
+
+export type ReserveOutcome =
+  | { kind: 'NOT_LOADED' | 'SOLD_OUT' | 'PURCHASE_LIMIT_EXCEEDED' }
+  | { kind: 'HELD' | 'EXISTS'; hold: GateHold };
+
+export type SettleOutcome = 'NOT_LOADED' | 'NOT_FOUND' | ReservationStatus;
+
+export interface GateCounts {
+  totalStock: number;
+  available: number;
+  held: number;
+  sold: number;
+  perUserLimit: number;
+  unitPrice: number;
+  currency: string;
+}
+
+export interface LedgerSnapshot {
+  totalStock: number;
+  perUserLimit: number;
+  unitPrice: number;
+  currency: string;
+  reservations: { orderId: string; status: ReservationStatus; userId: string; quantity: number; expiresAtMs: number }[];
+}
+
+const scripts = {
+  reserve: new LuaScript('reserve'),
+  commit: new LuaScript('commit'),
+  release: new LuaScript('release'),
+  load: new LuaScript('load'),
+};
+
+function parseHold(raw: string): GateHold {
+  const hold = JSON.parse(raw) as { s: ReservationStatus; u: string; q: number; x: number };
+  return { status: hold.s, userId: hold.u, quantity: hold.q, expiresAtMs: hold.x };
+}
+
+/** The Redis side of stock: every check-and-change is one atomic Lua script per sale. */
+export class StockGate {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private keys(eventId: string): string[] {
+    return keyList(saleKeys(this.prefix, eventId));
+  }
+
+  async reserve(eventId: string, orderId: string, userId: string, quantity: number, expiresAtMs: number): Promise<ReserveOutcome> {
+    const [kind, hold] = (await scripts.reserve.run(this.redis, this.keys(eventId), [
+      orderId,
+      userId,
+      quantity,
+      expiresAtMs,
+    ])) as [string, string?];
+    if (kind === 'HELD' || kind === 'EXISTS') return { kind, hold: parseHold(hold!) };
+    return { kind: kind as 'NOT_LOADED' | 'SOLD_OUT' | 'PURCHASE_LIMIT_EXCEEDED' };
+  }
+
+  async commit(eventId: string, orderId: string): Promise<SettleOutcome> {
+    const [outcome] = (await scripts.commit.run(this.redis, this.keys(eventId), [orderId])) as [SettleOutcome];
+    return outcome;
+  }
+
+  async release(eventId: string, orderId: string): Promise<SettleOutcome> {
+    const [outcome] = (await scripts.release.run(this.redis, this.keys(eventId), [orderId])) as [SettleOutcome];
+    return outcome;
+  }
+
+  /** Returns false when the sale was already loaded (somebody else rebuilt it first). */
+  async load(eventId: string, ledger: LedgerSnapshot): Promise<boolean> {
+    const reservations = ledger.reservations.map((r) => ({
+      o: r.orderId,
+      s: r.status,
+      u: r.userId,
+      q: r.quantity,
+      x: r.expiresAtMs,
+    }));
+    const loaded = await scripts.load.run(this.redis, this.keys(eventId), [
+      ledger.totalStock,
+      ledger.perUserLimit,
+      ledger.unitPrice,
+      ledger.currency,
+      reservations.length ? JSON.stringify(reservations) : '[]',
+    ]);
+    return loaded === 1;
+  }
+
+  async hold(eventId: string, orderId: string): Promise<GateHold | null> {
+    const raw = await this.redis.hget(saleKeys(this.prefix, eventId).reservations, orderId);
+    return raw ? parseHold(raw) : null;
+  }
+
+  async counts(eventId: string): Promise<GateCounts | null> {
+    const sale = await this.redis.hgetall(saleKeys(this.prefix, eventId).sale);
+    if (!sale.totalStock) return null;
+    return {
+      totalStock: Number(sale.totalStock),
+      available: Number(sale.available),
+      held: Number(sale.held),
+      sold: Number(sale.sold),
+      perUserLimit: Number(sale.perUserLimit),
+      unitPrice: Number(sale.unitPrice),
+      currency: sale.currency,
+    };
+  }
+
+  /** Holds whose expiry passed before `beforeMs`, still HELD in Redis. */
+  async expiredHolds(eventId: string, beforeMs: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(saleKeys(this.prefix, eventId).expiries, 0, beforeMs, 'LIMIT', 0, limit);
+  }
+
+  /** Drops a sale's Redis state so that the next call rebuilds it from the ledger. */
+  async forget(eventId: string): Promise<void> {
+    await this.redis.del(...this.keys(eventId));
+  }
+}
