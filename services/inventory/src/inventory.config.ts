@@ -16,7 +16,10 @@ export class InventoryConfig {
   constructor(env: NodeJS.ProcessEnv) {
     this.host = readHost(env, 'INVENTORY_HOST', '127.0.0.1');
     this.port = readInt(env, 'INVENTORY_PORT', 8001, 0, 65535);
-    this.databaseUrl = readUrl(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/boxoffice', ['postgres:', 'postgresql:']);
+    this.databaseUrl = readUrl(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/boxoffice', [
+      'postgres:',
+      'postgresql:',
+    ]);
     this.databaseSchema = readName(env, 'INVENTORY_DB_SCHEMA', 'inventory');
     this.databasePoolSize = readInt(env, 'INVENTORY_DB_POOL_SIZE', 20, 1, 500);
     this.redisUrl = readUrl(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);

@@ -32,7 +32,11 @@ import { StockGate } from './stock-gate/stock-gate';
           migrations: [CreateSalesAndReservations1764072000000],
         }),
     },
-    { provide: Redis, inject: [InventoryConfig], useFactory: (config: InventoryConfig) => openRedis(config.redisUrl) },
+    {
+      provide: Redis,
+      inject: [InventoryConfig],
+      useFactory: (config: InventoryConfig) => openRedis(config.redisUrl),
+    },
     {
       provide: StockGate,
       inject: [Redis, InventoryConfig],

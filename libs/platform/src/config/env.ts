@@ -47,6 +47,7 @@ export function readName(env: Env, name: string, fallback: string): string {
 
 export function readHost(env: Env, name: string, fallback: string): string {
   const raw = env[name] || fallback;
-  if (!/^[A-Za-z0-9.:-]+$/.test(raw)) throw new ConfigError(`${name} must be a host name or address (got "${raw}")`);
+  if (!/^[A-Za-z0-9.:-]+$/.test(raw))
+    throw new ConfigError(`${name} must be a host name or address (got "${raw}")`);
   return raw;
 }

@@ -1,14 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
-import { DataSource, EntitySchema, MixedList } from 'typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
 
 export interface DatabaseOptions {
   url: string;
   /** Each service owns one schema; tests use a schema of their own per run. */
   schema: string;
   poolSize: number;
-  entities: MixedList<Function | string | EntitySchema>;
-  migrations: MixedList<Function | string>;
+  entities: DataSourceOptions['entities'];
+  migrations: DataSourceOptions['migrations'];
 }
 
 const MIGRATION_LOCK = 727_001;

@@ -9,7 +9,10 @@ export interface HttpAppOptions {
 }
 
 /** Fastify, contract validation and contract error bodies, the same for every service. */
-export async function createHttpApp(module: Type<unknown>, options: HttpAppOptions): Promise<NestFastifyApplication> {
+export async function createHttpApp(
+  module: Type<unknown>,
+  options: HttpAppOptions,
+): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(module, httpAdapter(options));
   configureHttpApp(app);
   return app;

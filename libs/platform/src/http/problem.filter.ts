@@ -39,7 +39,8 @@ export class ProblemFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const body = toErrorBody(error);
     const status = ERROR_STATUS[body.code];
-    if (status >= 500) this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    if (status >= 500)
+      this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (body.code === 'UNAVAILABLE') reply.header('Retry-After', RETRY_AFTER_SECONDS);
     reply.status(status).send(body);

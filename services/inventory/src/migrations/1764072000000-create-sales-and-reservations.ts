@@ -31,7 +31,9 @@ export class CreateSalesAndReservations1764072000000 implements MigrationInterfa
         updated_at  timestamptz NOT NULL DEFAULT now()
       )`);
     await db.query(`CREATE INDEX reservations_event_status ON reservations (event_id, status)`);
-    await db.query(`CREATE INDEX reservations_held_expiry ON reservations (expires_at) WHERE status = 'HELD'`);
+    await db.query(
+      `CREATE INDEX reservations_held_expiry ON reservations (expires_at) WHERE status = 'HELD'`,
+    );
   }
 
   async down(db: QueryRunner): Promise<void> {

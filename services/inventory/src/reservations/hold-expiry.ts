@@ -61,7 +61,9 @@ export class HoldExpiry implements OnApplicationBootstrap, OnApplicationShutdown
        RETURNING order_id, event_id, status`,
       [BATCH],
     )) as [{ order_id: string; event_id: string; status: Reservation['status'] }[], number];
-    return rows.map((row) => Object.assign(new Reservation(), { orderId: row.order_id, eventId: row.event_id, status: row.status }));
+    return rows.map((row) =>
+      Object.assign(new Reservation(), { orderId: row.order_id, eventId: row.event_id, status: row.status }),
+    );
   }
 
   private async settleLeftoverHolds(eventId: string): Promise<void> {

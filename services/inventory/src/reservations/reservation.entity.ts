@@ -1,4 +1,12 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryColumn,
+  UpdateDateColumn,
+  VersionColumn,
+} from 'typeorm';
 import type { ReservationStatus } from '@boxoffice/contracts/inventory/reservation.dto';
 
 /** The ledger row of one order's hold: HELD, then COMMITTED (sold) or RELEASED (back in stock). */

@@ -47,7 +47,8 @@ export class ReservationsService {
     )) as [RawReservation[], number];
     const row = committed[0] ? fromRaw(committed[0]) : await this.find(orderId);
     if (row.status === 'RELEASED') throw released(orderId);
-    if (row.status === 'HELD') throw new DomainError('HOLD_EXPIRED', `The hold of order ${orderId} has expired`);
+    if (row.status === 'HELD')
+      throw new DomainError('HOLD_EXPIRED', `The hold of order ${orderId} has expired`);
     await this.applyToGate(row);
     return toView(row);
   }
@@ -60,7 +61,10 @@ export class ReservationsService {
     )) as [RawReservation[], number];
     const row = releasedRows[0] ? fromRaw(releasedRows[0]) : await this.find(orderId);
     if (row.status === 'COMMITTED') {
-      throw new DomainError('RESERVATION_COMMITTED', `Order ${orderId} is sold; its stock cannot be released`);
+      throw new DomainError(
+        'RESERVATION_COMMITTED',
+        `Order ${orderId} is sold; its stock cannot be released`,
+      );
     }
     await this.applyToGate(row);
     return toView(row);
@@ -73,12 +77,16 @@ export class ReservationsService {
   /** Makes Redis agree with a ledger row that has already changed (commit, release, expiry). Idempotent. */
   async applyToGate(row: Reservation): Promise<void> {
     const apply = () =>
-      row.status === 'COMMITTED' ? this.gate.commit(row.eventId, row.orderId) : this.gate.release(row.eventId, row.orderId);
+      row.status === 'COMMITTED'
+        ? this.gate.commit(row.eventId, row.orderId)
+        : this.gate.release(row.eventId, row.orderId);
     const outcome = await apply();
     if (outcome === 'NOT_LOADED') {
       await this.rebuild.ensureLoaded(row.eventId);
     } else if (outcome !== row.status) {
-      this.logger.warn(`gate had ${outcome} for ${row.orderId}, ledger ${row.status}: rebuilding ${row.eventId}`);
+      this.logger.warn(
+        `gate had ${outcome} for ${row.orderId}, ledger ${row.status}: rebuilding ${row.eventId}`,
+      );
       await this.rebuild.reload(row.eventId);
     }
   }
@@ -86,7 +94,13 @@ export class ReservationsService {
   private async holdInGate(request: ReserveStockDto): Promise<GateHold> {
     const expiresAtMs = Date.now() + this.config.holdTtlMs;
     for (;;) {
-      const outcome = await this.gate.reserve(request.eventId, request.orderId, request.userId, request.quantity, expiresAtMs);
+      const outcome = await this.gate.reserve(
+        request.eventId,
+        request.orderId,
+        request.userId,
+        request.quantity,
+        expiresAtMs,
+      );
       switch (outcome.kind) {
         case 'NOT_LOADED':
           if (!(await this.rebuild.ensureLoaded(request.eventId))) throw eventNotFound(request.eventId);
@@ -94,9 +108,13 @@ export class ReservationsService {
         case 'SOLD_OUT':
           throw new DomainError('SOLD_OUT', `Not enough tickets left for ${request.eventId}`);
         case 'PURCHASE_LIMIT_EXCEEDED':
-          throw new DomainError('PURCHASE_LIMIT_EXCEEDED', `User ${request.userId} would exceed the per-user limit`);
+          throw new DomainError(
+            'PURCHASE_LIMIT_EXCEEDED',
+            `User ${request.userId} would exceed the per-user limit`,
+          );
         case 'EXISTS':
-          if (outcome.hold.userId !== request.userId || outcome.hold.quantity !== request.quantity) throw reused(request.orderId);
+          if (outcome.hold.userId !== request.userId || outcome.hold.quantity !== request.quantity)
+            throw reused(request.orderId);
           return outcome.hold;
         case 'HELD':
           return outcome.hold;
@@ -121,7 +139,11 @@ export class ReservationsService {
     });
     if (outcome !== 'ALREADY_RECORDED') return outcome;
     const existing = await this.find(request.orderId);
-    if (existing.eventId !== request.eventId || existing.userId !== request.userId || existing.quantity !== request.quantity) {
+    if (
+      existing.eventId !== request.eventId ||
+      existing.userId !== request.userId ||
+      existing.quantity !== request.quantity
+    ) {
       // The order id belongs to another reservation: give back what this call took in this sale's gate.
       await this.gate.release(request.eventId, request.orderId);
       throw reused(request.orderId);

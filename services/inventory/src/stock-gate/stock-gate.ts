@@ -31,7 +31,13 @@ export interface LedgerSnapshot {
   perUserLimit: number;
   unitPrice: number;
   currency: string;
-  reservations: { orderId: string; status: ReservationStatus; userId: string; quantity: number; expiresAtMs: number }[];
+  reservations: {
+    orderId: string;
+    status: ReservationStatus;
+    userId: string;
+    quantity: number;
+    expiresAtMs: number;
+  }[];
 }
 
 const scripts = {
@@ -57,7 +63,13 @@ export class StockGate {
     return keyList(saleKeys(this.prefix, eventId));
   }
 
-  async reserve(eventId: string, orderId: string, userId: string, quantity: number, expiresAtMs: number): Promise<ReserveOutcome> {
+  async reserve(
+    eventId: string,
+    orderId: string,
+    userId: string,
+    quantity: number,
+    expiresAtMs: number,
+  ): Promise<ReserveOutcome> {
     const [kind, hold] = (await scripts.reserve.run(this.redis, this.keys(eventId), [
       orderId,
       userId,
@@ -69,12 +81,16 @@ export class StockGate {
   }
 
   async commit(eventId: string, orderId: string): Promise<SettleOutcome> {
-    const [outcome] = (await scripts.commit.run(this.redis, this.keys(eventId), [orderId])) as [SettleOutcome];
+    const [outcome] = (await scripts.commit.run(this.redis, this.keys(eventId), [orderId])) as [
+      SettleOutcome,
+    ];
     return outcome;
   }
 
   async release(eventId: string, orderId: string): Promise<SettleOutcome> {
-    const [outcome] = (await scripts.release.run(this.redis, this.keys(eventId), [orderId])) as [SettleOutcome];
+    const [outcome] = (await scripts.release.run(this.redis, this.keys(eventId), [orderId])) as [
+      SettleOutcome,
+    ];
     return outcome;
   }
 

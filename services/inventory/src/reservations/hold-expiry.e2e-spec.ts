@@ -1,0 +1,81 @@
+import { eventually } from '@boxoffice/testing/eventually';
+import { conservedCounts, createSale, InventoryTestApp, startInventory } from '../inventory.test-app';
+import { HoldExpiry } from './hold-expiry';
+
+describe('Hold expiry (e2e, real Postgres and Redis)', () => {
+  describe('with the sweep on a 100 ms timer', () => {
+    let inventory: InventoryTestApp;
+    beforeAll(async () => {
+      inventory = await startInventory('expiry_timer', {
+        HOLD_TTL_SECONDS: '1',
+        HOLD_SWEEP_INTERVAL_MS: '100',
+      });
+      await createSale(inventory, 'festival', { totalStock: 10 });
+    });
+    afterAll(() => inventory.close());
+
+    it('given a hold nobody commits, when it expires, then the service itself returns its stock exactly once', async () => {
+      await inventory
+        .http()
+        .post('/reservations')
+        .send({ orderId: 'late', eventId: 'festival', userId: 'u1', quantity: 3 })
+        .expect(201);
+      expect(await conservedCounts(inventory, 'festival')).toMatchObject({ available: 7, held: 3 });
+
+      await eventually(async () => (await conservedCounts(inventory, 'festival')).available === 10, {
+        timeoutMs: 5000,
+        what: 'expired hold released',
+      });
+
+      await inventory.app.get(HoldExpiry).sweep();
+      await inventory.http().post('/reservations/late/release').expect(200);
+      expect(await conservedCounts(inventory, 'festival')).toMatchObject({
+        available: 10,
+        held: 0,
+        ledger: { available: 10, held: 0, sold: 0 },
+      });
+      const [row] = await inventory.db.query(
+        `SELECT status, version FROM reservations WHERE order_id = 'late'`,
+      );
+      expect(row).toEqual({ status: 'RELEASED', version: 2 });
+    });
+  });
+
+  describe('with the sweep run by hand', () => {
+    let inventory: InventoryTestApp;
+    let expiry: HoldExpiry;
+    beforeAll(async () => {
+      inventory = await startInventory('expiry_manual', {
+        HOLD_TTL_SECONDS: '1',
+        HOLD_SWEEP_INTERVAL_MS: '600000',
+      });
+      expiry = inventory.app.get(HoldExpiry);
+      await createSale(inventory, 'derby', { totalStock: 4 });
+    });
+    afterAll(() => inventory.close());
+
+    it('given an expired hold not yet swept, when it is committed, then 409 HOLD_EXPIRED and the sweep releases it once', async () => {
+      const { body } = await inventory
+        .http()
+        .post('/reservations')
+        .send({ orderId: 'slow-payer', eventId: 'derby', userId: 'u1', quantity: 2 })
+        .expect(201);
+      await eventually(() => Date.now() > Date.parse(body.expiresAt) + 50, { what: 'hold expired' });
+
+      const refused = await inventory.http().post('/reservations/slow-payer/commit').expect(409);
+      expect(refused.body.code).toBe('HOLD_EXPIRED');
+
+      expect(await expiry.sweep()).toBe(1);
+      expect(await expiry.sweep()).toBe(0);
+      expect(await conservedCounts(inventory, 'derby')).toMatchObject({
+        available: 4,
+        held: 0,
+        sold: 0,
+        ledger: { available: 4 },
+      });
+      expect((await inventory.http().post('/reservations/slow-payer/commit').expect(409)).body.code).toBe(
+        'RESERVATION_RELEASED',
+      );
+    });
+  });
+});

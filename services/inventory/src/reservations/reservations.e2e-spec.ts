@@ -1,0 +1,124 @@
+import { conservedCounts, createSale, InventoryTestApp, startInventory } from '../inventory.test-app';
+
+describe('Reservations API (e2e, real Postgres and Redis)', () => {
+  let inventory: InventoryTestApp;
+  const hold = (orderId: string, userId = 'buyer-1', quantity = 1, eventId = 'gig') =>
+    inventory.http().post('/reservations').send({ orderId, eventId, userId, quantity });
+
+  beforeAll(async () => {
+    inventory = await startInventory('reservations');
+    await createSale(inventory, 'gig', { totalStock: 10, perUserLimit: 4 });
+  });
+  afterAll(() => inventory.close());
+
+  it('given stock, when an order reserves, then 201 returns the hold with price and expiry, recorded in the ledger', async () => {
+    const { body } = await hold('order-a', 'buyer-1', 2).expect(201);
+    expect(body).toMatchObject({
+      orderId: 'order-a',
+      eventId: 'gig',
+      quantity: 2,
+      unitPrice: 4200,
+      currency: 'EUR',
+      status: 'HELD',
+    });
+    expect(Date.parse(body.expiresAt)).toBeGreaterThan(Date.now() + 9 * 60_000);
+    const [row] = await inventory.db.query(
+      `SELECT status, quantity FROM reservations WHERE order_id = 'order-a'`,
+    );
+    expect(row).toEqual({ status: 'HELD', quantity: 2 });
+  });
+
+  it('given a hold, when the same reserve is retried, then it returns the same hold and takes no more stock', async () => {
+    const first = await hold('order-b', 'buyer-2', 1).expect(201);
+    const before = await conservedCounts(inventory, 'gig');
+    const retries = await Promise.all([1, 2, 3].map(() => hold('order-b', 'buyer-2', 1)));
+    expect(retries.map((r) => r.status)).toEqual([201, 201, 201]);
+    expect(retries.map((r) => r.body)).toEqual([first.body, first.body, first.body]);
+    expect(await conservedCounts(inventory, 'gig')).toEqual(before);
+  });
+
+  it('given a hold, when the order id is reused with other details, then 422 IDEMPOTENCY_KEY_REUSED', async () => {
+    await hold('order-c', 'buyer-3', 1).expect(201);
+    const { body } = await hold('order-c', 'buyer-3', 2).expect(422);
+    expect(body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('given a hold, when committed repeatedly, then it is sold once and can no longer be released', async () => {
+    await hold('order-d', 'buyer-4', 2).expect(201);
+    const before = await conservedCounts(inventory, 'gig');
+    await inventory.http().post('/reservations/order-d/commit').expect(200);
+    const again = await inventory.http().post('/reservations/order-d/commit').expect(200);
+    expect(again.body.status).toBe('COMMITTED');
+    const after = await conservedCounts(inventory, 'gig');
+    expect(after.sold).toBe(before.sold + 2);
+    expect(after.ledger.sold).toBe(before.ledger.sold + 2);
+    const refused = await inventory.http().post('/reservations/order-d/release').expect(409);
+    expect(refused.body.code).toBe('RESERVATION_COMMITTED');
+    expect(await conservedCounts(inventory, 'gig')).toEqual(after);
+  });
+
+  it('given a hold, when released repeatedly, then the stock returns once and the hold can no longer be committed', async () => {
+    await hold('order-e', 'buyer-5', 3).expect(201);
+    const before = await conservedCounts(inventory, 'gig');
+    await inventory.http().post('/reservations/order-e/release').expect(200);
+    await inventory.http().post('/reservations/order-e/release').expect(200);
+    const after = await conservedCounts(inventory, 'gig');
+    expect(after.available).toBe(before.available + 3);
+    expect(after.ledger.available).toBe(before.ledger.available + 3);
+    expect((await inventory.http().post('/reservations/order-e/commit').expect(409)).body.code).toBe(
+      'RESERVATION_RELEASED',
+    );
+    expect((await hold('order-e', 'buyer-5', 3).expect(409)).body.code).toBe('RESERVATION_RELEASED');
+  });
+
+  it('refuses what the sale cannot give: unknown sale, sold out, per-user limit, unknown order', async () => {
+    expect((await hold('order-f', 'buyer-6', 1, 'no-such-gig').expect(404)).body.code).toBe(
+      'EVENT_NOT_FOUND',
+    );
+    expect((await hold('order-g', 'buyer-7', 5).expect(422)).body.code).toBe('PURCHASE_LIMIT_EXCEEDED');
+    const { available } = await conservedCounts(inventory, 'gig');
+    await createSale(inventory, 'tiny', { totalStock: 1 });
+    await hold('order-h', 'buyer-8', 1, 'tiny').expect(201);
+    expect((await hold('order-i', 'buyer-9', 1, 'tiny').expect(409)).body.code).toBe('SOLD_OUT');
+    expect((await inventory.http().post('/reservations/nobody/commit').expect(404)).body.code).toBe(
+      'RESERVATION_NOT_FOUND',
+    );
+    expect((await conservedCounts(inventory, 'gig')).available).toBe(available);
+  });
+
+  it('rejects malformed input with 400 VALIDATION_FAILED per field, before it reaches Redis or Postgres', async () => {
+    const before = await conservedCounts(inventory, 'gig');
+    const { body } = await inventory
+      .http()
+      .post('/reservations')
+      .send({ orderId: 'bad id!', eventId: 'gig', userId: 'u', quantity: '2', admin: true })
+      .expect(400);
+    expect(body.code).toBe('VALIDATION_FAILED');
+    expect(body.details.map((d: { field: string }) => d.field).sort()).toEqual([
+      'admin',
+      'orderId',
+      'quantity',
+    ]);
+    await inventory
+      .http()
+      .post('/reservations')
+      .set('content-type', 'application/json')
+      .send('{"orderId":')
+      .expect(400);
+    await inventory.http().post('/reservations').set('content-type', 'text/plain').send('hello').expect(415);
+    const huge = await inventory
+      .http()
+      .post('/reservations')
+      .send({ orderId: 'x'.repeat(100_000) })
+      .expect(413);
+    expect(huge.body.code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await inventory.http().post('/reservations/bad%20id/commit').expect(400)).body.code).toBe(
+      'VALIDATION_FAILED',
+    );
+    const [{ count }] = await inventory.db.query(
+      `SELECT count(*)::int AS count FROM reservations WHERE order_id LIKE 'bad%'`,
+    );
+    expect(count).toBe(0);
+    expect(await conservedCounts(inventory, 'gig')).toEqual(before);
+  });
+});

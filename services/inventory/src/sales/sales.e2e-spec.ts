@@ -1,0 +1,85 @@
+import { conservedCounts, createSale, InventoryTestApp, startInventory } from '../inventory.test-app';
+
+describe('Sales API (e2e, real Postgres and Redis)', () => {
+  let inventory: InventoryTestApp;
+
+  beforeAll(async () => {
+    inventory = await startInventory('sales');
+  });
+  afterAll(() => inventory.close());
+
+  it('given no sale, when PUT twice, then 201 creates it and 200 changes it', async () => {
+    await createSale(inventory, 'opera', { totalStock: 5, perUserLimit: 2 });
+    const { body } = await inventory
+      .http()
+      .put('/events/opera')
+      .send({ name: 'Opera night', totalStock: 8, unitPrice: 9900, currency: 'USD', perUserLimit: 3 })
+      .expect(200);
+    expect(body).toMatchObject({
+      eventId: 'opera',
+      name: 'Opera night',
+      totalStock: 8,
+      available: 8,
+      held: 0,
+      sold: 0,
+      unitPrice: 9900,
+      currency: 'USD',
+      perUserLimit: 3,
+    });
+  });
+
+  it('given held and sold tickets, when totalStock is lowered below them, then 409 and nothing changes', async () => {
+    await createSale(inventory, 'ballet', { totalStock: 5 });
+    await inventory
+      .http()
+      .post('/reservations')
+      .send({ orderId: 'b1', eventId: 'ballet', userId: 'u1', quantity: 2 })
+      .expect(201);
+    await inventory
+      .http()
+      .post('/reservations')
+      .send({ orderId: 'b2', eventId: 'ballet', userId: 'u2', quantity: 1 })
+      .expect(201);
+    await inventory.http().post('/reservations/b2/commit').expect(200);
+    const { body } = await inventory
+      .http()
+      .put('/events/ballet')
+      .send({ name: 'Ballet', totalStock: 2, unitPrice: 4200, currency: 'EUR' })
+      .expect(409);
+    expect(body.code).toBe('STOCK_BELOW_ALLOCATED');
+    expect(await conservedCounts(inventory, 'ballet')).toMatchObject({
+      totalStock: 5,
+      available: 2,
+      held: 2,
+      sold: 1,
+    });
+    await inventory
+      .http()
+      .put('/events/ballet')
+      .send({ name: 'Ballet', totalStock: 3, unitPrice: 4200, currency: 'EUR' })
+      .expect(200);
+    expect(await conservedCounts(inventory, 'ballet')).toMatchObject({
+      totalStock: 3,
+      available: 0,
+      held: 2,
+      sold: 1,
+    });
+  });
+
+  it('answers 404 EVENT_NOT_FOUND for an unknown sale and 400 for a bad one', async () => {
+    expect((await inventory.http().get('/events/nothing-here').expect(404)).body.code).toBe(
+      'EVENT_NOT_FOUND',
+    );
+    const { body } = await inventory
+      .http()
+      .put('/events/x')
+      .send({ name: '', totalStock: -1, unitPrice: 1.5, currency: 'euro' })
+      .expect(400);
+    expect(body.details.map((d: { field: string }) => d.field).sort()).toEqual([
+      'currency',
+      'name',
+      'totalStock',
+      'unitPrice',
+    ]);
+  });
+});

@@ -1,0 +1,132 @@
+import { eventually } from '@boxoffice/testing/eventually';
+import { deleteKeys } from '@boxoffice/testing/test-namespace';
+import { conservedCounts, createSale, InventoryTestApp, startInventory } from '../inventory.test-app';
+import { HoldExpiry } from '../reservations/hold-expiry';
+
+/*
+ * The write order between Redis and Postgres (README "Redis and Postgres"): a hold is taken in Redis, then
+ * recorded; a commit or release is recorded, then applied to Redis. Each test stops the service between the two
+ * writes and checks that no ticket is counted twice or lost.
+ */
+describe('Write order between Redis and Postgres (e2e, real Postgres and Redis)', () => {
+  let inventory: InventoryTestApp;
+  let expiry: HoldExpiry;
+  const gateEqualsLedger = async (eventId: string) => {
+    const counts = await conservedCounts(inventory, eventId);
+    return (
+      counts.available === counts.ledger.available &&
+      counts.held === counts.ledger.held &&
+      counts.sold === counts.ledger.sold
+    );
+  };
+
+  beforeAll(async () => {
+    inventory = await startInventory('write_order', {
+      HOLD_TTL_SECONDS: '1',
+      HOLD_SWEEP_INTERVAL_MS: '600000',
+    });
+    expiry = inventory.app.get(HoldExpiry);
+  });
+  afterAll(() => inventory.close());
+
+  it('given Redis is wiped between taking a hold and recording it, then the hold is taken again on the rebuilt gate, counted once', async () => {
+    await createSale(inventory, 'w1', { totalStock: 3 });
+    const reserve = inventory.gate.reserve.bind(inventory.gate);
+    const race = jest.spyOn(inventory.gate, 'reserve');
+    race.mockImplementationOnce(async (...args) => {
+      const outcome = await reserve(...args);
+      await deleteKeys(`${inventory.namespace.redisPrefix}:*`);
+      await conservedCounts(inventory, 'w1'); // rebuilds from the ledger, which does not have the hold yet
+      return outcome;
+    });
+
+    await inventory
+      .http()
+      .post('/reservations')
+      .send({ orderId: 'w1-a', eventId: 'w1', userId: 'u1', quantity: 2 })
+      .expect(201);
+
+    expect(race).toHaveBeenCalledTimes(2);
+    expect(await conservedCounts(inventory, 'w1')).toMatchObject({
+      available: 1,
+      held: 2,
+      ledger: { available: 1, held: 2 },
+    });
+    race.mockRestore();
+  });
+
+  it('given a crash after Redis took a hold and before Postgres recorded it, then the ticket is only held until expiry, then returned', async () => {
+    await createSale(inventory, 'w2', { totalStock: 3 });
+    await inventory.gate.reserve('w2', 'never-recorded', 'u1', 1, Date.now() + 300);
+
+    expect(await conservedCounts(inventory, 'w2')).toMatchObject({
+      available: 2,
+      held: 1,
+      ledger: { available: 3, held: 0 },
+    });
+    await eventually(async () => (await expiry.sweep(), gateEqualsLedger('w2')), {
+      timeoutMs: 5000,
+      what: 'orphan hold returned',
+    });
+    expect(await conservedCounts(inventory, 'w2')).toMatchObject({ available: 3, held: 0 });
+  });
+
+  it('given a crash after Postgres recorded a release and before Redis applied it, then a retry or the sweep applies it once', async () => {
+    await createSale(inventory, 'w3', { totalStock: 3 });
+    await inventory
+      .http()
+      .post('/reservations')
+      .send({ orderId: 'w3-a', eventId: 'w3', userId: 'u1', quantity: 1 })
+      .expect(201);
+    await inventory
+      .http()
+      .post('/reservations')
+      .send({ orderId: 'w3-b', eventId: 'w3', userId: 'u2', quantity: 1 })
+      .expect(201);
+    await inventory.db.query(
+      `UPDATE reservations SET status = 'RELEASED' WHERE order_id IN ('w3-a', 'w3-b')`,
+    );
+
+    expect(await conservedCounts(inventory, 'w3')).toMatchObject({
+      available: 1,
+      held: 2,
+      ledger: { available: 3, held: 0 },
+    });
+    await inventory.http().post('/reservations/w3-a/release').expect(200);
+    await eventually(async () => (await expiry.sweep(), gateEqualsLedger('w3')), {
+      timeoutMs: 5000,
+      what: 'release applied',
+    });
+    expect(await conservedCounts(inventory, 'w3')).toMatchObject({ available: 3, held: 0, sold: 0 });
+  });
+
+  it('given a crash after Postgres recorded a commit and before Redis applied it, then a retry or the sweep applies it once', async () => {
+    await createSale(inventory, 'w4', { totalStock: 3 });
+    await inventory
+      .http()
+      .post('/reservations')
+      .send({ orderId: 'w4-a', eventId: 'w4', userId: 'u1', quantity: 1 })
+      .expect(201);
+    await inventory
+      .http()
+      .post('/reservations')
+      .send({ orderId: 'w4-b', eventId: 'w4', userId: 'u2', quantity: 1 })
+      .expect(201);
+    await inventory.db.query(
+      `UPDATE reservations SET status = 'COMMITTED' WHERE order_id IN ('w4-a', 'w4-b')`,
+    );
+
+    expect(await conservedCounts(inventory, 'w4')).toMatchObject({
+      available: 1,
+      held: 2,
+      sold: 0,
+      ledger: { available: 1, held: 0, sold: 2 },
+    });
+    await inventory.http().post('/reservations/w4-a/commit').expect(200);
+    await eventually(async () => (await expiry.sweep(), gateEqualsLedger('w4')), {
+      timeoutMs: 5000,
+      what: 'commit applied',
+    });
+    expect(await conservedCounts(inventory, 'w4')).toMatchObject({ available: 1, held: 0, sold: 2 });
+  });
+});
