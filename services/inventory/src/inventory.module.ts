@@ -2,8 +2,8 @@ import { Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { openDatabase } from '@boxoffice/platform/database/open-database';
+import { HEALTH_CHECKS, HealthController } from '@boxoffice/platform/http/health.controller';
 import { openRedis } from '@boxoffice/platform/redis/open-redis';
-import { HealthController } from './health.controller';
 import { InventoryConfig } from './inventory.config';
 import { CreateSalesAndReservations1764072000000 } from './migrations/1764072000000-create-sales-and-reservations';
 import { HoldExpiry } from './reservations/hold-expiry';
@@ -41,6 +41,11 @@ import { StockGate } from './stock-gate/stock-gate';
       provide: StockGate,
       inject: [Redis, InventoryConfig],
       useFactory: (redis: Redis, config: InventoryConfig) => new StockGate(redis, config.redisPrefix),
+    },
+    {
+      provide: HEALTH_CHECKS,
+      inject: [DataSource, Redis],
+      useFactory: (db: DataSource, redis: Redis) => [() => db.query('SELECT 1'), () => redis.ping()],
     },
     GateRebuild,
     SalesService,

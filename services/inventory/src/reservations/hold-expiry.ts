@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { InventoryConfig } from '../inventory.config';
 import { lockSaleExclusive } from '../stock-gate/sale-lock';
@@ -13,7 +13,7 @@ const BATCH = 200;
  * It also settles holds that Redis still has after their expiry: left over by a crash between Redis and Postgres.
  */
 @Injectable()
-export class HoldExpiry implements OnApplicationBootstrap, OnApplicationShutdown {
+export class HoldExpiry implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('hold-expiry');
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
@@ -33,7 +33,8 @@ export class HoldExpiry implements OnApplicationBootstrap, OnApplicationShutdown
     }, this.config.holdSweepIntervalMs);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  // Stops before the modules close their database pools (onApplicationShutdown).
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
   }
