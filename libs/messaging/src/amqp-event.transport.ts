@@ -1,0 +1,120 @@
+import { Logger } from '@nestjs/common';
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import { AmqpConnection, type AmqpConnectionSettings } from './amqp-connection';
+import { describeFailure } from './describe-failure';
+import { EventConsumer, type EventRoute } from './event-consumer';
+import { MESSAGING_DEFAULTS } from './messaging-defaults';
+import type { Subscription } from './subscription';
+
+export interface AmqpEventTransportOptions extends AmqpConnectionSettings {
+  /** Names the connection `<service>-consumer`. */
+  serviceName: string;
+  /** Each one needs an `@EventPattern(routingKey)` handler in the app, or boot fails. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- validators of any payload type
+  subscriptions: readonly Subscription<any>[];
+  prefetch?: number;
+  maxAttempts?: number;
+  retryDelayMs?: number;
+  handlerTimeoutMs?: number;
+  bootWaitMs?: number;
+  shutdownGraceMs?: number;
+}
+
+export type AmqpEventTransportStatus = 'connected' | 'disconnected';
+
+export const AMQP_EVENT_TRANSPORT = Symbol('AMQP_EVENT_TRANSPORT');
+
+/**
+ * Serves `@EventPattern(routingKey)` handlers from RabbitMQ queues, in place of Nest's RMQ transport
+ * (which acks on receipt and publishes without confirms). A handler's Promise or Observable is
+ * awaited to its end: the message is acked only if it completes, and retried or dead-lettered if
+ * it fails. Use with `app.connectMicroservice({ strategy: new AmqpEventTransport({...}) })`.
+ */
+export class AmqpEventTransport
+  extends Server<Record<string, never>, AmqpEventTransportStatus>
+  implements CustomTransportStrategy
+{
+  private readonly log = new Logger('AmqpEventTransport');
+  private readonly connection: AmqpConnection;
+  private consumer?: EventConsumer;
+
+  constructor(private readonly options: AmqpEventTransportOptions) {
+    super();
+    this.transportId = AMQP_EVENT_TRANSPORT;
+    this.connection = new AmqpConnection({ ...options, name: `${options.serviceName}-consumer` });
+  }
+
+  override listen(callback: (error?: unknown) => void): void {
+    this.start().then(
+      () => callback(),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  override async close(): Promise<void> {
+    await this.consumer?.stop(this.options.shutdownGraceMs ?? MESSAGING_DEFAULTS.shutdownGraceMs);
+    await this.connection.close();
+    this._status$.next('disconnected');
+  }
+
+  /** The consumer's connection, for health checks. */
+  override unwrap<T>(): T {
+    return this.connection as T;
+  }
+
+  override on(): never {
+    throw new Error(
+      'AmqpEventTransport emits no events; watch `status` or the unwrapped AmqpConnection instead',
+    );
+  }
+
+  isConsuming(): boolean {
+    return this.consumer?.isConsuming() ?? false;
+  }
+
+  private async start(): Promise<void> {
+    const routes = this.options.subscriptions.map((subscription) => this.routeOf(subscription));
+    this.consumer = new EventConsumer(
+      this.connection,
+      routes,
+      {
+        prefetch: this.options.prefetch ?? MESSAGING_DEFAULTS.prefetch,
+        maxAttempts: this.options.maxAttempts ?? MESSAGING_DEFAULTS.maxAttempts,
+        retryDelayMs: this.options.retryDelayMs ?? MESSAGING_DEFAULTS.retryDelayMs,
+        handlerTimeoutMs: this.options.handlerTimeoutMs ?? MESSAGING_DEFAULTS.handlerTimeoutMs,
+        forwardTimeoutMs: MESSAGING_DEFAULTS.publishTimeoutMs,
+      },
+      {
+        onConsuming: () => this._status$.next('connected'),
+        onLost: () => this._status$.next('disconnected'),
+      },
+    );
+    this.consumer.start();
+    const bootWaitMs = this.options.bootWaitMs ?? MESSAGING_DEFAULTS.bootWaitMs;
+    try {
+      await this.consumer.whenConsuming(bootWaitMs);
+    } catch (error) {
+      // The service keeps serving HTTP; the consumers attach as soon as the broker is reachable.
+      this.log.warn(`not consuming yet, carrying on without the broker: ${describeFailure(error)}`);
+    }
+  }
+
+  private routeOf(subscription: Subscription<unknown>): EventRoute {
+    const handler = this.getHandlerByPattern(subscription.routingKey);
+    if (!handler) {
+      throw new Error(
+        `no @EventPattern('${subscription.routingKey}') handler for queue ${subscription.queue}`,
+      );
+    }
+    return {
+      subscription,
+      handle: async (payload, context) => {
+        // Nest returns the method's value, possibly an Observable, or an Observable that errors when
+        // the method threw; either way it ends only when the handler's work has ended.
+        const result: unknown = await handler(payload, context);
+        await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+      },
+    };
+  }
+}

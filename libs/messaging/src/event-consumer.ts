@@ -1,0 +1,286 @@
+import { Logger } from '@nestjs/common';
+import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { AmqpConnection } from './amqp-connection';
+import { describeFailure } from './describe-failure';
+import type { EventContext } from './event-context';
+import {
+  ATTEMPT_HEADER,
+  DEAD_LETTER_REASON_HEADER,
+  DEAD_LETTERED_AT_HEADER,
+  ERROR_HEADER,
+  isBrokerHeader,
+  LAST_ERROR_HEADER,
+  ORIGINAL_QUEUE_HEADER,
+  type DeadLetterReason,
+} from './message-headers';
+import { publishWithConfirm } from './publish-with-confirm';
+import { RecoveringChannel } from './recovering-channel';
+import { attemptOf, RetryPolicy } from './retry-policy';
+import type { Subscription } from './subscription';
+import { deadLetterQueueOf, declareSubscription, retryQueueOf } from './topology';
+
+export type EventHandler<T = unknown> = (payload: T, context: EventContext) => Promise<void>;
+
+export interface EventRoute<T = unknown> {
+  subscription: Subscription<T>;
+  handle: EventHandler<T>;
+}
+
+export interface EventConsumerOptions {
+  prefetch: number;
+  maxAttempts: number;
+  retryDelayMs: number;
+  handlerTimeoutMs: number;
+  /** Longest wait for the broker to confirm a retry or dead-letter copy. */
+  forwardTimeoutMs: number;
+}
+
+const MAX_ERROR_HEADER_LENGTH = 1_000;
+
+/**
+ * Consumes the subscriptions' queues with manual acks. A delivery is acked only after its handler
+ * resolved, or after a copy of it is safely (confirmed) in the retry queue or the DLQ. It is never
+ * nacked back to the head of its queue at once, so a failing handler cannot spin.
+ */
+export class EventConsumer {
+  private readonly logger = new Logger('EventConsumer');
+  private readonly channel: RecoveringChannel;
+  private readonly policy: RetryPolicy;
+  private readonly inFlight = new Set<Promise<void>>();
+  private consumerTags: string[] = [];
+  private stopping = false;
+
+  constructor(
+    connection: AmqpConnection,
+    private readonly routes: readonly EventRoute[],
+    private readonly options: EventConsumerOptions,
+    hooks: { onConsuming?: () => void; onLost?: () => void } = {},
+  ) {
+    this.policy = new RetryPolicy(options.maxAttempts, options.retryDelayMs);
+    this.channel = new RecoveringChannel(connection, 'consumer', {
+      setup: (channel) => this.setup(channel),
+      onOpen: hooks.onConsuming,
+      onLost: hooks.onLost,
+    });
+  }
+
+  start(): void {
+    this.channel.start();
+  }
+
+  isConsuming(): boolean {
+    return this.channel.current() !== undefined;
+  }
+
+  /** Resolves once topology is declared and every queue has a consumer. */
+  async whenConsuming(timeoutMs: number): Promise<void> {
+    await this.channel.whenOpen(timeoutMs);
+  }
+
+  /** Stops taking deliveries, lets running handlers finish (up to `graceMs`), then closes the channel. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const channel = this.channel.current();
+    if (channel) {
+      await Promise.all(this.consumerTags.map((tag) => channel.cancel(tag).catch(() => undefined)));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
+    ]);
+    clearTimeout(timer);
+    // Whatever is still unacked goes back to its queue when the channel closes.
+    await this.channel.close();
+  }
+
+  private async setup(channel: ConfirmChannel): Promise<void> {
+    for (const { subscription } of this.routes) await declareSubscription(channel, subscription);
+    await channel.prefetch(this.options.prefetch);
+    const tags: string[] = [];
+    for (const route of this.routes) {
+      const { consumerTag } = await channel.consume(
+        route.subscription.queue,
+        (message) => {
+          if (message === null) {
+            // The broker cancelled us (queue deleted, for instance): a new channel declares and consumes again.
+            void channel.close().catch(() => undefined);
+            return;
+          }
+          // While stopping, a delivery is left unacked: closing the channel hands it back to the queue.
+          if (!this.stopping) this.track(this.receive(channel, route, message));
+        },
+        { noAck: false },
+      );
+      tags.push(consumerTag);
+    }
+    this.consumerTags = tags;
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.catch((error: unknown) =>
+      this.logger.error(`delivery not settled: ${describeFailure(error)}`),
+    );
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+
+  private async receive(channel: ConfirmChannel, route: EventRoute, message: ConsumeMessage): Promise<void> {
+    const { queue } = route.subscription;
+    const attempt = attemptOf(message.properties.headers);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(message.content.toString('utf8'));
+    } catch (error) {
+      return this.deadLetter(channel, route, message, attempt, 'malformed-json', error);
+    }
+    let payload: unknown;
+    try {
+      payload = route.subscription.validate(raw);
+    } catch (error) {
+      return this.deadLetter(channel, route, message, attempt, 'invalid-payload', error);
+    }
+    try {
+      await withTimeout(
+        route.handle(payload, this.contextOf(route, message, attempt)),
+        this.options.handlerTimeoutMs,
+      );
+    } catch (error) {
+      const verdict = this.policy.afterFailure(attempt);
+      if (!verdict.retry) {
+        return this.deadLetter(channel, route, message, attempt, 'attempts-exhausted', error);
+      }
+      this.logger.warn(
+        `${queue} ${message.properties.messageId}: attempt ${attempt} failed, retry in ${verdict.delayMs} ms: ${describeFailure(error)}`,
+      );
+      return this.forward(channel, message, queue, retryQueueOf(queue), {
+        headers: {
+          [ATTEMPT_HEADER]: verdict.nextAttempt,
+          [LAST_ERROR_HEADER]: truncate(describeFailure(error)),
+        },
+        expiration: String(verdict.delayMs),
+      });
+    }
+    ack(channel, message);
+  }
+
+  private async deadLetter(
+    channel: ConfirmChannel,
+    route: EventRoute,
+    message: ConsumeMessage,
+    attempt: number,
+    reason: DeadLetterReason,
+    error: unknown,
+  ): Promise<void> {
+    const { queue } = route.subscription;
+    this.logger.error(
+      `${queue} ${message.properties.messageId}: dead-lettered (${reason}): ${describeFailure(error)}`,
+    );
+    await this.forward(channel, message, queue, deadLetterQueueOf(queue), {
+      headers: {
+        [ATTEMPT_HEADER]: attempt,
+        [DEAD_LETTER_REASON_HEADER]: reason,
+        [ERROR_HEADER]: truncate(describeFailure(error)),
+        [ORIGINAL_QUEUE_HEADER]: queue,
+        [DEAD_LETTERED_AT_HEADER]: new Date().toISOString(),
+      },
+    });
+  }
+
+  /**
+   * Moves the delivery to another queue: publish a copy, wait for its confirm, then ack the original.
+   * If the copy is not confirmed the original stays unacked for a retry delay and then goes back to
+   * its queue; if the channel died meanwhile, the broker has put it back already.
+   */
+  private async forward(
+    channel: ConfirmChannel,
+    message: ConsumeMessage,
+    queue: string,
+    target: string,
+    changes: { headers: Record<string, unknown>; expiration?: string },
+  ): Promise<void> {
+    const properties: Options.Publish = {
+      ...carriedProperties(message),
+      headers: { ...carriedHeaders(message), ...changes.headers },
+      expiration: changes.expiration,
+      persistent: true,
+    };
+    try {
+      await publishWithConfirm(
+        channel,
+        { exchange: '', routingKey: target, content: message.content, properties },
+        this.options.forwardTimeoutMs,
+      );
+    } catch (error) {
+      this.logger.error(
+        `${queue} ${message.properties.messageId}: cannot move to ${target}: ${describeFailure(error)}`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs));
+      nack(channel, message);
+      return;
+    }
+    ack(channel, message);
+  }
+
+  private contextOf(route: EventRoute, message: ConsumeMessage, attempt: number): EventContext {
+    const { messageId, correlationId, timestamp, appId, headers } = message.properties;
+    return {
+      queue: route.subscription.queue,
+      routingKey: route.subscription.routingKey,
+      messageId: messageId === undefined ? undefined : String(messageId),
+      correlationId: correlationId === undefined ? undefined : String(correlationId),
+      attempt,
+      redelivered: message.fields.redelivered,
+      publishedAt: typeof timestamp === 'number' ? new Date(timestamp * 1000) : undefined,
+      publishedBy: appId === undefined ? undefined : String(appId),
+      headers: headers ?? {},
+    };
+  }
+}
+
+/**
+ * The original's identity travels with every copy. Left out on purpose: `expiration` (a copy in
+ * the DLQ must not expire), `userId` (the broker rejects one that differs from the connection's
+ * user) and the delivery mode (copies are always persistent).
+ */
+function carriedProperties(message: ConsumeMessage): Options.Publish {
+  const { contentType, contentEncoding, messageId, correlationId, type, timestamp, appId, priority } =
+    message.properties;
+  return { contentType, contentEncoding, messageId, correlationId, type, timestamp, appId, priority };
+}
+
+function carriedHeaders(message: ConsumeMessage): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(message.properties.headers ?? {}).filter(([name]) => !isBrokerHeader(name)),
+  );
+}
+
+// A delivery can only be settled on the channel it came on; if that channel is gone the broker has
+// requeued the message already, and settling would fail or, worse, hit another delivery's tag.
+function ack(channel: ConfirmChannel, message: ConsumeMessage): void {
+  try {
+    channel.ack(message);
+  } catch {
+    // channel closed: the message will be delivered again
+  }
+}
+
+function nack(channel: ConfirmChannel, message: ConsumeMessage): void {
+  try {
+    channel.nack(message, false, true);
+  } catch {
+    // channel closed: the message will be delivered again
+  }
+}
+
+function truncate(text: string): string {
+  return text.length > MAX_ERROR_HEADER_LENGTH ? `${text.slice(0, MAX_ERROR_HEADER_LENGTH)}…` : text;
+}
+
+function withTimeout(work: Promise<void>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`handler still running after ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,16 @@
+/** What a handler learns about the delivery besides its payload (`@Ctx()` in a Nest event handler). */
+export interface EventContext {
+  /** The consumer queue, `<service>.<event>`. */
+  readonly queue: string;
+  readonly routingKey: string;
+  /** Stable across re-publication: the key for deduplicating effects. */
+  readonly messageId?: string;
+  readonly correlationId?: string;
+  /** 1 on the first delivery, then 2, 3, ... up to the subscription's max attempts. */
+  readonly attempt: number;
+  /** The broker delivered it before (a consumer died holding it): the handler may have run already. */
+  readonly redelivered: boolean;
+  readonly publishedAt?: Date;
+  readonly publishedBy?: string;
+  readonly headers: Readonly<Record<string, unknown>>;
+}

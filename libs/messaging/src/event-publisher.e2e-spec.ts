@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { connect, type Channel, type ChannelModel } from 'amqplib';
+import { EventPublisher, type OutgoingEvent } from './event-publisher';
+import { createTestVhost, type TestVhost } from './testing-vhost';
+import { EVENTS_EXCHANGE } from './topology';
+
+describe('EventPublisher (real RabbitMQ, own vhost)', () => {
+  let vhost: TestVhost;
+  let publisher: EventPublisher;
+  let inspector: ChannelModel;
+  let inspect: Channel;
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false); // the unreachable-broker case logs every reconnect attempt
+    vhost = await createTestVhost('publisher');
+    publisher = new EventPublisher({ url: vhost.url, serviceName: 'probe', publishTimeoutMs: 3_000 });
+    inspector = await connect(vhost.url);
+    inspect = await inspector.createChannel();
+    await inspect.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true });
+  });
+
+  afterAll(async () => {
+    await publisher?.close();
+    await inspector?.close();
+    await vhost?.dispose();
+  });
+
+  const event = (routingKey: string): OutgoingEvent => {
+    const orderId = randomUUID();
+    return {
+      routingKey,
+      payload: { orderId },
+      messageId: `${routingKey}:${orderId}`,
+      correlationId: orderId,
+    };
+  };
+
+  it('publishes a batch with its confirms in flight together and resolves once all are in the queue', async () => {
+    // given a queue bound for the event
+    const { queue } = await inspect.assertQueue('', { exclusive: true });
+    await inspect.bindQueue(queue, EVENTS_EXCHANGE, 'batch_probe');
+    const events = Array.from({ length: 500 }, () => event('batch_probe'));
+
+    // when
+    await publisher.publishBatch(events);
+
+    // then: a confirm means the broker has the message, so all 500 are there already
+    expect((await inspect.checkQueue(queue)).messageCount).toBe(500);
+    const first = await inspect.get(queue, { noAck: true });
+    expect(first && first.properties).toMatchObject({ deliveryMode: 2, messageId: events[0].messageId });
+  });
+
+  it('rejects an event no queue is bound for, instead of letting the broker drop it', async () => {
+    // given no queue bound for the routing key
+    const lonely = event('nobody_listens');
+
+    // when / then
+    await expect(
+      publisher.publish(lonely.routingKey, lonely.payload, {
+        messageId: lonely.messageId,
+        correlationId: lonely.correlationId,
+      }),
+    ).rejects.toThrow(/unroutable/);
+  });
+
+  it('rejects within the timeout when the broker is unreachable', async () => {
+    // given a publisher pointed at a port where no broker listens
+    const stranded = new EventPublisher({
+      url: 'amqp://guest:guest@127.0.0.1:1',
+      serviceName: 'stranded',
+      publishTimeoutMs: 300,
+    });
+    const single = event('order_created');
+    const startedAt = Date.now();
+
+    try {
+      // when / then
+      await expect(
+        stranded.publish(single.routingKey, single.payload, {
+          messageId: single.messageId,
+          correlationId: single.correlationId,
+        }),
+      ).rejects.toThrow(/broker unavailable/);
+      await expect(stranded.publishBatch([event('order_created'), event('order_created')])).rejects.toThrow(
+        /2 of 2 events not confirmed/,
+      );
+      expect(Date.now() - startedAt).toBeLessThan(2_000);
+    } finally {
+      await stranded.close();
+    }
+  });
+
+  it('refuses an event without a messageId before touching the broker', async () => {
+    await expect(
+      publisher.publish('order_created', {}, { messageId: '', correlationId: 'o-1' }),
+    ).rejects.toThrow('messageId must be a non-empty string');
+  });
+});

@@ -1,0 +1,169 @@
+import { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { ConfirmChannel, Message } from 'amqplib';
+import { AmqpConnection, type AmqpConnectionSettings } from './amqp-connection';
+import { describeFailure } from './describe-failure';
+import { MESSAGING_DEFAULTS } from './messaging-defaults';
+import { publishWithConfirm, type OutboundMessage } from './publish-with-confirm';
+import { RecoveringChannel } from './recovering-channel';
+import { declareEventsExchange, EVENTS_EXCHANGE } from './topology';
+
+export interface EventPublisherOptions extends AmqpConnectionSettings {
+  /** Becomes the messages' appId and names the connection `<service>-publisher`. */
+  serviceName: string;
+  /** Longest a publish (or a whole batch) waits for a channel and its confirms; then it rejects. */
+  publishTimeoutMs?: number;
+}
+
+export interface PublishMetadata {
+  /** Unique per event and the same on every re-publication: consumers deduplicate by it. */
+  messageId: string;
+  /** The order the event belongs to (SPEC §5: correlationId = orderId). */
+  correlationId: string;
+  /** When the event happened; defaults to now. Becomes the AMQP timestamp (whole seconds). */
+  occurredAt?: Date;
+}
+
+export interface OutgoingEvent extends PublishMetadata {
+  routingKey: string;
+  payload: unknown;
+}
+
+/**
+ * Publishes events to the events exchange: persistent, JSON, with publisher confirms, on its own
+ * connection (a broker applying flow control to publishers then never stalls the consumers).
+ * Each call resolves once the broker has confirmed every message, and rejects when it cannot say
+ * so within the timeout: broker down, message refused, or no queue bound for the routing key.
+ * Nothing is queued in memory past a call, so an outbox relay can simply try again later.
+ */
+export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
+  private readonly connection: AmqpConnection;
+  private readonly channel: RecoveringChannel;
+  private readonly timeoutMs: number;
+  /** Messages the broker returned as unroutable, by channel and messageId, until their confirm arrives. */
+  private readonly returned = new WeakMap<ConfirmChannel, Map<string, number>>();
+
+  constructor(private readonly options: EventPublisherOptions) {
+    this.timeoutMs = options.publishTimeoutMs ?? MESSAGING_DEFAULTS.publishTimeoutMs;
+    this.connection = new AmqpConnection({ ...options, name: `${options.serviceName}-publisher` });
+    this.channel = new RecoveringChannel(this.connection, 'publisher', {
+      setup: (channel) => this.setup(channel),
+    });
+  }
+
+  onModuleInit(): void {
+    this.start();
+  }
+
+  /** Connects in the background; publishing also starts it. */
+  start(): void {
+    this.channel.start();
+  }
+
+  isReady(): boolean {
+    return this.channel.current() !== undefined;
+  }
+
+  async publish(routingKey: string, payload: unknown, metadata: PublishMetadata): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs;
+    await this.send(this.encode({ routingKey, payload, ...metadata }), deadline);
+  }
+
+  /**
+   * Publishes all events with their confirms in flight together, then waits for every one. Rejects
+   * with an AggregateError naming each messageId that was not confirmed; the others were.
+   */
+  async publishBatch(events: readonly OutgoingEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const deadline = Date.now() + this.timeoutMs;
+    const messages = events.map((event) => this.encode(event));
+    const outcomes = await Promise.allSettled(messages.map((message) => this.send(message, deadline)));
+    const failures = outcomes.flatMap((outcome, index) =>
+      outcome.status === 'rejected'
+        ? [new Error(`${events[index].messageId}: ${describeFailure(outcome.reason)}`)]
+        : [],
+    );
+    if (failures.length > 0) {
+      throw new AggregateError(
+        failures,
+        `${failures.length} of ${events.length} events not confirmed (first: ${failures[0].message})`,
+      );
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    await this.channel.close();
+    await this.connection.close();
+  }
+
+  private async setup(channel: ConfirmChannel): Promise<void> {
+    channel.on('return', (message: Message) => {
+      const messageId = String(message.properties.messageId);
+      const pending = this.returned.get(channel) ?? new Map<string, number>();
+      pending.set(messageId, (pending.get(messageId) ?? 0) + 1);
+      this.returned.set(channel, pending);
+    });
+    await declareEventsExchange(channel);
+  }
+
+  /**
+   * If the channel dies before the confirm (a broker restart, a closed connection), the message is
+   * sent again on the next channel while the deadline allows: possibly a duplicate, never a loss.
+   */
+  private async send(message: OutboundMessage, deadline: number): Promise<void> {
+    for (;;) {
+      const channel = await this.channel.whenOpen(Math.max(0, deadline - Date.now()));
+      try {
+        await publishWithConfirm(channel, message, deadline - Date.now());
+      } catch (error) {
+        const channelDied = this.channel.current() !== channel;
+        if (channelDied && Date.now() < deadline) continue;
+        throw error;
+      }
+      // The broker confirms an unroutable mandatory message too, after returning it: check for that.
+      if (this.takeReturned(channel, String(message.properties.messageId))) {
+        throw new Error(`unroutable: no queue is bound to ${EVENTS_EXCHANGE} for "${message.routingKey}"`);
+      }
+      return;
+    }
+  }
+
+  private takeReturned(channel: ConfirmChannel, messageId: string): boolean {
+    const pending = this.returned.get(channel);
+    const count = pending?.get(messageId) ?? 0;
+    if (count === 0) return false;
+    if (count === 1) pending?.delete(messageId);
+    else pending?.set(messageId, count - 1);
+    return true;
+  }
+
+  private encode(event: OutgoingEvent): OutboundMessage {
+    const { routingKey, payload, messageId, correlationId, occurredAt = new Date() } = event;
+    for (const [field, value] of Object.entries({ routingKey, messageId, correlationId })) {
+      if (typeof value !== 'string' || value.length === 0) {
+        throw new TypeError(`${field} must be a non-empty string`);
+      }
+    }
+    const json = JSON.stringify(payload);
+    if (json === undefined) throw new TypeError(`payload of ${messageId} is not JSON-serialisable`);
+    return {
+      exchange: EVENTS_EXCHANGE,
+      routingKey,
+      content: Buffer.from(json, 'utf8'),
+      properties: {
+        persistent: true,
+        // Unroutable means no consumer queue exists yet: report it instead of letting the broker drop it.
+        mandatory: true,
+        contentType: 'application/json',
+        messageId,
+        correlationId,
+        type: routingKey,
+        timestamp: Math.floor(occurredAt.getTime() / 1000),
+        appId: this.options.serviceName,
+      },
+    };
+  }
+}

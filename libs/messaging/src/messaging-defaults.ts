@@ -1,0 +1,24 @@
+/**
+ * Defaults for every messaging setting. Services read their own environment variables and fall back
+ * to these, so the numbers live in one place and the lib itself never reads the environment.
+ */
+export const MESSAGING_DEFAULTS = {
+  /** Unacked deliveries per consumer: enough to keep a handler busy while an ack travels back. */
+  prefetch: 20,
+  /** Handler runs per message, the first delivery included, before the message goes to the DLQ. */
+  maxAttempts: 5,
+  /** Pause between a failed attempt and the next one, spent in the retry queue, not in the consumer. */
+  retryDelayMs: 5_000,
+  /** How long a publish may wait for a channel and its confirm before it is reported as failed. */
+  publishTimeoutMs: 5_000,
+  /** A handler still running after this counts as failed; far below RabbitMQ's 30 minute consumer timeout. */
+  handlerTimeoutMs: 120_000,
+  /** Short enough that a dead broker or peer is noticed within seconds. */
+  heartbeatSeconds: 10,
+  reconnectInitialDelayMs: 200,
+  reconnectMaxDelayMs: 10_000,
+  /** How long boot waits for the consumers to be attached before going on without them. */
+  bootWaitMs: 5_000,
+  /** How long shutdown waits for running handlers before closing the channel under them. */
+  shutdownGraceMs: 10_000,
+} as const;
