@@ -6,13 +6,13 @@ export async function eventually<T>(
     intervalMs = 50,
     what = 'condition',
   }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
-): Promise<T> {
+): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const value = await condition();
-      if (value) return value;
+      if (value) return value as Exclude<T, false | null | undefined | 0 | ''>;
       lastError = undefined;
     } catch (error) {
       lastError = error;

@@ -5,12 +5,13 @@ import { Client } from 'pg';
 export const TEST_DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/boxoffice';
 export const TEST_REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
-/** One run's private corner of the shared Postgres and Redis: its own schema and key prefix. */
+/** One run's private corner of the shared Postgres and Redis: its own schemas and key prefix. */
 export interface TestNamespace {
   id: string;
+  /** The run's schema; a run with several services names theirs `<id>_<service>`. */
   schema: string;
   redisPrefix: string;
-  /** Drops the schema and deletes the keys this run created. */
+  /** Drops every schema named after the run and deletes the keys it created. */
   dispose(): Promise<void>;
 }
 
@@ -21,17 +22,21 @@ export function testNamespace(label: string): TestNamespace {
     schema: id,
     redisPrefix: id,
     dispose: async () => {
-      await dropSchema(id);
+      await dropSchemas(id);
       await deleteKeys(`${id}:*`);
     },
   };
 }
 
-async function dropSchema(schema: string): Promise<void> {
+async function dropSchemas(id: string): Promise<void> {
   const client = new Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    const { rows } = await client.query(
+      'SELECT nspname FROM pg_namespace WHERE nspname = $1 OR nspname LIKE $2',
+      [id, `${id}\\_%`],
+    );
+    for (const { nspname } of rows) await client.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
   } finally {
     await client.end();
   }

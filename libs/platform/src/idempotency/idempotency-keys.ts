@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import type { EntityManager, QueryRunner } from 'typeorm';
+
+/** What a first request with a key left behind: the resource it works on and, once decided, its response. */
+export interface IdempotencyRecord {
+  key: string;
+  requestHash: string;
+  resourceId: string;
+  response?: { status: number; body: unknown };
+}
+
+export async function createIdempotencyKeysTable(db: QueryRunner): Promise<void> {
+  await db.query(`
+    CREATE TABLE idempotency_keys (
+      key             varchar(255) PRIMARY KEY,
+      request_hash    char(64) NOT NULL,
+      resource_id     varchar(64) NOT NULL,
+      response_status integer,
+      response_body   jsonb,
+      created_at      timestamptz NOT NULL DEFAULT now()
+    )`);
+}
+
+export function requestHash(request: unknown): string {
+  return createHash('sha256').update(JSON.stringify(request)).digest('hex');
+}
+
+/**
+ * Claims `key` for this request with a fresh resource id, or returns the record of the request that claimed it
+ * first. Racing requests with one key thus work on one resource id, and only one response is ever stored.
+ */
+export async function claimIdempotencyKey(
+  db: EntityManager,
+  key: string,
+  hash: string,
+  resourceId: string,
+): Promise<IdempotencyRecord> {
+  await db.query(
+    `INSERT INTO idempotency_keys (key, request_hash, resource_id) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`,
+    [key, hash, resourceId],
+  );
+  return (await readIdempotencyKey(db, key, false))!;
+}
+
+/** Reads a key's record; with `lock`, holds it until the transaction ends so that one response wins. */
+export async function readIdempotencyKey(
+  db: EntityManager,
+  key: string,
+  lock: boolean,
+): Promise<IdempotencyRecord | null> {
+  const [row] = await db.query(
+    `SELECT key, request_hash, resource_id, response_status, response_body FROM idempotency_keys WHERE key = $1
+     ${lock ? 'FOR UPDATE' : ''}`,
+    [key],
+  );
+  if (!row) return null;
+  return {
+    key: row.key,
+    requestHash: row.request_hash,
+    resourceId: row.resource_id,
+    ...(row.response_status ? { response: { status: row.response_status, body: row.response_body } } : {}),
+  };
+}
+
+/** Stores the response unless one is stored already; returns the response that stands. */
+export async function storeIdempotentResponse(
+  db: EntityManager,
+  key: string,
+  response: { status: number; body: unknown },
+): Promise<{ status: number; body: unknown }> {
+  await db.query(
+    `UPDATE idempotency_keys SET response_status = $2, response_body = $3 WHERE key = $1 AND response_status IS NULL`,
+    [key, response.status, JSON.stringify(response.body)],
+  );
+  return (await readIdempotencyKey(db, key, false))!.response!;
+}
