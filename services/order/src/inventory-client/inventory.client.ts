@@ -1,0 +1,71 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Pool } from 'undici';
+import { ERROR_STATUS, ErrorBody, isErrorCode } from '@boxoffice/contracts/errors/error-codes';
+import type { ReservationView, ReserveStockDto } from '@boxoffice/contracts/inventory/reservation.dto';
+import { DomainError } from '@boxoffice/platform/http/domain-error';
+import { OrderConfig } from '../order.config';
+
+/** The inventory service over HTTP: a keep-alive pool, a timeout on every call, its error codes passed on as ours. */
+@Injectable()
+export class InventoryClient implements OnApplicationShutdown {
+  private readonly pool: Pool;
+
+  constructor(config: OrderConfig) {
+    this.pool = new Pool(config.inventoryUrl, {
+      connections: config.inventoryConnections,
+      keepAliveTimeout: 30_000,
+      connectTimeout: config.inventoryTimeoutMs,
+      headersTimeout: config.inventoryTimeoutMs,
+      bodyTimeout: config.inventoryTimeoutMs,
+    });
+  }
+
+  reserve(request: ReserveStockDto): Promise<ReservationView> {
+    return this.call('POST', '/reservations', request);
+  }
+
+  commit(orderId: string): Promise<ReservationView> {
+    return this.call('POST', `/reservations/${encodeURIComponent(orderId)}/commit`);
+  }
+
+  release(orderId: string): Promise<ReservationView> {
+    return this.call('POST', `/reservations/${encodeURIComponent(orderId)}/release`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.close();
+  }
+
+  private async call<T>(method: 'POST' | 'GET', path: string, body?: unknown): Promise<T> {
+    let response;
+    try {
+      response = await this.pool.request({
+        method,
+        path,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body ?? {}),
+      });
+    } catch (error) {
+      throw new DomainError('UNAVAILABLE', `inventory did not answer: ${(error as Error).message}`);
+    }
+    const text = await response.body.text().catch(() => '');
+    const parsed = safeJson(text);
+    if (response.statusCode < 300) return parsed as T;
+    const error = parsed as Partial<ErrorBody> | undefined;
+    if (response.statusCode < 500 && isErrorCode(error?.code) && ERROR_STATUS[error.code] < 500) {
+      throw new DomainError(error.code, error.message ?? error.code, error.details);
+    }
+    throw new DomainError(
+      'UNAVAILABLE',
+      `inventory answered ${response.statusCode} ${error?.code ?? ''}`.trim(),
+    );
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

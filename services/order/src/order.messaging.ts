@@ -1,0 +1,17 @@
+import { parsePaymentResult } from '@boxoffice/contracts/payment/payment-result.message';
+import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
+import { AmqpEventTransportOptions } from '@boxoffice/messaging/amqp-event.transport';
+import { subscription } from '@boxoffice/messaging/subscription';
+import { OrderConfig } from './order.config';
+
+/** What the order service consumes: `order.payment_result`. */
+export function orderTransportOptions(config: OrderConfig): AmqpEventTransportOptions {
+  return {
+    url: config.rabbitmqUrl,
+    serviceName: 'order',
+    subscriptions: [subscription('order', ROUTING_KEYS.paymentResult, parsePaymentResult)],
+    prefetch: config.prefetch,
+    maxAttempts: config.maxAttempts,
+    retryDelayMs: config.retryDelayMs,
+  };
+}

@@ -1,0 +1,67 @@
+import { Module, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { EventPublisher } from '@boxoffice/messaging/event-publisher';
+import { provideEventPublisher } from '@boxoffice/messaging/event-publisher.provider';
+import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
+import { openDatabase } from '@boxoffice/platform/database/open-database';
+import { HEALTH_CHECKS, HealthController } from '@boxoffice/platform/http/health.controller';
+import { InventoryClient } from './inventory-client/inventory.client';
+import { CreateOrders1764072100000 } from './migrations/1764072100000-create-orders';
+import { OrderConfig } from './order.config';
+import { Order } from './orders/order.entity';
+import { OrderSaga } from './orders/order-saga.service';
+import { OrdersController } from './orders/orders.controller';
+import { OrdersService } from './orders/orders.service';
+import { PaymentResultHandler } from './orders/payment-result.handler';
+
+@Module({
+  controllers: [OrdersController, PaymentResultHandler, HealthController],
+  providers: [
+    { provide: OrderConfig, useFactory: () => new OrderConfig(process.env) },
+    {
+      provide: DataSource,
+      inject: [OrderConfig],
+      useFactory: (config: OrderConfig) =>
+        openDatabase({
+          url: config.databaseUrl,
+          schema: config.databaseSchema,
+          poolSize: config.databasePoolSize,
+          entities: [Order],
+          migrations: [CreateOrders1764072100000],
+        }),
+    },
+    provideEventPublisher({
+      inject: [OrderConfig],
+      useFactory: (config: OrderConfig) => ({
+        url: config.rabbitmqUrl,
+        serviceName: 'order',
+        publishTimeoutMs: config.publishTimeoutMs,
+      }),
+    }),
+    {
+      provide: OutboxRelay,
+      inject: [DataSource, EventPublisher, OrderConfig],
+      useFactory: (db: DataSource, publisher: EventPublisher, config: OrderConfig) =>
+        new OutboxRelay(db, publisher, {
+          batchSize: config.outboxBatchSize,
+          pollIntervalMs: config.outboxPollIntervalMs,
+          maxBackoffMs: 5000,
+        }),
+    },
+    {
+      provide: HEALTH_CHECKS,
+      inject: [DataSource],
+      useFactory: (db: DataSource) => [() => db.query('SELECT 1')],
+    },
+    InventoryClient,
+    OrdersService,
+    OrderSaga,
+  ],
+})
+export class OrderModule implements OnApplicationShutdown {
+  constructor(private readonly db: DataSource) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,27 @@
+/** A card processor, behind an adapter. Both calls are idempotent by `idempotencyKey`, as real processors are. */
+export abstract class PaymentGateway {
+  abstract charge(request: ChargeRequest): Promise<GatewayOutcome>;
+  abstract refund(request: RefundRequest): Promise<GatewayOutcome>;
+}
+
+export interface ChargeRequest {
+  idempotencyKey: string;
+  amount: number;
+  currency: string;
+  paymentToken: string;
+}
+
+export interface RefundRequest {
+  idempotencyKey: string;
+  chargeReference: string;
+  amount: number;
+  currency: string;
+}
+
+export interface GatewayOutcome {
+  succeeded: boolean;
+  /** The processor's id of the charge or refund. */
+  reference: string;
+  /** Why it failed: `card_declined`, `insufficient_funds`, ... */
+  reason?: string;
+}

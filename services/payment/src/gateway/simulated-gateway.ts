@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DataSource } from 'typeorm';
+import { ChargeRequest, GatewayOutcome, PaymentGateway, RefundRequest } from './payment-gateway';
+
+/** Test tokens as a card processor's sandbox knows them (SPEC §4). */
+const TOKEN_OUTCOMES: Record<string, string | null> = {
+  tok_visa: null,
+  tok_mastercard: null,
+  tok_chargeDeclined: 'card_declined',
+  tok_insufficientFunds: 'insufficient_funds',
+};
+
+export interface SimulatedGatewayOptions {
+  latencyMs: number;
+  /** Share of otherwise good charges declined at random, 0 to 1. */
+  declineRate: number;
+}
+
+/**
+ * The built-in processor: latency and random declines are settings. It remembers every call by idempotency key
+ * in its own table (`gateway_calls`), as a real processor would on its side, so a retried charge is never charged
+ * twice and tests can count what the processor really did.
+ */
+export class SimulatedGateway implements PaymentGateway {
+  constructor(
+    private readonly db: DataSource,
+    private readonly options: SimulatedGatewayOptions,
+  ) {}
+
+  charge(request: ChargeRequest): Promise<GatewayOutcome> {
+    return this.once('charge', request.idempotencyKey, request.amount, () => {
+      const declined = TOKEN_OUTCOMES[request.paymentToken];
+      if (declined === undefined) return 'invalid_payment_token';
+      if (declined) return declined;
+      return Math.random() < this.options.declineRate ? 'card_declined' : null;
+    });
+  }
+
+  refund(request: RefundRequest): Promise<GatewayOutcome> {
+    return this.once('refund', request.idempotencyKey, request.amount, () => null);
+  }
+
+  private async once(
+    kind: 'charge' | 'refund',
+    key: string,
+    amount: number,
+    decline: () => string | null,
+  ): Promise<GatewayOutcome> {
+    const known = await this.recall(key);
+    if (known) return known;
+    if (this.options.latencyMs) await sleep(this.options.latencyMs);
+    const reason = decline();
+    await this.db.query(
+      `INSERT INTO gateway_calls (idempotency_key, kind, succeeded, reference, reason, amount)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING`,
+      [key, kind, reason === null, `${kind === 'charge' ? 'ch' : 're'}_${randomUUID()}`, reason, amount],
+    );
+    return (await this.recall(key))!;
+  }
+
+  private async recall(key: string): Promise<GatewayOutcome | null> {
+    const [row] = await this.db.query(
+      'SELECT succeeded, reference, reason FROM gateway_calls WHERE idempotency_key = $1',
+      [key],
+    );
+    if (!row) return null;
+    return {
+      succeeded: row.succeeded,
+      reference: row.reference,
+      ...(row.reason ? { reason: row.reason } : {}),
+    };
+  }
+}

@@ -1,0 +1,21 @@
+import { parseOrderCancelled } from '@boxoffice/contracts/order/order-cancelled.message';
+import { parseOrderCreated } from '@boxoffice/contracts/order/order-created.message';
+import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
+import { AmqpEventTransportOptions } from '@boxoffice/messaging/amqp-event.transport';
+import { subscription } from '@boxoffice/messaging/subscription';
+import { PaymentConfig } from './payment.config';
+
+/** What the payment service consumes: `payment.order_created` and `payment.order_cancelled`. */
+export function paymentTransportOptions(config: PaymentConfig): AmqpEventTransportOptions {
+  return {
+    url: config.rabbitmqUrl,
+    serviceName: 'payment',
+    subscriptions: [
+      subscription('payment', ROUTING_KEYS.orderCreated, parseOrderCreated),
+      subscription('payment', ROUTING_KEYS.orderCancelled, parseOrderCancelled),
+    ],
+    prefetch: config.prefetch,
+    maxAttempts: config.maxAttempts,
+    retryDelayMs: config.retryDelayMs,
+  };
+}

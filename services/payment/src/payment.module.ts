@@ -1,0 +1,75 @@
+import { Module, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { EventPublisher } from '@boxoffice/messaging/event-publisher';
+import { provideEventPublisher } from '@boxoffice/messaging/event-publisher.provider';
+import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
+import { openDatabase } from '@boxoffice/platform/database/open-database';
+import { HEALTH_CHECKS, HealthController } from '@boxoffice/platform/http/health.controller';
+import { PaymentGateway } from './gateway/payment-gateway';
+import { SimulatedGateway } from './gateway/simulated-gateway';
+import { CreatePayments1764072200000 } from './migrations/1764072200000-create-payments';
+import { PaymentConfig } from './payment.config';
+import { OrderCancelledHandler } from './payments/order-cancelled.handler';
+import { OrderCreatedHandler } from './payments/order-created.handler';
+import { Payment } from './payments/payment.entity';
+import { PaymentsController } from './payments/payments.controller';
+import { PaymentsService } from './payments/payments.service';
+
+@Module({
+  controllers: [PaymentsController, OrderCreatedHandler, OrderCancelledHandler, HealthController],
+  providers: [
+    { provide: PaymentConfig, useFactory: () => new PaymentConfig(process.env) },
+    {
+      provide: DataSource,
+      inject: [PaymentConfig],
+      useFactory: (config: PaymentConfig) =>
+        openDatabase({
+          url: config.databaseUrl,
+          schema: config.databaseSchema,
+          poolSize: config.databasePoolSize,
+          entities: [Payment],
+          migrations: [CreatePayments1764072200000],
+        }),
+    },
+    provideEventPublisher({
+      inject: [PaymentConfig],
+      useFactory: (config: PaymentConfig) => ({
+        url: config.rabbitmqUrl,
+        serviceName: 'payment',
+        publishTimeoutMs: config.publishTimeoutMs,
+      }),
+    }),
+    {
+      provide: OutboxRelay,
+      inject: [DataSource, EventPublisher, PaymentConfig],
+      useFactory: (db: DataSource, publisher: EventPublisher, config: PaymentConfig) =>
+        new OutboxRelay(db, publisher, {
+          batchSize: config.outboxBatchSize,
+          pollIntervalMs: config.outboxPollIntervalMs,
+          maxBackoffMs: 5000,
+        }),
+    },
+    {
+      provide: PaymentGateway,
+      inject: [DataSource, PaymentConfig],
+      useFactory: (db: DataSource, config: PaymentConfig) =>
+        new SimulatedGateway(db, {
+          latencyMs: config.gatewayLatencyMs,
+          declineRate: config.gatewayDeclineRate,
+        }),
+    },
+    {
+      provide: HEALTH_CHECKS,
+      inject: [DataSource],
+      useFactory: (db: DataSource) => [() => db.query('SELECT 1')],
+    },
+    PaymentsService,
+  ],
+})
+export class PaymentModule implements OnApplicationShutdown {
+  constructor(private readonly db: DataSource) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.db.destroy();
+  }
+}

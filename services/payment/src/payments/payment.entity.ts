@@ -1,0 +1,42 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+import type { PaymentStatus } from '@boxoffice/contracts/payment/payment.dto';
+
+const bigintAsNumber = { to: (value: number) => value, from: (value: string) => Number(value) };
+
+/** The one payment of an order (unique `orderId`): charged once, refunded at most once. */
+@Entity({ name: 'payments' })
+export class Payment {
+  @PrimaryColumn({ name: 'payment_id', type: 'varchar', length: 64 })
+  paymentId!: string;
+
+  @Column({ name: 'order_id', type: 'varchar', length: 64, unique: true })
+  orderId!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: PaymentStatus;
+
+  @Column({ type: 'bigint', transformer: bigintAsNumber })
+  amount!: number;
+
+  @Column({ type: 'char', length: 3 })
+  currency!: string;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  reason!: string | null;
+
+  @Column({ name: 'charge_reference', type: 'varchar', length: 64 })
+  chargeReference!: string;
+
+  /** The `payment_result` message id, re-published unchanged when `order_created` comes again. */
+  @Column({ name: 'result_message_id', type: 'varchar', length: 64 })
+  resultMessageId!: string;
+
+  @VersionColumn()
+  version!: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

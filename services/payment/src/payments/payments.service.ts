@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { OrderCancelledMessage } from '@boxoffice/contracts/order/order-cancelled.message';
+import type { OrderCreatedMessage } from '@boxoffice/contracts/order/order-created.message';
+import type { PaymentView } from '@boxoffice/contracts/payment/payment.dto';
+import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
+import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
+import { addToOutbox } from '@boxoffice/outbox/outbox';
+import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
+import { DomainError } from '@boxoffice/platform/http/domain-error';
+import { PaymentGateway } from '../gateway/payment-gateway';
+import { Payment } from './payment.entity';
+
+/** Charges each order at most once, whatever is redelivered, and refunds the charge of a cancelled order. */
+@Injectable()
+export class PaymentsService {
+  private readonly logger = new Logger('payments');
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly gateway: PaymentGateway,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  async chargeOrder(order: OrderCreatedMessage): Promise<void> {
+    const known = await this.db.getRepository(Payment).findOne({ where: { orderId: order.orderId } });
+    if (known) return this.republishResult(known);
+    // The processor dedupes by key: a crash after this call and a redelivery never charge twice.
+    const outcome = await this.gateway.charge({
+      idempotencyKey: `charge:${order.orderId}`,
+      amount: order.amount,
+      currency: order.currency,
+      paymentToken: order.paymentToken,
+    });
+    await this.db.transaction(async (tx) => {
+      const payment = tx.getRepository(Payment).create({
+        paymentId: randomUUID(),
+        orderId: order.orderId,
+        status: outcome.succeeded ? 'SUCCEEDED' : 'FAILED',
+        amount: order.amount,
+        currency: order.currency,
+        reason: outcome.reason ?? null,
+        chargeReference: outcome.reference,
+        resultMessageId: randomUUID(),
+      });
+      const inserted = await tx.query(
+        `INSERT INTO payments (payment_id, order_id, status, amount, currency, reason, charge_reference, result_message_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (order_id) DO NOTHING RETURNING created_at`,
+        [
+          payment.paymentId,
+          payment.orderId,
+          payment.status,
+          payment.amount,
+          payment.currency,
+          payment.reason,
+          payment.chargeReference,
+          payment.resultMessageId,
+        ],
+      );
+      if (!inserted.length) return; // a concurrent copy of the message recorded it first
+      const result: PaymentResultMessage = {
+        version: 1,
+        orderId: payment.orderId,
+        paymentId: payment.paymentId,
+        status: outcome.succeeded ? 'succeeded' : 'failed',
+        ...(outcome.reason ? { reason: outcome.reason } : {}),
+        processedAt: (inserted[0].created_at as Date).toISOString(),
+      };
+      await addToOutbox(tx, {
+        routingKey: ROUTING_KEYS.paymentResult,
+        messageId: payment.resultMessageId,
+        correlationId: payment.orderId,
+        payload: result,
+      });
+    });
+    this.relay.wake();
+  }
+
+  async refundOrder(cancelled: OrderCancelledMessage): Promise<void> {
+    const payment = await this.db.getRepository(Payment).findOne({ where: { orderId: cancelled.orderId } });
+    if (payment?.status !== 'SUCCEEDED') return; // nothing was charged, or it is refunded already
+    const refund = await this.gateway.refund({
+      idempotencyKey: `refund:${payment.orderId}`,
+      chargeReference: payment.chargeReference,
+      amount: payment.amount,
+      currency: payment.currency,
+    });
+    if (!refund.succeeded) throw new Error(`refund of ${payment.orderId} failed: ${refund.reason}`);
+    await this.db.query(
+      `UPDATE payments SET status = 'REFUNDED', version = version + 1, updated_at = now()
+       WHERE order_id = $1 AND status = 'SUCCEEDED'`,
+      [payment.orderId],
+    );
+    this.logger.log(`refunded order ${payment.orderId} (${cancelled.reason})`);
+  }
+
+  async get(orderId: string): Promise<PaymentView> {
+    const payment = await this.db.getRepository(Payment).findOne({ where: { orderId } });
+    if (!payment) throw new DomainError('PAYMENT_NOT_FOUND', `No payment for order ${orderId}`);
+    return {
+      paymentId: payment.paymentId,
+      orderId: payment.orderId,
+      status: payment.status,
+      amount: payment.amount,
+      currency: payment.currency,
+      ...(payment.reason ? { reason: payment.reason } : {}),
+    };
+  }
+
+  /** `order_created` came again: send the decided result again, with its original message id. */
+  private async republishResult(payment: Payment): Promise<void> {
+    await this.db.query('UPDATE outbox SET sent_at = NULL WHERE message_id = $1', [payment.resultMessageId]);
+    this.relay.wake();
+  }
+}
