@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import amqp from 'amqplib';
+import { Client } from 'pg';
+import { eventually } from '@boxoffice/testing/eventually';
+import { TEST_DATABASE_URL } from '@boxoffice/testing/test-namespace';
+import { BoxofficeStack, startStack } from './boxoffice-stack';
+
+const STOCK = 100;
+const REQUESTS = 1000;
+const USERS = 300;
+const LIMIT = 2;
+const SAGA_QUEUES = ['payment.order_created', 'order.payment_result', 'payment.order_cancelled'];
+
+type Order = { orderId: string; status: string; quantity: number; reason?: string; paymentId?: string };
+
+describe('A flash sale through the three services (system: real processes, RabbitMQ, Postgres, Redis)', () => {
+  let stack: BoxofficeStack;
+  let db: Client;
+  const accepted: Order[] = [];
+
+  beforeAll(async () => {
+    stack = await startStack('flash_sale', { MESSAGE_RETRY_DELAY_MS: '200', GATEWAY_LATENCY_MS: '5' });
+    db = new Client({ connectionString: TEST_DATABASE_URL });
+    await db.connect();
+  }, 120_000);
+
+  afterAll(async () => {
+    await db?.end();
+    await stack?.stop();
+  });
+
+  const orderStatus = async (orderId: string) =>
+    (await stack.call<Order>('order', 'GET', `/orders/${orderId}`)).body;
+  const allEnded = async (orders: Order[]) => {
+    const now = await Promise.all(orders.map((o) => orderStatus(o.orderId)));
+    return now.every((o) => o.status !== 'CREATED') ? now : false;
+  };
+  const queueDepths = async () => {
+    const depths: Record<string, number> = {};
+    for (const queue of SAGA_QUEUES.flatMap((q) => [q, `${q}.dlq`, `${q}.retry`])) {
+      depths[queue] =
+        ((await stack.vhost.management.queue(stack.vhost.name, queue)) as { messages?: number } | undefined)
+          ?.messages ?? -1;
+    }
+    return depths;
+  };
+  const chargesPerOrder = async () => {
+    const { rows } = await db.query(
+      `SELECT idempotency_key, count(*)::int AS calls FROM "${stack.schemaOf('payment')}".gateway_calls
+       WHERE kind = 'charge' AND succeeded GROUP BY idempotency_key`,
+    );
+    return rows as { idempotency_key: string; calls: number }[];
+  };
+
+  it('given 100 tickets, when 300 users send 1,000 orders at once with 10% declined cards, then every 202 ends and the invariants hold', async () => {
+    expect(
+      (
+        await stack.call('inventory', 'PUT', '/events/final', {
+          name: 'Final',
+          totalStock: STOCK,
+          unitPrice: 7500,
+          currency: 'EUR',
+          perUserLimit: LIMIT,
+        })
+      ).status,
+    ).toBe(201);
+
+    const started = Date.now();
+    const responses = await Promise.all(
+      Array.from({ length: REQUESTS }, (_, i) =>
+        stack.call<Order & { code?: string }>('order', 'POST', '/orders', {
+          eventId: 'final',
+          userId: `user-${i % USERS}`,
+          quantity: 1 + (i % 2),
+          paymentToken: i % 10 === 0 ? 'tok_chargeDeclined' : 'tok_visa',
+        }),
+      ),
+    );
+    const answeredMs = Date.now() - started;
+    for (const response of responses) if (response.status === 202) accepted.push(response.body);
+    const refused = responses.filter((r) => r.status !== 202);
+    expect(new Set(refused.map((r) => `${r.status} ${r.body.code}`))).toEqual(
+      new Set(['409 SOLD_OUT', '422 PURCHASE_LIMIT_EXCEEDED']),
+    );
+    // Declined orders return their stock during the rush, so more than 100 tickets may be accepted in all.
+    expect(accepted.reduce((sum, o) => sum + o.quantity, 0)).toBeGreaterThanOrEqual(STOCK);
+
+    // 3. Every 202 ends.
+    const ended = await eventually(() => allEnded(accepted), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      what: 'every accepted order ended',
+    });
+    const endedMs = Date.now() - started;
+    console.log(
+      `system: ${REQUESTS} orders answered in ${answeredMs} ms (${Math.round((REQUESTS / answeredMs) * 1000)} req/s), ` +
+        `${accepted.length} accepted, all ended after ${endedMs} ms: ` +
+        `${ended.filter((o) => o.status === 'CONFIRMED').length} CONFIRMED, ${ended.filter((o) => o.status === 'CANCELLED').length} CANCELLED`,
+    );
+
+    // 1 and 2. No oversell, conservation in Redis and Postgres; sold = confirmed quantities.
+    const confirmed = ended.filter((o) => o.status === 'CONFIRMED');
+    const cancelled = ended.filter((o) => o.status === 'CANCELLED');
+    expect(cancelled.length).toBeGreaterThan(0);
+    const { body: sale } = await stack.call('inventory', 'GET', '/events/final');
+    const soldToConfirmed = confirmed.reduce((sum, o) => sum + o.quantity, 0);
+    expect(sale).toMatchObject({
+      totalStock: STOCK,
+      held: 0,
+      sold: soldToConfirmed,
+      available: STOCK - soldToConfirmed,
+    });
+    expect(sale.ledger).toEqual({ available: STOCK - soldToConfirmed, held: 0, sold: soldToConfirmed });
+
+    // 4. Exactly-once effect: one successful charge per confirmed order, none kept for a cancelled one.
+    for (const order of cancelled) expect(order.reason).toBe('PAYMENT_DECLINED');
+    const payments = await Promise.all(
+      ended.map((o) => stack.call('payment', 'GET', `/payments/${o.orderId}`)),
+    );
+    for (const [i, order] of ended.entries()) {
+      expect(payments[i].body).toMatchObject({
+        orderId: order.orderId,
+        status: order.status === 'CONFIRMED' ? 'SUCCEEDED' : 'FAILED',
+      });
+      expect(order.paymentId).toBe(payments[i].body.paymentId);
+    }
+    const charges = await chargesPerOrder();
+    expect(charges.every((c) => c.calls === 1)).toBe(true);
+    expect(charges.map((c) => c.idempotency_key).sort()).toEqual(
+      confirmed.map((o) => `charge:${o.orderId}`).sort(),
+    );
+
+    // 5. Nothing stuck: saga queues and their DLQs empty (the management API's counts lag a few seconds).
+    await eventually(async () => Object.values(await queueDepths()).every((n) => n === 0), {
+      timeoutMs: 20_000,
+      intervalMs: 500,
+      what: 'saga queues and DLQs empty',
+    });
+  }, 180_000);
+
+  it('given real order_created and payment_result messages, when copies are published again, then nothing changes', async () => {
+    const orderSchema = stack.schemaOf('order');
+    const paymentSchema = stack.schemaOf('payment');
+    const sample = accepted.slice(0, 10).map((o) => o.orderId);
+    const { rows: sent } = await db.query(
+      `SELECT message_id, routing_key, correlation_id, payload FROM "${orderSchema}".outbox WHERE correlation_id = ANY($1)
+       UNION ALL
+       SELECT message_id, routing_key, correlation_id, payload FROM "${paymentSchema}".outbox WHERE correlation_id = ANY($1)`,
+      [sample],
+    );
+    expect(sent.filter((m) => m.routing_key === 'order_created')).toHaveLength(10);
+    expect(sent.filter((m) => m.routing_key === 'payment_result')).toHaveLength(10);
+    const before = {
+      orders: await Promise.all(sample.map(orderStatus)),
+      sale: (await stack.call('inventory', 'GET', '/events/final')).body,
+      charges: await chargesPerOrder(),
+      payments: (
+        await db.query(`SELECT order_id, status, version FROM "${paymentSchema}".payments ORDER BY order_id`)
+      ).rows,
+    };
+
+    const connection = await amqp.connect(stack.vhost.url);
+    const channel = await connection.createConfirmChannel();
+    for (let copy = 0; copy < 3; copy++) {
+      for (const message of sent) {
+        channel.publish(
+          'boxoffice.events',
+          message.routing_key,
+          Buffer.from(JSON.stringify(message.payload)),
+          {
+            persistent: true,
+            contentType: 'application/json',
+            messageId: message.message_id,
+            correlationId: message.correlation_id,
+            type: message.routing_key,
+          },
+        );
+      }
+    }
+    await channel.waitForConfirms();
+    await connection.close();
+
+    // Every copy was consumed and acked: each order_created copy also makes payment send its stored result again.
+    const acked = async (queue: string) =>
+      (
+        (await stack.vhost.management.queue(stack.vhost.name, queue)) as
+          { message_stats?: { ack?: number } } | undefined
+      )?.message_stats?.ack ?? 0;
+    // Copies handled at the same moment may share one re-publication of the result: at least 10 of them.
+    const enough = {
+      'payment.order_created': accepted.length + 30,
+      'order.payment_result': accepted.length + 30 + 10,
+    };
+    await eventually(
+      async () => {
+        for (const [queue, count] of Object.entries(enough)) {
+          const seen = await acked(queue);
+          if (seen < count) throw new Error(`${queue} acked ${seen} of ${count}`);
+        }
+        return true;
+      },
+      {
+        timeoutMs: 30_000,
+        intervalMs: 500,
+        what: 'every duplicate acked (management API counts lag up to 5 s)',
+      },
+    );
+    expect(await Promise.all(sample.map(orderStatus))).toEqual(before.orders);
+    expect((await stack.call('inventory', 'GET', '/events/final')).body).toEqual(before.sale);
+    expect(await chargesPerOrder()).toEqual(before.charges);
+    expect(
+      (await db.query(`SELECT order_id, status, version FROM "${paymentSchema}".payments ORDER BY order_id`))
+        .rows,
+    ).toEqual(before.payments);
+  }, 60_000);
+
+  it('given a malformed message on each saga queue, then it lands in the DLQ and the next good order is still handled', async () => {
+    const connection = await amqp.connect(stack.vhost.url);
+    const channel = await connection.createConfirmChannel();
+    channel.sendToQueue('payment.order_created', Buffer.from('{not json'), {
+      persistent: true,
+      messageId: randomUUID(),
+    });
+    channel.sendToQueue(
+      'order.payment_result',
+      Buffer.from(JSON.stringify({ orderId: 42, status: 'maybe' })),
+      {
+        persistent: true,
+        messageId: randomUUID(),
+        contentType: 'application/json',
+      },
+    );
+    await channel.waitForConfirms();
+
+    expect(
+      (
+        await stack.call('inventory', 'PUT', '/events/encore', {
+          name: 'Encore',
+          totalStock: 5,
+          unitPrice: 1000,
+          currency: 'EUR',
+        })
+      ).status,
+    ).toBe(201);
+    const { status, body } = await stack.call<Order>('order', 'POST', '/orders', {
+      eventId: 'encore',
+      userId: 'late-fan',
+      quantity: 1,
+    });
+    expect(status).toBe(202);
+    await eventually(async () => (await orderStatus(body.orderId)).status === 'CONFIRMED', {
+      timeoutMs: 20_000,
+      what: 'order after poison confirmed',
+    });
+
+    const dead = async (queue: string) => {
+      const message = await channel.get(`${queue}.dlq`, { noAck: true });
+      return message ? message.content.toString() : undefined;
+    };
+    expect(await eventually(() => dead('payment.order_created'), { what: 'poison in payment DLQ' })).toBe(
+      '{not json',
+    );
+    expect(
+      JSON.parse((await eventually(() => dead('order.payment_result'), { what: 'poison in order DLQ' }))!),
+    ).toEqual({ orderId: 42, status: 'maybe' });
+    await connection.close();
+  }, 60_000);
+});
