@@ -17,6 +17,8 @@ export interface AmqpEventTransportOptions extends AmqpConnectionSettings {
   maxAttempts?: number;
   retryDelayMs?: number;
   handlerTimeoutMs?: number;
+  /** Failures retried without limit because the work must not be lost (e.g. a dependency is down). */
+  isTransient?: (error: unknown) => boolean;
   bootWaitMs?: number;
   shutdownGraceMs?: number;
 }
@@ -84,6 +86,7 @@ export class AmqpEventTransport
         retryDelayMs: this.options.retryDelayMs ?? MESSAGING_DEFAULTS.retryDelayMs,
         handlerTimeoutMs: this.options.handlerTimeoutMs ?? MESSAGING_DEFAULTS.handlerTimeoutMs,
         forwardTimeoutMs: MESSAGING_DEFAULTS.publishTimeoutMs,
+        isTransient: this.options.isTransient,
       },
       {
         onConsuming: () => this._status$.next('connected'),

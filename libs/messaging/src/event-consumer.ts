@@ -33,6 +33,8 @@ export interface EventConsumerOptions {
   handlerTimeoutMs: number;
   /** Longest wait for the broker to confirm a retry or dead-letter copy. */
   forwardTimeoutMs: number;
+  /** Failures that mean "try later" (a dependency is down): retried past maxAttempts, never dead-lettered. */
+  isTransient?: (error: unknown) => boolean;
 }
 
 const MAX_ERROR_HEADER_LENGTH = 1_000;
@@ -146,7 +148,7 @@ export class EventConsumer {
         this.options.handlerTimeoutMs,
       );
     } catch (error) {
-      const verdict = this.policy.afterFailure(attempt);
+      const verdict = this.policy.afterFailure(attempt, this.options.isTransient?.(error) ?? false);
       if (!verdict.retry) {
         return this.deadLetter(channel, route, message, attempt, 'attempts-exhausted', error);
       }

@@ -10,6 +10,14 @@ describe('RetryPolicy', () => {
     expect(policy.afterFailure(3)).toEqual({ retry: false });
   });
 
+  it('keeps retrying a transient failure past the last attempt, so the work is never dead-lettered', () => {
+    const policy = new RetryPolicy(3, 200);
+
+    expect(policy.afterFailure(3, true)).toEqual({ retry: true, nextAttempt: 4, delayMs: 200 });
+    expect(policy.afterFailure(50, true)).toEqual({ retry: true, nextAttempt: 51, delayMs: 200 });
+    expect(policy.afterFailure(50, false)).toEqual({ retry: false });
+  });
+
   it('refuses settings that would never try or wait a negative time', () => {
     expect(() => new RetryPolicy(0, 200)).toThrow('maxAttempts');
     expect(() => new RetryPolicy(3, -1)).toThrow('retryDelayMs');

@@ -20,8 +20,9 @@ export class RetryPolicy {
     }
   }
 
-  afterFailure(attempt: number): FailureVerdict {
-    if (attempt >= this.maxAttempts) return { retry: false };
+  /** A transient failure (a dependency is down) is retried without limit: dead-lettering it would lose the work. */
+  afterFailure(attempt: number, transient = false): FailureVerdict {
+    if (attempt >= this.maxAttempts && !transient) return { retry: false };
     return { retry: true, nextAttempt: attempt + 1, delayMs: this.delayMs };
   }
 }

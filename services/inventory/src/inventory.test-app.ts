@@ -1,9 +1,8 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { configureHttpApp, httpAdapter } from '@boxoffice/platform/http/create-http-app';
+import { startServiceApp } from '@boxoffice/testing/start-service-app';
 import {
   TEST_DATABASE_URL,
   TEST_REDIS_URL,
@@ -17,6 +16,8 @@ import { StockGate } from './stock-gate/stock-gate';
 export interface InventoryTestApp {
   app: NestFastifyApplication;
   http: () => ReturnType<typeof request>;
+  /** Set with `{ listen: true }`: the URL another service (order) calls. */
+  url?: string;
   gate: StockGate;
   db: DataSource;
   namespace: TestNamespace;
@@ -27,8 +28,8 @@ export interface InventoryTestApp {
 export async function startInventory(
   label: string,
   settings: Record<string, string> = {},
+  { listen = false, namespace = testNamespace(label) }: { listen?: boolean; namespace?: TestNamespace } = {},
 ): Promise<InventoryTestApp> {
-  const namespace = testNamespace(label);
   const config = new InventoryConfig({
     DATABASE_URL: TEST_DATABASE_URL,
     REDIS_URL: TEST_REDIS_URL,
@@ -36,22 +37,19 @@ export async function startInventory(
     INVENTORY_REDIS_PREFIX: namespace.redisPrefix,
     ...settings,
   });
-  const module = await Test.createTestingModule({ imports: [InventoryModule] })
-    .overrideProvider(InventoryConfig)
-    .useValue(config)
-    .compile();
-  const app = module.createNestApplication<NestFastifyApplication>(httpAdapter(config));
-  configureHttpApp(app);
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
+  const service = await startServiceApp({
+    module: InventoryModule,
+    configType: InventoryConfig,
+    config,
+    listen,
+  });
   return {
-    app,
-    http: () => request(app.getHttpServer()),
-    gate: app.get(StockGate),
-    db: app.get(DataSource),
+    ...service,
+    gate: service.app.get(StockGate),
+    db: service.app.get(DataSource),
     namespace,
     close: async () => {
-      await app.close();
+      await service.close();
       await namespace.dispose();
     },
   };

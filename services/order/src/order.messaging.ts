@@ -2,6 +2,7 @@ import { parsePaymentResult } from '@boxoffice/contracts/payment/payment-result.
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { AmqpEventTransportOptions } from '@boxoffice/messaging/amqp-event.transport';
 import { subscription } from '@boxoffice/messaging/subscription';
+import { isTransientFailure } from '@boxoffice/platform/http/is-transient-failure';
 import { OrderConfig } from './order.config';
 
 /** What the order service consumes: `order.payment_result`. */
@@ -13,5 +14,7 @@ export function orderTransportOptions(config: OrderConfig): AmqpEventTransportOp
     prefetch: config.prefetch,
     maxAttempts: config.maxAttempts,
     retryDelayMs: config.retryDelayMs,
+    // A compensation or a charge waiting for a dependency is retried until it succeeds, never dead-lettered.
+    isTransient: isTransientFailure,
   };
 }

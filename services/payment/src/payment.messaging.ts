@@ -3,6 +3,7 @@ import { parseOrderCreated } from '@boxoffice/contracts/order/order-created.mess
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { AmqpEventTransportOptions } from '@boxoffice/messaging/amqp-event.transport';
 import { subscription } from '@boxoffice/messaging/subscription';
+import { isTransientFailure } from '@boxoffice/platform/http/is-transient-failure';
 import { PaymentConfig } from './payment.config';
 
 /** What the payment service consumes: `payment.order_created` and `payment.order_cancelled`. */
@@ -17,5 +18,7 @@ export function paymentTransportOptions(config: PaymentConfig): AmqpEventTranspo
     prefetch: config.prefetch,
     maxAttempts: config.maxAttempts,
     retryDelayMs: config.retryDelayMs,
+    // A compensation or a charge waiting for a dependency is retried until it succeeds, never dead-lettered.
+    isTransient: isTransientFailure,
   };
 }
