@@ -8,7 +8,11 @@ export interface OutboxRelayOptions {
   pollIntervalMs: number;
   /** Upper bound of the backoff while the broker or the database is down. */
   maxBackoffMs: number;
+  /** Sent rows are kept this long (to inspect, and for re-sending by id), then deleted. */
+  retentionMs: number;
 }
+
+const CLEANUP_EVERY_MS = 60_000;
 
 interface PendingRow {
   id: string;
@@ -29,6 +33,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private again = false;
   private failures = 0;
   private stopped = false;
+  private cleanedAt = 0;
 
   constructor(
     private readonly db: DataSource,
@@ -76,6 +81,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     return count;
   }
 
+  private async deleteOldSentRows(): Promise<void> {
+    this.cleanedAt = Date.now();
+    await this.db.query(`DELETE FROM outbox WHERE sent_at < now() - make_interval(secs => $1)`, [
+      this.options.retentionMs / 1000,
+    ]);
+  }
+
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
@@ -91,6 +103,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       } while (this.again && !this.stopped);
       if (this.failures) this.logger.log(`relaying again after ${this.failures} failed attempts`);
       this.failures = 0;
+      if (Date.now() - this.cleanedAt > CLEANUP_EVERY_MS) await this.deleteOldSentRows();
     } catch (error) {
       this.failures++;
       this.logger.warn(

@@ -29,3 +29,12 @@ export async function addToOutbox(
   );
   return messageId;
 }
+
+/** Queues a message again under its original id, whether or not its row was sent or cleaned up since. */
+export async function resendFromOutbox(tx: EntityManager, message: OutgoingMessage): Promise<void> {
+  await tx.query(
+    `INSERT INTO outbox (message_id, routing_key, correlation_id, payload) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (message_id) DO UPDATE SET sent_at = NULL`,
+    [message.messageId, message.routingKey, message.correlationId, JSON.stringify(message.payload)],
+  );
+}

@@ -17,6 +17,9 @@ export class OrderConfig {
   readonly publishTimeoutMs: number;
   readonly outboxBatchSize: number;
   readonly outboxPollIntervalMs: number;
+  readonly outboxRetentionMs: number;
+  readonly paymentTimeoutMs: number;
+  readonly timeoutSweepIntervalMs: number;
   readonly bodyLimitBytes: number;
 
   constructor(env: NodeJS.ProcessEnv) {
@@ -38,6 +41,10 @@ export class OrderConfig {
     this.publishTimeoutMs = readInt(env, 'PUBLISH_TIMEOUT_MS', 5000, 100, 120_000);
     this.outboxBatchSize = readInt(env, 'OUTBOX_BATCH_SIZE', 100, 1, 10_000);
     this.outboxPollIntervalMs = readInt(env, 'OUTBOX_POLL_INTERVAL_MS', 500, 10, 60_000);
+    this.outboxRetentionMs = readInt(env, 'OUTBOX_RETENTION_HOURS', 24, 1, 24 * 365) * 3_600_000;
+    // Longer than inventory's hold (HOLD_TTL_SECONDS, 600): normally the payment answers long before either.
+    this.paymentTimeoutMs = readInt(env, 'ORDER_PAYMENT_TIMEOUT_SECONDS', 900, 1, 86_400) * 1000;
+    this.timeoutSweepIntervalMs = readInt(env, 'ORDER_TIMEOUT_SWEEP_INTERVAL_MS', 5000, 50, 600_000);
     this.bodyLimitBytes = readInt(env, 'HTTP_BODY_LIMIT_BYTES', 16_384, 256, 10_485_760);
   }
 }

@@ -10,6 +10,7 @@ import { CreateOrders1764072100000 } from './migrations/1764072100000-create-ord
 import { OrderConfig } from './order.config';
 import { Order } from './orders/order.entity';
 import { OrderSaga } from './orders/order-saga.service';
+import { OrderTimeouts } from './orders/order-timeouts';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
 import { PaymentResultHandler } from './orders/payment-result.handler';
@@ -46,6 +47,7 @@ import { PaymentResultHandler } from './orders/payment-result.handler';
           batchSize: config.outboxBatchSize,
           pollIntervalMs: config.outboxPollIntervalMs,
           maxBackoffMs: 5000,
+          retentionMs: config.outboxRetentionMs,
         }),
     },
     {
@@ -56,6 +58,7 @@ import { PaymentResultHandler } from './orders/payment-result.handler';
     InventoryClient,
     OrdersService,
     OrderSaga,
+    OrderTimeouts,
   ],
 })
 export class OrderModule implements OnApplicationShutdown {

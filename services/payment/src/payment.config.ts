@@ -14,6 +14,7 @@ export class PaymentConfig {
   readonly publishTimeoutMs: number;
   readonly outboxBatchSize: number;
   readonly outboxPollIntervalMs: number;
+  readonly outboxRetentionMs: number;
   readonly gatewayLatencyMs: number;
   readonly gatewayDeclineRate: number;
   readonly bodyLimitBytes: number;
@@ -34,6 +35,7 @@ export class PaymentConfig {
     this.publishTimeoutMs = readInt(env, 'PUBLISH_TIMEOUT_MS', 5000, 100, 120_000);
     this.outboxBatchSize = readInt(env, 'OUTBOX_BATCH_SIZE', 100, 1, 10_000);
     this.outboxPollIntervalMs = readInt(env, 'OUTBOX_POLL_INTERVAL_MS', 500, 10, 60_000);
+    this.outboxRetentionMs = readInt(env, 'OUTBOX_RETENTION_HOURS', 24, 1, 24 * 365) * 3_600_000;
     this.gatewayLatencyMs = readInt(env, 'GATEWAY_LATENCY_MS', 50, 0, 60_000);
     this.gatewayDeclineRate = readNumber(env, 'GATEWAY_DECLINE_RATE', 0, 0, 1);
     this.bodyLimitBytes = readInt(env, 'HTTP_BODY_LIMIT_BYTES', 16_384, 256, 10_485_760);

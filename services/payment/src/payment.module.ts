@@ -47,6 +47,7 @@ import { PaymentsService } from './payments/payments.service';
           batchSize: config.outboxBatchSize,
           pollIntervalMs: config.outboxPollIntervalMs,
           maxBackoffMs: 5000,
+          retentionMs: config.outboxRetentionMs,
         }),
     },
     {

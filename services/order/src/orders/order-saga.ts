@@ -8,29 +8,36 @@ import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-
  *   CREATED ── payment succeeded ── commit hold ──▶ CONFIRMED
  *   CREATED ── payment succeeded ── hold expired ──▶ CANCELLED (HOLD_EXPIRED, charge refunded)
  *   CREATED ── payment failed ──── release hold ──▶ CANCELLED (PAYMENT_DECLINED)
- *   CONFIRMED / CANCELLED ── any later payment_result ──▶ unchanged
+ *   CREATED ── no payment_result within the timeout ── release hold ──▶ CANCELLED (PAYMENT_TIMEOUT)
+ *   CANCELLED before its payment was known ── payment succeeded late ──▶ unchanged, charge refunded
+ *   CONFIRMED / CANCELLED ── any other later payment_result ──▶ unchanged
  */
 
 /** What the saga does next for an order, given a payment result. */
 export type SagaStep =
   | { kind: 'ignore'; why: string }
+  | { kind: 'refund-late-charge'; paymentId: string }
   | { kind: 'commit-hold'; paymentId: string }
   | { kind: 'release-hold'; paymentId: string; reason: CancelReason };
 
-export type CancelReason = 'PAYMENT_DECLINED' | 'HOLD_EXPIRED';
+export type CancelReason = 'PAYMENT_DECLINED' | 'HOLD_EXPIRED' | 'PAYMENT_TIMEOUT';
 
 /** The end state of a step, once inventory answered. */
 export interface SagaOutcome {
   status: Exclude<OrderStatus, 'CREATED'>;
-  paymentId: string;
+  /** Unknown when the order timed out before payment answered. */
+  paymentId?: string;
   reason?: CancelReason;
 }
 
 export function stepForPayment(
-  status: OrderStatus,
+  order: { status: OrderStatus; paymentId: string | null },
   result: Pick<PaymentResultMessage, 'status' | 'paymentId'>,
 ): SagaStep {
-  if (status !== 'CREATED') return { kind: 'ignore', why: `order already ${status}` };
+  if (order.status === 'CANCELLED' && !order.paymentId && result.status === 'succeeded') {
+    return { kind: 'refund-late-charge', paymentId: result.paymentId };
+  }
+  if (order.status !== 'CREATED') return { kind: 'ignore', why: `order already ${order.status}` };
   if (result.status === 'succeeded') return { kind: 'commit-hold', paymentId: result.paymentId };
   return { kind: 'release-hold', paymentId: result.paymentId, reason: 'PAYMENT_DECLINED' };
 }
@@ -44,4 +51,9 @@ export function afterCommit(paymentId: string, holdStillThere: boolean): SagaOut
 
 export function afterRelease(step: Extract<SagaStep, { kind: 'release-hold' }>): SagaOutcome {
   return { status: 'CANCELLED', paymentId: step.paymentId, reason: step.reason };
+}
+
+/** No payment_result came in time: the hold is released and the order ends; a late charge is refunded then. */
+export function afterTimeout(): SagaOutcome {
+  return { status: 'CANCELLED', reason: 'PAYMENT_TIMEOUT' };
 }

@@ -6,7 +6,8 @@ import type { OrderCreatedMessage } from '@boxoffice/contracts/order/order-creat
 import type { PaymentView } from '@boxoffice/contracts/payment/payment.dto';
 import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
-import { addToOutbox } from '@boxoffice/outbox/outbox';
+import { resendFromOutbox } from '@boxoffice/outbox/outbox';
+import type { OutgoingMessage } from '@boxoffice/outbox/outgoing-message';
 import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { DomainError } from '@boxoffice/platform/http/domain-error';
 import { PaymentGateway } from '../gateway/payment-gateway';
@@ -25,7 +26,7 @@ export class PaymentsService {
 
   async chargeOrder(order: OrderCreatedMessage): Promise<void> {
     const known = await this.db.getRepository(Payment).findOne({ where: { orderId: order.orderId } });
-    if (known) return this.republishResult(known);
+    if (known) return this.sendResult(known);
     // The processor dedupes by key: a crash after this call and a redelivery never charge twice.
     const outcome = await this.gateway.charge({
       idempotencyKey: `charge:${order.orderId}`,
@@ -33,48 +34,32 @@ export class PaymentsService {
       currency: order.currency,
       paymentToken: order.paymentToken,
     });
-    await this.db.transaction(async (tx) => {
-      const payment = tx.getRepository(Payment).create({
-        paymentId: randomUUID(),
-        orderId: order.orderId,
-        status: outcome.succeeded ? 'SUCCEEDED' : 'FAILED',
-        amount: order.amount,
-        currency: order.currency,
-        reason: outcome.reason ?? null,
-        chargeReference: outcome.reference,
-        resultMessageId: randomUUID(),
-      });
-      const inserted = await tx.query(
-        `INSERT INTO payments (payment_id, order_id, status, amount, currency, reason, charge_reference, result_message_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (order_id) DO NOTHING RETURNING created_at`,
-        [
-          payment.paymentId,
-          payment.orderId,
-          payment.status,
-          payment.amount,
-          payment.currency,
-          payment.reason,
-          payment.chargeReference,
-          payment.resultMessageId,
-        ],
-      );
-      if (!inserted.length) return; // a concurrent copy of the message recorded it first
-      const result: PaymentResultMessage = {
-        version: 1,
-        orderId: payment.orderId,
-        paymentId: payment.paymentId,
-        status: outcome.succeeded ? 'succeeded' : 'failed',
-        ...(outcome.reason ? { reason: outcome.reason } : {}),
-        processedAt: (inserted[0].created_at as Date).toISOString(),
-      };
-      await addToOutbox(tx, {
-        routingKey: ROUTING_KEYS.paymentResult,
-        messageId: payment.resultMessageId,
-        correlationId: payment.orderId,
-        payload: result,
-      });
+    const payment = Object.assign(new Payment(), {
+      paymentId: randomUUID(),
+      orderId: order.orderId,
+      status: outcome.succeeded ? 'SUCCEEDED' : 'FAILED',
+      amount: order.amount,
+      currency: order.currency,
+      reason: outcome.reason ?? null,
+      chargeReference: outcome.reference,
+      resultMessageId: randomUUID(),
     });
-    this.relay.wake();
+    const recorded = await this.db.transaction(async (tx) => {
+      const inserted = await tx
+        .createQueryBuilder()
+        .insert()
+        .into(Payment)
+        .values(payment)
+        .orIgnore() // a concurrent copy of the message recorded it first
+        .returning(['created_at'])
+        .execute();
+      const [row] = inserted.raw as { created_at: Date }[];
+      if (!row) return false;
+      payment.createdAt = row.created_at;
+      await resendFromOutbox(tx, resultMessageOf(payment));
+      return true;
+    });
+    if (recorded) this.relay.wake();
   }
 
   async refundOrder(cancelled: OrderCancelledMessage): Promise<void> {
@@ -108,9 +93,27 @@ export class PaymentsService {
     };
   }
 
-  /** `order_created` came again: send the decided result again, with its original message id. */
-  private async republishResult(payment: Payment): Promise<void> {
-    await this.db.query('UPDATE outbox SET sent_at = NULL WHERE message_id = $1', [payment.resultMessageId]);
+  /** `order_created` came again: send the decided result again, under its original message id. */
+  private async sendResult(payment: Payment): Promise<void> {
+    await this.db.transaction((tx) => resendFromOutbox(tx, resultMessageOf(payment)));
     this.relay.wake();
   }
+}
+
+/** The `payment_result` of a payment, the same every time it is sent. */
+function resultMessageOf(payment: Payment): OutgoingMessage {
+  const result: PaymentResultMessage = {
+    version: 1,
+    orderId: payment.orderId,
+    paymentId: payment.paymentId,
+    status: payment.status === 'FAILED' ? 'failed' : 'succeeded',
+    ...(payment.reason ? { reason: payment.reason } : {}),
+    processedAt: payment.createdAt.toISOString(),
+  };
+  return {
+    routingKey: ROUTING_KEYS.paymentResult,
+    messageId: payment.resultMessageId,
+    correlationId: payment.orderId,
+    payload: result,
+  };
 }
