@@ -74,3 +74,8 @@ export async function storeIdempotentResponse(
   );
   return (await readIdempotencyKey(db, key, false))!.response!;
 }
+
+/** Lets a key be claimed afresh when its request ended without a response worth replaying (a 503). */
+export async function forgetIdempotencyKey(db: EntityManager, key: string): Promise<void> {
+  await db.query('DELETE FROM idempotency_keys WHERE key = $1 AND response_status IS NULL', [key]);
+}

@@ -11,6 +11,7 @@ import { DomainError } from '@boxoffice/platform/http/domain-error';
 import { toErrorBody } from '@boxoffice/platform/http/problem.filter';
 import {
   claimIdempotencyKey,
+  forgetIdempotencyKey,
   readIdempotencyKey,
   requestHash,
   storeIdempotentResponse,
@@ -35,7 +36,13 @@ export class OrdersService {
 
   /** With an Idempotency-Key, every request with that key gets the first one's response, even when they race. */
   async place(request: CreateOrderDto, idempotencyKey?: string): Promise<OrderView> {
-    const order = { ...request, paymentToken: request.paymentToken ?? DEFAULT_TOKEN };
+    // Fields in a fixed order: the same body with its fields in another order hashes the same (JSON objects are unordered).
+    const order = {
+      eventId: request.eventId,
+      userId: request.userId,
+      quantity: request.quantity,
+      paymentToken: request.paymentToken ?? DEFAULT_TOKEN,
+    };
     if (!idempotencyKey) return this.placeAs(randomUUID(), order);
     const hash = requestHash(order);
     const claim = await claimIdempotencyKey(this.db.manager, idempotencyKey, hash, randomUUID());
@@ -49,7 +56,11 @@ export class OrdersService {
     try {
       return await this.placeAs(claim.resourceId, order, idempotencyKey);
     } catch (error) {
-      if (!(error instanceof DomainError) || ERROR_STATUS[error.code] >= 500) throw error; // retryable: not stored
+      if (!(error instanceof DomainError) || ERROR_STATUS[error.code] >= 500) {
+        // Retryable, so not stored; the hold is released, so the retry must not reuse this key's order id.
+        await forgetIdempotencyKey(this.db.manager, idempotencyKey).catch(() => undefined);
+        throw error;
+      }
       const body = toErrorBody(error);
       return replay(
         await storeIdempotentResponse(this.db.manager, idempotencyKey, {
@@ -71,12 +82,19 @@ export class OrdersService {
     request: Required<CreateOrderDto>,
     idempotencyKey?: string,
   ): Promise<OrderView> {
-    const hold = await this.inventory.reserve({
-      orderId,
-      eventId: request.eventId,
-      userId: request.userId,
-      quantity: request.quantity,
-    });
+    const hold = await this.inventory
+      .reserve({ orderId, eventId: request.eventId, userId: request.userId, quantity: request.quantity })
+      .catch(async (error: unknown) => {
+        const lost =
+          error instanceof DomainError && ['UNAVAILABLE', 'RESERVATION_RELEASED'].includes(error.code);
+        if (!lost) throw error;
+        // The hold may have been taken with the answer lost (a timeout): give it back rather than wait for expiry.
+        await this.releaseAfterFailure(orderId);
+        throw new DomainError(
+          'UNAVAILABLE',
+          'Stock could not be held right now; nothing was kept. Retry later.',
+        );
+      });
     let outcome: StoredResponse;
     try {
       outcome = await this.db.transaction((tx) =>

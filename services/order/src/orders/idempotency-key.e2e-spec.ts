@@ -1,0 +1,134 @@
+import { OrderTestApp, putSale, saleCounts, startOrderStack } from '../order.test-app';
+
+describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, Redis, RabbitMQ)', () => {
+  let stack: OrderTestApp;
+  const order = (body: object, idempotencyKey: string) =>
+    stack.http().post('/orders').set('Idempotency-Key', idempotencyKey).send(body);
+  const ordersOf = async (userId: string): Promise<Array<{ order_id: string; status: string }>> =>
+    stack.db.query('SELECT order_id, status FROM orders WHERE user_id = $1', [userId]);
+  const holdsOf = async (userId: string): Promise<Array<{ order_id: string; quantity: number }>> =>
+    stack.inventory.db.query('SELECT order_id, quantity FROM reservations WHERE user_id = $1', [userId]);
+  const outboxOf = async (orderId: string) =>
+    stack.db.query('SELECT message_id FROM outbox WHERE correlation_id = $1', [orderId]);
+
+  beforeAll(async () => {
+    stack = await startOrderStack('idem_key');
+    await putSale(stack, 'gig', { totalStock: 50, perUserLimit: 4, unitPrice: 2500 });
+  });
+  afterAll(() => stack?.close());
+
+  it('given an accepted order, when the same key and body come again, then the same 202 and order, and no second hold', async () => {
+    const body = { eventId: 'gig', userId: 'alice', quantity: 2 };
+    const first = await order(body, 'alice-key').expect(202);
+    const counts = await saleCounts(stack, 'gig');
+
+    const again = await order(body, 'alice-key').expect(202);
+
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.location).toBe(`/orders/${first.body.orderId}`);
+    expect(await ordersOf('alice')).toEqual([{ order_id: first.body.orderId, status: 'CREATED' }]);
+    expect(await holdsOf('alice')).toEqual([{ order_id: first.body.orderId, quantity: 2 }]);
+    expect(await outboxOf(first.body.orderId)).toHaveLength(1);
+    expect(await saleCounts(stack, 'gig')).toEqual(counts);
+  });
+
+  it('given an accepted order, when the same body comes again with its fields in another order and the default token spelled out, then it is the same request', async () => {
+    const first = await order({ eventId: 'gig', userId: 'bea', quantity: 1 }, 'bea-key').expect(202);
+
+    const again = await order(
+      { paymentToken: 'tok_visa', quantity: 1, userId: 'bea', eventId: 'gig' },
+      'bea-key',
+    );
+
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(first.body);
+    expect(await ordersOf('bea')).toHaveLength(1);
+  });
+
+  it('given 10 requests racing with one key, then all answer the same 202 and exactly one order and one hold exist', async () => {
+    const body = { eventId: 'gig', userId: 'carl', quantity: 3 };
+    const before = await saleCounts(stack, 'gig');
+
+    const responses = await Promise.all(Array.from({ length: 10 }, () => order(body, 'carl-race')));
+
+    expect(responses.map((response) => response.status)).toEqual(Array(10).fill(202));
+    const [first] = responses;
+    for (const response of responses) {
+      expect(response.body).toEqual(first.body);
+      expect(response.headers.location).toBe(`/orders/${first.body.orderId}`);
+    }
+    expect(await ordersOf('carl')).toEqual([{ order_id: first.body.orderId, status: 'CREATED' }]);
+    expect(await holdsOf('carl')).toEqual([{ order_id: first.body.orderId, quantity: 3 }]);
+    expect(await outboxOf(first.body.orderId)).toHaveLength(1);
+    expect(await saleCounts(stack, 'gig')).toMatchObject({
+      available: before.available - 3,
+      held: before.held + 3,
+    });
+    await stack.broker.nextTapped('order_created', first.body.orderId);
+    expect(await stack.broker.tapped('order_created', first.body.orderId)).toHaveLength(1);
+  });
+
+  it('given a used key, when it comes with a different body, then 422 IDEMPOTENCY_KEY_REUSED and nothing changes', async () => {
+    const first = await order({ eventId: 'gig', userId: 'dora', quantity: 1 }, 'dora-key').expect(202);
+    const counts = await saleCounts(stack, 'gig');
+
+    const reused = await order({ eventId: 'gig', userId: 'dora', quantity: 2 }, 'dora-key').expect(422);
+    const otherToken = await order(
+      { eventId: 'gig', userId: 'dora', quantity: 1, paymentToken: 'tok_chargeDeclined' },
+      'dora-key',
+    ).expect(422);
+
+    expect(reused.body).toEqual({ code: 'IDEMPOTENCY_KEY_REUSED', message: expect.any(String) });
+    expect(otherToken.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await ordersOf('dora')).toEqual([{ order_id: first.body.orderId, status: 'CREATED' }]);
+    expect(await saleCounts(stack, 'gig')).toEqual(counts);
+    // The key still answers its first request.
+    expect(
+      (await order({ eventId: 'gig', userId: 'dora', quantity: 1 }, 'dora-key').expect(202)).body,
+    ).toEqual(first.body);
+  });
+
+  it('given a key first answered 409 SOLD_OUT, when stock is added and the request comes again, then it still answers 409', async () => {
+    await putSale(stack, 'encore', { totalStock: 1 });
+    const body = { eventId: 'encore', userId: 'eve', quantity: 2 };
+    const first = await order(body, 'eve-key').expect(409);
+    expect(first.body.code).toBe('SOLD_OUT');
+
+    await putSale(stack, 'encore', { totalStock: 10 });
+    const again = await order(body, 'eve-key').expect(409);
+
+    expect(again.body).toEqual(first.body);
+    expect(await ordersOf('eve')).toEqual([]);
+    expect(await holdsOf('eve')).toEqual([]);
+    // The stock really is there now: a new key gets it.
+    await order(body, 'eve-key-2').expect(202);
+    expect(await ordersOf('eve')).toHaveLength(1);
+  });
+
+  it.each([
+    { what: '300 characters', key: 'k'.repeat(300) },
+    { what: 'empty', key: '' },
+    { what: 'not ASCII', key: 'clé' },
+    { what: 'holding a tab', key: 'a\tb' },
+  ])(
+    'given an Idempotency-Key that is $what, when ordering, then 400 VALIDATION_FAILED names it and nothing happens',
+    async ({ key }) => {
+      const counts = await saleCounts(stack, 'gig');
+
+      const { body } = await order({ eventId: 'gig', userId: 'fred', quantity: 1 }, key).expect(400);
+
+      expect(body).toEqual({
+        code: 'VALIDATION_FAILED',
+        message: expect.any(String),
+        details: [{ field: 'Idempotency-Key', messages: [expect.any(String)] }],
+      });
+      expect(await ordersOf('fred')).toEqual([]);
+      expect(await saleCounts(stack, 'gig')).toEqual(counts);
+    },
+  );
+
+  it('given a key of 255 printable characters, when ordering, then it is accepted', async () => {
+    await order({ eventId: 'gig', userId: 'gina', quantity: 1 }, `k ${'~'.repeat(252)}!`).expect(202);
+    expect(await ordersOf('gina')).toHaveLength(1);
+  });
+});

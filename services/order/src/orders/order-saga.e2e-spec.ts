@@ -1,0 +1,347 @@
+import { parseOrderCancelled } from '@boxoffice/contracts/order/order-cancelled.message';
+import type { OrderView } from '@boxoffice/contracts/order/order.dto';
+import { ATTEMPT_HEADER, DEAD_LETTER_REASON_HEADER } from '@boxoffice/messaging/message-headers';
+import { eventually } from '@boxoffice/testing/eventually';
+import { HoldExpiry } from '../../../inventory/src/reservations/hold-expiry';
+import { OrderTestApp, outboxRows, putSale, saleCounts, startOrderStack } from '../order.test-app';
+import { OrderSaga } from './order-saga.service';
+
+const QUEUE = 'order.payment_result';
+const MAX_ATTEMPTS = 2;
+
+/** Steps shared by both stacks: place an order, watch the saga's handler, wait for the order to end. */
+function sagaSteps(stack: () => OrderTestApp) {
+  let handler: jest.SpiedFunction<OrderSaga['onPaymentResult']> | undefined;
+  const watch = () => (handler ??= jest.spyOn(stack().app.get(OrderSaga), 'onPaymentResult'));
+  return {
+    /** POST /orders → 202, and order_created on its way to payment. */
+    async place(eventId: string, userId: string, quantity: number): Promise<OrderView> {
+      const { body } = await stack().http().post('/orders').send({ eventId, userId, quantity }).expect(202);
+      await stack().broker.nextTapped('order_created', body.orderId);
+      return body;
+    },
+    async read(orderId: string): Promise<OrderView> {
+      return (await stack().http().get(`/orders/${orderId}`).expect(200)).body;
+    },
+    /** Waits until the order left CREATED. */
+    async ended(orderId: string): Promise<OrderView> {
+      return eventually(
+        async () => {
+          const order = await this.read(orderId);
+          return order.status !== 'CREATED' && order;
+        },
+        { what: `order ${orderId} ended` },
+      );
+    },
+    /** Every run of the payment_result handler for this order so far, settled (the handler's promises). */
+    async handled(orderId: string, atLeast: number): Promise<PromiseSettledResult<void>[]> {
+      const spy = watch();
+      const runs = await eventually(
+        () => {
+          const found = spy.mock.calls.flatMap(([result], index) =>
+            result.orderId === orderId ? [spy.mock.results[index].value as Promise<void>] : [],
+          );
+          return found.length >= atLeast && found;
+        },
+        { what: `${atLeast} runs of the payment_result handler for ${orderId}` },
+      );
+      return Promise.allSettled(runs);
+    },
+    watch,
+    restore: () => handler?.mockRestore(),
+  };
+}
+
+describe('OrderSaga on payment_result (e2e: real inventory, Postgres, Redis, RabbitMQ)', () => {
+  let stack: OrderTestApp;
+  const saga = sagaSteps(() => stack);
+  const versionOf = async (orderId: string) =>
+    (
+      (await stack.db.query('SELECT version FROM orders WHERE order_id = $1', [orderId])) as [
+        { version: number },
+      ]
+    )[0].version;
+
+  beforeAll(async () => {
+    stack = await startOrderStack('saga', {
+      proxyInventory: true,
+      order: { MESSAGE_MAX_ATTEMPTS: String(MAX_ATTEMPTS) },
+    });
+    saga.watch();
+    await putSale(stack, 'gig', { totalStock: 100, perUserLimit: 4, unitPrice: 3000 });
+  });
+  afterAll(async () => {
+    saga.restore();
+    await stack?.close();
+  });
+
+  it('given a CREATED order, when its payment succeeded, then it is CONFIRMED with the paymentId and its tickets are sold', async () => {
+    const placed = await saga.place('gig', 'alice', 2);
+    const before = await saleCounts(stack, 'gig');
+
+    await stack.broker.publishPaymentResult({
+      orderId: placed.orderId,
+      paymentId: 'pay-alice',
+      status: 'succeeded',
+    });
+
+    const confirmed = await saga.ended(placed.orderId);
+    expect(confirmed).toEqual({
+      ...placed,
+      status: 'CONFIRMED',
+      paymentId: 'pay-alice',
+      updatedAt: expect.any(String),
+    });
+    expect(Date.parse(confirmed.updatedAt)).toBeGreaterThanOrEqual(Date.parse(placed.updatedAt));
+    expect(await saleCounts(stack, 'gig')).toMatchObject({
+      available: before.available,
+      held: before.held - 2,
+      sold: before.sold + 2,
+    });
+    const hold = await stack.inventory.http().get(`/reservations/${placed.orderId}`).expect(200);
+    expect(hold.body.status).toBe('COMMITTED');
+    expect((await outboxRows(stack, placed.orderId)).map((row) => row.routing_key)).toEqual([
+      'order_created',
+    ]);
+  });
+
+  it('given a CREATED order, when its payment failed, then it is CANCELLED as PAYMENT_DECLINED, its stock returns and order_cancelled is published', async () => {
+    const before = await saleCounts(stack, 'gig');
+    const placed = await saga.place('gig', 'bob', 3);
+
+    await stack.broker.publishPaymentResult({
+      orderId: placed.orderId,
+      paymentId: 'pay-bob',
+      status: 'failed',
+      reason: 'card_declined',
+    });
+
+    expect(await saga.ended(placed.orderId)).toEqual({
+      ...placed,
+      status: 'CANCELLED',
+      reason: 'PAYMENT_DECLINED',
+      paymentId: 'pay-bob',
+      updatedAt: expect.any(String),
+    });
+    expect(await saleCounts(stack, 'gig')).toEqual(before);
+    const hold = await stack.inventory.http().get(`/reservations/${placed.orderId}`).expect(200);
+    expect(hold.body.status).toBe('RELEASED');
+    const cancelled = await stack.broker.nextTapped('order_cancelled', placed.orderId);
+    expect(cancelled.properties).toMatchObject({
+      deliveryMode: 2,
+      contentType: 'application/json',
+      messageId: expect.any(String),
+      correlationId: placed.orderId,
+      type: 'order_cancelled',
+    });
+    expect(() => parseOrderCancelled(cancelled.payload)).not.toThrow();
+    expect(cancelled.payload).toEqual({
+      version: 1,
+      orderId: placed.orderId,
+      reason: 'PAYMENT_DECLINED',
+      cancelledAt: expect.any(String),
+    });
+  });
+
+  it('given a CONFIRMED order, when its payment_result comes again or a contradicting one arrives late, then nothing changes', async () => {
+    const placed = await saga.place('gig', 'carol', 1);
+    const first = await stack.broker.publishPaymentResult({
+      orderId: placed.orderId,
+      paymentId: 'pay-carol',
+      status: 'succeeded',
+    });
+    const confirmed = await saga.ended(placed.orderId);
+    await saga.handled(placed.orderId, 1);
+    const before = { version: await versionOf(placed.orderId), sale: await saleCounts(stack, 'gig') };
+
+    await stack.broker.publishPaymentResult(
+      { orderId: placed.orderId, paymentId: 'pay-carol', status: 'succeeded' },
+      first,
+    );
+    await stack.broker.publishPaymentResult({
+      orderId: placed.orderId,
+      paymentId: 'pay-other',
+      status: 'succeeded',
+    });
+    await stack.broker.publishPaymentResult({
+      orderId: placed.orderId,
+      paymentId: 'pay-carol',
+      status: 'failed',
+      reason: 'card_declined',
+    });
+
+    const runs = await saga.handled(placed.orderId, 4);
+    expect(runs.map((run) => run.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(await saga.read(placed.orderId)).toEqual(confirmed);
+    expect(await versionOf(placed.orderId)).toBe(before.version);
+    expect(await saleCounts(stack, 'gig')).toEqual(before.sale);
+    expect((await outboxRows(stack, placed.orderId)).map((row) => row.routing_key)).toEqual([
+      'order_created',
+    ]);
+  });
+
+  it('given a CANCELLED order, when a late success arrives, then it stays CANCELLED, nothing is sold and no second order_cancelled is sent', async () => {
+    const placed = await saga.place('gig', 'dave', 2);
+    await stack.broker.publishPaymentResult({
+      orderId: placed.orderId,
+      paymentId: 'pay-dave',
+      status: 'failed',
+      reason: 'insufficient_funds',
+    });
+    const cancelled = await saga.ended(placed.orderId);
+    await saga.handled(placed.orderId, 1);
+    const before = { version: await versionOf(placed.orderId), sale: await saleCounts(stack, 'gig') };
+
+    await stack.broker.publishPaymentResult({
+      orderId: placed.orderId,
+      paymentId: 'pay-dave2',
+      status: 'succeeded',
+    });
+
+    const runs = await saga.handled(placed.orderId, 2);
+    expect(runs.map((run) => run.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(await saga.read(placed.orderId)).toEqual(cancelled);
+    expect(await versionOf(placed.orderId)).toBe(before.version);
+    expect(await saleCounts(stack, 'gig')).toEqual(before.sale);
+    expect((await outboxRows(stack, placed.orderId)).map((row) => row.routing_key)).toEqual([
+      'order_created',
+      'order_cancelled',
+    ]);
+  });
+
+  it('given inventory unreachable, when a payment failed, then the compensation is retried past MESSAGE_MAX_ATTEMPTS, never dead-lettered, and completes once inventory is back', async () => {
+    const placed = await saga.place('gig', 'erin', 2);
+    const holding = await saleCounts(stack, 'gig');
+    await stack.inventoryLink!.cut();
+
+    await stack.broker.publishPaymentResult({
+      orderId: placed.orderId,
+      paymentId: 'pay-erin',
+      status: 'failed',
+      reason: 'card_declined',
+    });
+
+    // More runs than MESSAGE_MAX_ATTEMPTS, all failed on inventory, and the order still waits.
+    const runs = await saga.handled(placed.orderId, MAX_ATTEMPTS + 2);
+    for (const run of runs) {
+      expect(run).toMatchObject({
+        status: 'rejected',
+        reason: expect.objectContaining({ code: 'UNAVAILABLE' }),
+      });
+    }
+    expect((await saga.read(placed.orderId)).status).toBe('CREATED');
+    expect(await stack.broker.taken(`${QUEUE}.dlq`, placed.orderId)).toEqual([]);
+    expect(await saleCounts(stack, 'gig')).toEqual(holding);
+
+    await stack.inventoryLink!.restore();
+
+    expect(await saga.ended(placed.orderId)).toMatchObject({
+      status: 'CANCELLED',
+      reason: 'PAYMENT_DECLINED',
+      paymentId: 'pay-erin',
+    });
+    expect(await saleCounts(stack, 'gig')).toMatchObject({
+      available: holding.available + 2,
+      held: holding.held - 2,
+      sold: holding.sold,
+    });
+    await stack.broker.nextTapped('order_cancelled', placed.orderId);
+    await eventually(
+      async () =>
+        (await stack.broker.depth(QUEUE)) === 0 && (await stack.broker.depth(`${QUEUE}.retry`)) === 0,
+      { what: 'payment_result queue and its retry queue empty' },
+    );
+    expect(await stack.broker.taken(`${QUEUE}.dlq`, placed.orderId)).toEqual([]);
+  });
+
+  it('given a payment_result for an order that does not exist, then it is dead-lettered after MESSAGE_MAX_ATTEMPTS and changes nothing', async () => {
+    const before = await saleCounts(stack, 'gig');
+
+    const messageId = await stack.broker.publishPaymentResult({
+      orderId: 'no-such-order',
+      paymentId: 'pay-ghost',
+      status: 'succeeded',
+    });
+
+    const [dead] = await eventually(
+      async () => {
+        const messages = await stack.broker.taken(`${QUEUE}.dlq`, 'no-such-order');
+        return messages.length > 0 && messages;
+      },
+      { what: 'dead-lettered' },
+    );
+    expect(dead.properties.messageId).toBe(messageId);
+    expect(dead.properties.headers).toMatchObject({
+      [DEAD_LETTER_REASON_HEADER]: 'attempts-exhausted',
+      [ATTEMPT_HEADER]: MAX_ATTEMPTS,
+    });
+    expect(await saga.handled('no-such-order', MAX_ATTEMPTS)).toHaveLength(MAX_ATTEMPTS);
+    expect(await stack.db.query(`SELECT 1 FROM orders WHERE order_id = 'no-such-order'`)).toEqual([]);
+    expect(await saleCounts(stack, 'gig')).toEqual(before);
+  });
+});
+
+describe('OrderSaga when the hold expired before the payment succeeded (e2e, HOLD_TTL_SECONDS=1)', () => {
+  let stack: OrderTestApp;
+  const saga = sagaSteps(() => stack);
+
+  beforeAll(async () => {
+    // The sweep runs only when a test calls it, so that both moments (before and after it) can be tested.
+    stack = await startOrderStack('saga_expiry', {
+      inventory: { HOLD_TTL_SECONDS: '1', HOLD_SWEEP_INTERVAL_MS: '600000' },
+    });
+  });
+  afterAll(() => stack?.close());
+
+  async function expiredHoldOf(order: OrderView): Promise<void> {
+    const { body: hold } = await stack.inventory.http().get(`/reservations/${order.orderId}`).expect(200);
+    await eventually(() => Date.now() > Date.parse(hold.expiresAt) + 50, { what: 'hold expired' });
+  }
+
+  async function expectCancelledAsExpired(placed: OrderView, paymentId: string): Promise<void> {
+    expect(await saga.ended(placed.orderId)).toEqual({
+      ...placed,
+      status: 'CANCELLED',
+      reason: 'HOLD_EXPIRED',
+      paymentId,
+      updatedAt: expect.any(String),
+    });
+    const cancelled = await stack.broker.nextTapped('order_cancelled', placed.orderId);
+    expect(cancelled.payload).toMatchObject({ orderId: placed.orderId, reason: 'HOLD_EXPIRED' });
+    const hold = await stack.inventory.http().get(`/reservations/${placed.orderId}`).expect(200);
+    expect(hold.body.status).toBe('RELEASED');
+  }
+
+  it('given a hold that expired but was not swept yet, when the payment succeeds, then the order is CANCELLED as HOLD_EXPIRED and its stock returns', async () => {
+    await putSale(stack, 'late-gig', { totalStock: 5 });
+    const placed = await saga.place('late-gig', 'frank', 2);
+    await expiredHoldOf(placed);
+    expect(await saleCounts(stack, 'late-gig')).toMatchObject({ available: 3, held: 2, sold: 0 });
+
+    await stack.broker.publishPaymentResult({
+      orderId: placed.orderId,
+      paymentId: 'pay-frank',
+      status: 'succeeded',
+    });
+
+    await expectCancelledAsExpired(placed, 'pay-frank');
+    expect(await saleCounts(stack, 'late-gig')).toMatchObject({ available: 5, held: 0, sold: 0 });
+  });
+
+  it('given a hold the sweep already returned to stock, when the payment succeeds, then the order is CANCELLED as HOLD_EXPIRED and the stock is not returned twice', async () => {
+    await putSale(stack, 'swept-gig', { totalStock: 5 });
+    const placed = await saga.place('swept-gig', 'gina', 2);
+    await expiredHoldOf(placed);
+    expect(await stack.inventory.app.get(HoldExpiry).sweep()).toBeGreaterThanOrEqual(1);
+    expect(await saleCounts(stack, 'swept-gig')).toMatchObject({ available: 5, held: 0, sold: 0 });
+
+    await stack.broker.publishPaymentResult({
+      orderId: placed.orderId,
+      paymentId: 'pay-gina',
+      status: 'succeeded',
+    });
+
+    await expectCancelledAsExpired(placed, 'pay-gina');
+    expect(await saleCounts(stack, 'swept-gig')).toMatchObject({ available: 5, held: 0, sold: 0 });
+  });
+});

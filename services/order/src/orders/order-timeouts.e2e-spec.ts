@@ -1,0 +1,68 @@
+import { eventually } from '@boxoffice/testing/eventually';
+import { OrderTestApp, outboxRows, putSale, saleCounts, startOrderStack } from '../order.test-app';
+import { OrderSaga } from './order-saga.service';
+import { OrderTimeouts } from './order-timeouts';
+
+describe('Payment timeout (e2e: order + inventory, real Postgres, Redis, RabbitMQ)', () => {
+  let stack: OrderTestApp;
+  let timeouts: OrderTimeouts;
+
+  beforeAll(async () => {
+    // The sweep runs by hand; nobody consumes order_created, as when payment is down for good.
+    stack = await startOrderStack('order_timeout', {
+      order: { ORDER_PAYMENT_TIMEOUT_SECONDS: '1', ORDER_TIMEOUT_SWEEP_INTERVAL_MS: '600000' },
+    });
+    timeouts = stack.app.get(OrderTimeouts);
+  });
+  afterAll(() => stack?.close());
+
+  it('given an order payment never answers, when the timeout passes, then it ends CANCELLED with its stock back; a late charge is refunded once', async () => {
+    await putSale(stack, 'silent', { totalStock: 2 });
+    const { body: order } = await stack
+      .http()
+      .post('/orders')
+      .send({ eventId: 'silent', userId: 'u1', quantity: 2 })
+      .expect(202);
+    await stack.broker.nextTapped('order_created', order.orderId);
+    expect(await timeouts.sweep()).toBe(0);
+
+    await eventually(() => Date.now() > Date.parse(order.createdAt) + 1100, {
+      what: 'payment timeout passed',
+    });
+    expect(await timeouts.sweep()).toBe(1);
+
+    const { body: cancelled } = await stack.http().get(`/orders/${order.orderId}`).expect(200);
+    expect(cancelled).toMatchObject({ status: 'CANCELLED', reason: 'PAYMENT_TIMEOUT' });
+    expect(cancelled.paymentId).toBeUndefined();
+    expect(await saleCounts(stack, 'silent')).toMatchObject({ available: 2, held: 0, sold: 0 });
+    const first = await stack.broker.nextTapped('order_cancelled', order.orderId);
+    expect(first.payload).toMatchObject({ orderId: order.orderId, reason: 'PAYMENT_TIMEOUT' });
+
+    // Payment comes back and charges after all: the order stays CANCELLED and asks payment for a refund, once.
+    const handler = jest.spyOn(stack.app.get(OrderSaga), 'onPaymentResult');
+    for (let copy = 0; copy < 2; copy++) {
+      await stack.broker.publishPaymentResult({
+        orderId: order.orderId,
+        paymentId: 'late-pay',
+        status: 'succeeded',
+      });
+    }
+    const [, refund] = await eventually(
+      async () => {
+        const cancellations = await stack.broker.tapped('order_cancelled', order.orderId);
+        return cancellations.length >= 2 && cancellations;
+      },
+      { what: 'a second order_cancelled, asking for the refund' },
+    );
+    expect(refund.properties.messageId).not.toBe(first.properties.messageId);
+    await eventually(() => handler.mock.results.length === 2, { what: 'both copies handled' });
+    await Promise.all(handler.mock.results.map((run) => run.value));
+    const { body: after } = await stack.http().get(`/orders/${order.orderId}`).expect(200);
+    expect(after).toMatchObject({ status: 'CANCELLED', reason: 'PAYMENT_TIMEOUT', paymentId: 'late-pay' });
+    expect(await saleCounts(stack, 'silent')).toMatchObject({ available: 2, held: 0, sold: 0 });
+    const cancellations = (await outboxRows(stack, order.orderId)).filter(
+      (m) => m.routing_key === 'order_cancelled',
+    );
+    expect(cancellations).toHaveLength(2);
+  });
+});

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { parsePaymentResult } from '@boxoffice/contracts/payment/payment-result.message';
+import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
+import { EventPublisher } from '@boxoffice/messaging/event-publisher';
+import { TEST_AMQP_URL } from '@boxoffice/messaging/testing-vhost';
+import { eventually } from '@boxoffice/testing/eventually';
+import { TcpProxy } from '@boxoffice/testing/tcp-proxy';
+import { bodyOf, orderCreated, PaymentTestApp, startPayment } from '../payment.test-app';
+
+const SETTLED = { timeoutMs: 10_000, intervalMs: 20 };
+
+describe('payment_result while RabbitMQ is unreachable for the publisher (e2e, TCP proxy)', () => {
+  const broker = new URL(TEST_AMQP_URL);
+  const proxy = new TcpProxy(broker.hostname, Number(broker.port || 5672));
+  let payment: PaymentTestApp;
+  let publisher: EventPublisher;
+  const failedPublishes: unknown[] = [];
+
+  beforeAll(async () => {
+    await proxy.open();
+    // The publisher (RABBITMQ_URL) goes through the proxy; the consumers are connected straight to the broker.
+    payment = await startPayment('outage', { PUBLISH_TIMEOUT_MS: '300' }, { publisherPort: proxy.port });
+    publisher = payment.app.get(EventPublisher);
+    const publishBatch = publisher.publishBatch.bind(publisher);
+    publisher.publishBatch = (messages) =>
+      publishBatch(messages).catch((error: unknown) => {
+        failedPublishes.push(error);
+        throw error;
+      });
+    await eventually(() => publisher.isReady(), {
+      ...SETTLED,
+      what: 'publisher connected through the proxy',
+    });
+  });
+  afterAll(async () => {
+    await payment?.close();
+    await proxy.cut();
+  });
+
+  const pendingOutbox = async (): Promise<number> => {
+    const [{ count }] = await payment.db.query(
+      'SELECT count(*)::int AS count FROM outbox WHERE sent_at IS NULL',
+    );
+    return count;
+  };
+
+  it('given the publisher cut off from RabbitMQ, when an order is charged, then its payment_result waits in the outbox and is published once the broker is reachable again', async () => {
+    // given
+    await proxy.cut();
+    await eventually(() => !publisher.isReady(), { ...SETTLED, what: 'publisher disconnected' });
+
+    // when
+    const order = orderCreated();
+    await payment.publish(ROUTING_KEYS.orderCreated, order, { messageId: randomUUID() });
+
+    // then the charge is recorded, the relay tried and failed, and the result is kept, not lost
+    const view = await eventually(
+      async () => {
+        const response = await payment.http().get(`/payments/${order.orderId}`);
+        return response.status === 200 && response.body;
+      },
+      { ...SETTLED, what: 'payment recorded' },
+    );
+    expect(view.status).toBe('SUCCEEDED');
+    await eventually(() => failedPublishes.length >= 1, { ...SETTLED, what: 'a publish refused' });
+    expect(await pendingOutbox()).toBe(1);
+    expect(payment.results(order.orderId)).toEqual([]);
+
+    // when the broker is reachable again
+    await proxy.open();
+
+    // then
+    const [result] = await eventually(
+      () => payment.results(order.orderId).length >= 1 && payment.results(order.orderId),
+      { timeoutMs: 20_000, intervalMs: 20, what: 'payment_result after the outage' },
+    );
+    const [{ result_message_id: resultMessageId }] = await payment.db.query(
+      'SELECT result_message_id FROM payments WHERE order_id = $1',
+      [order.orderId],
+    );
+    expect(result.properties).toMatchObject({
+      deliveryMode: 2,
+      messageId: resultMessageId,
+      correlationId: order.orderId,
+      type: ROUTING_KEYS.paymentResult,
+    });
+    expect(parsePaymentResult(bodyOf(result))).toMatchObject({
+      orderId: order.orderId,
+      paymentId: view.paymentId,
+      status: 'succeeded',
+    });
+    await eventually(async () => (await pendingOutbox()) === 0, { ...SETTLED, what: 'outbox marked sent' });
+    expect(await payment.gatewayCalls(order.orderId)).toEqual([
+      expect.objectContaining({ kind: 'charge', succeeded: true }),
+    ]);
+  });
+});
