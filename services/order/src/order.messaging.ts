@@ -8,12 +8,12 @@ import { OrderConfig } from './order.config';
 /** What the order service consumes: `order.payment_result`. */
 export function orderTransportOptions(config: OrderConfig): AmqpEventTransportOptions {
   return {
-    url: config.rabbitmqUrl,
+    url: config.messaging.url,
     serviceName: 'order',
     subscriptions: [subscription('order', ROUTING_KEYS.paymentResult, parsePaymentResult)],
-    prefetch: config.prefetch,
-    maxAttempts: config.maxAttempts,
-    retryDelayMs: config.retryDelayMs,
+    prefetch: config.messaging.prefetch,
+    maxAttempts: config.messaging.maxAttempts,
+    retryDelayMs: config.messaging.retryDelayMs,
     // A compensation or a charge waiting for a dependency is retried until it succeeds, never dead-lettered.
     isTransient: isTransientFailure,
   };

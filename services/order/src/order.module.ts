@@ -1,8 +1,6 @@
 import { Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { EventPublisher } from '@boxoffice/messaging/event-publisher';
-import { provideEventPublisher } from '@boxoffice/messaging/event-publisher.provider';
-import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
+import { provideOutbox } from '@boxoffice/outbox/provide-outbox';
 import { openDatabase } from '@boxoffice/platform/database/open-database';
 import { HEALTH_CHECKS, HealthController } from '@boxoffice/platform/http/health.controller';
 import { InventoryClient } from './inventory-client/inventory.client';
@@ -31,25 +29,11 @@ import { PaymentResultHandler } from './orders/payment-result.handler';
           migrations: [CreateOrders1764072100000],
         }),
     },
-    provideEventPublisher({
-      inject: [OrderConfig],
-      useFactory: (config: OrderConfig) => ({
-        url: config.rabbitmqUrl,
-        serviceName: 'order',
-        publishTimeoutMs: config.publishTimeoutMs,
-      }),
-    }),
-    {
-      provide: OutboxRelay,
-      inject: [DataSource, EventPublisher, OrderConfig],
-      useFactory: (db: DataSource, publisher: EventPublisher, config: OrderConfig) =>
-        new OutboxRelay(db, publisher, {
-          batchSize: config.outboxBatchSize,
-          pollIntervalMs: config.outboxPollIntervalMs,
-          maxBackoffMs: 5000,
-          retentionMs: config.outboxRetentionMs,
-        }),
-    },
+    ...provideOutbox(OrderConfig, (config) => ({
+      serviceName: 'order',
+      messaging: config.messaging,
+      outbox: config.outbox,
+    })),
     {
       provide: HEALTH_CHECKS,
       inject: [DataSource],

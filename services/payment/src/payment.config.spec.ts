@@ -8,7 +8,7 @@ describe('PaymentConfig', () => {
       host: '127.0.0.1',
       port: 8003,
       databaseSchema: 'payment',
-      rabbitmqUrl: 'amqp://guest:guest@127.0.0.1:5672',
+      messaging: { url: 'amqp://guest:guest@127.0.0.1:5672' },
       gatewayDeclineRate: 0,
     });
   });
@@ -42,8 +42,7 @@ describe('PaymentConfig', () => {
     expect(config).toMatchObject({
       gatewayDeclineRate: 0.25,
       gatewayLatencyMs: 0,
-      retryDelayMs: 200,
-      rabbitmqUrl: 'amqp://guest:guest@127.0.0.1:5672/t_vhost',
+      messaging: { retryDelayMs: 200, url: 'amqp://guest:guest@127.0.0.1:5672/t_vhost' },
     });
   });
 });

@@ -9,15 +9,15 @@ import { PaymentConfig } from './payment.config';
 /** What the payment service consumes: `payment.order_created` and `payment.order_cancelled`. */
 export function paymentTransportOptions(config: PaymentConfig): AmqpEventTransportOptions {
   return {
-    url: config.rabbitmqUrl,
+    url: config.messaging.url,
     serviceName: 'payment',
     subscriptions: [
       subscription('payment', ROUTING_KEYS.orderCreated, parseOrderCreated),
       subscription('payment', ROUTING_KEYS.orderCancelled, parseOrderCancelled),
     ],
-    prefetch: config.prefetch,
-    maxAttempts: config.maxAttempts,
-    retryDelayMs: config.retryDelayMs,
+    prefetch: config.messaging.prefetch,
+    maxAttempts: config.messaging.maxAttempts,
+    retryDelayMs: config.messaging.retryDelayMs,
     // A compensation or a charge waiting for a dependency is retried until it succeeds, never dead-lettered.
     isTransient: isTransientFailure,
   };

@@ -1,8 +1,6 @@
 import { Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { EventPublisher } from '@boxoffice/messaging/event-publisher';
-import { provideEventPublisher } from '@boxoffice/messaging/event-publisher.provider';
-import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
+import { provideOutbox } from '@boxoffice/outbox/provide-outbox';
 import { openDatabase } from '@boxoffice/platform/database/open-database';
 import { HEALTH_CHECKS, HealthController } from '@boxoffice/platform/http/health.controller';
 import { PaymentGateway } from './gateway/payment-gateway';
@@ -31,25 +29,11 @@ import { PaymentsService } from './payments/payments.service';
           migrations: [CreatePayments1764072200000],
         }),
     },
-    provideEventPublisher({
-      inject: [PaymentConfig],
-      useFactory: (config: PaymentConfig) => ({
-        url: config.rabbitmqUrl,
-        serviceName: 'payment',
-        publishTimeoutMs: config.publishTimeoutMs,
-      }),
-    }),
-    {
-      provide: OutboxRelay,
-      inject: [DataSource, EventPublisher, PaymentConfig],
-      useFactory: (db: DataSource, publisher: EventPublisher, config: PaymentConfig) =>
-        new OutboxRelay(db, publisher, {
-          batchSize: config.outboxBatchSize,
-          pollIntervalMs: config.outboxPollIntervalMs,
-          maxBackoffMs: 5000,
-          retentionMs: config.outboxRetentionMs,
-        }),
-    },
+    ...provideOutbox(PaymentConfig, (config) => ({
+      serviceName: 'payment',
+      messaging: config.messaging,
+      outbox: config.outbox,
+    })),
     {
       provide: PaymentGateway,
       inject: [DataSource, PaymentConfig],

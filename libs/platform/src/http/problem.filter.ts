@@ -39,8 +39,10 @@ export class ProblemFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const body = toErrorBody(error);
     const status = ERROR_STATUS[body.code];
-    if (status >= 500)
-      this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    const reason = error instanceof Error ? error.message : String(error);
+    // A dependency being down is expected during an outage: one line each, not a stack trace.
+    if (body.code === 'UNAVAILABLE') this.logger.warn(`503 UNAVAILABLE: ${reason}`);
+    else if (status >= 500) this.logger.error(error instanceof Error ? (error.stack ?? reason) : reason);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (body.code === 'UNAVAILABLE') reply.header('Retry-After', RETRY_AFTER_SECONDS);
     reply.status(status).send(body);
