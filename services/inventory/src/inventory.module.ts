@@ -13,6 +13,7 @@ import { ReservationsService } from './reservations/reservations.service';
 import { Sale } from './sales/sale.entity';
 import { SalesController } from './sales/sales.controller';
 import { SalesService } from './sales/sales.service';
+import { assertRedisKeepsNothing } from './stock-gate/ephemeral-redis';
 import { GateRebuild } from './stock-gate/gate-rebuild';
 import { StockGate } from './stock-gate/stock-gate';
 
@@ -35,7 +36,11 @@ import { StockGate } from './stock-gate/stock-gate';
     {
       provide: Redis,
       inject: [InventoryConfig],
-      useFactory: (config: InventoryConfig) => openRedis(config.redisUrl),
+      useFactory: async (config: InventoryConfig) => {
+        const redis = openRedis(config.redisUrl);
+        await assertRedisKeepsNothing(redis, config.redisUrl);
+        return redis;
+      },
     },
     {
       provide: StockGate,

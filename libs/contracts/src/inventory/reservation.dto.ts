@@ -1,4 +1,4 @@
-import { IsInt, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { ID_PATTERN, ID_RULE } from '../identifiers';
 
 /** `POST /reservations`: hold stock for one order. Idempotent by `orderId`. */
@@ -30,4 +30,11 @@ export interface ReservationView {
   currency: string;
   status: ReservationStatus;
   expiresAt: string;
+}
+
+/** `POST /reservations/{orderId}/release`: `eventId` lets inventory bar an order id it has not recorded yet. */
+export class ReleaseReservationDto {
+  @IsOptional()
+  @Matches(ID_PATTERN, { message: `eventId ${ID_RULE}` })
+  eventId?: string;
 }

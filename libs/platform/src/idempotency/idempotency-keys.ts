@@ -75,7 +75,19 @@ export async function storeIdempotentResponse(
   return (await readIdempotencyKey(db, key, false))!.response!;
 }
 
-/** Lets a key be claimed afresh when its request ended without a response worth replaying (a 503). */
-export async function forgetIdempotencyKey(db: EntityManager, key: string): Promise<void> {
-  await db.query('DELETE FROM idempotency_keys WHERE key = $1 AND response_status IS NULL', [key]);
+/**
+ * Lets a key be claimed afresh when its request ended without a response worth replaying (a 503), unless a racing
+ * request with the key answered meanwhile. True when this call freed it.
+ */
+export async function forgetIdempotencyKey(
+  db: EntityManager,
+  key: string,
+  resourceId: string,
+): Promise<boolean> {
+  // TypeORM answers a DELETE with [rows, count].
+  const [, count] = (await db.query(
+    'DELETE FROM idempotency_keys WHERE key = $1 AND resource_id = $2 AND response_status IS NULL',
+    [key, resourceId],
+  )) as [unknown[], number];
+  return count > 0;
 }

@@ -1,7 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { InventoryConfig } from '../inventory.config';
-import { lockSaleExclusive } from '../stock-gate/sale-lock';
 import { StockGate } from '../stock-gate/stock-gate';
 import { Reservation } from './reservation.entity';
 import { ReservationsService } from './reservations.service';
@@ -81,19 +80,8 @@ export class HoldExpiry implements OnApplicationBootstrap, OnModuleDestroy {
       if (status) {
         await this.reservations.applyToGate(Object.assign(new Reservation(), { orderId, eventId, status }));
       } else {
-        await this.releaseUnrecordedHold(eventId, orderId);
+        await this.reservations.releaseUnrecorded(eventId, orderId);
       }
     }
-  }
-
-  /** A hold Redis took but the ledger never recorded (the service died in between): give it back. */
-  private async releaseUnrecordedHold(eventId: string, orderId: string): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await lockSaleExclusive(tx, eventId);
-      const [recorded] = await tx.query('SELECT 1 FROM reservations WHERE order_id = $1', [orderId]);
-      if (recorded) return;
-      const outcome = await this.gate.release(eventId, orderId);
-      if (outcome === 'RELEASED') this.logger.warn(`released unrecorded hold ${orderId} of ${eventId}`);
-    });
   }
 }

@@ -1,6 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { OrderIdParam } from '@boxoffice/contracts/id-param.dto';
-import { ReservationView, ReserveStockDto } from '@boxoffice/contracts/inventory/reservation.dto';
+import {
+  ReleaseReservationDto,
+  ReservationView,
+  ReserveStockDto,
+} from '@boxoffice/contracts/inventory/reservation.dto';
 import { ReservationsService } from './reservations.service';
 
 @Controller('reservations')
@@ -26,7 +30,7 @@ export class ReservationsController {
 
   @Post(':orderId/release')
   @HttpCode(200)
-  release(@Param() { orderId }: OrderIdParam): Promise<ReservationView> {
-    return this.reservations.release(orderId);
+  release(@Param() { orderId }: OrderIdParam, @Body() body: ReleaseReservationDto): Promise<ReservationView> {
+    return this.reservations.release(orderId, body.eventId);
   }
 }

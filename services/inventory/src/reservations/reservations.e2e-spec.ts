@@ -71,6 +71,21 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
     expect((await hold('order-e', 'buyer-5', 3).expect(409)).body.code).toBe('RESERVATION_RELEASED');
   });
 
+  it('given a release with its eventId before the hold arrived (the caller timed out), when the reserve arrives late, then it holds nothing', async () => {
+    const before = await conservedCounts(inventory, 'gig');
+    const early = await inventory
+      .http()
+      .post('/reservations/order-late/release')
+      .send({ eventId: 'gig' })
+      .expect(404);
+    expect(early.body.code).toBe('RESERVATION_NOT_FOUND');
+
+    expect((await hold('order-late', 'buyer-10', 1).expect(409)).body.code).toBe('RESERVATION_RELEASED');
+    expect(await conservedCounts(inventory, 'gig')).toEqual(before);
+    const rows = await inventory.db.query(`SELECT 1 FROM reservations WHERE order_id = 'order-late'`);
+    expect(rows).toHaveLength(0);
+  });
+
   it('refuses what the sale cannot give: unknown sale, sold out, per-user limit, unknown order', async () => {
     expect((await hold('order-f', 'buyer-6', 1, 'no-such-gig').expect(404)).body.code).toBe(
       'EVENT_NOT_FOUND',

@@ -4,7 +4,7 @@ import type { ReservationView, ReserveStockDto } from '@boxoffice/contracts/inve
 import { DomainError } from '@boxoffice/platform/http/domain-error';
 import { InventoryConfig } from '../inventory.config';
 import { GateRebuild } from '../stock-gate/gate-rebuild';
-import { lockSaleShared } from '../stock-gate/sale-lock';
+import { lockSaleExclusive, lockSaleShared } from '../stock-gate/sale-lock';
 import { GateHold, StockGate } from '../stock-gate/stock-gate';
 import { Reservation } from './reservation.entity';
 
@@ -53,12 +53,19 @@ export class ReservationsService {
     return toView(row);
   }
 
-  async release(orderId: string): Promise<ReservationView> {
+  /**
+   * With `eventId`, an order id the ledger does not know is barred in the gate: a reserve still on its way (its
+   * caller timed out and released) then holds nothing instead of keeping stock until expiry.
+   */
+  async release(orderId: string, eventId?: string): Promise<ReservationView> {
     const [releasedRows] = (await this.db.query(
       `UPDATE reservations SET status = 'RELEASED', version = version + 1, updated_at = now()
        WHERE order_id = $1 AND status = 'HELD' RETURNING *`,
       [orderId],
     )) as [RawReservation[], number];
+    if (!releasedRows[0] && eventId && !(await this.releaseUnrecorded(eventId, orderId))) {
+      return this.release(orderId); // recorded meanwhile: release it the usual way
+    }
     const row = releasedRows[0] ? fromRaw(releasedRows[0]) : await this.find(orderId);
     if (row.status === 'COMMITTED') {
       throw new DomainError(
@@ -72,6 +79,24 @@ export class ReservationsService {
 
   async get(orderId: string): Promise<ReservationView> {
     return toView(await this.find(orderId));
+  }
+
+  /**
+   * Releases (or bars) an order id in the gate when the ledger has no row for it; false when it has one after
+   * all. The sale's exclusive lock keeps a hold from being recorded in between (see record()).
+   */
+  async releaseUnrecorded(eventId: string, orderId: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      await lockSaleExclusive(tx, eventId);
+      const [recorded] = await tx.query('SELECT 1 FROM reservations WHERE order_id = $1', [orderId]);
+      if (recorded) return false;
+      let outcome = await this.gate.release(eventId, orderId);
+      if (outcome === 'NOT_LOADED' && (await this.rebuild.loadLocked(tx, eventId, false))) {
+        outcome = await this.gate.release(eventId, orderId);
+      }
+      if (outcome === 'RELEASED') this.logger.warn(`released unrecorded hold ${orderId} of ${eventId}`);
+      return true;
+    });
   }
 
   /** Makes Redis agree with a ledger row that has already changed (commit, release, expiry). Idempotent. */
@@ -113,6 +138,7 @@ export class ReservationsService {
             `User ${request.userId} would exceed the per-user limit`,
           );
         case 'EXISTS':
+          if (outcome.hold.status === 'RELEASED') return outcome.hold; // released, or barred before it came
           if (outcome.hold.userId !== request.userId || outcome.hold.quantity !== request.quantity)
             throw reused(request.orderId);
           return outcome.hold;

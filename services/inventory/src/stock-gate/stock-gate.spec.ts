@@ -83,6 +83,11 @@ describe('StockGate (Lua scripts on Redis)', () => {
     await gate.load(eventId, sale());
     expect(await gate.commit(eventId, 'never-held')).toBe('NOT_FOUND');
     expect(await gate.release(eventId, 'never-held')).toBe('NOT_FOUND');
+    // ...and the release bars that order id: a reserve arriving after it holds nothing.
+    expect(await gate.reserve(eventId, 'never-held', 'u9', 1, later)).toMatchObject({
+      kind: 'EXISTS',
+      hold: { status: 'RELEASED', quantity: 0 },
+    });
     await gate.reserve(eventId, 'sold', 'u1', 1, later);
     await gate.reserve(eventId, 'returned', 'u2', 1, later);
     expect(await gate.commit(eventId, 'sold')).toBe('COMMITTED');

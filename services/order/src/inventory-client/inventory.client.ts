@@ -28,8 +28,9 @@ export class InventoryClient implements OnApplicationShutdown {
     return this.call('POST', `/reservations/${encodeURIComponent(orderId)}/commit`);
   }
 
-  release(orderId: string): Promise<ReservationView> {
-    return this.call('POST', `/reservations/${encodeURIComponent(orderId)}/release`);
+  /** With the event, inventory also bars an order id whose hold has not arrived yet (a reserve that timed out). */
+  release(orderId: string, eventId: string): Promise<ReservationView> {
+    return this.call('POST', `/reservations/${encodeURIComponent(orderId)}/release`, { eventId });
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,3 +1,5 @@
+import { DomainError } from '@boxoffice/platform/http/domain-error';
+import { InventoryClient } from '../inventory-client/inventory.client';
 import { OrderTestApp, putSale, saleCounts, startOrderStack } from '../order.test-app';
 
 describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, Redis, RabbitMQ)', () => {
@@ -130,5 +132,31 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
   it('given a key of 255 printable characters, when ordering, then it is accepted', async () => {
     await order({ eventId: 'gig', userId: 'gina', quantity: 1 }, `k ${'~'.repeat(252)}!`).expect(202);
     expect(await ordersOf('gina')).toHaveLength(1);
+  });
+
+  it('given two requests with one key, when the first loses its inventory answer after the second was accepted, then both answer that 202 and the hold stays', async () => {
+    const body = { eventId: 'gig', userId: 'dora', quantity: 1 };
+    const client = stack.app.get(InventoryClient);
+    const reserve = client.reserve.bind(client);
+    let secondAnswered!: () => void;
+    const second = new Promise<void>((resolve) => (secondAnswered = resolve));
+    jest.spyOn(client, 'reserve').mockImplementationOnce(async (request) => {
+      await reserve(request); // the hold is taken, but this request will not hear it
+      await second;
+      throw new DomainError('UNAVAILABLE', 'inventory did not answer: timeout');
+    });
+
+    const first = order(body, 'dora-key');
+    const accepted = await order(body, 'dora-key').expect(202);
+    secondAnswered();
+    const late = await first;
+
+    expect(late.status).toBe(202);
+    expect(late.body).toEqual(accepted.body);
+    expect(await ordersOf('dora')).toEqual([{ order_id: accepted.body.orderId, status: 'CREATED' }]);
+    const [hold] = await stack.inventory.db.query('SELECT status FROM reservations WHERE order_id = $1', [
+      accepted.body.orderId,
+    ]);
+    expect(hold).toEqual({ status: 'HELD' });
   });
 });

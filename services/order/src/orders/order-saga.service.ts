@@ -35,28 +35,29 @@ export class OrderSaga {
       return;
     }
     if (step.kind === 'refund-late-charge') return this.refundLateCharge(order, step.paymentId);
-    const outcome = await this.settleHold(order.orderId, step);
+    const outcome = await this.settleHold(order, step);
     await this.finish(order, outcome);
   }
 
   /** No payment_result within the timeout: give the stock back and end the order (see OrderTimeouts). */
   async onPaymentTimeout(order: Order): Promise<void> {
     try {
-      await this.inventory.release(order.orderId);
+      await this.inventory.release(order.orderId, order.eventId);
     } catch (error) {
-      // Committed meanwhile: a payment_result is being handled right now and ends the order itself.
-      if (error instanceof DomainError && error.code === 'RESERVATION_COMMITTED') return;
-      throw error;
+      if (!(error instanceof DomainError) || error.code !== 'RESERVATION_COMMITTED') throw error;
+      // The hold was committed, which only follows a successful payment whose result could not be recorded
+      // yet: the ticket is sold, so the order is CONFIRMED (without its payment id, which only that result had).
+      return this.finish(order, { status: 'CONFIRMED' });
     }
     await this.finish(order, afterTimeout());
   }
 
   private async settleHold(
-    orderId: string,
+    { orderId, eventId }: Order,
     step: Extract<SagaStep, { kind: 'commit-hold' | 'release-hold' }>,
   ): Promise<SagaOutcome> {
     if (step.kind === 'release-hold') {
-      await this.inventory.release(orderId);
+      await this.inventory.release(orderId, eventId);
       return afterRelease(step);
     }
     try {
@@ -66,7 +67,7 @@ export class OrderSaga {
       const holdGone =
         error instanceof DomainError && ['HOLD_EXPIRED', 'RESERVATION_RELEASED'].includes(error.code);
       if (!holdGone) throw error;
-      await this.inventory.release(orderId); // an expired hold not yet swept goes back to stock now
+      await this.inventory.release(orderId, eventId); // an expired hold not yet swept goes back to stock now
       return afterCommit(step.paymentId, false);
     }
   }

@@ -38,7 +38,7 @@ export class OrderTimeouts implements OnApplicationBootstrap, OnModuleDestroy {
     await this.running;
   }
 
-  /** Cancels every CREATED order older than the payment timeout; returns how many it ended. */
+  /** Ends every CREATED order older than the payment timeout; returns how many it ended. */
   async sweep(): Promise<number> {
     const overdue = await this.db
       .getRepository(Order)
@@ -49,8 +49,15 @@ export class OrderTimeouts implements OnApplicationBootstrap, OnModuleDestroy {
       .orderBy('o.created_at')
       .limit(BATCH)
       .getMany();
-    for (const order of overdue) await this.saga.onPaymentTimeout(order);
-    if (overdue.length) this.logger.warn(`cancelled ${overdue.length} orders whose payment never answered`);
-    return overdue.length;
+    let ended = 0;
+    for (const order of overdue) {
+      // One order that cannot end now (inventory down) must not keep the others waiting.
+      await this.saga.onPaymentTimeout(order).then(
+        () => ended++,
+        (error: Error) => this.logger.warn(`order ${order.orderId} not timed out yet: ${error.message}`),
+      );
+    }
+    if (ended) this.logger.warn(`cancelled ${ended} orders whose payment never answered`);
+    return ended;
   }
 }

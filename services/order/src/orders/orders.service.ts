@@ -36,14 +36,17 @@ export class OrdersService {
 
   /** With an Idempotency-Key, every request with that key gets the first one's response, even when they race. */
   async place(request: CreateOrderDto, idempotencyKey?: string): Promise<OrderView> {
-    // Fields in a fixed order: the same body with its fields in another order hashes the same (JSON objects are unordered).
+    // Fields in a fixed order: the same body with its fields in another order hashes the same.
     const order = {
       eventId: request.eventId,
       userId: request.userId,
       quantity: request.quantity,
       paymentToken: request.paymentToken ?? DEFAULT_TOKEN,
     };
-    if (!idempotencyKey) return this.placeAs(randomUUID(), order);
+    if (!idempotencyKey) {
+      const orderId = randomUUID();
+      return this.placeAs(orderId, order).catch((error) => this.giveUp(orderId, order.eventId, error));
+    }
     const hash = requestHash(order);
     const claim = await claimIdempotencyKey(this.db.manager, idempotencyKey, hash, randomUUID());
     if (claim.requestHash !== hash) {
@@ -56,18 +59,10 @@ export class OrdersService {
     try {
       return await this.placeAs(claim.resourceId, order, idempotencyKey);
     } catch (error) {
-      if (!(error instanceof DomainError) || ERROR_STATUS[error.code] >= 500) {
-        // Retryable, so not stored; the hold is released, so the retry must not reuse this key's order id.
-        await forgetIdempotencyKey(this.db.manager, idempotencyKey).catch(() => undefined);
-        throw error;
-      }
+      if (isRetryable(error)) return this.giveUpKeyed(idempotencyKey, claim.resourceId, order.eventId, error);
       const body = toErrorBody(error);
-      return replay(
-        await storeIdempotentResponse(this.db.manager, idempotencyKey, {
-          status: ERROR_STATUS[body.code],
-          body,
-        }),
-      );
+      const status = ERROR_STATUS[body.code];
+      return replay(await storeIdempotentResponse(this.db.manager, idempotencyKey, { status, body }));
     }
   }
 
@@ -77,6 +72,7 @@ export class OrdersService {
     return toOrderView(order);
   }
 
+  /** Holds stock, then records the order; errors leave the hold to the caller (see giveUp). */
   private async placeAs(
     orderId: string,
     request: Required<CreateOrderDto>,
@@ -84,35 +80,50 @@ export class OrdersService {
   ): Promise<OrderView> {
     const hold = await this.inventory
       .reserve({ orderId, eventId: request.eventId, userId: request.userId, quantity: request.quantity })
-      .catch(async (error: unknown) => {
-        const lost =
-          error instanceof DomainError && ['UNAVAILABLE', 'RESERVATION_RELEASED'].includes(error.code);
-        if (!lost) throw error;
-        // The hold may have been taken with the answer lost (a timeout): give it back rather than wait for expiry.
-        await this.releaseAfterFailure(orderId);
-        throw new DomainError(
-          'UNAVAILABLE',
-          'Stock could not be held right now; nothing was kept. Retry later.',
-        );
+      .catch((error: unknown) => {
+        // A hold of this order id already released: an earlier attempt gave it up; the client should retry.
+        if (error instanceof DomainError && error.code === 'RESERVATION_RELEASED') throw unavailable();
+        throw error;
       });
+    const amount = hold.unitPrice * hold.quantity;
     let outcome: StoredResponse;
     try {
       outcome = await this.db.transaction((tx) =>
-        this.record(
-          tx,
-          { ...request, orderId, amount: hold.unitPrice * hold.quantity, currency: hold.currency },
-          idempotencyKey,
-        ),
+        this.record(tx, { ...request, orderId, amount, currency: hold.currency }, idempotencyKey),
       );
     } catch (error) {
-      await this.releaseAfterFailure(orderId);
       if (error instanceof DomainError) throw error;
-      this.logger.warn(`order ${orderId} not recorded, hold released: ${(error as Error).message}`);
-      throw new DomainError('UNAVAILABLE', 'The order could not be recorded; nothing was kept. Retry later.');
+      this.logger.warn(`order ${orderId} not recorded: ${(error as Error).message}`);
+      throw unavailable();
     }
     this.relay.wake();
-    if (outcome.status !== 202) await this.releaseAfterFailure(orderId);
+    if (outcome.status !== 202) await this.release(orderId, request.eventId); // a racing twin's refusal stands
     return replay(outcome);
+  }
+
+  /** No key: nobody else can use this order id, so a retryable failure gives its hold back at once. */
+  private async giveUp(orderId: string, eventId: string, error: unknown): Promise<never> {
+    if (isRetryable(error)) await this.release(orderId, eventId);
+    throw error;
+  }
+
+  /**
+   * With a key, racing requests share its order id: only the one that frees the key gives the hold back. If a twin
+   * stored a response meanwhile, that response is the answer.
+   */
+  private async giveUpKeyed(
+    key: string,
+    orderId: string,
+    eventId: string,
+    error: unknown,
+  ): Promise<OrderView> {
+    if (await forgetIdempotencyKey(this.db.manager, key, orderId).catch(() => false)) {
+      await this.release(orderId, eventId);
+      throw error;
+    }
+    const first = await readIdempotencyKey(this.db.manager, key, false).catch(() => null);
+    if (first?.response) return replay(first.response);
+    throw error;
   }
 
   /** The order row and its `order_created` message, atomically; with a key, its 202 response too. */
@@ -122,9 +133,11 @@ export class OrdersService {
     idempotencyKey?: string,
   ): Promise<StoredResponse> {
     if (idempotencyKey) {
-      // A racing request with this key may have finished first: its response stands.
       const first = await readIdempotencyKey(tx, idempotencyKey, true);
-      if (first?.response) return first.response;
+      // The key was given up by a failed twin (and its hold released): this attempt must not answer 202 either.
+      if (!first || first.resourceId !== order.orderId) throw unavailable();
+      // A racing request with this key finished first: its response stands.
+      if (first.response) return first.response;
     }
     const repository = tx.getRepository(Order);
     const saved = repository.create({ ...order, status: 'CREATED', reason: null, paymentId: null });
@@ -150,12 +163,23 @@ export class OrdersService {
     return response;
   }
 
-  private async releaseAfterFailure(orderId: string): Promise<void> {
-    await this.inventory.release(orderId).catch((error: Error) => {
-      // The hold then returns to stock when it expires (inventory's hold expiry).
+  /** Best effort: what is not released now returns to stock when the hold expires (inventory's hold expiry). */
+  private async release(orderId: string, eventId: string): Promise<void> {
+    await this.inventory.release(orderId, eventId).catch((error: Error) => {
       this.logger.warn(`could not release the hold of ${orderId} now: ${error.message}`);
     });
   }
+}
+
+function isRetryable(error: unknown): boolean {
+  return !(error instanceof DomainError) || ERROR_STATUS[error.code] >= 500;
+}
+
+function unavailable(): DomainError {
+  return new DomainError(
+    'UNAVAILABLE',
+    'The order could not be taken right now; nothing was kept. Retry later.',
+  );
 }
 
 function replay(response: StoredResponse): OrderView {
