@@ -30,6 +30,8 @@ export interface OrderStackOptions {
   proxyInventory?: boolean;
   /** Order reaches RabbitMQ through a TcpProxy the test can cut (`rabbitLink`), keeping the vhost. */
   proxyRabbitmq?: boolean;
+  /** Order reaches Postgres through a TcpProxy the test can cut (`postgresLink`); inventory does not. */
+  proxyPostgres?: boolean;
 }
 
 /** The real order module with a real inventory, Postgres, Redis and RabbitMQ, in a namespace and vhost of its own. */
@@ -46,6 +48,7 @@ export interface OrderTestApp {
   broker: TestBroker;
   inventoryLink?: Link;
   rabbitLink?: Link;
+  postgresLink?: Link;
   close(): Promise<void>;
 }
 
@@ -83,8 +86,20 @@ export async function startOrderStack(label: string, options: OrderStackOptions 
       rabbitmqUrl = proxied.toString();
     }
 
+    let databaseUrl = TEST_DATABASE_URL;
+    let postgresLink: Link | undefined;
+    if (options.proxyPostgres) {
+      const target = new URL(TEST_DATABASE_URL);
+      postgresLink = await Link.open(target.hostname, Number(target.port || 5432));
+      cleanup.push(() => postgresLink!.dispose());
+      const proxied = new URL(TEST_DATABASE_URL);
+      proxied.hostname = '127.0.0.1';
+      proxied.port = String(postgresLink.port);
+      databaseUrl = proxied.toString();
+    }
+
     const config = new OrderConfig({
-      DATABASE_URL: TEST_DATABASE_URL,
+      DATABASE_URL: databaseUrl,
       ORDER_DB_SCHEMA: `${namespace.id}_order`,
       ORDER_DB_POOL_SIZE: '10',
       INVENTORY_URL: inventoryUrl,
@@ -105,6 +120,7 @@ export async function startOrderStack(label: string, options: OrderStackOptions 
     cleanup.push(async () => {
       await inventoryLink?.restore();
       await rabbitLink?.restore();
+      await postgresLink?.restore();
       await service.close();
     });
     return {
@@ -118,6 +134,7 @@ export async function startOrderStack(label: string, options: OrderStackOptions 
       broker,
       inventoryLink,
       rabbitLink,
+      postgresLink,
       close,
     };
   } catch (error) {
