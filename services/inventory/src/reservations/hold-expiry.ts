@@ -47,8 +47,13 @@ export class HoldExpiry implements OnApplicationBootstrap, OnModuleDestroy {
       released += rows.length;
       if (rows.length < BATCH) break;
     }
-    const events: { event_id: string }[] = await this.db.query('SELECT event_id FROM sales');
-    for (const { event_id } of events) await this.settleLeftoverHolds(event_id);
+    const sales: { event_id: string }[] = await this.db.query('SELECT event_id FROM sales');
+    const expired = await this.gate.expiredHolds(
+      sales.map((sale) => sale.event_id),
+      Date.now(),
+      BATCH,
+    );
+    for (const [eventId, orderIds] of expired) await this.settleLeftoverHolds(eventId, orderIds);
     if (released) this.logger.log(`released ${released} expired holds`);
     return released;
   }
@@ -66,9 +71,7 @@ export class HoldExpiry implements OnApplicationBootstrap, OnModuleDestroy {
     );
   }
 
-  private async settleLeftoverHolds(eventId: string): Promise<void> {
-    const orderIds = await this.gate.expiredHolds(eventId, Date.now(), BATCH);
-    if (!orderIds.length) return;
+  private async settleLeftoverHolds(eventId: string, orderIds: string[]): Promise<void> {
     const rows: { order_id: string; status: Reservation['status'] }[] = await this.db.query(
       'SELECT order_id, status FROM reservations WHERE order_id = ANY($1)',
       [orderIds],

@@ -113,7 +113,7 @@ describe('StockGate (Lua scripts on Redis)', () => {
     expect(await gate.load(eventId, sale({ totalStock: 99 }))).toBe(false);
     expect(await gate.counts(eventId)).toMatchObject({ totalStock: 10, available: 7, held: 2, sold: 1 });
     expect((await gate.reserve(eventId, 'd', 'u1', 1, later)).kind).toBe('PURCHASE_LIMIT_EXCEEDED');
-    expect(await gate.expiredHolds(eventId, 1500, 10)).toEqual(['a']);
+    expect(await gate.expiredHolds([eventId, 'no-such-sale'], 1500, 10)).toEqual(new Map([[eventId, ['a']]]));
   });
 
   it('given Redis forgot its scripts, when a script runs, then it is loaded again by the gate', async () => {

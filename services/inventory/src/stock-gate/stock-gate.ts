@@ -132,9 +132,17 @@ export class StockGate {
     };
   }
 
-  /** Holds whose expiry passed before `beforeMs`, still HELD in Redis. */
-  async expiredHolds(eventId: string, beforeMs: number, limit: number): Promise<string[]> {
-    return this.redis.zrangebyscore(saleKeys(this.prefix, eventId).expiries, 0, beforeMs, 'LIMIT', 0, limit);
+  /** Per sale, the holds whose expiry passed before `beforeMs` and that Redis still has HELD. */
+  async expiredHolds(eventIds: string[], beforeMs: number, limit: number): Promise<Map<string, string[]>> {
+    // Sent together (one round trip on one connection), yet one command per sale's slot, as Redis Cluster wants.
+    const answers = await Promise.all(
+      eventIds.map((eventId) =>
+        this.redis.zrangebyscore(saleKeys(this.prefix, eventId).expiries, 0, beforeMs, 'LIMIT', 0, limit),
+      ),
+    );
+    return new Map(
+      eventIds.map((eventId, i) => [eventId, answers[i]] as const).filter(([, ids]) => ids.length),
+    );
   }
 
   /** Drops a sale's Redis state so that the next call rebuilds it from the ledger. */
