@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import type { AmqpEventTransportOptions } from '@boxoffice/messaging/amqp-event.transport';
 import { startEventTransport } from '@boxoffice/messaging/start-event-transport';
+import type { HttpSettings } from '@boxoffice/platform/config/service-settings';
 import { configureHttpApp, httpAdapter } from '@boxoffice/platform/http/create-http-app';
 
 export interface ServiceTestApp {
@@ -19,7 +20,7 @@ export interface ServiceTestApp {
  * A service's real Nest module, configured like main.ts does (Fastify, validation, error bodies and, when given,
  * the AMQP consumers), with its config provider replaced by the test's own settings.
  */
-export async function startServiceApp<C extends { bodyLimitBytes: number }>(options: {
+export async function startServiceApp<C extends { http: HttpSettings }>(options: {
   module: Type<unknown>;
   configType: Type<C>;
   config: C;
@@ -31,7 +32,7 @@ export async function startServiceApp<C extends { bodyLimitBytes: number }>(opti
     .overrideProvider(options.configType)
     .useValue(options.config)
     .compile();
-  const app = testing.createNestApplication<NestFastifyApplication>(httpAdapter(options.config));
+  const app = testing.createNestApplication<NestFastifyApplication>(httpAdapter(options.config.http));
   configureHttpApp(app);
   if (options.transport) await startEventTransport(app, options.transport);
   let url: string | undefined;

@@ -1,7 +1,7 @@
 import { Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { openDatabase } from '@boxoffice/platform/database/open-database';
+import { provideDatabase } from '@boxoffice/platform/database/provide-database';
 import { HEALTH_CHECKS, HealthController } from '@boxoffice/platform/http/health.controller';
 import { openRedis } from '@boxoffice/platform/redis/open-redis';
 import { InventoryConfig } from './inventory.config';
@@ -21,18 +21,10 @@ import { StockGate } from './stock-gate/stock-gate';
   controllers: [SalesController, ReservationsController, HealthController],
   providers: [
     { provide: InventoryConfig, useFactory: () => new InventoryConfig(process.env) },
-    {
-      provide: DataSource,
-      inject: [InventoryConfig],
-      useFactory: (config: InventoryConfig) =>
-        openDatabase({
-          url: config.databaseUrl,
-          schema: config.databaseSchema,
-          poolSize: config.databasePoolSize,
-          entities: [Sale, Reservation],
-          migrations: [CreateSalesAndReservations1764072000000],
-        }),
-    },
+    provideDatabase(InventoryConfig, {
+      entities: [Sale, Reservation],
+      migrations: [CreateSalesAndReservations1764072000000],
+    }),
     {
       provide: Redis,
       inject: [InventoryConfig],

@@ -1,7 +1,7 @@
 import { Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { provideOutbox } from '@boxoffice/outbox/provide-outbox';
-import { openDatabase } from '@boxoffice/platform/database/open-database';
+import { provideDatabase } from '@boxoffice/platform/database/provide-database';
 import { HEALTH_CHECKS, HealthController } from '@boxoffice/platform/http/health.controller';
 import { InventoryClient } from './inventory-client/inventory.client';
 import { CreateOrders1764072100000 } from './migrations/1764072100000-create-orders';
@@ -17,18 +17,7 @@ import { PaymentResultHandler } from './orders/payment-result.handler';
   controllers: [OrdersController, PaymentResultHandler, HealthController],
   providers: [
     { provide: OrderConfig, useFactory: () => new OrderConfig(process.env) },
-    {
-      provide: DataSource,
-      inject: [OrderConfig],
-      useFactory: (config: OrderConfig) =>
-        openDatabase({
-          url: config.databaseUrl,
-          schema: config.databaseSchema,
-          poolSize: config.databasePoolSize,
-          entities: [Order],
-          migrations: [CreateOrders1764072100000],
-        }),
-    },
+    provideDatabase(OrderConfig, { entities: [Order], migrations: [CreateOrders1764072100000] }),
     ...provideOutbox(OrderConfig, (config) => ({
       serviceName: 'order',
       messaging: config.messaging,

@@ -5,9 +5,8 @@ describe('PaymentConfig', () => {
     const config = new PaymentConfig({});
 
     expect(config).toMatchObject({
-      host: '127.0.0.1',
-      port: 8003,
-      databaseSchema: 'payment',
+      http: { host: '127.0.0.1', port: 8003 },
+      database: { schema: 'payment' },
       messaging: { url: 'amqp://guest:guest@127.0.0.1:5672' },
       gatewayDeclineRate: 0,
     });

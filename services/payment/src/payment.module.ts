@@ -1,7 +1,7 @@
 import { Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { provideOutbox } from '@boxoffice/outbox/provide-outbox';
-import { openDatabase } from '@boxoffice/platform/database/open-database';
+import { provideDatabase } from '@boxoffice/platform/database/provide-database';
 import { HEALTH_CHECKS, HealthController } from '@boxoffice/platform/http/health.controller';
 import { PaymentGateway } from './gateway/payment-gateway';
 import { SimulatedGateway } from './gateway/simulated-gateway';
@@ -17,18 +17,7 @@ import { PaymentsService } from './payments/payments.service';
   controllers: [PaymentsController, OrderCreatedHandler, OrderCancelledHandler, HealthController],
   providers: [
     { provide: PaymentConfig, useFactory: () => new PaymentConfig(process.env) },
-    {
-      provide: DataSource,
-      inject: [PaymentConfig],
-      useFactory: (config: PaymentConfig) =>
-        openDatabase({
-          url: config.databaseUrl,
-          schema: config.databaseSchema,
-          poolSize: config.databasePoolSize,
-          entities: [Payment],
-          migrations: [CreatePayments1764072200000],
-        }),
-    },
+    provideDatabase(PaymentConfig, { entities: [Payment], migrations: [CreatePayments1764072200000] }),
     ...provideOutbox(PaymentConfig, (config) => ({
       serviceName: 'payment',
       messaging: config.messaging,

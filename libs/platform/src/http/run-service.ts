@@ -1,0 +1,24 @@
+import { Logger, type Type } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { HttpSettings } from '../config/service-settings';
+import { createHttpApp } from './create-http-app';
+
+/** A service's main(): the HTTP app, whatever else it attaches (consumers), then listen; a failed boot exits 1. */
+export function runService(
+  name: string,
+  module: Type<unknown>,
+  readConfig: () => { http: HttpSettings },
+  attach?: (app: NestFastifyApplication) => Promise<unknown>,
+): void {
+  const start = async () => {
+    const { http } = readConfig();
+    const app = await createHttpApp(module, { bodyLimitBytes: http.bodyLimitBytes });
+    await attach?.(app);
+    await app.listen(http.port, http.host);
+    new Logger(name).log(`listening on http://${http.host}:${http.port}`);
+  };
+  start().catch((error) => {
+    console.error(`${name} failed to start: ${error instanceof Error ? error.message : error}`);
+    process.exit(1);
+  });
+}
