@@ -8,8 +8,7 @@ import {
   VersionColumn,
 } from 'typeorm';
 import type { OrderStatus } from '@boxoffice/contracts/order/order.dto';
-
-const bigintAsNumber = { to: (value: number) => value, from: (value: string) => Number(value) };
+import { bigintAsNumber } from '@boxoffice/platform/database/bigint-as-number';
 
 /** One buyer's order; its status is moved only by `OrderSaga`. */
 @Entity({ name: 'orders' })

@@ -1,7 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
 import type { PaymentStatus } from '@boxoffice/contracts/payment/payment.dto';
-
-const bigintAsNumber = { to: (value: number) => value, from: (value: string) => Number(value) };
+import { bigintAsNumber } from '@boxoffice/platform/database/bigint-as-number';
 
 /** The one payment of an order (unique `orderId`): charged once, refunded at most once. */
 @Entity({ name: 'payments' })
