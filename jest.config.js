@@ -19,7 +19,7 @@ module.exports = {
     ],
   },
   moduleNameMapper: {
-    '^@boxoffice/(contracts|platform|messaging|testing|outbox)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@boxoffice/([a-z-]+)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
   testTimeout: 60000,
 };

@@ -19,17 +19,19 @@ import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import Redis from 'ioredis';
 import pg from 'pg';
+import { INFRASTRUCTURE_DEFAULTS } from './defaults.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-// The same defaults as the services, so that no setting is needed on a machine with local services.
-// `||` rather than `??`: the services treat an empty variable as unset, and so must we.
+// The services' own defaults (libs/config/src/defaults.json), so that no setting is needed on a machine with
+// local services. `||` rather than `??`: the services treat an empty variable as unset, and so must we.
 export function infraSettings(env = process.env) {
+  const defaults = INFRASTRUCTURE_DEFAULTS;
   return {
-    databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/boxoffice',
-    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
-    rabbitmqUrl: env.RABBITMQ_URL || 'amqp://guest:guest@127.0.0.1:5672',
-    rabbitmqManagementUrl: env.RABBITMQ_MANAGEMENT_URL || 'http://guest:guest@127.0.0.1:15672',
+    databaseUrl: env.DATABASE_URL || defaults.databaseUrl,
+    redisUrl: env.REDIS_URL || defaults.redisUrl,
+    rabbitmqUrl: env.RABBITMQ_URL || defaults.rabbitmqUrl,
+    rabbitmqManagementUrl: env.RABBITMQ_MANAGEMENT_URL || defaults.rabbitmqManagementUrl,
   };
 }
 

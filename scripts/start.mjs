@@ -6,13 +6,14 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { build } from './build.mjs';
+import { INFRASTRUCTURE_DEFAULTS } from './defaults.mjs';
 import { ensureInfrastructure } from './infra.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
 
-/** The ports in SPEC §1; a service not listed here needs its <NAME>_PORT set to be health-checked. */
-const DEFAULT_PORTS = { inventory: 8001, order: 8002, payment: 8003 };
+/** The ports in docs/contract.md §1; a service not listed there needs its <NAME>_PORT set to be health-checked. */
+const DEFAULT_PORTS = INFRASTRUCTURE_DEFAULTS.ports;
 const HEALTH_TIMEOUT_MS = Number(env.START_HEALTH_TIMEOUT_SECONDS || 60) * 1000;
 const STOP_GRACE_MS = Number(env.START_STOP_GRACE_SECONDS || 10) * 1000;
 

@@ -1,14 +1,14 @@
 /**
- * Defaults for every messaging setting. Services read their own environment variables and fall back
- * to these, so the numbers live in one place and the lib itself never reads the environment.
+ * Defaults for every messaging setting: `readMessagingSettings` falls back to these for the environment
+ * variables, and the transport and publisher for options left out. The lib never reads the environment itself.
  */
 export const MESSAGING_DEFAULTS = {
   /** Unacked deliveries per consumer: enough to keep a handler busy while an ack travels back. */
-  prefetch: 20,
+  prefetch: 50,
   /** Handler runs per message, the first delivery included, before the message goes to the DLQ. */
-  maxAttempts: 5,
+  maxAttempts: 8,
   /** Pause between a failed attempt and the next one, spent in the retry queue, not in the consumer. */
-  retryDelayMs: 5_000,
+  retryDelayMs: 1_000,
   /** How long a publish may wait for a channel and its confirm before it is reported as failed. */
   publishTimeoutMs: 5_000,
   /** A handler still running after this counts as failed; far below RabbitMQ's 30 minute consumer timeout. */

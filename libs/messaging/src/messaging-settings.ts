@@ -1,4 +1,6 @@
-import { readInt, readUrl } from '@boxoffice/platform/config/env';
+import type { EnvReader } from '@boxoffice/config/env-reader';
+import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
+import { MESSAGING_DEFAULTS } from './messaging-defaults';
 
 /** The broker settings every service that publishes or consumes reads from its environment. */
 export interface MessagingSettings {
@@ -9,12 +11,12 @@ export interface MessagingSettings {
   publishTimeoutMs: number;
 }
 
-export function readMessagingSettings(env: NodeJS.ProcessEnv): MessagingSettings {
+export function readMessagingSettings(env: EnvReader): MessagingSettings {
   return {
-    url: readUrl(env, 'RABBITMQ_URL', 'amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']),
-    prefetch: readInt(env, 'RABBITMQ_PREFETCH', 50, 1, 10_000),
-    maxAttempts: readInt(env, 'MESSAGE_MAX_ATTEMPTS', 8, 1, 1000),
-    retryDelayMs: readInt(env, 'MESSAGE_RETRY_DELAY_MS', 1000, 10, 3_600_000),
-    publishTimeoutMs: readInt(env, 'PUBLISH_TIMEOUT_MS', 5000, 100, 120_000),
+    url: env.url('RABBITMQ_URL', INFRASTRUCTURE_DEFAULTS.rabbitmqUrl, ['amqp:', 'amqps:']),
+    prefetch: env.int('RABBITMQ_PREFETCH', MESSAGING_DEFAULTS.prefetch, 1, 10_000),
+    maxAttempts: env.int('MESSAGE_MAX_ATTEMPTS', MESSAGING_DEFAULTS.maxAttempts, 1, 1000),
+    retryDelayMs: env.int('MESSAGE_RETRY_DELAY_MS', MESSAGING_DEFAULTS.retryDelayMs, 10, 3_600_000),
+    publishTimeoutMs: env.int('PUBLISH_TIMEOUT_MS', MESSAGING_DEFAULTS.publishTimeoutMs, 100, 120_000),
   };
 }

@@ -2,7 +2,7 @@ import type { Channel } from 'amqplib';
 import type { Subscription } from './subscription';
 
 /** The one durable topic exchange every event is published to; routing key = event name. */
-export const EVENTS_EXCHANGE = 'boxoffice.events';
+export const BOXOFFICE_EXCHANGE = 'boxoffice.events';
 
 /**
  * Redeliveries a consumer queue allows before the broker itself moves a message to the DLQ. Our
@@ -49,18 +49,18 @@ export function queueArguments(
   };
 }
 
-export async function declareEventsExchange(channel: Channel): Promise<void> {
-  await channel.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true });
+export async function declareExchange(channel: Channel): Promise<void> {
+  await channel.assertExchange(BOXOFFICE_EXCHANGE, 'topic', { durable: true });
 }
 
 /** Idempotent: runs on every (re)connection; a mismatch with what exists closes the channel (406). */
 export async function declareSubscription(channel: Channel, subscription: Subscription): Promise<void> {
   const { queue, routingKey } = subscription;
   const args = queueArguments(queue);
-  await declareEventsExchange(channel);
+  await declareExchange(channel);
   // Dead-letter targets first, so no queue ever points at one that does not exist yet.
   await channel.assertQueue(deadLetterQueueOf(queue), { durable: true, arguments: args.deadLetter });
   await channel.assertQueue(queue, { durable: true, arguments: args.main });
   await channel.assertQueue(retryQueueOf(queue), { durable: true, arguments: args.retry });
-  await channel.bindQueue(queue, EVENTS_EXCHANGE, routingKey);
+  await channel.bindQueue(queue, BOXOFFICE_EXCHANGE, routingKey);
 }

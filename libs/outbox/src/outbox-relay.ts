@@ -1,6 +1,11 @@
 import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import type { ConfirmedPublisher, OutgoingMessage } from './outgoing-message';
+import type { OutgoingMessage } from '@boxoffice/messaging/message-publisher';
+
+/** What the relay needs from the broker side: publish all, with confirms, or reject. */
+export interface ConfirmedPublisher {
+  publishBatch(messages: OutgoingMessage[]): Promise<void>;
+}
 
 export interface OutboxRelayOptions {
   batchSize: number;

@@ -1,21 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager, QueryRunner } from 'typeorm';
-import type { OutgoingMessage } from './outgoing-message';
+import type { EntityManager } from 'typeorm';
+import type { OutgoingMessage } from '@boxoffice/messaging/message-publisher';
 
-/** The outbox table, created by each service's own migration in its own schema. */
-export async function createOutboxTable(db: QueryRunner): Promise<void> {
-  await db.query(`
-    CREATE TABLE outbox (
-      id             bigserial PRIMARY KEY,
-      message_id     varchar(64) NOT NULL UNIQUE,
-      routing_key    varchar(64) NOT NULL,
-      correlation_id varchar(64) NOT NULL,
-      payload        jsonb NOT NULL,
-      created_at     timestamptz NOT NULL DEFAULT now(),
-      sent_at        timestamptz
-    )`);
-  await db.query('CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL');
-}
+// The table (`outbox`) is created by each service's own migration in its own schema, its DDL frozen there:
+// id bigserial, message_id unique, routing_key, correlation_id, payload jsonb, created_at, sent_at (null = pending).
 
 /** Adds a message to the outbox inside the caller's transaction: it is published if and only if that commits. */
 export async function addToOutbox(

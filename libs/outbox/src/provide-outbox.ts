@@ -1,6 +1,6 @@
 import type { Provider, Type } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { EventPublisher } from '@boxoffice/messaging/event-publisher';
+import { MessagePublisher } from '@boxoffice/messaging/message-publisher';
 import type { MessagingSettings } from '@boxoffice/messaging/messaging-settings';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 
@@ -14,11 +14,11 @@ export interface OutboxSetup {
 export function provideOutbox<C>(configType: Type<C>, setup: (config: C) => OutboxSetup): Provider[] {
   return [
     {
-      provide: EventPublisher,
+      provide: MessagePublisher,
       inject: [configType],
       useFactory: (config: C) => {
         const { serviceName, messaging } = setup(config);
-        return new EventPublisher({
+        return new MessagePublisher({
           url: messaging.url,
           serviceName,
           publishTimeoutMs: messaging.publishTimeoutMs,
@@ -27,8 +27,8 @@ export function provideOutbox<C>(configType: Type<C>, setup: (config: C) => Outb
     },
     {
       provide: OutboxRelay,
-      inject: [DataSource, EventPublisher, configType],
-      useFactory: (db: DataSource, publisher: EventPublisher, config: C) =>
+      inject: [DataSource, MessagePublisher, configType],
+      useFactory: (db: DataSource, publisher: MessagePublisher, config: C) =>
         new OutboxRelay(db, publisher, setup(config).outbox),
     },
   ];

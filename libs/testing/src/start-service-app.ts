@@ -2,10 +2,10 @@ import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import type { AmqpEventTransportOptions } from '@boxoffice/messaging/amqp-event.transport';
-import { startEventTransport } from '@boxoffice/messaging/start-event-transport';
-import type { HttpSettings } from '@boxoffice/platform/config/service-settings';
-import { configureHttpApp, httpAdapter } from '@boxoffice/platform/http/create-http-app';
+import type { AmqpMessageTransportOptions } from '@boxoffice/messaging/amqp-message.transport';
+import { startMessageTransport } from '@boxoffice/messaging/start-message-transport';
+import type { HttpSettings } from '@boxoffice/http/http-settings';
+import { configureHttpApp, httpAdapter } from '@boxoffice/http/create-http-app';
 
 export interface ServiceTestApp {
   app: NestFastifyApplication;
@@ -24,7 +24,7 @@ export async function startServiceApp<C extends { http: HttpSettings }>(options:
   module: Type<unknown>;
   configType: Type<C>;
   config: C;
-  transport?: AmqpEventTransportOptions;
+  transport?: AmqpMessageTransportOptions;
   /** Listen on 127.0.0.1 at a free port, for callers that need a real URL. */
   listen?: boolean;
 }): Promise<ServiceTestApp> {
@@ -34,7 +34,7 @@ export async function startServiceApp<C extends { http: HttpSettings }>(options:
     .compile();
   const app = testing.createNestApplication<NestFastifyApplication>(httpAdapter(options.config.http));
   configureHttpApp(app);
-  if (options.transport) await startEventTransport(app, options.transport);
+  if (options.transport) await startMessageTransport(app, options.transport);
   let url: string | undefined;
   if (options.listen) {
     await app.listen(0, '127.0.0.1');

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { Client } from 'pg';
+import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
 
-export const TEST_DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/boxoffice';
-export const TEST_REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+// Tests use the servers the services would use: the same variables, the same defaults.
+export const TEST_DATABASE_URL = process.env.DATABASE_URL || INFRASTRUCTURE_DEFAULTS.databaseUrl;
+export const TEST_REDIS_URL = process.env.REDIS_URL || INFRASTRUCTURE_DEFAULTS.redisUrl;
 
 /** One run's private corner of the shared Postgres and Redis: its own schemas and key prefix. */
 export interface TestNamespace {

@@ -1,12 +1,9 @@
-import {
-  readDatabaseSettings,
-  readHttpSettings,
-  type DatabaseSettings,
-  type HttpSettings,
-} from '@boxoffice/platform/config/service-settings';
-import { readInt, readName, readUrl } from '@boxoffice/platform/config/env';
+import { EnvReader } from '@boxoffice/config/env-reader';
+import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
+import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database/database-settings';
+import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
 
-/** Every setting of the inventory service; read and validated once, at boot. */
+/** Every setting of the inventory service; read and validated once, at boot, every bad variable named at once. */
 export class InventoryConfig {
   readonly http: HttpSettings;
   readonly database: DatabaseSettings;
@@ -15,12 +12,14 @@ export class InventoryConfig {
   readonly holdTtlMs: number;
   readonly holdSweepIntervalMs: number;
 
-  constructor(env: NodeJS.ProcessEnv) {
-    this.http = readHttpSettings(env, 'INVENTORY', 8001);
+  constructor(environment: NodeJS.ProcessEnv) {
+    const env = new EnvReader(environment);
+    this.http = readHttpSettings(env, 'INVENTORY', INFRASTRUCTURE_DEFAULTS.ports.inventory);
     this.database = readDatabaseSettings(env, 'INVENTORY', 'inventory');
-    this.redisUrl = readUrl(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
-    this.redisPrefix = readName(env, 'INVENTORY_REDIS_PREFIX', 'boxoffice');
-    this.holdTtlMs = readInt(env, 'HOLD_TTL_SECONDS', 600, 1, 86_400) * 1000;
-    this.holdSweepIntervalMs = readInt(env, 'HOLD_SWEEP_INTERVAL_MS', 1000, 50, 600_000);
+    this.redisUrl = env.url('REDIS_URL', INFRASTRUCTURE_DEFAULTS.redisUrl, ['redis:', 'rediss:']);
+    this.redisPrefix = env.name('INVENTORY_REDIS_PREFIX', 'boxoffice');
+    this.holdTtlMs = env.int('HOLD_TTL_SECONDS', 600, 1, 86_400) * 1000;
+    this.holdSweepIntervalMs = env.int('HOLD_SWEEP_INTERVAL_MS', 1000, 50, 600_000);
+    env.done();
   }
 }

@@ -1,9 +1,9 @@
 import { Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { provideDatabase } from '@boxoffice/platform/database/provide-database';
-import { HEALTH_CHECKS, HealthController } from '@boxoffice/platform/http/health.controller';
-import { openRedis } from '@boxoffice/platform/redis/open-redis';
+import { provideDatabase } from '@boxoffice/database/provide-database';
+import { HEALTH_CHECKS, HealthController } from '@boxoffice/http/health.controller';
+import { openRedis } from './stock-gate/open-redis';
 import { InventoryConfig } from './inventory.config';
 import { CreateSalesAndReservations1764072000000 } from './migrations/1764072000000-create-sales-and-reservations';
 import { HoldExpiry } from './reservations/hold-expiry';

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { runService } from '@boxoffice/platform/http/run-service';
+import { runService } from '@boxoffice/http/run-service';
 import { InventoryConfig } from './inventory.config';
 import { InventoryModule } from './inventory.module';
 

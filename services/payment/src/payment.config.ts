@@ -1,15 +1,12 @@
-import {
-  readDatabaseSettings,
-  readHttpSettings,
-  type DatabaseSettings,
-  type HttpSettings,
-} from '@boxoffice/platform/config/service-settings';
+import { EnvReader } from '@boxoffice/config/env-reader';
+import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
+import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database/database-settings';
+import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
 import { readMessagingSettings, type MessagingSettings } from '@boxoffice/messaging/messaging-settings';
-import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
 import type { OutboxRelayOptions } from '@boxoffice/outbox/outbox-relay';
-import { readInt, readNumber } from '@boxoffice/platform/config/env';
+import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
 
-/** Every setting of the payment service; read and validated once, at boot. */
+/** Every setting of the payment service; read and validated once, at boot, every bad variable named at once. */
 export class PaymentConfig {
   readonly http: HttpSettings;
   readonly database: DatabaseSettings;
@@ -18,12 +15,14 @@ export class PaymentConfig {
   readonly messaging: MessagingSettings;
   readonly outbox: OutboxRelayOptions;
 
-  constructor(env: NodeJS.ProcessEnv) {
-    this.http = readHttpSettings(env, 'PAYMENT', 8003);
+  constructor(environment: NodeJS.ProcessEnv) {
+    const env = new EnvReader(environment);
+    this.http = readHttpSettings(env, 'PAYMENT', INFRASTRUCTURE_DEFAULTS.ports.payment);
     this.database = readDatabaseSettings(env, 'PAYMENT', 'payment');
-    this.gatewayLatencyMs = readInt(env, 'GATEWAY_LATENCY_MS', 50, 0, 60_000);
-    this.gatewayDeclineRate = readNumber(env, 'GATEWAY_DECLINE_RATE', 0, 0, 1);
+    this.gatewayLatencyMs = env.int('GATEWAY_LATENCY_MS', 50, 0, 60_000);
+    this.gatewayDeclineRate = env.number('GATEWAY_DECLINE_RATE', 0, 0, 1);
     this.messaging = readMessagingSettings(env);
     this.outbox = readOutboxSettings(env);
+    env.done();
   }
 }

@@ -1,13 +1,13 @@
 import { parseOrderCancelled } from '@boxoffice/contracts/order/order-cancelled.message';
 import { parseOrderCreated } from '@boxoffice/contracts/order/order-created.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
-import { AmqpEventTransportOptions } from '@boxoffice/messaging/amqp-event.transport';
+import { AmqpMessageTransportOptions } from '@boxoffice/messaging/amqp-message.transport';
 import { subscription } from '@boxoffice/messaging/subscription';
-import { isTransientFailure } from '@boxoffice/platform/http/is-transient-failure';
+import { isDependencyDown } from '@boxoffice/errors/dependency-down';
 import { PaymentConfig } from './payment.config';
 
 /** What the payment service consumes: `payment.order_created` and `payment.order_cancelled`. */
-export function paymentTransportOptions(config: PaymentConfig): AmqpEventTransportOptions {
+export function paymentTransportOptions(config: PaymentConfig): AmqpMessageTransportOptions {
   return {
     url: config.messaging.url,
     serviceName: 'payment',
@@ -19,6 +19,6 @@ export function paymentTransportOptions(config: PaymentConfig): AmqpEventTranspo
     maxAttempts: config.messaging.maxAttempts,
     retryDelayMs: config.messaging.retryDelayMs,
     // A compensation or a charge waiting for a dependency is retried until it succeeds, never dead-lettered.
-    isTransient: isTransientFailure,
+    isTransient: isDependencyDown,
   };
 }

@@ -1,8 +1,8 @@
 import { Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { provideOutbox } from '@boxoffice/outbox/provide-outbox';
-import { provideDatabase } from '@boxoffice/platform/database/provide-database';
-import { HEALTH_CHECKS, HealthController } from '@boxoffice/platform/http/health.controller';
+import { provideDatabase } from '@boxoffice/database/provide-database';
+import { HEALTH_CHECKS, HealthController } from '@boxoffice/http/health.controller';
 import { PaymentGateway } from './gateway/payment-gateway';
 import { SimulatedGateway } from './gateway/simulated-gateway';
 import { CreatePayments1764072200000 } from './migrations/1764072200000-create-payments';

@@ -13,8 +13,8 @@ import { DataSource } from 'typeorm';
 import type { OrderCancelledMessage } from '@boxoffice/contracts/order/order-cancelled.message';
 import type { OrderCreatedMessage } from '@boxoffice/contracts/order/order-created.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
-import { createTestVhost, type TestVhost } from '@boxoffice/messaging/testing-vhost';
-import { deadLetterQueueOf, declareEventsExchange, EVENTS_EXCHANGE } from '@boxoffice/messaging/topology';
+import { createTestVhost, type TestVhost } from '@boxoffice/testing/test-vhost';
+import { deadLetterQueueOf, declareExchange, BOXOFFICE_EXCHANGE } from '@boxoffice/messaging/topology';
 import { eventually } from '@boxoffice/testing/eventually';
 import { startServiceApp } from '@boxoffice/testing/start-service-app';
 import { TEST_DATABASE_URL, testNamespace, type TestNamespace } from '@boxoffice/testing/test-namespace';
@@ -150,9 +150,9 @@ export async function startPayment(
     publishing.on('return', (message: ConsumeMessage) => returned.add(String(message.properties.messageId)));
     const inspecting: Channel = await connection.createChannel();
     const tapping: Channel = await connection.createChannel();
-    await declareEventsExchange(tapping);
+    await declareExchange(tapping);
     const { queue: tap } = await tapping.assertQueue('', { exclusive: true, durable: false });
-    await tapping.bindQueue(tap, EVENTS_EXCHANGE, ROUTING_KEYS.paymentResult);
+    await tapping.bindQueue(tap, BOXOFFICE_EXCHANGE, ROUTING_KEYS.paymentResult);
     const tapped: ConsumeMessage[] = [];
     await tapping.consume(tap, (message) => message && tapped.push(message), { noAck: true });
 
@@ -198,7 +198,7 @@ export async function startPayment(
     ): Promise<void> => {
       await new Promise<void>((resolve, reject) =>
         publishing.publish(
-          EVENTS_EXCHANGE,
+          BOXOFFICE_EXCHANGE,
           routingKey,
           content,
           {

@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
+// DDL frozen as it was applied: a later change is a new migration, never an edit here.
 export class CreateSalesAndReservations1764072000000 implements MigrationInterface {
   name = 'CreateSalesAndReservations1764072000000';
 

@@ -1,12 +1,4 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  PrimaryColumn,
-  UpdateDateColumn,
-  VersionColumn,
-} from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { ReservationStatus } from '@boxoffice/contracts/inventory/reservation.dto';
 
 /** The ledger row of one order's hold: HELD, then COMMITTED (sold) or RELEASED (back in stock). */
@@ -37,7 +29,8 @@ export class Reservation {
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;
 
-  @VersionColumn()
+  /** A change counter, bumped by every change; the status guard in each UPDATE is what serialises changes, not this column. */
+  @Column({ type: 'integer', default: 1 })
   version!: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

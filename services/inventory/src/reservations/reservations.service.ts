@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ReservationView, ReserveStockDto } from '@boxoffice/contracts/inventory/reservation.dto';
-import { DomainError } from '@boxoffice/platform/http/domain-error';
+import { DomainError } from '@boxoffice/errors/domain-error';
 import { InventoryConfig } from '../inventory.config';
 import { GateRebuild } from '../stock-gate/gate-rebuild';
 import { lockSaleExclusive, lockSaleShared } from '../stock-gate/sale-lock';

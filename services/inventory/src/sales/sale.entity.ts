@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 /** A sale: the stock of one event. Available, held and sold are derived from its reservations. */
 @Entity({ name: 'sales' })
@@ -21,7 +21,8 @@ export class Sale {
   @Column({ name: 'per_user_limit', type: 'integer', default: 0 })
   perUserLimit!: number;
 
-  @VersionColumn()
+  /** A change counter, bumped by every change; the sale lock is what serialises changes, not this column. */
+  @Column({ type: 'integer', default: 1 })
   version!: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

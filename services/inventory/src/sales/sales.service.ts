@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PutSaleDto, SaleView } from '@boxoffice/contracts/inventory/sale.dto';
-import { DomainError } from '@boxoffice/platform/http/domain-error';
+import { DomainError } from '@boxoffice/errors/domain-error';
 import { GateRebuild } from '../stock-gate/gate-rebuild';
 import { lockSaleExclusive } from '../stock-gate/sale-lock';
 import { StockGate } from '../stock-gate/stock-gate';
@@ -44,6 +44,7 @@ export class SalesService {
         unitPrice: change.unitPrice,
         currency: change.currency,
         perUserLimit: change.perUserLimit ?? 0,
+        version: existing ? existing.version + 1 : 1,
       });
       await tx.save(sale);
       await this.gate.forget(eventId);

@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { createOutboxTable } from '@boxoffice/outbox/outbox';
 
+// DDL frozen as it was applied: a later change is a new migration, never an edit here.
 export class CreatePayments1764072200000 implements MigrationInterface {
   name = 'CreatePayments1764072200000';
 
@@ -30,7 +30,17 @@ export class CreatePayments1764072200000 implements MigrationInterface {
         amount          bigint NOT NULL,
         created_at      timestamptz NOT NULL DEFAULT now()
       )`);
-    await createOutboxTable(db);
+    await db.query(`
+      CREATE TABLE outbox (
+        id             bigserial PRIMARY KEY,
+        message_id     varchar(64) NOT NULL UNIQUE,
+        routing_key    varchar(64) NOT NULL,
+        correlation_id varchar(64) NOT NULL,
+        payload        jsonb NOT NULL,
+        created_at     timestamptz NOT NULL DEFAULT now(),
+        sent_at        timestamptz
+      )`);
+    await db.query('CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL');
   }
 
   async down(db: QueryRunner): Promise<void> {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { parsePaymentResult } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
-import { EventPublisher } from '@boxoffice/messaging/event-publisher';
-import { TEST_AMQP_URL } from '@boxoffice/messaging/testing-vhost';
+import { MessagePublisher } from '@boxoffice/messaging/message-publisher';
+import { TEST_AMQP_URL } from '@boxoffice/testing/test-vhost';
 import { eventually } from '@boxoffice/testing/eventually';
 import { TcpProxy } from '@boxoffice/testing/tcp-proxy';
 import { bodyOf, orderCreated, PaymentTestApp, startPayment } from '../payment.test-app';
@@ -13,14 +13,14 @@ describe('payment_result while RabbitMQ is unreachable for the publisher (e2e, T
   const broker = new URL(TEST_AMQP_URL);
   const proxy = new TcpProxy(broker.hostname, Number(broker.port || 5672));
   let payment: PaymentTestApp;
-  let publisher: EventPublisher;
+  let publisher: MessagePublisher;
   const failedPublishes: unknown[] = [];
 
   beforeAll(async () => {
     await proxy.open();
     // The publisher (RABBITMQ_URL) goes through the proxy; the consumers are connected straight to the broker.
     payment = await startPayment('outage', { PUBLISH_TIMEOUT_MS: '300' }, { publisherPort: proxy.port });
-    publisher = payment.app.get(EventPublisher);
+    publisher = payment.app.get(MessagePublisher);
     const publishBatch = publisher.publishBatch.bind(publisher);
     publisher.publishBatch = (messages) =>
       publishBatch(messages).catch((error: unknown) => {

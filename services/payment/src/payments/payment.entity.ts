@@ -1,6 +1,6 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { PaymentStatus } from '@boxoffice/contracts/payment/payment.dto';
-import { bigintAsNumber } from '@boxoffice/platform/database/bigint-as-number';
+import { bigintAsNumber } from '@boxoffice/database/bigint-as-number';
 
 /** The one payment of an order (unique `orderId`): charged once, refunded at most once. */
 @Entity({ name: 'payments' })
@@ -30,7 +30,8 @@ export class Payment {
   @Column({ name: 'result_message_id', type: 'varchar', length: 64 })
   resultMessageId!: string;
 
-  @VersionColumn()
+  /** A change counter, bumped by every change; the status guard in each UPDATE is what serialises changes, not this column. */
+  @Column({ type: 'integer', default: 1 })
   version!: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -7,9 +7,9 @@ import type { PaymentView } from '@boxoffice/contracts/payment/payment.dto';
 import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { resendFromOutbox } from '@boxoffice/outbox/outbox';
-import type { OutgoingMessage } from '@boxoffice/outbox/outgoing-message';
+import type { OutgoingMessage } from '@boxoffice/messaging/message-publisher';
 import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
-import { DomainError } from '@boxoffice/platform/http/domain-error';
+import { DomainError } from '@boxoffice/errors/domain-error';
 import { PaymentGateway } from '../gateway/payment-gateway';
 import { Payment } from './payment.entity';
 

@@ -1,14 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
-import { AmqpEventTransport, type AmqpEventTransportOptions } from './amqp-event.transport';
+import { AmqpMessageTransport, type AmqpMessageTransportOptions } from './amqp-message.transport';
 
 /** Attaches the AMQP consumers to an HTTP app (a hybrid app) and starts them. */
-export async function startEventTransport(
+export async function startMessageTransport(
   app: INestApplication,
-  options: AmqpEventTransportOptions,
-): Promise<AmqpEventTransport> {
-  const strategy = new AmqpEventTransport(options);
+  options: AmqpMessageTransportOptions,
+): Promise<AmqpMessageTransport> {
+  const strategy = new AmqpMessageTransport(options);
   // Not inheriting the HTTP pipes and filters: the transport validates payloads and owns retries. Handler
-  // controllers carry @UseFilters(EventFailureFilter), so retries and the DLQ see the handler's own error.
+  // controllers carry @UseFilters(MessageFailureFilter), so retries and the DLQ see the handler's own error.
   app.connectMicroservice({ strategy }, { inheritAppConfig: false });
   await app.startAllMicroservices();
   return strategy;

@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
-import { EventPublisher, type OutgoingEvent } from './event-publisher';
-import { createTestVhost, type TestVhost } from './testing-vhost';
-import { EVENTS_EXCHANGE } from './topology';
+import { MessagePublisher, type OutgoingMessage } from './message-publisher';
+import { createTestVhost, type TestVhost } from '@boxoffice/testing/test-vhost';
+import { BOXOFFICE_EXCHANGE } from './topology';
 
-describe('EventPublisher (real RabbitMQ, own vhost)', () => {
+describe('MessagePublisher (real RabbitMQ, own vhost)', () => {
   let vhost: TestVhost;
-  let publisher: EventPublisher;
+  let publisher: MessagePublisher;
   let inspector: ChannelModel;
   let inspect: Channel;
 
   beforeAll(async () => {
     Logger.overrideLogger(false); // the unreachable-broker case logs every reconnect attempt
     vhost = await createTestVhost('publisher');
-    publisher = new EventPublisher({ url: vhost.url, serviceName: 'probe', publishTimeoutMs: 3_000 });
+    publisher = new MessagePublisher({ url: vhost.url, serviceName: 'probe', publishTimeoutMs: 3_000 });
     inspector = await connect(vhost.url);
     inspect = await inspector.createChannel();
-    await inspect.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true });
+    await inspect.assertExchange(BOXOFFICE_EXCHANGE, 'topic', { durable: true });
   });
 
   afterAll(async () => {
@@ -26,7 +26,7 @@ describe('EventPublisher (real RabbitMQ, own vhost)', () => {
     await vhost?.dispose();
   });
 
-  const event = (routingKey: string): OutgoingEvent => {
+  const event = (routingKey: string): OutgoingMessage => {
     const orderId = randomUUID();
     return {
       routingKey,
@@ -39,7 +39,7 @@ describe('EventPublisher (real RabbitMQ, own vhost)', () => {
   it('publishes a batch with its confirms in flight together and resolves once all are in the queue', async () => {
     // given a queue bound for the event
     const { queue } = await inspect.assertQueue('', { exclusive: true });
-    await inspect.bindQueue(queue, EVENTS_EXCHANGE, 'batch_probe');
+    await inspect.bindQueue(queue, BOXOFFICE_EXCHANGE, 'batch_probe');
     const events = Array.from({ length: 500 }, () => event('batch_probe'));
 
     // when
@@ -66,7 +66,7 @@ describe('EventPublisher (real RabbitMQ, own vhost)', () => {
 
   it('rejects within the timeout when the broker is unreachable', async () => {
     // given a publisher pointed at a port where no broker listens
-    const stranded = new EventPublisher({
+    const stranded = new MessagePublisher({
       url: 'amqp://guest:guest@127.0.0.1:1',
       serviceName: 'stranded',
       publishTimeoutMs: 300,

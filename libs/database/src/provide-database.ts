@@ -1,6 +1,6 @@
 import type { Provider, Type } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { DatabaseSettings } from '../config/service-settings';
+import type { DatabaseSettings } from './database-settings';
 import { openDatabase, type DatabaseOptions } from './open-database';
 
 /** The service's `DataSource`: its schema created, its migrations run, from the `database` part of its config. */

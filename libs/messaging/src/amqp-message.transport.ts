@@ -3,11 +3,11 @@ import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { AmqpConnection, type AmqpConnectionSettings } from './amqp-connection';
 import { describeFailure } from './describe-failure';
-import { EventConsumer, type EventRoute } from './event-consumer';
+import { MessageConsumer, type MessageRoute } from './message-consumer';
 import { MESSAGING_DEFAULTS } from './messaging-defaults';
 import type { Subscription } from './subscription';
 
-export interface AmqpEventTransportOptions extends AmqpConnectionSettings {
+export interface AmqpMessageTransportOptions extends AmqpConnectionSettings {
   /** Names the connection `<service>-consumer`. */
   serviceName: string;
   /** Each one needs an `@EventPattern(routingKey)` handler in the app, or boot fails. */
@@ -23,27 +23,27 @@ export interface AmqpEventTransportOptions extends AmqpConnectionSettings {
   shutdownGraceMs?: number;
 }
 
-export type AmqpEventTransportStatus = 'connected' | 'disconnected';
+export type AmqpMessageTransportStatus = 'connected' | 'disconnected';
 
-export const AMQP_EVENT_TRANSPORT = Symbol('AMQP_EVENT_TRANSPORT');
+export const AMQP_MESSAGE_TRANSPORT = Symbol('AMQP_MESSAGE_TRANSPORT');
 
 /**
  * Serves `@EventPattern(routingKey)` handlers from RabbitMQ queues, in place of Nest's RMQ transport
  * (which acks on receipt and publishes without confirms). A handler's Promise or Observable is
  * awaited to its end: the message is acked only if it completes, and retried or dead-lettered if
- * it fails. Use with `app.connectMicroservice({ strategy: new AmqpEventTransport({...}) })`.
+ * it fails. Use with `app.connectMicroservice({ strategy: new AmqpMessageTransport({...}) })`.
  */
-export class AmqpEventTransport
-  extends Server<Record<string, never>, AmqpEventTransportStatus>
+export class AmqpMessageTransport
+  extends Server<Record<string, never>, AmqpMessageTransportStatus>
   implements CustomTransportStrategy
 {
-  private readonly log = new Logger('AmqpEventTransport');
+  private readonly log = new Logger('AmqpMessageTransport');
   private readonly connection: AmqpConnection;
-  private consumer?: EventConsumer;
+  private consumer?: MessageConsumer;
 
-  constructor(private readonly options: AmqpEventTransportOptions) {
+  constructor(private readonly options: AmqpMessageTransportOptions) {
     super();
-    this.transportId = AMQP_EVENT_TRANSPORT;
+    this.transportId = AMQP_MESSAGE_TRANSPORT;
     this.connection = new AmqpConnection({ ...options, name: `${options.serviceName}-consumer` });
   }
 
@@ -67,7 +67,7 @@ export class AmqpEventTransport
 
   override on(): never {
     throw new Error(
-      'AmqpEventTransport emits no events; watch `status` or the unwrapped AmqpConnection instead',
+      'AmqpMessageTransport emits no events; watch `status` or the unwrapped AmqpConnection instead',
     );
   }
 
@@ -77,7 +77,7 @@ export class AmqpEventTransport
 
   private async start(): Promise<void> {
     const routes = this.options.subscriptions.map((subscription) => this.routeOf(subscription));
-    this.consumer = new EventConsumer(
+    this.consumer = new MessageConsumer(
       this.connection,
       routes,
       {
@@ -103,7 +103,7 @@ export class AmqpEventTransport
     }
   }
 
-  private routeOf(subscription: Subscription<unknown>): EventRoute {
+  private routeOf(subscription: Subscription<unknown>): MessageRoute {
     const handler = this.getHandlerByPattern(subscription.routingKey);
     if (!handler) {
       throw new Error(

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { RabbitManagement } from './rabbit-management';
+import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
+import { RabbitManagement } from '@boxoffice/messaging/rabbit-management';
 
-export const TEST_AMQP_URL = process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672';
+export const TEST_AMQP_URL = process.env.RABBITMQ_URL || INFRASTRUCTURE_DEFAULTS.rabbitmqUrl;
 export const TEST_RABBITMQ_MANAGEMENT_URL =
-  process.env.RABBITMQ_MANAGEMENT_URL || 'http://guest:guest@127.0.0.1:15672';
+  process.env.RABBITMQ_MANAGEMENT_URL || INFRASTRUCTURE_DEFAULTS.rabbitmqManagementUrl;
 
 /** One test run's own virtual host: its exchanges, queues and connections never meet anyone else's. */
 export interface TestVhost {

@@ -1,5 +1,5 @@
 /** What a handler learns about the delivery besides its payload (`@Ctx()` in a Nest event handler). */
-export interface EventContext {
+export interface MessageContext {
   /** The consumer queue, `<service>.<event>`. */
   readonly queue: string;
   readonly routingKey: string;

@@ -6,10 +6,10 @@ import { Observable, throwError } from 'rxjs';
  * any non-RpcException with "Internal server error", and then the retry and DLQ headers could not
  * say what went wrong. Register it on the microservice, deferring its initialisation so the filter
  * is in place before Nest wires the handlers:
- * `app.connectMicroservice({ strategy }, { deferInitialization: true }).useGlobalFilters(new EventFailureFilter())`.
+ * `app.connectMicroservice({ strategy }, { deferInitialization: true }).useGlobalFilters(new MessageFailureFilter())`.
  */
 @Catch()
-export class EventFailureFilter implements RpcExceptionFilter<unknown> {
+export class MessageFailureFilter implements RpcExceptionFilter<unknown> {
   catch(exception: unknown): Observable<never> {
     return throwError(() => exception);
   }

@@ -1,6 +1,6 @@
 import { Logger, type Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { HttpSettings } from '../config/service-settings';
+import type { HttpSettings } from './http-settings';
 import { createHttpApp } from './create-http-app';
 
 /** A service's main(): the HTTP app, whatever else it attaches (consumers), then listen; a failed boot exits 1. */

@@ -1,4 +1,7 @@
-// Errors that mean "a dependency is down right now" (answer 503 + Retry-After), as opposed to a bug (500).
+import { DomainError } from './domain-error';
+
+// Errors that mean "a dependency is down right now": HTTP answers 503 + Retry-After, and a consumer retries the
+// message without limit rather than dead-lettering work that must not be lost. Anything else is a bug (500).
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -8,7 +11,8 @@ const NETWORK_CODES = new Set([
   'EHOSTUNREACH',
 ]);
 
-export function isInfrastructureFailure(error: unknown): boolean {
+export function isDependencyDown(error: unknown): boolean {
+  if (error instanceof DomainError) return error.code === 'UNAVAILABLE';
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {

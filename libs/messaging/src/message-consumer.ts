@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { AmqpConnection } from './amqp-connection';
 import { describeFailure } from './describe-failure';
-import type { EventContext } from './event-context';
+import type { MessageContext } from './message-context';
 import {
   ATTEMPT_HEADER,
   DEAD_LETTER_REASON_HEADER,
@@ -19,14 +19,14 @@ import { attemptOf, RetryPolicy } from './retry-policy';
 import type { Subscription } from './subscription';
 import { deadLetterQueueOf, declareSubscription, retryQueueOf } from './topology';
 
-export type EventHandler<T = unknown> = (payload: T, context: EventContext) => Promise<void>;
+export type MessageHandler<T = unknown> = (payload: T, context: MessageContext) => Promise<void>;
 
-export interface EventRoute<T = unknown> {
+export interface MessageRoute<T = unknown> {
   subscription: Subscription<T>;
-  handle: EventHandler<T>;
+  handle: MessageHandler<T>;
 }
 
-export interface EventConsumerOptions {
+export interface MessageConsumerOptions {
   prefetch: number;
   maxAttempts: number;
   retryDelayMs: number;
@@ -44,8 +44,8 @@ const MAX_ERROR_HEADER_LENGTH = 1_000;
  * resolved, or after a copy of it is safely (confirmed) in the retry queue or the DLQ. It is never
  * nacked back to the head of its queue at once, so a failing handler cannot spin.
  */
-export class EventConsumer {
-  private readonly logger = new Logger('EventConsumer');
+export class MessageConsumer {
+  private readonly logger = new Logger('MessageConsumer');
   private readonly channel: RecoveringChannel;
   private readonly policy: RetryPolicy;
   private readonly inFlight = new Set<Promise<void>>();
@@ -54,8 +54,8 @@ export class EventConsumer {
 
   constructor(
     connection: AmqpConnection,
-    private readonly routes: readonly EventRoute[],
-    private readonly options: EventConsumerOptions,
+    private readonly routes: readonly MessageRoute[],
+    private readonly options: MessageConsumerOptions,
     hooks: { onConsuming?: () => void; onLost?: () => void } = {},
   ) {
     this.policy = new RetryPolicy(options.maxAttempts, options.retryDelayMs);
@@ -127,7 +127,11 @@ export class EventConsumer {
     void tracked.finally(() => this.inFlight.delete(tracked));
   }
 
-  private async receive(channel: ConfirmChannel, route: EventRoute, message: ConsumeMessage): Promise<void> {
+  private async receive(
+    channel: ConfirmChannel,
+    route: MessageRoute,
+    message: ConsumeMessage,
+  ): Promise<void> {
     const { queue } = route.subscription;
     const attempt = attemptOf(message.properties.headers);
     let raw: unknown;
@@ -168,7 +172,7 @@ export class EventConsumer {
 
   private async deadLetter(
     channel: ConfirmChannel,
-    route: EventRoute,
+    route: MessageRoute,
     message: ConsumeMessage,
     attempt: number,
     reason: DeadLetterReason,
@@ -224,7 +228,7 @@ export class EventConsumer {
     ack(channel, message);
   }
 
-  private contextOf(route: EventRoute, message: ConsumeMessage, attempt: number): EventContext {
+  private contextOf(route: MessageRoute, message: ConsumeMessage, attempt: number): MessageContext {
     const { messageId, correlationId, timestamp, appId, headers } = message.properties;
     return {
       queue: route.subscription.queue,

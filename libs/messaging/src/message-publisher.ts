@@ -5,9 +5,9 @@ import { describeFailure } from './describe-failure';
 import { MESSAGING_DEFAULTS } from './messaging-defaults';
 import { publishWithConfirm, type OutboundMessage } from './publish-with-confirm';
 import { RecoveringChannel } from './recovering-channel';
-import { declareEventsExchange, EVENTS_EXCHANGE } from './topology';
+import { declareExchange, BOXOFFICE_EXCHANGE } from './topology';
 
-export interface EventPublisherOptions extends AmqpConnectionSettings {
+export interface MessagePublisherOptions extends AmqpConnectionSettings {
   /** Becomes the messages' appId and names the connection `<service>-publisher`. */
   serviceName: string;
   /** Longest a publish (or a whole batch) waits for a channel and its confirms; then it rejects. */
@@ -15,15 +15,16 @@ export interface EventPublisherOptions extends AmqpConnectionSettings {
 }
 
 export interface PublishMetadata {
-  /** Unique per event and the same on every re-publication: consumers deduplicate by it. */
+  /** Unique per message and the same on every re-publication: consumers deduplicate by it. */
   messageId: string;
-  /** The order the event belongs to (SPEC §5: correlationId = orderId). */
+  /** The order the message belongs to (docs/contract.md §5: correlationId = orderId). */
   correlationId: string;
-  /** When the event happened; defaults to now. Becomes the AMQP timestamp (whole seconds). */
+  /** When it happened; defaults to now. Becomes the AMQP timestamp (whole seconds). */
   occurredAt?: Date;
 }
 
-export interface OutgoingEvent extends PublishMetadata {
+/** A message on its way to the broker (from the outbox, or published directly). */
+export interface OutgoingMessage extends PublishMetadata {
   routingKey: string;
   payload: unknown;
 }
@@ -35,14 +36,14 @@ export interface OutgoingEvent extends PublishMetadata {
  * so within the timeout: broker down, message refused, or no queue bound for the routing key.
  * Nothing is queued in memory past a call, so an outbox relay can simply try again later.
  */
-export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
+export class MessagePublisher implements OnModuleInit, OnApplicationShutdown {
   private readonly connection: AmqpConnection;
   private readonly channel: RecoveringChannel;
   private readonly timeoutMs: number;
   /** Messages the broker returned as unroutable, by channel and messageId, until their confirm arrives. */
   private readonly returned = new WeakMap<ConfirmChannel, Map<string, number>>();
 
-  constructor(private readonly options: EventPublisherOptions) {
+  constructor(private readonly options: MessagePublisherOptions) {
     this.timeoutMs = options.publishTimeoutMs ?? MESSAGING_DEFAULTS.publishTimeoutMs;
     this.connection = new AmqpConnection({ ...options, name: `${options.serviceName}-publisher` });
     this.channel = new RecoveringChannel(this.connection, 'publisher', {
@@ -72,7 +73,7 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
    * Publishes all events with their confirms in flight together, then waits for every one. Rejects
    * with an AggregateError naming each messageId that was not confirmed; the others were.
    */
-  async publishBatch(events: readonly OutgoingEvent[]): Promise<void> {
+  async publishBatch(events: readonly OutgoingMessage[]): Promise<void> {
     if (events.length === 0) return;
     const deadline = Date.now() + this.timeoutMs;
     const messages = events.map((event) => this.encode(event));
@@ -106,7 +107,7 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
       pending.set(messageId, (pending.get(messageId) ?? 0) + 1);
       this.returned.set(channel, pending);
     });
-    await declareEventsExchange(channel);
+    await declareExchange(channel);
   }
 
   /**
@@ -125,7 +126,7 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
       }
       // The broker confirms an unroutable mandatory message too, after returning it: check for that.
       if (this.takeReturned(channel, String(message.properties.messageId))) {
-        throw new Error(`unroutable: no queue is bound to ${EVENTS_EXCHANGE} for "${message.routingKey}"`);
+        throw new Error(`unroutable: no queue is bound to ${BOXOFFICE_EXCHANGE} for "${message.routingKey}"`);
       }
       return;
     }
@@ -140,7 +141,7 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
     return true;
   }
 
-  private encode(event: OutgoingEvent): OutboundMessage {
+  private encode(event: OutgoingMessage): OutboundMessage {
     const { routingKey, payload, messageId, correlationId, occurredAt = new Date() } = event;
     for (const [field, value] of Object.entries({ routingKey, messageId, correlationId })) {
       if (typeof value !== 'string' || value.length === 0) {
@@ -150,7 +151,7 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
     const json = JSON.stringify(payload);
     if (json === undefined) throw new TypeError(`payload of ${messageId} is not JSON-serialisable`);
     return {
-      exchange: EVENTS_EXCHANGE,
+      exchange: BOXOFFICE_EXCHANGE,
       routingKey,
       content: Buffer.from(json, 'utf8'),
       properties: {

@@ -1,8 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ERROR_STATUS, ErrorBody, ErrorCode } from '@boxoffice/contracts/errors/error-codes';
-import { DomainError } from './domain-error';
-import { isInfrastructureFailure } from './infrastructure-failure';
+import { DomainError } from '@boxoffice/errors/domain-error';
+import { isDependencyDown } from '@boxoffice/errors/dependency-down';
 
 const RETRY_AFTER_SECONDS = '1';
 
@@ -11,7 +11,7 @@ export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof DomainError) {
     return { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
   }
-  if (isInfrastructureFailure(error)) {
+  if (isDependencyDown(error)) {
     return { code: 'UNAVAILABLE', message: 'A dependency is unavailable; nothing was changed. Retry later.' };
   }
   if (error instanceof HttpException) return fromHttpStatus(error.getStatus(), error.message);

@@ -1,6 +1,6 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
 import type { ErrorDetail } from '@boxoffice/contracts/errors/error-codes';
-import { DomainError } from './domain-error';
+import { DomainError } from '@boxoffice/errors/domain-error';
 
 function flatten(errors: ValidationError[], parent = ''): ErrorDetail[] {
   return errors.flatMap((error) => {

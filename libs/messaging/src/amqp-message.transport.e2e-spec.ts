@@ -7,11 +7,10 @@ import { Test } from '@nestjs/testing';
 import { connect, type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { defer, Observable } from 'rxjs';
 import { eventually } from '@boxoffice/testing/eventually';
-import { AmqpEventTransport } from './amqp-event.transport';
-import type { EventContext } from './event-context';
-import { EventFailureFilter } from './event-failure.filter';
-import { EventPublisher } from './event-publisher';
-import { provideEventPublisher } from './event-publisher.provider';
+import { AmqpMessageTransport } from './amqp-message.transport';
+import type { MessageContext } from './message-context';
+import { MessageFailureFilter } from './message-failure.filter';
+import { MessagePublisher } from './message-publisher';
 import {
   ATTEMPT_HEADER,
   DEAD_LETTER_REASON_HEADER,
@@ -19,8 +18,8 @@ import {
   ORIGINAL_QUEUE_HEADER,
 } from './message-headers';
 import { subscription } from './subscription';
-import { createTestVhost, type TestVhost } from './testing-vhost';
-import { deadLetterQueueOf, EVENTS_EXCHANGE, retryQueueOf } from './topology';
+import { createTestVhost, type TestVhost } from '@boxoffice/testing/test-vhost';
+import { deadLetterQueueOf, BOXOFFICE_EXCHANGE, retryQueueOf } from './topology';
 
 interface ProbeEvent {
   orderId: string;
@@ -44,10 +43,10 @@ async function found<T>(probe: () => Promise<T | false | undefined>, what: strin
 }
 
 /** What the handlers saw, and what each order's handler should do on each attempt. */
-const deliveries: Array<{ routingKey: string; payload: ProbeEvent; context: EventContext }> = [];
+const deliveries: Array<{ routingKey: string; payload: ProbeEvent; context: MessageContext }> = [];
 const failuresWanted = new Map<string, number>();
 
-async function behave(routingKey: string, payload: ProbeEvent, context: EventContext): Promise<void> {
+async function behave(routingKey: string, payload: ProbeEvent, context: MessageContext): Promise<void> {
   deliveries.push({ routingKey, payload, context });
   const failures = failuresWanted.get(payload.orderId) ?? 0;
   if (context.attempt <= failures) {
@@ -58,24 +57,24 @@ async function behave(routingKey: string, payload: ProbeEvent, context: EventCon
 @Controller()
 class ProbeListener {
   @EventPattern(ORDER_CREATED)
-  async onOrderCreated(@Payload() payload: ProbeEvent, @Ctx() context: EventContext): Promise<void> {
+  async onOrderCreated(@Payload() payload: ProbeEvent, @Ctx() context: MessageContext): Promise<void> {
     await behave(ORDER_CREATED, payload, context);
   }
 
   // Returns an Observable, as Nest handlers may: the transport must wait for it and see its errors.
   @EventPattern(PAYMENT_RESULT)
-  onPaymentResult(@Payload() payload: ProbeEvent, @Ctx() context: EventContext): Observable<void> {
+  onPaymentResult(@Payload() payload: ProbeEvent, @Ctx() context: MessageContext): Observable<void> {
     return defer(() => behave(PAYMENT_RESULT, payload, context));
   }
 }
 
-describe('AmqpEventTransport (real RabbitMQ, own vhost)', () => {
+describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
   const orderCreated = subscription(SERVICE, ORDER_CREATED, parseProbeEvent);
   const paymentResult = subscription(SERVICE, PAYMENT_RESULT, parseProbeEvent);
   let vhost: TestVhost;
   let app: INestApplication;
-  let transport: AmqpEventTransport;
-  let publisher: EventPublisher;
+  let transport: AmqpMessageTransport;
+  let publisher: MessagePublisher;
   let inspector: ChannelModel;
   let inspect: Channel;
   const deadLettered: GetMessage[] = [];
@@ -85,13 +84,15 @@ describe('AmqpEventTransport (real RabbitMQ, own vhost)', () => {
     const moduleRef = await Test.createTestingModule({
       controllers: [ProbeListener],
       providers: [
-        provideEventPublisher({
-          useFactory: () => ({ url: vhost.url, serviceName: SERVICE, publishTimeoutMs: 3_000 }),
-        }),
+        {
+          provide: MessagePublisher,
+          useFactory: () =>
+            new MessagePublisher({ url: vhost.url, serviceName: SERVICE, publishTimeoutMs: 3_000 }),
+        },
       ],
     }).compile();
     app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
-    transport = new AmqpEventTransport({
+    transport = new AmqpMessageTransport({
       url: vhost.url,
       serviceName: SERVICE,
       subscriptions: [orderCreated, paymentResult],
@@ -104,10 +105,10 @@ describe('AmqpEventTransport (real RabbitMQ, own vhost)', () => {
     // Deferred, so that the filter is in place before Nest wires the handlers.
     app
       .connectMicroservice({ strategy: transport }, { deferInitialization: true })
-      .useGlobalFilters(new EventFailureFilter());
+      .useGlobalFilters(new MessageFailureFilter());
     await app.startAllMicroservices();
     await app.init();
-    publisher = app.get(EventPublisher);
+    publisher = app.get(MessagePublisher);
     inspector = await connect(vhost.url);
     inspect = await inspector.createChannel();
   });
@@ -147,7 +148,7 @@ describe('AmqpEventTransport (real RabbitMQ, own vhost)', () => {
   it('declares at boot the topic exchange and, per subscription, a quorum queue, its retry queue and its DLQ', async () => {
     // given the app has booted (beforeAll)
     // then
-    expect(await vhost.management.exchange(vhost.name, EVENTS_EXCHANGE)).toMatchObject({
+    expect(await vhost.management.exchange(vhost.name, BOXOFFICE_EXCHANGE)).toMatchObject({
       type: 'topic',
       durable: true,
     });
@@ -164,7 +165,7 @@ describe('AmqpEventTransport (real RabbitMQ, own vhost)', () => {
         arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue },
       });
     }
-    const bindings = await vhost.management.bindingsFrom(vhost.name, EVENTS_EXCHANGE);
+    const bindings = await vhost.management.bindingsFrom(vhost.name, BOXOFFICE_EXCHANGE);
     expect(bindings).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ destination: 'probe.order_created', routing_key: ORDER_CREATED }),
@@ -176,7 +177,7 @@ describe('AmqpEventTransport (real RabbitMQ, own vhost)', () => {
   it('delivers a published event once, persistent and with the SPEC §5 properties', async () => {
     // given a tap on the exchange that shows the message as the broker stores it
     const { queue: tap } = await inspect.assertQueue('', { exclusive: true });
-    await inspect.bindQueue(tap, EVENTS_EXCHANGE, ORDER_CREATED);
+    await inspect.bindQueue(tap, BOXOFFICE_EXCHANGE, ORDER_CREATED);
     const orderId = randomUUID();
     const messageId = `order_created:${orderId}`;
 
@@ -274,7 +275,7 @@ describe('AmqpEventTransport (real RabbitMQ, own vhost)', () => {
     const malformedId = randomUUID();
     const invalidId = randomUUID();
     const good = randomUUID();
-    inspect.publish(EVENTS_EXCHANGE, ORDER_CREATED, Buffer.from('{"orderId": '), {
+    inspect.publish(BOXOFFICE_EXCHANGE, ORDER_CREATED, Buffer.from('{"orderId": '), {
       persistent: true,
       messageId: malformedId,
     });
@@ -339,7 +340,7 @@ describe('AmqpEventTransport (real RabbitMQ, own vhost)', () => {
     // when the queue is back and bound again
     await eventually(
       async () =>
-        (await vhost.management.bindingsFrom(vhost.name, EVENTS_EXCHANGE)).some(
+        (await vhost.management.bindingsFrom(vhost.name, BOXOFFICE_EXCHANGE)).some(
           (binding) => binding.destination === orderCreated.queue,
         ),
       { ...SETTLED, what: 'queue redeclared and bound' },
@@ -359,7 +360,7 @@ describe('AmqpEventTransport (real RabbitMQ, own vhost)', () => {
     const moduleRef = await Test.createTestingModule({ controllers: [ProbeListener] }).compile();
     const orphanApp = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
     orphanApp.connectMicroservice({
-      strategy: new AmqpEventTransport({
+      strategy: new AmqpMessageTransport({
         url: vhost.url,
         serviceName: 'orphan',
         subscriptions: [subscription('orphan', 'nobody_handles', parseProbeEvent)],
@@ -377,7 +378,7 @@ describe('AmqpEventTransport (real RabbitMQ, own vhost)', () => {
     // given a transport pointed at a port where no broker listens
     const moduleRef = await Test.createTestingModule({ controllers: [ProbeListener] }).compile();
     const strandedApp = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
-    const stranded = new AmqpEventTransport({
+    const stranded = new AmqpMessageTransport({
       url: 'amqp://guest:guest@127.0.0.1:1',
       serviceName: 'stranded',
       subscriptions: [orderCreated],
@@ -401,7 +402,7 @@ describe('AmqpEventTransport (real RabbitMQ, own vhost)', () => {
     await inspect.assertQueue(clash.queue, { durable: true });
     const moduleRef = await Test.createTestingModule({ controllers: [ProbeListener] }).compile();
     const clashApp = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
-    const clashing = new AmqpEventTransport({
+    const clashing = new AmqpMessageTransport({
       url: vhost.url,
       serviceName: 'clash',
       subscriptions: [clash],
