@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { createTestVhost, TestVhost } from '@boxoffice/messaging/testing-vhost';
+import { createTestVhost, TestVhost } from '@boxoffice/testing/test-vhost';
 import { eventually } from '@boxoffice/testing/eventually';
 import { freePort } from '@boxoffice/testing/free-port';
 import { testNamespace, TestNamespace } from '@boxoffice/testing/test-namespace';

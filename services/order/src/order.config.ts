@@ -1,15 +1,12 @@
-import {
-  readDatabaseSettings,
-  readHttpSettings,
-  type DatabaseSettings,
-  type HttpSettings,
-} from '@boxoffice/platform/config/service-settings';
+import { EnvReader } from '@boxoffice/config/env-reader';
+import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
+import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database/database-settings';
+import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
 import { readMessagingSettings, type MessagingSettings } from '@boxoffice/messaging/messaging-settings';
-import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
 import type { OutboxRelayOptions } from '@boxoffice/outbox/outbox-relay';
-import { readInt, readUrl } from '@boxoffice/platform/config/env';
+import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
 
-/** Every setting of the order service; read and validated once, at boot. */
+/** Every setting of the order service; read and validated once, at boot, every bad variable named at once. */
 export class OrderConfig {
   readonly http: HttpSettings;
   readonly database: DatabaseSettings;
@@ -21,16 +18,19 @@ export class OrderConfig {
   readonly messaging: MessagingSettings;
   readonly outbox: OutboxRelayOptions;
 
-  constructor(env: NodeJS.ProcessEnv) {
-    this.http = readHttpSettings(env, 'ORDER', 8002);
+  constructor(environment: NodeJS.ProcessEnv) {
+    const env = new EnvReader(environment);
+    const { ports } = INFRASTRUCTURE_DEFAULTS;
+    this.http = readHttpSettings(env, 'ORDER', ports.order);
     this.database = readDatabaseSettings(env, 'ORDER', 'orders');
-    this.inventoryUrl = readUrl(env, 'INVENTORY_URL', 'http://127.0.0.1:8001', ['http:', 'https:']);
-    this.inventoryTimeoutMs = readInt(env, 'INVENTORY_TIMEOUT_MS', 3000, 50, 60_000);
-    this.inventoryConnections = readInt(env, 'INVENTORY_CONNECTIONS', 64, 1, 1024);
+    this.inventoryUrl = env.url('INVENTORY_URL', `http://127.0.0.1:${ports.inventory}`, ['http:', 'https:']);
+    this.inventoryTimeoutMs = env.int('INVENTORY_TIMEOUT_MS', 3000, 50, 60_000);
+    this.inventoryConnections = env.int('INVENTORY_CONNECTIONS', 64, 1, 1024);
     // Longer than inventory's hold (HOLD_TTL_SECONDS, 600): normally the payment answers long before either.
-    this.paymentTimeoutMs = readInt(env, 'ORDER_PAYMENT_TIMEOUT_SECONDS', 900, 1, 86_400) * 1000;
-    this.timeoutSweepIntervalMs = readInt(env, 'ORDER_TIMEOUT_SWEEP_INTERVAL_MS', 5000, 50, 600_000);
+    this.paymentTimeoutMs = env.int('ORDER_PAYMENT_TIMEOUT_SECONDS', 900, 1, 86_400) * 1000;
+    this.timeoutSweepIntervalMs = env.int('ORDER_TIMEOUT_SWEEP_INTERVAL_MS', 5000, 50, 600_000);
     this.messaging = readMessagingSettings(env);
     this.outbox = readOutboxSettings(env);
+    env.done();
   }
 }

@@ -1,12 +1,12 @@
 import { parsePaymentResult } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
-import { AmqpEventTransportOptions } from '@boxoffice/messaging/amqp-event.transport';
+import { AmqpMessageTransportOptions } from '@boxoffice/messaging/amqp-message.transport';
 import { subscription } from '@boxoffice/messaging/subscription';
-import { isTransientFailure } from '@boxoffice/platform/http/is-transient-failure';
+import { isDependencyDown } from '@boxoffice/errors/dependency-down';
 import { OrderConfig } from './order.config';
 
 /** What the order service consumes: `order.payment_result`. */
-export function orderTransportOptions(config: OrderConfig): AmqpEventTransportOptions {
+export function orderTransportOptions(config: OrderConfig): AmqpMessageTransportOptions {
   return {
     url: config.messaging.url,
     serviceName: 'order',
@@ -15,6 +15,6 @@ export function orderTransportOptions(config: OrderConfig): AmqpEventTransportOp
     maxAttempts: config.messaging.maxAttempts,
     retryDelayMs: config.messaging.retryDelayMs,
     // A compensation or a charge waiting for a dependency is retried until it succeeds, never dead-lettered.
-    isTransient: isTransientFailure,
+    isTransient: isDependencyDown,
   };
 }

@@ -1,17 +1,18 @@
 import { Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { provideOutbox } from '@boxoffice/outbox/provide-outbox';
-import { provideDatabase } from '@boxoffice/platform/database/provide-database';
-import { HEALTH_CHECKS, HealthController } from '@boxoffice/platform/http/health.controller';
+import { provideDatabase } from '@boxoffice/database/provide-database';
+import { HEALTH_CHECKS, HealthController } from '@boxoffice/http/health.controller';
 import { InventoryClient } from './inventory-client/inventory.client';
 import { CreateOrders1764072100000 } from './migrations/1764072100000-create-orders';
 import { OrderConfig } from './order.config';
 import { Order } from './orders/order.entity';
-import { OrderSaga } from './orders/order-saga.service';
-import { OrderTimeouts } from './orders/order-timeouts';
+import { IdempotentOrders } from './idempotency/idempotent-orders';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
-import { PaymentResultHandler } from './orders/payment-result.handler';
+import { OrderSaga } from './saga/order-saga';
+import { OrderTimeouts } from './saga/order-timeouts';
+import { PaymentResultHandler } from './saga/payment-result.handler';
 
 @Module({
   controllers: [OrdersController, PaymentResultHandler, HealthController],
@@ -30,6 +31,7 @@ import { PaymentResultHandler } from './orders/payment-result.handler';
     },
     InventoryClient,
     OrdersService,
+    IdempotentOrders,
     OrderSaga,
     OrderTimeouts,
   ],

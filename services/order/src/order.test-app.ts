@@ -5,8 +5,8 @@ import type request from 'supertest';
 import { DataSource } from 'typeorm';
 import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
-import { createTestVhost, TEST_AMQP_URL, type TestVhost } from '@boxoffice/messaging/testing-vhost';
-import { EVENTS_EXCHANGE } from '@boxoffice/messaging/topology';
+import { createTestVhost, TEST_AMQP_URL, type TestVhost } from '@boxoffice/testing/test-vhost';
+import { BOXOFFICE_EXCHANGE } from '@boxoffice/messaging/topology';
 import { eventually } from '@boxoffice/testing/eventually';
 import { startServiceApp } from '@boxoffice/testing/start-service-app';
 import { TcpProxy } from '@boxoffice/testing/tcp-proxy';
@@ -197,10 +197,10 @@ export class TestBroker {
     const connection = await connect(url);
     connection.on('error', () => undefined); // the vhost's deletion closes it; close() comes first anyway
     const channel = await connection.createConfirmChannel();
-    await channel.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true });
+    await channel.assertExchange(BOXOFFICE_EXCHANGE, 'topic', { durable: true });
     for (const routingKey of TAPPED) {
       await channel.assertQueue(tapQueueOf(routingKey), { durable: true });
-      await channel.bindQueue(tapQueueOf(routingKey), EVENTS_EXCHANGE, routingKey);
+      await channel.bindQueue(tapQueueOf(routingKey), BOXOFFICE_EXCHANGE, routingKey);
     }
     return new TestBroker(connection, channel);
   }
@@ -244,7 +244,7 @@ export class TestBroker {
   ): Promise<string> {
     const payload: PaymentResultMessage = { version: 1, processedAt: new Date().toISOString(), ...result };
     const routed = this.channel.publish(
-      EVENTS_EXCHANGE,
+      BOXOFFICE_EXCHANGE,
       ROUTING_KEYS.paymentResult,
       Buffer.from(JSON.stringify(payload)),
       {

@@ -1,4 +1,4 @@
-import { DomainError } from '@boxoffice/platform/http/domain-error';
+import { DomainError } from '@boxoffice/errors/domain-error';
 import { InventoryClient } from '../inventory-client/inventory.client';
 import { OrderTestApp, putSale, saleCounts, startOrderStack } from '../order.test-app';
 

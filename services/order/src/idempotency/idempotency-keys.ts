@@ -1,24 +1,18 @@
 import { createHash } from 'node:crypto';
-import type { EntityManager, QueryRunner } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+
+/** The answer a request with a key got, replayed to every later request with that key. */
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
 
 /** What a first request with a key left behind: the resource it works on and, once decided, its response. */
 export interface IdempotencyRecord {
   key: string;
   requestHash: string;
   resourceId: string;
-  response?: { status: number; body: unknown };
-}
-
-export async function createIdempotencyKeysTable(db: QueryRunner): Promise<void> {
-  await db.query(`
-    CREATE TABLE idempotency_keys (
-      key             varchar(255) PRIMARY KEY,
-      request_hash    char(64) NOT NULL,
-      resource_id     varchar(64) NOT NULL,
-      response_status integer,
-      response_body   jsonb,
-      created_at      timestamptz NOT NULL DEFAULT now()
-    )`);
+  response?: StoredResponse;
 }
 
 export function requestHash(request: unknown): string {
@@ -66,8 +60,8 @@ export async function readIdempotencyKey(
 export async function storeIdempotentResponse(
   db: EntityManager,
   key: string,
-  response: { status: number; body: unknown },
-): Promise<{ status: number; body: unknown }> {
+  response: StoredResponse,
+): Promise<StoredResponse> {
   await db.query(
     `UPDATE idempotency_keys SET response_status = $2, response_body = $3 WHERE key = $1 AND response_status IS NULL`,
     [key, response.status, JSON.stringify(response.body)],

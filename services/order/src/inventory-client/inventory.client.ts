@@ -2,7 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'undici';
 import { ERROR_STATUS, ErrorBody, isErrorCode } from '@boxoffice/contracts/errors/error-codes';
 import type { ReservationView, ReserveStockDto } from '@boxoffice/contracts/inventory/reservation.dto';
-import { DomainError } from '@boxoffice/platform/http/domain-error';
+import { DomainError } from '@boxoffice/errors/domain-error';
 import { OrderConfig } from '../order.config';
 
 /** The inventory service over HTTP: a keep-alive pool, a timeout on every call, its error codes passed on as ours. */

@@ -1,7 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { createOutboxTable } from '@boxoffice/outbox/outbox';
-import { createIdempotencyKeysTable } from '@boxoffice/platform/idempotency/idempotency-keys';
 
+// DDL frozen as it was applied: a later change is a new migration, never an edit here.
 export class CreateOrders1764072100000 implements MigrationInterface {
   name = 'CreateOrders1764072100000';
 
@@ -24,8 +23,26 @@ export class CreateOrders1764072100000 implements MigrationInterface {
       )`);
     await db.query('CREATE INDEX orders_event ON orders (event_id)');
     await db.query(`CREATE INDEX orders_open ON orders (created_at) WHERE status = 'CREATED'`);
-    await createOutboxTable(db);
-    await createIdempotencyKeysTable(db);
+    await db.query(`
+      CREATE TABLE outbox (
+        id             bigserial PRIMARY KEY,
+        message_id     varchar(64) NOT NULL UNIQUE,
+        routing_key    varchar(64) NOT NULL,
+        correlation_id varchar(64) NOT NULL,
+        payload        jsonb NOT NULL,
+        created_at     timestamptz NOT NULL DEFAULT now(),
+        sent_at        timestamptz
+      )`);
+    await db.query('CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL');
+    await db.query(`
+      CREATE TABLE idempotency_keys (
+        key             varchar(255) PRIMARY KEY,
+        request_hash    char(64) NOT NULL,
+        resource_id     varchar(64) NOT NULL,
+        response_status integer,
+        response_body   jsonb,
+        created_at      timestamptz NOT NULL DEFAULT now()
+      )`);
   }
 
   async down(db: QueryRunner): Promise<void> {

@@ -1,14 +1,6 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  PrimaryColumn,
-  UpdateDateColumn,
-  VersionColumn,
-} from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { OrderStatus } from '@boxoffice/contracts/order/order.dto';
-import { bigintAsNumber } from '@boxoffice/platform/database/bigint-as-number';
+import { bigintAsNumber } from '@boxoffice/database/bigint-as-number';
 
 /** One buyer's order; its status is moved only by `OrderSaga`. */
 @Entity({ name: 'orders' })
@@ -45,7 +37,8 @@ export class Order {
   @Column({ name: 'payment_id', type: 'varchar', length: 64, nullable: true })
   paymentId!: string | null;
 
-  @VersionColumn()
+  /** A change counter, bumped by every change; the status guard in each UPDATE is what serialises changes, not this column. */
+  @Column({ type: 'integer', default: 1 })
   version!: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

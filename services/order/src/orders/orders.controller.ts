@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nes
 import type { FastifyReply } from 'fastify';
 import { OrderIdParam } from '@boxoffice/contracts/id-param.dto';
 import { CreateOrderDto, IDEMPOTENCY_KEY_PATTERN, OrderView } from '@boxoffice/contracts/order/order.dto';
-import { DomainError } from '@boxoffice/platform/http/domain-error';
+import { DomainError } from '@boxoffice/errors/domain-error';
 import { OrdersService } from './orders.service';
 
 @Controller('orders')

@@ -4,7 +4,7 @@ import { ATTEMPT_HEADER, DEAD_LETTER_REASON_HEADER } from '@boxoffice/messaging/
 import { eventually } from '@boxoffice/testing/eventually';
 import { HoldExpiry } from '../../../inventory/src/reservations/hold-expiry';
 import { OrderTestApp, outboxRows, putSale, saleCounts, startOrderStack } from '../order.test-app';
-import { OrderSaga } from './order-saga.service';
+import { OrderSaga } from './order-saga';
 
 const QUEUE = 'order.payment_result';
 const MAX_ATTEMPTS = 2;

@@ -1,17 +1,245 @@
-import type { OrderStatus } from '@boxoffice/contracts/order/order.dto';
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { OrderCancelledMessage } from '@boxoffice/contracts/order/order-cancelled.message';
+import type { OrderCreatedMessage } from '@boxoffice/contracts/order/order-created.message';
+import type { OrderStatus, OrderView } from '@boxoffice/contracts/order/order.dto';
 import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
+import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
+import { DomainError, isRefusal } from '@boxoffice/errors/domain-error';
+import { addToOutbox } from '@boxoffice/outbox/outbox';
+import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
+import { InventoryClient } from '../inventory-client/inventory.client';
+import { Order } from '../orders/order.entity';
+import { toOrderView } from '../orders/order.view';
+import { SOLE_CLAIM, type OrderIdClaim } from './order-id-claim';
 
 /*
- * The order saga, as in the README diagram:
+ * The order saga (docs/contract.md §2 and §5), orchestrated by the order service. Each step, its compensation, and
+ * the replies it handles, in the order they happen:
  *
- *   POST /orders ── hold stock ──▶ CREATED ── order_created ──▶ payment
- *   CREATED ── payment succeeded ── commit hold ──▶ CONFIRMED
- *   CREATED ── payment succeeded ── hold expired ──▶ CANCELLED (HOLD_EXPIRED, charge refunded)
- *   CREATED ── payment failed ──── release hold ──▶ CANCELLED (PAYMENT_DECLINED)
- *   CREATED ── no payment_result within the timeout ── release hold ──▶ CANCELLED (PAYMENT_TIMEOUT)
- *   CANCELLED before its payment was known ── payment succeeded late ──▶ unchanged, charge refunded
- *   CONFIRMED / CANCELLED ── any other later payment_result ──▶ unchanged
+ *  1. hold stock        inventory POST /reservations             compensation: release the hold
+ *  2. record the order  CREATED + order_created, one transaction  on failure: step 1's compensation, answer 503
+ *  3. charge            payment consumes order_created            reply: payment_result (succeeded | failed)
+ *  4. on the reply      succeeded → commit the hold → CONFIRMED
+ *                       succeeded, hold expired → release → CANCELLED (HOLD_EXPIRED)
+ *                       failed → release the hold → CANCELLED (PAYMENT_DECLINED)
+ *     no reply          within ORDER_PAYMENT_TIMEOUT_SECONDS → release → CANCELLED (PAYMENT_TIMEOUT)
+ *  5. refund            every CANCELLED sends order_cancelled: payment refunds its charge, if any; a success
+ *                       arriving after the timeout leaves the order CANCELLED and is refunded too
+ *
+ * CREATED → CONFIRMED | CANCELLED, nothing else: every transition is one guarded UPDATE … WHERE status = 'CREATED',
+ * so a duplicate or late reply changes nothing. Inventory's commit and release are idempotent; an unreachable
+ * inventory throws, and the message is retried later, so a compensation is never lost.
  */
+@Injectable()
+export class OrderSaga {
+  private readonly logger = new Logger('order-saga');
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly inventory: InventoryClient,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  /** Steps 1 and 2 (POST /orders): the order is CREATED and its order_created will reach payment. */
+  async begin(orderId: string, request: OrderRequest, claim: OrderIdClaim = SOLE_CLAIM): Promise<OrderView> {
+    try {
+      const hold = await this.holdStock(orderId, request);
+      const decided = await this.record(orderId, request, hold, claim);
+      if (decided instanceof DomainError) {
+        await this.releaseHold(orderId, request.eventId); // a racing request with this id was refused: so is this one
+        throw decided;
+      }
+      return decided;
+    } catch (error) {
+      // Step 1's compensation, unless the order id is still someone else's to finish (see OrderIdClaim).
+      if (!isRefusal(error) && (await claim.giveUp())) await this.releaseHold(orderId, request.eventId);
+      throw error;
+    }
+  }
+
+  /** Step 4: payment's reply. */
+  async onPaymentResult(result: PaymentResultMessage): Promise<void> {
+    const order = await this.db.getRepository(Order).findOne({ where: { orderId: result.orderId } });
+    if (!order)
+      throw new DomainError('ORDER_NOT_FOUND', `payment_result for unknown order ${result.orderId}`);
+    const step = stepForPayment(order, result);
+    switch (step.kind) {
+      case 'ignore':
+        this.logger.debug?.(`payment_result for ${order.orderId} ignored: ${step.why}`);
+        return;
+      case 'refund-late-charge':
+        return this.refundLateCharge(order, step.paymentId);
+      case 'release-hold':
+        await this.inventory.release(order.orderId, order.eventId);
+        return this.end(order, afterRelease(step));
+      case 'commit-hold':
+        return this.end(order, afterCommit(step.paymentId, await this.commitHold(order)));
+    }
+  }
+
+  /** Step 4 without a reply: no payment_result within the timeout (see OrderTimeouts). */
+  async onPaymentTimeout(order: Order): Promise<void> {
+    try {
+      await this.inventory.release(order.orderId, order.eventId);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== 'RESERVATION_COMMITTED') throw error;
+      // The hold was committed, which only follows a successful payment whose result could not be recorded
+      // yet: the ticket is sold, so the order is CONFIRMED (without its payment id, which only that result had).
+      return this.end(order, { status: 'CONFIRMED' });
+    }
+    await this.end(order, afterTimeout());
+  }
+
+  /** Step 1. A hold of this id released already means an earlier attempt gave it up: the client should retry. */
+  private async holdStock(orderId: string, request: OrderRequest): Promise<Hold> {
+    const { eventId, userId, quantity } = request;
+    return this.inventory.reserve({ orderId, eventId, userId, quantity }).catch((error: unknown) => {
+      if (error instanceof DomainError && error.code === 'RESERVATION_RELEASED') throw unavailable();
+      throw error;
+    });
+  }
+
+  /** Step 2: the order row and its order_created, atomically; a racing request with the same id may have won. */
+  private async record(
+    orderId: string,
+    request: OrderRequest,
+    hold: Hold,
+    claim: OrderIdClaim,
+  ): Promise<OrderView | DomainError> {
+    let decided: OrderView | DomainError;
+    try {
+      decided = await this.db.transaction(async (tx) => {
+        const first = await claim.decided(tx);
+        if (first) return first;
+        const order = await this.insertOrder(tx, {
+          ...request,
+          orderId,
+          amount: hold.unitPrice * hold.quantity,
+          currency: hold.currency,
+        });
+        await claim.recorded(tx, order);
+        return order;
+      });
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      this.logger.warn(`order ${orderId} not recorded: ${(error as Error).message}`);
+      throw unavailable();
+    }
+    this.relay.wake();
+    return decided;
+  }
+
+  private async insertOrder(
+    tx: EntityManager,
+    order: OrderRequest & Pick<Order, 'orderId' | 'amount' | 'currency'>,
+  ): Promise<OrderView> {
+    const repository = tx.getRepository(Order);
+    const saved = repository.create({ ...order, status: 'CREATED', reason: null, paymentId: null });
+    Object.assign(saved, (await repository.insert(saved)).generatedMaps[0]);
+    const message: OrderCreatedMessage = {
+      version: 1,
+      orderId: saved.orderId,
+      eventId: saved.eventId,
+      userId: saved.userId,
+      quantity: saved.quantity,
+      amount: saved.amount,
+      currency: saved.currency,
+      paymentToken: saved.paymentToken,
+      createdAt: saved.createdAt.toISOString(),
+    };
+    await addToOutbox(tx, {
+      routingKey: ROUTING_KEYS.orderCreated,
+      correlationId: saved.orderId,
+      payload: message,
+    });
+    return toOrderView(saved);
+  }
+
+  /** Step 1's compensation, best effort: what is not released now returns to stock when the hold expires. */
+  private async releaseHold(orderId: string, eventId: string): Promise<void> {
+    await this.inventory.release(orderId, eventId).catch((error: Error) => {
+      this.logger.warn(`could not release the hold of ${orderId} now: ${error.message}`);
+    });
+  }
+
+  /** Step 4, payment succeeded: true when the hold was committed, false when it had expired (then released). */
+  private async commitHold({ orderId, eventId }: Order): Promise<boolean> {
+    try {
+      await this.inventory.commit(orderId);
+      return true;
+    } catch (error) {
+      const holdGone =
+        error instanceof DomainError && ['HOLD_EXPIRED', 'RESERVATION_RELEASED'].includes(error.code);
+      if (!holdGone) throw error;
+      await this.inventory.release(orderId, eventId); // an expired hold not yet swept goes back to stock now
+      return false;
+    }
+  }
+
+  /** Moves a CREATED order to its end state; a cancelled order tells payment, which refunds any charge (step 5). */
+  private async end(order: Order, outcome: SagaOutcome): Promise<void> {
+    const moved = await this.db.transaction(async (tx) => {
+      const [rows] = (await tx.query(
+        `UPDATE orders SET status = $2, reason = $3, payment_id = $4, version = version + 1, updated_at = now()
+         WHERE order_id = $1 AND status = 'CREATED' RETURNING order_id`,
+        [order.orderId, outcome.status, outcome.reason ?? null, outcome.paymentId ?? null],
+      )) as [unknown[], number];
+      if (!rows.length || outcome.status !== 'CANCELLED') return rows.length > 0;
+      await this.askForRefund(tx, order.orderId, outcome.reason!);
+      return true;
+    });
+    if (moved && outcome.status === 'CANCELLED') this.relay.wake();
+  }
+
+  /** Step 5 for a charge that came after the timeout: the order stays CANCELLED and the charge is refunded. */
+  private async refundLateCharge(order: Order, paymentId: string): Promise<void> {
+    const recorded = await this.db.transaction(async (tx) => {
+      const [rows] = (await tx.query(
+        `UPDATE orders SET payment_id = $2, version = version + 1, updated_at = now()
+         WHERE order_id = $1 AND status = 'CANCELLED' AND payment_id IS NULL RETURNING order_id`,
+        [order.orderId, paymentId],
+      )) as [unknown[], number];
+      if (rows.length) await this.askForRefund(tx, order.orderId, order.reason ?? 'PAYMENT_TIMEOUT');
+      return rows.length > 0;
+    });
+    if (recorded) this.relay.wake();
+  }
+
+  /** `order_cancelled`, in the transaction that cancelled: payment refunds whatever it charged for the order. */
+  private async askForRefund(tx: EntityManager, orderId: string, reason: string): Promise<void> {
+    const message: OrderCancelledMessage = {
+      version: 1,
+      orderId,
+      reason,
+      cancelledAt: new Date().toISOString(),
+    };
+    await addToOutbox(tx, {
+      routingKey: ROUTING_KEYS.orderCancelled,
+      correlationId: orderId,
+      payload: message,
+    });
+  }
+}
+
+/** What a buyer asks for, its payment token defaulted. */
+export interface OrderRequest {
+  eventId: string;
+  userId: string;
+  quantity: number;
+  paymentToken: string;
+}
+
+type Hold = Awaited<ReturnType<InventoryClient['reserve']>>;
+
+function unavailable(): DomainError {
+  return new DomainError(
+    'UNAVAILABLE',
+    'The order could not be taken right now; nothing was kept. Retry later.',
+  );
+}
+
+// The decisions of step 4, free of I/O.
 
 /** What the saga does next for an order, given a payment result. */
 export type SagaStep =

@@ -1,6 +1,6 @@
 import { eventually } from '@boxoffice/testing/eventually';
 import { OrderTestApp, outboxRows, putSale, saleCounts, startOrderStack } from '../order.test-app';
-import { OrderSaga } from './order-saga.service';
+import { OrderSaga } from './order-saga';
 import { OrderTimeouts } from './order-timeouts';
 
 describe('Payment timeout (e2e: order + inventory, real Postgres, Redis, RabbitMQ)', () => {

@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { OrderConfig } from '../order.config';
-import { Order } from './order.entity';
-import { OrderSaga } from './order-saga.service';
+import { Order } from '../orders/order.entity';
+import { OrderSaga } from './order-saga';
 
 const BATCH = 100;
 

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { ERROR_STATUS, type ErrorBody } from '@boxoffice/contracts/errors/error-codes';
+import type { OrderView } from '@boxoffice/contracts/order/order.dto';
+import { DomainError, isRefusal } from '@boxoffice/errors/domain-error';
+import { toErrorBody } from '@boxoffice/http/problem.filter';
+import type { OrderIdClaim } from '../saga/order-id-claim';
+import {
+  claimIdempotencyKey,
+  forgetIdempotencyKey,
+  readIdempotencyKey,
+  requestHash,
+  storeIdempotentResponse,
+  type StoredResponse,
+} from './idempotency-keys';
+
+/**
+ * The Idempotency-Key protocol of POST /orders (docs/contract.md §2): every request with a key gets the first one's
+ * response, 202 or refusal, even when they race; the same key with another body is refused. A 503 stores nothing,
+ * so the client may retry with the same key.
+ */
+@Injectable()
+export class IdempotentOrders {
+  constructor(private readonly db: DataSource) {}
+
+  /** Runs `place` at most once per key, with the order id every request with that key shares. */
+  async once(
+    key: string,
+    request: object,
+    place: (orderId: string, claim: OrderIdClaim) => Promise<OrderView>,
+  ): Promise<OrderView> {
+    const hash = requestHash(request);
+    const first = await claimIdempotencyKey(this.db.manager, key, hash, randomUUID());
+    if (first.requestHash !== hash) {
+      throw new DomainError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was used with a different request',
+      );
+    }
+    if (first.response) return replay(first.response);
+    const claim = new KeyClaim(this.db, key, first.resourceId);
+    try {
+      return await place(first.resourceId, claim);
+    } catch (error) {
+      if (isRefusal(error)) return replay(await storeIdempotentResponse(this.db.manager, key, stored(error)));
+      // Not freed: a racing request with this key goes on, and its answer, if there is one yet, is ours.
+      const racing = claim.freed
+        ? null
+        : await readIdempotencyKey(this.db.manager, key, false).catch(() => null);
+      if (racing?.response) return replay(racing.response);
+      throw error;
+    }
+  }
+}
+
+/** The order id of a key, shared by every request with that key. */
+class KeyClaim implements OrderIdClaim {
+  freed = false;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly key: string,
+    private readonly orderId: string,
+  ) {}
+
+  async decided(tx: EntityManager): Promise<OrderView | DomainError | undefined> {
+    const first = await readIdempotencyKey(tx, this.key, true);
+    // The key was given up by a failed twin (and its hold released): this attempt must not answer 202 either.
+    if (!first || first.resourceId !== this.orderId) {
+      throw new DomainError(
+        'UNAVAILABLE',
+        'The order could not be taken right now; nothing was kept. Retry later.',
+      );
+    }
+    if (!first.response) return undefined;
+    try {
+      return replay(first.response);
+    } catch (refusal) {
+      return refusal as DomainError;
+    }
+  }
+
+  async recorded(tx: EntityManager, order: OrderView): Promise<void> {
+    await storeIdempotentResponse(tx, this.key, { status: 202, body: order });
+  }
+
+  async giveUp(): Promise<boolean> {
+    this.freed = await forgetIdempotencyKey(this.db.manager, this.key, this.orderId).catch(() => false);
+    return this.freed;
+  }
+}
+
+function stored(refusal: DomainError): StoredResponse {
+  const body = toErrorBody(refusal);
+  return { status: ERROR_STATUS[body.code], body };
+}
+
+/** A stored response as the request's outcome: the order, or the refusal thrown again. */
+function replay(response: StoredResponse): OrderView {
+  if (response.status === 202) return response.body as OrderView;
+  const body = response.body as ErrorBody;
+  throw new DomainError(body.code, body.message, body.details);
+}

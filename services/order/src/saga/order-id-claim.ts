@@ -1,0 +1,22 @@
+import type { EntityManager } from 'typeorm';
+import type { OrderView } from '@boxoffice/contracts/order/order.dto';
+import type { DomainError } from '@boxoffice/errors/domain-error';
+
+/**
+ * A request's claim on the order id it places. Alone (no Idempotency-Key) the id is the request's own; with a key,
+ * racing requests share one id and only one of them may answer, record the order, or give its hold back.
+ */
+export interface OrderIdClaim {
+  /** In the order's transaction: what a racing request already decided, if anything; throws if the claim was lost. */
+  decided(tx: EntityManager): Promise<OrderView | DomainError | undefined>;
+  /** In the same transaction, once the order is recorded. */
+  recorded(tx: EntityManager, order: OrderView): Promise<void>;
+  /** After a failure worth retrying: gives the id up; true when its hold is this request's to release. */
+  giveUp(): Promise<boolean>;
+}
+
+export const SOLE_CLAIM: OrderIdClaim = {
+  decided: async () => undefined,
+  recorded: async () => undefined,
+  giveUp: async () => true,
+};
