@@ -1,4 +1,4 @@
-// Routing keys on the `boxoffice.events` topic exchange (SPEC §5); each is the name of the event.
+// Routing keys on the `boxoffice.events` topic exchange (docs/contract.md §5); each names the message it routes.
 export const ROUTING_KEYS = {
   orderCreated: 'order_created',
   paymentResult: 'payment_result',

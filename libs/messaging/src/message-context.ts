@@ -1,6 +1,6 @@
-/** What a handler learns about the delivery besides its payload (`@Ctx()` in a Nest event handler). */
+/** What a handler learns about the delivery besides its payload (`@Ctx()` in an `@OnMessage` handler). */
 export interface MessageContext {
-  /** The consumer queue, `<service>.<event>`. */
+  /** The consumer queue, `<service>.<routing key>`. */
   readonly queue: string;
   readonly routingKey: string;
   /** Stable across re-publication: the key for deduplicating effects. */

@@ -30,7 +30,7 @@ export interface OutgoingMessage extends PublishMetadata {
 }
 
 /**
- * Publishes events to the events exchange: persistent, JSON, with publisher confirms, on its own
+ * Publishes messages to the boxoffice exchange: persistent, JSON, with publisher confirms, on its own
  * connection (a broker applying flow control to publishers then never stalls the consumers).
  * Each call resolves once the broker has confirmed every message, and rejects when it cannot say
  * so within the timeout: broker down, message refused, or no queue bound for the routing key.
@@ -70,23 +70,23 @@ export class MessagePublisher implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Publishes all events with their confirms in flight together, then waits for every one. Rejects
+   * Publishes all messages with their confirms in flight together, then waits for every one. Rejects
    * with an AggregateError naming each messageId that was not confirmed; the others were.
    */
-  async publishBatch(events: readonly OutgoingMessage[]): Promise<void> {
-    if (events.length === 0) return;
+  async publishBatch(outgoing: readonly OutgoingMessage[]): Promise<void> {
+    if (outgoing.length === 0) return;
     const deadline = Date.now() + this.timeoutMs;
-    const messages = events.map((event) => this.encode(event));
+    const messages = outgoing.map((message) => this.encode(message));
     const outcomes = await Promise.allSettled(messages.map((message) => this.send(message, deadline)));
     const failures = outcomes.flatMap((outcome, index) =>
       outcome.status === 'rejected'
-        ? [new Error(`${events[index].messageId}: ${describeFailure(outcome.reason)}`)]
+        ? [new Error(`${outgoing[index].messageId}: ${describeFailure(outcome.reason)}`)]
         : [],
     );
     if (failures.length > 0) {
       throw new AggregateError(
         failures,
-        `${failures.length} of ${events.length} events not confirmed (first: ${failures[0].message})`,
+        `${failures.length} of ${outgoing.length} messages not confirmed (first: ${failures[0].message})`,
       );
     }
   }
@@ -141,8 +141,8 @@ export class MessagePublisher implements OnModuleInit, OnApplicationShutdown {
     return true;
   }
 
-  private encode(event: OutgoingMessage): OutboundMessage {
-    const { routingKey, payload, messageId, correlationId, occurredAt = new Date() } = event;
+  private encode(message: OutgoingMessage): OutboundMessage {
+    const { routingKey, payload, messageId, correlationId, occurredAt = new Date() } = message;
     for (const [field, value] of Object.entries({ routingKey, messageId, correlationId })) {
       if (typeof value !== 'string' || value.length === 0) {
         throw new TypeError(`${field} must be a non-empty string`);

@@ -1,7 +1,7 @@
-/** Turns an untrusted decoded body into a typed event, or throws saying what is wrong with it. */
+/** Turns an untrusted decoded body into a typed message, or throws saying what is wrong with it. */
 export type Validator<T> = (raw: unknown) => T;
 
-/** What one consumer queue receives: `<service>.<event>`, bound to the events exchange by the event's routing key. */
+/** What one consumer queue receives: `<service>.<routing key>`, bound to the boxoffice exchange by that routing key. */
 export interface Subscription<T = unknown> {
   readonly queue: string;
   readonly routingKey: string;

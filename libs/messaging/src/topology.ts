@@ -1,7 +1,7 @@
 import type { Channel } from 'amqplib';
 import type { Subscription } from './subscription';
 
-/** The one durable topic exchange every event is published to; routing key = event name. */
+/** The one durable topic exchange every message is published to (its name is in the contract, docs/contract.md §5). */
 export const BOXOFFICE_EXCHANGE = 'boxoffice.events';
 
 /**
@@ -38,7 +38,7 @@ export function queueArguments(
       ...atLeastOnce,
     },
     // Expired copies go back to the main queue by name, never through the topic exchange, which
-    // would hand them to every other service bound to the same event as well.
+    // would hand them to every other service bound to the same routing key as well.
     retry: {
       'x-queue-type': 'quorum',
       'x-dead-letter-exchange': '',

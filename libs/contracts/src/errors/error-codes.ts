@@ -1,4 +1,4 @@
-// Every error code of the contract (SPEC §2-§4) and the one HTTP status it maps to.
+// Every error code of the contract (docs/contract.md §2-§4) and the one HTTP status it maps to.
 export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   EVENT_NOT_FOUND: 404,

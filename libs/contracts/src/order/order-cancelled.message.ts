@@ -4,7 +4,7 @@ import { validateMessage } from '../validate-message';
 
 /**
  * `order_cancelled`, published by order when an order ends CANCELLED; payment refunds a charge it made for it
- * (SPEC §6.4: a charge for an order that ends CANCELLED is refunded).
+ * (docs/contract.md §6.4: a charge for an order that ends CANCELLED is refunded).
  */
 export class OrderCancelledMessage {
   @Equals(1)

@@ -8,7 +8,7 @@ const BATCH = 100;
 
 /**
  * Ends orders whose payment never answered (payment down for good, its message dead-lettered): every 202 must
- * end (SPEC §6.3). Runs in every instance; the saga's guarded transition makes a double run harmless.
+ * end (docs/contract.md §6.3). Runs in every instance; the saga's guarded transition makes a double run harmless.
  */
 @Injectable()
 export class OrderTimeouts implements OnApplicationBootstrap, OnModuleDestroy {

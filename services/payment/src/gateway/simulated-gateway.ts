@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
 import { ChargeRequest, GatewayOutcome, PaymentGateway, RefundRequest } from './payment-gateway';
 
-/** Test tokens as a card processor's sandbox knows them (SPEC §4). */
+/** Test tokens as a card processor's sandbox knows them (docs/contract.md §4). */
 const TOKEN_OUTCOMES: Record<string, string | null> = {
   tok_visa: null,
   tok_mastercard: null,
