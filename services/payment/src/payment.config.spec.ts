@@ -30,6 +30,14 @@ describe('PaymentConfig', () => {
     expect(() => new PaymentConfig({ [name]: value })).toThrow(name);
   });
 
+  it('given several bad variables, when read, then it refuses to boot naming every one of them at once', () => {
+    const read = () =>
+      new PaymentConfig({ GATEWAY_DECLINE_RATE: '2', RABBITMQ_URL: 'http://x', PAYMENT_PORT: 'abc' });
+
+    expect(read).toThrow(/GATEWAY_DECLINE_RATE[\s\S]*RABBITMQ_URL/);
+    expect(read).toThrow(/PAYMENT_PORT/);
+  });
+
   it('given valid settings, when read, then they are taken as given', () => {
     const config = new PaymentConfig({
       GATEWAY_DECLINE_RATE: '0.25',
