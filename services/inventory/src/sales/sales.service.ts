@@ -38,13 +38,18 @@ export class SalesService {
           `totalStock ${change.totalStock} is below the ${ledger.held} held and ${ledger.sold} sold tickets`,
         );
       }
-      const sale = Object.assign(existing ?? tx.create(Sale, { eventId }), {
+      const fields = {
         name: change.name,
         totalStock: change.totalStock,
         unitPrice: change.unitPrice,
         currency: change.currency,
         perUserLimit: change.perUserLimit ?? 0,
-        version: existing ? existing.version + 1 : 1,
+      };
+      const changed =
+        !existing || Object.entries(fields).some(([key, value]) => existing[key as keyof Sale] !== value);
+      // An unchanged sale is not written at all (save() skips it); a changed one counts the change.
+      const sale = Object.assign(existing ?? tx.create(Sale, { eventId }), fields, {
+        version: existing ? existing.version + (changed ? 1 : 0) : 1,
       });
       await tx.save(sale);
       await this.gate.forget(eventId);
