@@ -36,7 +36,7 @@ export function infraSettings(env = process.env) {
 }
 
 /** The schemas the services own; each service also creates its own at boot, this just saves the race. */
-const SCHEMAS = ['inventory', 'orders', 'payment'];
+const SCHEMAS = Object.values(INFRASTRUCTURE_DEFAULTS.schemas);
 
 // Errors that mean "nothing answers there (yet)": only then is starting something the right cure.
 // Anything else (bad password, unknown vhost) means the server is up and starting another would not help.

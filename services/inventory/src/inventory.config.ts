@@ -15,9 +15,9 @@ export class InventoryConfig {
   constructor(environment: NodeJS.ProcessEnv) {
     const env = new EnvReader(environment);
     this.http = readHttpSettings(env, 'INVENTORY', INFRASTRUCTURE_DEFAULTS.ports.inventory);
-    this.database = readDatabaseSettings(env, 'INVENTORY', 'inventory');
+    this.database = readDatabaseSettings(env, 'INVENTORY', INFRASTRUCTURE_DEFAULTS.schemas.inventory);
     this.redisUrl = env.url('REDIS_URL', INFRASTRUCTURE_DEFAULTS.redisUrl, ['redis:', 'rediss:']);
-    this.redisPrefix = env.name('INVENTORY_REDIS_PREFIX', 'boxoffice');
+    this.redisPrefix = env.name('INVENTORY_REDIS_PREFIX', INFRASTRUCTURE_DEFAULTS.redisPrefix);
     this.holdTtlMs = env.int('HOLD_TTL_SECONDS', 600, 1, 86_400) * 1000;
     this.holdSweepIntervalMs = env.int('HOLD_SWEEP_INTERVAL_MS', 1000, 50, 600_000);
     env.done();

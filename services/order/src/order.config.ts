@@ -22,7 +22,7 @@ export class OrderConfig {
     const env = new EnvReader(environment);
     const { ports } = INFRASTRUCTURE_DEFAULTS;
     this.http = readHttpSettings(env, 'ORDER', ports.order);
-    this.database = readDatabaseSettings(env, 'ORDER', 'orders');
+    this.database = readDatabaseSettings(env, 'ORDER', INFRASTRUCTURE_DEFAULTS.schemas.order);
     this.inventoryUrl = env.url('INVENTORY_URL', `http://127.0.0.1:${ports.inventory}`, ['http:', 'https:']);
     this.inventoryTimeoutMs = env.int('INVENTORY_TIMEOUT_MS', 3000, 50, 60_000);
     this.inventoryConnections = env.int('INVENTORY_CONNECTIONS', 64, 1, 1024);

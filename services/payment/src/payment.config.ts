@@ -18,7 +18,7 @@ export class PaymentConfig {
   constructor(environment: NodeJS.ProcessEnv) {
     const env = new EnvReader(environment);
     this.http = readHttpSettings(env, 'PAYMENT', INFRASTRUCTURE_DEFAULTS.ports.payment);
-    this.database = readDatabaseSettings(env, 'PAYMENT', 'payment');
+    this.database = readDatabaseSettings(env, 'PAYMENT', INFRASTRUCTURE_DEFAULTS.schemas.payment);
     this.gatewayLatencyMs = env.int('GATEWAY_LATENCY_MS', 50, 0, 60_000);
     this.gatewayDeclineRate = env.number('GATEWAY_DECLINE_RATE', 0, 0, 1);
     this.messaging = readMessagingSettings(env);
