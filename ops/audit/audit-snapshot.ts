@@ -1,0 +1,46 @@
+/** Everything the audit reads, per sale and for the whole system, before it judges anything. */
+export interface AuditSnapshot {
+  sales: SaleSnapshot[];
+  queues: QueueSnapshot[];
+  /** Outbox rows not confirmed by the broker yet, per service schema. */
+  unsentOutbox: Record<string, number>;
+}
+
+export interface StockCounts {
+  available: number;
+  held: number;
+  sold: number;
+}
+
+export interface SaleSnapshot {
+  eventId: string;
+  totalStock: number;
+  /** From Postgres: the reservations of the sale. */
+  ledger: StockCounts;
+  /** From Redis; null when the sale is not loaded there (Redis is a cache: the next call rebuilds it). */
+  gate: StockCounts | null;
+  orders: OrderSnapshot[];
+}
+
+/** One order of the sale, joined across the three services' schemas. */
+export interface OrderSnapshot {
+  orderId: string;
+  quantity: number;
+  status: 'CREATED' | 'CONFIRMED' | 'CANCELLED';
+  reason: string | null;
+  /** Inventory's reservation of the order, if any. */
+  reservation: 'HELD' | 'COMMITTED' | 'RELEASED' | null;
+  /** Payment's record of it, if any. */
+  payment: 'SUCCEEDED' | 'FAILED' | 'REFUNDED' | null;
+  /** What the card processor itself did: successful charges and refunds. */
+  charges: number;
+  refunds: number;
+}
+
+export interface QueueSnapshot {
+  name: string;
+  /** Ready plus unacknowledged. */
+  messages: number;
+  /** For a dead-letter queue: its messages by `x-dead-letter-reason` (`none` when the broker moved it). */
+  deadLetterReasons?: Record<string, number>;
+}

@@ -1,0 +1,31 @@
+// `npm run audit -- [--sale <eventId>] [--json]`: checks the contract's invariants (docs/contract.md §6) on what
+// the services recorded, read-only. Exit code 0: no violation; 1: violations; 2: the audit itself could not run.
+import { parseArgs } from 'node:util';
+import { readAuditSettings } from './audit-settings';
+import { toJson, toText } from './audit-report';
+import { findViolations } from './find-violations';
+import { readSnapshot } from './read-snapshot';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { sale: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  const snapshot = await readSnapshot(readAuditSettings(process.env), values.sale);
+  const violations = findViolations(snapshot);
+  process.stdout.write(`${values.json ? toJson(snapshot, violations) : toText(snapshot, violations)}\n`);
+  return violations.length ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    // 42P01: a service's tables are missing, because it never started against this database and schema.
+    const hint =
+      (error as { code?: string }).code === '42P01'
+        ? ' (start every service once, `npm start`, or set the *_DB_SCHEMA variables the services use)'
+        : '';
+    process.stderr.write(`audit failed: ${message}${hint}\n`);
+    process.exit(2);
+  },
+);

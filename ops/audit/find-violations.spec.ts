@@ -1,0 +1,147 @@
+import type { AuditSnapshot, OrderSnapshot, SaleSnapshot } from './audit-snapshot';
+import { findViolations } from './find-violations';
+
+const order = (over: Partial<OrderSnapshot>): OrderSnapshot => ({
+  orderId: 'o-1',
+  quantity: 1,
+  status: 'CONFIRMED',
+  reason: null,
+  reservation: 'COMMITTED',
+  payment: 'SUCCEEDED',
+  charges: 1,
+  refunds: 0,
+  ...over,
+});
+
+/** A quiet, correct sale of 3: two sold, one declined and given back. */
+const sale = (over: Partial<SaleSnapshot> = {}): SaleSnapshot => ({
+  eventId: 'final',
+  totalStock: 3,
+  ledger: { available: 1, held: 0, sold: 2 },
+  gate: { available: 1, held: 0, sold: 2 },
+  orders: [
+    order({ orderId: 'o-1' }),
+    order({ orderId: 'o-2' }),
+    order({
+      orderId: 'o-3',
+      status: 'CANCELLED',
+      reason: 'PAYMENT_DECLINED',
+      reservation: 'RELEASED',
+      payment: 'FAILED',
+      charges: 0,
+    }),
+  ],
+  ...over,
+});
+
+const snapshot = (over: Partial<AuditSnapshot> = {}): AuditSnapshot => ({
+  sales: [sale()],
+  queues: [
+    { name: 'payment.order_created', messages: 0 },
+    { name: 'payment.order_created.dlq', messages: 0, deadLetterReasons: {} },
+  ],
+  unsentOutbox: { orders: 0, payment: 0 },
+  ...over,
+});
+
+const codes = (s: AuditSnapshot) => findViolations(s).map((v) => `${v.code} ${v.where}`);
+
+describe('findViolations', () => {
+  it('given a quiet, correct sale, when audited, then there is no violation', () => {
+    expect(findViolations(snapshot())).toEqual([]);
+  });
+
+  it('given Redis not loaded (wiped), when audited, then that alone is no violation', () => {
+    expect(findViolations(snapshot({ sales: [sale({ gate: null })] }))).toEqual([]);
+  });
+
+  it('given more held plus sold than the stock in the gate, when audited, then OVERSOLD and the gate diverges', () => {
+    const oversold = sale({ gate: { available: -1, held: 0, sold: 4 } });
+    expect(codes(snapshot({ sales: [oversold] }))).toEqual([
+      'OVERSOLD final',
+      'CONSERVATION_BROKEN final',
+      'GATE_DIVERGES_FROM_LEDGER final',
+    ]);
+  });
+
+  it('given a gate whose counts do not add up, when audited, then CONSERVATION_BROKEN', () => {
+    const broken = sale({ gate: { available: 2, held: 0, sold: 2 } });
+    expect(codes(snapshot({ sales: [broken] }))).toEqual([
+      'CONSERVATION_BROKEN final',
+      'GATE_DIVERGES_FROM_LEDGER final',
+    ]);
+  });
+
+  it('given sold tickets no CONFIRMED order accounts for, when audited, then SOLD_NOT_CONFIRMED', () => {
+    const [first, , declined] = sale().orders;
+    expect(codes(snapshot({ sales: [sale({ orders: [first, declined] })] }))).toEqual([
+      'SOLD_NOT_CONFIRMED final',
+    ]);
+  });
+
+  it('given an order still CREATED, when audited, then ORDER_NOT_ENDED names it', () => {
+    const open = order({ orderId: 'o-9', status: 'CREATED', reservation: 'HELD', payment: null, charges: 0 });
+    const pending = sale({
+      ledger: { available: 0, held: 1, sold: 2 },
+      gate: null,
+      orders: [...sale().orders, open],
+    });
+    const violations = findViolations(snapshot({ sales: [pending] }));
+    expect(violations).toEqual([
+      { code: 'ORDER_NOT_ENDED', where: 'final', detail: '1 orders still CREATED: o-9' },
+    ]);
+  });
+
+  it('given a CANCELLED order charged twice, never refunded and still holding stock, when audited, then each is named', () => {
+    const bad = order({
+      orderId: 'o-3',
+      status: 'CANCELLED',
+      reason: 'PAYMENT_TIMEOUT',
+      reservation: 'HELD',
+      payment: 'SUCCEEDED',
+      charges: 2,
+      refunds: 1,
+    });
+    const [first, second] = sale().orders;
+    const s = sale({ ledger: { available: 0, held: 1, sold: 2 }, gate: null, orders: [first, second, bad] });
+    expect(codes(snapshot({ sales: [s] }))).toEqual([
+      'CHARGED_TWICE final',
+      'CHARGE_NOT_REFUNDED final',
+      'STOCK_NOT_RETURNED final',
+    ]);
+  });
+
+  it('given a refunded charge of a CANCELLED order, when audited, then it is fine', () => {
+    const refunded = order({
+      orderId: 'o-3',
+      status: 'CANCELLED',
+      reason: 'HOLD_EXPIRED',
+      reservation: 'RELEASED',
+      payment: 'REFUNDED',
+      charges: 1,
+      refunds: 1,
+    });
+    const [first, second] = sale().orders;
+    expect(findViolations(snapshot({ sales: [sale({ orders: [first, second, refunded] })] }))).toEqual([]);
+  });
+
+  it('given messages left in a saga queue, dead letters that are not poison and unsent outbox rows, when audited, then each is named', () => {
+    const busy = snapshot({
+      queues: [
+        { name: 'order.payment_result.retry', messages: 2 },
+        {
+          name: 'payment.order_created.dlq',
+          messages: 3,
+          deadLetterReasons: { 'malformed-json': 2, 'attempts-exhausted': 1 },
+        },
+        { name: 'payment.order_cancelled.dlq', messages: 1, deadLetterReasons: { 'invalid-payload': 1 } },
+      ],
+      unsentOutbox: { orders: 4, payment: 0 },
+    });
+    expect(findViolations(busy)).toEqual([
+      { code: 'SAGA_QUEUE_NOT_EMPTY', where: 'order.payment_result.retry', detail: '2 messages' },
+      { code: 'UNEXPECTED_DEAD_LETTERS', where: 'payment.order_created.dlq', detail: '1 attempts-exhausted' },
+      { code: 'OUTBOX_UNSENT', where: 'orders.outbox', detail: '4 rows' },
+    ]);
+  });
+});

@@ -1,0 +1,110 @@
+import type { AuditSnapshot, OrderSnapshot, SaleSnapshot, StockCounts } from './audit-snapshot';
+
+export type ViolationCode =
+  | 'OVERSOLD'
+  | 'SOLD_NOT_CONFIRMED'
+  | 'CONSERVATION_BROKEN'
+  | 'GATE_DIVERGES_FROM_LEDGER'
+  | 'ORDER_NOT_ENDED'
+  | 'CHARGED_TWICE'
+  | 'CHARGE_NOT_REFUNDED'
+  | 'STOCK_NOT_RETURNED'
+  | 'SAGA_QUEUE_NOT_EMPTY'
+  | 'UNEXPECTED_DEAD_LETTERS'
+  | 'OUTBOX_UNSENT';
+
+export interface Violation {
+  code: ViolationCode;
+  /** The sale, queue or schema it is about. */
+  where: string;
+  detail: string;
+}
+
+/** Dead-letter reasons that mean "this message could never be handled": parked on purpose (contract §6.5). */
+const POISON_REASONS = new Set(['malformed-json', 'invalid-payload']);
+const EXAMPLES = 5;
+
+/** The contract's invariants (docs/contract.md §6), judged on a quiet system. */
+export function findViolations(snapshot: AuditSnapshot): Violation[] {
+  return [
+    ...snapshot.sales.flatMap(saleViolations),
+    ...snapshot.queues.flatMap((queue): Violation[] => {
+      if (queue.deadLetterReasons) {
+        const unexpected = Object.entries(queue.deadLetterReasons).filter(
+          ([reason]) => !POISON_REASONS.has(reason),
+        );
+        if (!unexpected.length) return [];
+        const detail = unexpected.map(([reason, count]) => `${count} ${reason}`).join(', ');
+        return [{ code: 'UNEXPECTED_DEAD_LETTERS', where: queue.name, detail }];
+      }
+      if (queue.messages === 0) return [];
+      return [{ code: 'SAGA_QUEUE_NOT_EMPTY', where: queue.name, detail: `${queue.messages} messages` }];
+    }),
+    ...Object.entries(snapshot.unsentOutbox).flatMap(([schema, count]): Violation[] =>
+      count ? [{ code: 'OUTBOX_UNSENT', where: `${schema}.outbox`, detail: `${count} rows` }] : [],
+    ),
+  ];
+}
+
+function saleViolations(sale: SaleSnapshot): Violation[] {
+  const found: Violation[] = [];
+  const add = (code: ViolationCode, detail: string) => found.push({ code, where: sale.eventId, detail });
+  for (const [source, counts] of [
+    ['ledger', sale.ledger],
+    ['gate', sale.gate],
+  ] as const) {
+    if (!counts) continue;
+    if (counts.held + counts.sold > sale.totalStock) {
+      add('OVERSOLD', `${source}: ${counts.held} held + ${counts.sold} sold > ${sale.totalStock}`);
+    }
+    if (counts.available + counts.held + counts.sold !== sale.totalStock || counts.available < 0) {
+      add('CONSERVATION_BROKEN', `${source}: ${describe(counts)} for ${sale.totalStock}`);
+    }
+  }
+  if (sale.gate && !sameCounts(sale.gate, sale.ledger)) {
+    add('GATE_DIVERGES_FROM_LEDGER', `gate ${describe(sale.gate)}, ledger ${describe(sale.ledger)}`);
+  }
+  const confirmed = sale.orders.filter((order) => order.status === 'CONFIRMED');
+  const confirmedQuantity = confirmed.reduce((sum, order) => sum + order.quantity, 0);
+  if (confirmedQuantity !== sale.ledger.sold) {
+    add('SOLD_NOT_CONFIRMED', `ledger sold ${sale.ledger.sold}, CONFIRMED orders hold ${confirmedQuantity}`);
+  }
+  const judge = (code: ViolationCode, what: string, orders: OrderSnapshot[]) => {
+    if (orders.length) add(code, `${orders.length} ${what}: ${examples(orders)}`);
+  };
+  judge('ORDER_NOT_ENDED', 'orders still CREATED', byStatus(sale, 'CREATED'));
+  judge(
+    'CHARGED_TWICE',
+    'orders charged more than once',
+    sale.orders.filter((order) => order.charges > 1),
+  );
+  const cancelled = byStatus(sale, 'CANCELLED');
+  judge(
+    'CHARGE_NOT_REFUNDED',
+    'CANCELLED orders charged and not refunded',
+    cancelled.filter((order) => order.charges > order.refunds),
+  );
+  judge(
+    'STOCK_NOT_RETURNED',
+    'CANCELLED orders whose tickets are still held or sold',
+    cancelled.filter((order) => order.reservation === 'HELD' || order.reservation === 'COMMITTED'),
+  );
+  return found;
+}
+
+function byStatus(sale: SaleSnapshot, status: OrderSnapshot['status']): OrderSnapshot[] {
+  return sale.orders.filter((order) => order.status === status);
+}
+
+function sameCounts(a: StockCounts, b: StockCounts): boolean {
+  return a.available === b.available && a.held === b.held && a.sold === b.sold;
+}
+
+function describe(counts: StockCounts): string {
+  return `available ${counts.available} held ${counts.held} sold ${counts.sold}`;
+}
+
+function examples(orders: OrderSnapshot[]): string {
+  const ids = orders.slice(0, EXAMPLES).map((order) => order.orderId);
+  return orders.length > EXAMPLES ? `${ids.join(', ')}, …` : ids.join(', ');
+}

@@ -1,0 +1,154 @@
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { RabbitManagement } from '@boxoffice/messaging/rabbit-management';
+import { DEAD_LETTER_REASON_HEADER } from '@boxoffice/messaging/message-headers';
+// The audit reads each service's own records, not its answers: it knows where inventory keeps a sale in Redis.
+import { saleKeys } from '../../services/inventory/src/stock-gate/stock-keys';
+import type {
+  AuditSnapshot,
+  OrderSnapshot,
+  QueueSnapshot,
+  SaleSnapshot,
+  StockCounts,
+} from './audit-snapshot';
+import type { AuditSettings } from './audit-settings';
+
+/** Consumer queues `<service>.<routing key>`, their `.retry` and `.dlq` (docs/contract.md §5). */
+const SAGA_QUEUE = /^[a-z]+\.[a-z_]+(\.retry|\.dlq)?$/;
+const DEAD_LETTER_PEEK_LIMIT = 1000;
+
+/** Reads Postgres, Redis and the RabbitMQ management API; writes nothing. `saleId` narrows it to one sale. */
+export async function readSnapshot(settings: AuditSettings, saleId?: string): Promise<AuditSnapshot> {
+  const db = new Client({ connectionString: settings.databaseUrl });
+  await db.connect();
+  const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  try {
+    await db.query('SET default_transaction_read_only = on');
+    await redis.connect();
+    const sales = await readSales(db, redis, settings, saleId);
+    const unsentOutbox: Record<string, number> = {};
+    for (const schema of [settings.schemas.order, settings.schemas.payment]) {
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS n FROM "${schema}".outbox WHERE sent_at IS NULL`,
+      );
+      unsentOutbox[schema] = rows[0].n;
+    }
+    const queues = await readQueues(new RabbitManagement(settings.rabbitmqManagementUrl), settings.vhost);
+    return { sales, queues, unsentOutbox };
+  } finally {
+    await db.end();
+    redis.disconnect();
+  }
+}
+
+async function readSales(
+  db: Client,
+  redis: Redis,
+  settings: AuditSettings,
+  saleId: string | undefined,
+): Promise<SaleSnapshot[]> {
+  const { inventory, order, payment } = settings.schemas;
+  const { rows: sales } = await db.query(
+    `SELECT s.event_id, s.total_stock,
+            coalesce(sum(r.quantity) FILTER (WHERE r.status = 'HELD'), 0)::int AS held,
+            coalesce(sum(r.quantity) FILTER (WHERE r.status = 'COMMITTED'), 0)::int AS sold
+     FROM "${inventory}".sales s LEFT JOIN "${inventory}".reservations r ON r.event_id = s.event_id
+     WHERE $1::text IS NULL OR s.event_id = $1
+     GROUP BY s.event_id, s.total_stock ORDER BY s.event_id`,
+    [saleId ?? null],
+  );
+  // Charges and refunds as the processor recorded them: any of its keys that names the order counts.
+  const { rows: orders } = await db.query(
+    `SELECT o.order_id, o.event_id, o.quantity, o.status, o.reason, r.status AS reservation, p.status AS payment,
+            (SELECT count(*)::int FROM "${payment}".gateway_calls g
+              WHERE g.kind = 'charge' AND g.succeeded AND strpos(g.idempotency_key, o.order_id) > 0) AS charges,
+            (SELECT count(*)::int FROM "${payment}".gateway_calls g
+              WHERE g.kind = 'refund' AND g.succeeded AND strpos(g.idempotency_key, o.order_id) > 0) AS refunds
+     FROM "${order}".orders o
+     LEFT JOIN "${inventory}".reservations r ON r.order_id = o.order_id
+     LEFT JOIN "${payment}".payments p ON p.order_id = o.order_id
+     WHERE $1::text IS NULL OR o.event_id = $1
+     ORDER BY o.created_at`,
+    [saleId ?? null],
+  );
+  const ordersOf = new Map<string, OrderSnapshot[]>();
+  for (const row of orders) {
+    const list = ordersOf.get(row.event_id) ?? [];
+    list.push({
+      orderId: row.order_id,
+      quantity: row.quantity,
+      status: row.status,
+      reason: row.reason,
+      reservation: row.reservation,
+      payment: row.payment,
+      charges: row.charges,
+      refunds: row.refunds,
+    });
+    ordersOf.set(row.event_id, list);
+  }
+  return Promise.all(
+    sales.map(async (sale): Promise<SaleSnapshot> => ({
+      eventId: sale.event_id,
+      totalStock: sale.total_stock,
+      ledger: { available: sale.total_stock - sale.held - sale.sold, held: sale.held, sold: sale.sold },
+      gate: await readGate(redis, settings.redisPrefix, sale.event_id),
+      orders: ordersOf.get(sale.event_id) ?? [],
+    })),
+  );
+}
+
+async function readGate(redis: Redis, prefix: string, eventId: string): Promise<StockCounts | null> {
+  const [total, available, held, sold] = await redis.hmget(
+    saleKeys(prefix, eventId).sale,
+    'totalStock',
+    'available',
+    'held',
+    'sold',
+  );
+  if (total === null) return null;
+  return { available: Number(available), held: Number(held), sold: Number(sold) };
+}
+
+async function readQueues(management: RabbitManagement, vhost: string): Promise<QueueSnapshot[]> {
+  const all =
+    (await management.request<Array<{ name: string; messages?: number }>>(
+      'GET',
+      `/queues/${encodeURIComponent(vhost)}?columns=name,messages`,
+    )) ?? [];
+  const saga = all
+    .filter((queue) => SAGA_QUEUE.test(queue.name))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return Promise.all(
+    saga.map(async ({ name, messages = 0 }): Promise<QueueSnapshot> => {
+      if (!name.endsWith('.dlq')) return { name, messages };
+      return { name, messages, deadLetterReasons: await peekReasons(management, vhost, name, messages) };
+    }),
+  );
+}
+
+/** Counts a DLQ's messages by reason, looking at them without taking them (they are requeued). */
+async function peekReasons(
+  management: RabbitManagement,
+  vhost: string,
+  queue: string,
+  messages: number,
+): Promise<Record<string, number>> {
+  const reasons: Record<string, number> = {};
+  if (messages === 0) return reasons;
+  const peeked =
+    (await management.request<Array<{ properties?: { headers?: Record<string, unknown> } }>>(
+      'POST',
+      `/queues/${encodeURIComponent(vhost)}/${encodeURIComponent(queue)}/get`,
+      {
+        count: Math.min(messages, DEAD_LETTER_PEEK_LIMIT),
+        ackmode: 'ack_requeue_true',
+        encoding: 'auto',
+        truncate: 256,
+      },
+    )) ?? [];
+  for (const message of peeked) {
+    const reason = String(message.properties?.headers?.[DEAD_LETTER_REASON_HEADER] ?? 'none');
+    reasons[reason] = (reasons[reason] ?? 0) + 1;
+  }
+  return reasons;
+}
