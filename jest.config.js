@@ -3,7 +3,7 @@
 module.exports = {
   rootDir: '.',
   testEnvironment: 'node',
-  roots: ['<rootDir>/services', '<rootDir>/libs', '<rootDir>/system'],
+  roots: ['<rootDir>/services', '<rootDir>/libs', '<rootDir>/system', '<rootDir>/ops'],
   testRegex: '\\.(spec|e2e-spec|system-spec)\\.ts$',
   transform: {
     '^.+\\.ts$': [

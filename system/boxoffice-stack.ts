@@ -1,10 +1,11 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { createTestVhost, TestVhost } from '@boxoffice/testing/test-vhost';
 import { eventually } from '@boxoffice/testing/eventually';
 import { freePort } from '@boxoffice/testing/free-port';
-import { testNamespace, TestNamespace } from '@boxoffice/testing/test-namespace';
+import type { TestBroker } from '@boxoffice/testing/test-broker';
+import { openTestCorner, type TestCorner } from '@boxoffice/testing/test-corner';
+import type { TestVhost } from '@boxoffice/testing/test-vhost';
+import { spawnWatched } from '@boxoffice/testing/watched-process';
 
 const SERVICES = ['inventory', 'order', 'payment'] as const;
 type Service = (typeof SERVICES)[number];
@@ -15,10 +16,12 @@ export interface JsonResponse<T = any> {
   body: T;
 }
 
-/** The whole system as `npm start` runs it: scripts/start.mjs, three real processes, in a namespace of its own. */
+/** The whole system as `npm start` runs it: scripts/start.mjs, three real processes, in a corner of its own. */
 export interface BoxofficeStack {
-  namespace: TestNamespace;
+  corner: TestCorner;
   vhost: TestVhost;
+  /** The test's own connection to the vhost: publishes copies and poison, reads queues over AMQP. */
+  broker: TestBroker;
   schemaOf(service: Service): string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
   call<T = any>(
@@ -37,79 +40,77 @@ export async function startStack(
   label: string,
   settings: Record<string, string> = {},
 ): Promise<BoxofficeStack> {
-  const namespace = testNamespace(label);
-  const vhost = await createTestVhost(label);
-  const ports = { inventory: await freePort(), order: await freePort(), payment: await freePort() };
-  const schemaOf = (service: Service) => `${namespace.id}_${service}`;
-  const env = {
-    ...process.env,
-    NO_COLOR: '1',
-    INVENTORY_PORT: String(ports.inventory),
-    ORDER_PORT: String(ports.order),
-    PAYMENT_PORT: String(ports.payment),
-    INVENTORY_URL: `http://127.0.0.1:${ports.inventory}`,
-    INVENTORY_DB_SCHEMA: schemaOf('inventory'),
-    ORDER_DB_SCHEMA: schemaOf('order'),
-    PAYMENT_DB_SCHEMA: schemaOf('payment'),
-    INVENTORY_REDIS_PREFIX: namespace.redisPrefix,
-    RABBITMQ_URL: vhost.url,
-    ...settings,
-  };
-  let output = '';
-  const child: ChildProcess = spawn(process.execPath, [join(__dirname, '..', 'scripts', 'start.mjs')], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const pools = Object.fromEntries(
-    SERVICES.map((service) => [
-      service,
-      new Pool(`http://127.0.0.1:${ports[service]}`, { connections: 128 }),
-    ]),
-  ) as Record<Service, Pool>;
-
-  const call = async (
-    service: Service,
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ) => {
-    const response = await pools[service].request({
-      method: method as 'GET',
-      path,
-      headers: { 'content-type': 'application/json', ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.body.text();
-    return { status: response.statusCode, body: text ? JSON.parse(text) : undefined };
-  };
-
-  const stop = async () => {
-    child.kill('SIGINT');
-    await exited;
-    await Promise.all(Object.values(pools).map((pool) => pool.close()));
-    await namespace.dispose();
-    await vhost.dispose();
-  };
-
+  const corner = await openTestCorner(label, { vhost: true });
+  let logs = () => '';
   try {
-    await eventually(
+    const ports = { inventory: await freePort(), order: await freePort(), payment: await freePort() };
+    // start.mjs whole, its build included: this is the `npm start` a newcomer runs.
+    const npmStart = spawnWatched([join(__dirname, '..', 'scripts', 'start.mjs')], {
+      ...process.env,
+      NO_COLOR: '1',
+      ...corner.env('inventory'),
+      ...corner.env('order'),
+      ...corner.env('payment'),
+      INVENTORY_PORT: String(ports.inventory),
+      ORDER_PORT: String(ports.order),
+      PAYMENT_PORT: String(ports.payment),
+      INVENTORY_URL: `http://127.0.0.1:${ports.inventory}`,
+      ...settings,
+    });
+    logs = () => npmStart.output();
+    // Ctrl-C, as a developer stops `npm start`; start.mjs gives its services 10 s before it kills them.
+    corner.defer(() => npmStart.stop('SIGINT', 20_000));
+    const pools = Object.fromEntries(
+      SERVICES.map((service) => [
+        service,
+        new Pool(`http://127.0.0.1:${ports[service]}`, { connections: 128 }),
+      ]),
+    ) as Record<Service, Pool>;
+    corner.defer(() => Promise.all(Object.values(pools).map((pool) => pool.close())));
+
+    const call = async (
+      service: Service,
+      method: string,
+      path: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ) => {
+      const response = await pools[service].request({
+        method: method as 'GET',
+        path,
+        headers: { 'content-type': 'application/json', ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.body.text();
+      return { status: response.statusCode, body: text ? JSON.parse(text) : undefined };
+    };
+
+    const outcome = await eventually(
       async () => {
-        if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}`);
+        if (npmStart.exit()) return 'exited';
         for (const service of SERVICES)
           if ((await call(service, 'GET', '/health')).status !== 200) return false;
-        return true;
+        return 'healthy';
       },
       { timeoutMs: 90_000, intervalMs: 250, what: 'all three services healthy' },
     );
+    if (outcome === 'exited') throw new Error(`npm start exited with ${JSON.stringify(npmStart.exit())}`);
+    // Opened once the services declared their queues, so that what it publishes is routable.
+    const broker = await corner.openBroker();
+    return {
+      corner,
+      vhost: corner.vhost,
+      broker,
+      schemaOf: (service) => corner.schemaOf(service),
+      call,
+      logs,
+      stop: () => corner.dispose(),
+    };
   } catch (error) {
-    await stop();
+    const output = logs();
+    await corner.dispose();
     throw new Error(`${(error as Error).message}\n--- npm start output ---\n${output.slice(-5000)}`, {
       cause: error,
     });
   }
-  return { namespace, vhost, schemaOf, call, logs: () => output, stop };
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import amqp from 'amqplib';
 import { Client } from 'pg';
 import { eventually } from '@boxoffice/testing/eventually';
 import { TEST_DATABASE_URL } from '@boxoffice/testing/test-namespace';
@@ -38,9 +37,7 @@ describe('A flash sale through the three services (system: real processes, Rabbi
   const queueDepths = async () => {
     const depths: Record<string, number> = {};
     for (const queue of SAGA_QUEUES.flatMap((q) => [q, `${q}.dlq`, `${q}.retry`])) {
-      depths[queue] =
-        ((await stack.vhost.management.queue(stack.vhost.name, queue)) as { messages?: number } | undefined)
-          ?.messages ?? -1;
+      depths[queue] = await stack.broker.depth(queue);
     }
     return depths;
   };
@@ -130,7 +127,7 @@ describe('A flash sale through the three services (system: real processes, Rabbi
       confirmed.map((o) => `charge:${o.orderId}`).sort(),
     );
 
-    // 5. Nothing stuck: saga queues and their DLQs empty (the management API's counts lag a few seconds).
+    // 5. Nothing stuck: saga queues and their DLQs empty.
     await eventually(async () => Object.values(await queueDepths()).every((n) => n === 0), {
       timeoutMs: 20_000,
       intervalMs: 500,
@@ -159,26 +156,16 @@ describe('A flash sale through the three services (system: real processes, Rabbi
       ).rows,
     };
 
-    const connection = await amqp.connect(stack.vhost.url);
-    const channel = await connection.createConfirmChannel();
-    for (let copy = 0; copy < 3; copy++) {
-      for (const message of sent) {
-        channel.publish(
-          'boxoffice.events',
-          message.routing_key,
-          Buffer.from(JSON.stringify(message.payload)),
-          {
-            persistent: true,
-            contentType: 'application/json',
+    await Promise.all(
+      [0, 1, 2].flatMap(() =>
+        sent.map((message) =>
+          stack.broker.publish(message.routing_key, message.payload, {
             messageId: message.message_id,
             correlationId: message.correlation_id,
-            type: message.routing_key,
-          },
-        );
-      }
-    }
-    await channel.waitForConfirms();
-    await connection.close();
+          }),
+        ),
+      ),
+    );
 
     // Every copy was consumed and acked: each order_created copy also makes payment send its stored result again.
     const acked = async (queue: string) =>
@@ -215,22 +202,15 @@ describe('A flash sale through the three services (system: real processes, Rabbi
   }, 60_000);
 
   it('given a malformed message on each saga queue, then it lands in the DLQ and the next good order is still handled', async () => {
-    const connection = await amqp.connect(stack.vhost.url);
-    const channel = await connection.createConfirmChannel();
-    channel.sendToQueue('payment.order_created', Buffer.from('{not json'), {
-      persistent: true,
+    // Straight into each consumer queue (the default exchange), so that only that service gets it.
+    await stack.broker.publishRaw('payment.order_created', '{not json', {
+      exchange: '',
       messageId: randomUUID(),
     });
-    channel.sendToQueue(
-      'order.payment_result',
-      Buffer.from(JSON.stringify({ orderId: 42, status: 'maybe' })),
-      {
-        persistent: true,
-        messageId: randomUUID(),
-        contentType: 'application/json',
-      },
-    );
-    await channel.waitForConfirms();
+    await stack.broker.publishRaw('order.payment_result', JSON.stringify({ orderId: 42, status: 'maybe' }), {
+      exchange: '',
+      messageId: randomUUID(),
+    });
 
     expect(
       (
@@ -254,7 +234,7 @@ describe('A flash sale through the three services (system: real processes, Rabbi
     });
 
     const dead = async (queue: string) => {
-      const message = await channel.get(`${queue}.dlq`, { noAck: true });
+      const [message] = await stack.broker.take(`${queue}.dlq`);
       return message ? message.content.toString() : undefined;
     };
     expect(await eventually(() => dead('payment.order_created'), { what: 'poison in payment DLQ' })).toBe(
@@ -263,6 +243,5 @@ describe('A flash sale through the three services (system: real processes, Rabbi
     expect(
       JSON.parse((await eventually(() => dead('order.payment_result'), { what: 'poison in order DLQ' }))!),
     ).toEqual({ orderId: 42, status: 'maybe' });
-    await connection.close();
   }, 60_000);
 });

@@ -4,9 +4,9 @@ import { Controller, INestApplication } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { connect, type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { defer, Observable } from 'rxjs';
 import { eventually } from '@boxoffice/testing/eventually';
+import { TestBroker } from '@boxoffice/testing/test-broker';
 import { AmqpMessageTransport } from './amqp-message.transport';
 import type { MessageContext } from './message-context';
 import { MessageFailureFilter } from './message-failure.filter';
@@ -75,9 +75,7 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
   let app: INestApplication;
   let transport: AmqpMessageTransport;
   let publisher: MessagePublisher;
-  let inspector: ChannelModel;
-  let inspect: Channel;
-  const deadLettered: GetMessage[] = [];
+  let broker: TestBroker;
 
   beforeAll(async () => {
     vhost = await createTestVhost('messaging');
@@ -109,13 +107,12 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
     await app.startAllMicroservices();
     await app.init();
     publisher = app.get(MessagePublisher);
-    inspector = await connect(vhost.url);
-    inspect = await inspector.createChannel();
+    broker = await TestBroker.open(vhost.url);
   });
 
   afterAll(async () => {
     await app?.close();
-    await inspector?.close();
+    await broker?.close();
     await vhost?.dispose();
   });
 
@@ -124,17 +121,13 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
   });
 
   const handled = (orderId: string) => deliveries.filter((delivery) => delivery.payload.orderId === orderId);
-  const depth = async (queue: string) => (await inspect.checkQueue(queue)).messageCount;
+  const depth = (queue: string) => broker.depth(queue);
   const allDrained = async (queue: string) =>
     (await depth(queue)) === 0 && (await depth(retryQueueOf(queue))) === 0;
 
-  /** Takes what is in the DLQ into `deadLettered` and returns the messages with these ids. */
-  async function deadLettersOf(queue: string, messageIds: string[]): Promise<GetMessage[]> {
-    for (;;) {
-      const message = await inspect.get(deadLetterQueueOf(queue), { noAck: true });
-      if (!message) break;
-      deadLettered.push(message);
-    }
+  /** Takes what is in the DLQ and returns the messages dead-lettered so far with these ids. */
+  async function deadLettersOf(queue: string, messageIds: string[]) {
+    const deadLettered = await broker.take(deadLetterQueueOf(queue));
     return deadLettered.filter((message) => messageIds.includes(message.properties.messageId));
   }
 
@@ -174,10 +167,9 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
     );
   });
 
-  it('delivers a published event once, persistent and with the SPEC §5 properties', async () => {
+  it('delivers a published message once, persistent and with the contract §5 properties', async () => {
     // given a tap on the exchange that shows the message as the broker stores it
-    const { queue: tap } = await inspect.assertQueue('', { exclusive: true });
-    await inspect.bindQueue(tap, BOXOFFICE_EXCHANGE, ORDER_CREATED);
+    await broker.tap(ORDER_CREATED);
     const orderId = randomUUID();
     const messageId = `order_created:${orderId}`;
 
@@ -185,7 +177,7 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
     await publish(ORDER_CREATED, { orderId }, messageId);
 
     // then
-    const stored = await found(() => inspect.get(tap, { noAck: true }), 'tapped copy');
+    const stored = await broker.nextTapped(ORDER_CREATED, orderId, SETTLED.timeoutMs);
     expect(stored.properties).toMatchObject({
       deliveryMode: 2,
       contentType: 'application/json',
@@ -206,7 +198,6 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
       attempt: 1,
       publishedBy: SERVICE,
     });
-    await inspect.deleteQueue(tap);
   });
 
   it('retries a failing handler after a delay, with an increasing attempt, until it succeeds', async () => {
@@ -275,10 +266,7 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
     const malformedId = randomUUID();
     const invalidId = randomUUID();
     const good = randomUUID();
-    inspect.publish(BOXOFFICE_EXCHANGE, ORDER_CREATED, Buffer.from('{"orderId": '), {
-      persistent: true,
-      messageId: malformedId,
-    });
+    await broker.publishRaw(ORDER_CREATED, '{"orderId": ', { messageId: malformedId });
     await publish(ORDER_CREATED, { orderId: 42 }, invalidId);
 
     // when a good message follows
@@ -399,7 +387,7 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
   it('keeps retrying a declaration the broker refuses, and consumes once the conflict is gone', async () => {
     // given a queue that already exists with other arguments (classic, not quorum)
     const clash = subscription('clash', ORDER_CREATED, parseProbeEvent);
-    await inspect.assertQueue(clash.queue, { durable: true });
+    await broker.declareQueue(clash.queue, { durable: true });
     const moduleRef = await Test.createTestingModule({ controllers: [ProbeListener] }).compile();
     const clashApp = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
     const clashing = new AmqpMessageTransport({
@@ -413,7 +401,7 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
     expect(clashing.isConsuming()).toBe(false);
 
     // when the operator removes the conflicting queue
-    await inspect.deleteQueue(clash.queue);
+    await vhost.management.deleteQueue(vhost.name, clash.queue);
 
     // then the next attempt declares it as a quorum queue and consumes
     await eventually(() => clashing.isConsuming(), { ...SETTLED, what: 'consuming after the conflict' });

@@ -1,28 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { MessagePublisher, type OutgoingMessage } from './message-publisher';
+import { TestBroker } from '@boxoffice/testing/test-broker';
 import { createTestVhost, type TestVhost } from '@boxoffice/testing/test-vhost';
-import { BOXOFFICE_EXCHANGE } from './topology';
 
 describe('MessagePublisher (real RabbitMQ, own vhost)', () => {
   let vhost: TestVhost;
   let publisher: MessagePublisher;
-  let inspector: ChannelModel;
-  let inspect: Channel;
+  let broker: TestBroker;
 
   beforeAll(async () => {
     Logger.overrideLogger(false); // the unreachable-broker case logs every reconnect attempt
     vhost = await createTestVhost('publisher');
     publisher = new MessagePublisher({ url: vhost.url, serviceName: 'probe', publishTimeoutMs: 3_000 });
-    inspector = await connect(vhost.url);
-    inspect = await inspector.createChannel();
-    await inspect.assertExchange(BOXOFFICE_EXCHANGE, 'topic', { durable: true });
+    broker = await TestBroker.open(vhost.url); // declares the exchange, as a service would
   });
 
   afterAll(async () => {
     await publisher?.close();
-    await inspector?.close();
+    await broker?.close();
     await vhost?.dispose();
   });
 
@@ -38,16 +34,15 @@ describe('MessagePublisher (real RabbitMQ, own vhost)', () => {
 
   it('publishes a batch with its confirms in flight together and resolves once all are in the queue', async () => {
     // given a queue bound for the event
-    const { queue } = await inspect.assertQueue('', { exclusive: true });
-    await inspect.bindQueue(queue, BOXOFFICE_EXCHANGE, 'batch_probe');
+    const queue = await broker.tap('batch_probe');
     const events = Array.from({ length: 500 }, () => event('batch_probe'));
 
     // when
     await publisher.publishBatch(events);
 
     // then: a confirm means the broker has the message, so all 500 are there already
-    expect((await inspect.checkQueue(queue)).messageCount).toBe(500);
-    const first = await inspect.get(queue, { noAck: true });
+    expect(await broker.depth(queue)).toBe(500);
+    const [first] = await broker.tapped('batch_probe');
     expect(first && first.properties).toMatchObject({ deliveryMode: 2, messageId: events[0].messageId });
   });
 
@@ -83,7 +78,7 @@ describe('MessagePublisher (real RabbitMQ, own vhost)', () => {
         }),
       ).rejects.toThrow(/broker unavailable/);
       await expect(stranded.publishBatch([event('order_created'), event('order_created')])).rejects.toThrow(
-        /2 of 2 events not confirmed/,
+        /2 of 2 messages not confirmed/,
       );
       expect(Date.now() - startedAt).toBeLessThan(2_000);
     } finally {

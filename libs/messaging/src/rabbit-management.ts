@@ -19,7 +19,11 @@ export class RabbitManagement {
   }
 
   /** Calls the API; a 404 answers `undefined`, any other failure throws with the broker's reason. */
-  async request<T>(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T | undefined> {
+  async request<T>(
+    method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<T | undefined> {
     let response: Response;
     try {
       response = await fetch(`${this.base}${path}`, {

@@ -1,5 +1,6 @@
 import { eventually } from '@boxoffice/testing/eventually';
-import { conservedCounts, createSale, InventoryTestApp, startInventory } from '../inventory.test-app';
+import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
+import { InventoryTestApp, startInventory } from '../inventory.test-app';
 import { HoldExpiry } from './hold-expiry';
 
 describe('Hold expiry (e2e, real Postgres and Redis)', () => {
@@ -10,7 +11,7 @@ describe('Hold expiry (e2e, real Postgres and Redis)', () => {
         HOLD_TTL_SECONDS: '1',
         HOLD_SWEEP_INTERVAL_MS: '100',
       });
-      await createSale(inventory, 'festival', { totalStock: 10 });
+      await putSale(inventory, 'festival', { totalStock: 10 }, { status: 201 });
     });
     afterAll(() => inventory.close());
 
@@ -20,16 +21,22 @@ describe('Hold expiry (e2e, real Postgres and Redis)', () => {
         .post('/reservations')
         .send({ orderId: 'late', eventId: 'festival', userId: 'u1', quantity: 3 })
         .expect(201);
-      expect(await conservedCounts(inventory, 'festival')).toMatchObject({ available: 7, held: 3 });
-
-      await eventually(async () => (await conservedCounts(inventory, 'festival')).available === 10, {
-        timeoutMs: 5000,
-        what: 'expired hold released',
+      expect(await saleCounts(inventory, 'festival', { ledger: 'conserved' })).toMatchObject({
+        available: 7,
+        held: 3,
       });
+
+      await eventually(
+        async () => (await saleCounts(inventory, 'festival', { ledger: 'conserved' })).available === 10,
+        {
+          timeoutMs: 5000,
+          what: 'expired hold released',
+        },
+      );
 
       await inventory.app.get(HoldExpiry).sweep();
       await inventory.http().post('/reservations/late/release').expect(200);
-      expect(await conservedCounts(inventory, 'festival')).toMatchObject({
+      expect(await saleCounts(inventory, 'festival', { ledger: 'conserved' })).toMatchObject({
         available: 10,
         held: 0,
         ledger: { available: 10, held: 0, sold: 0 },
@@ -50,7 +57,7 @@ describe('Hold expiry (e2e, real Postgres and Redis)', () => {
         HOLD_SWEEP_INTERVAL_MS: '600000',
       });
       expiry = inventory.app.get(HoldExpiry);
-      await createSale(inventory, 'derby', { totalStock: 4 });
+      await putSale(inventory, 'derby', { totalStock: 4 }, { status: 201 });
     });
     afterAll(() => inventory.close());
 
@@ -67,7 +74,7 @@ describe('Hold expiry (e2e, real Postgres and Redis)', () => {
 
       expect(await expiry.sweep()).toBe(1);
       expect(await expiry.sweep()).toBe(0);
-      expect(await conservedCounts(inventory, 'derby')).toMatchObject({
+      expect(await saleCounts(inventory, 'derby', { ledger: 'conserved' })).toMatchObject({
         available: 4,
         held: 0,
         sold: 0,

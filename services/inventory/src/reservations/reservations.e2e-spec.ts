@@ -1,4 +1,5 @@
-import { conservedCounts, createSale, InventoryTestApp, startInventory } from '../inventory.test-app';
+import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
+import { InventoryTestApp, startInventory } from '../inventory.test-app';
 
 describe('Reservations API (e2e, real Postgres and Redis)', () => {
   let inventory: InventoryTestApp;
@@ -7,7 +8,7 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
 
   beforeAll(async () => {
     inventory = await startInventory('reservations');
-    await createSale(inventory, 'gig', { totalStock: 10, perUserLimit: 4 });
+    await putSale(inventory, 'gig', { totalStock: 10, perUserLimit: 4 }, { status: 201 });
   });
   afterAll(() => inventory.close());
 
@@ -30,11 +31,11 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
 
   it('given a hold, when the same reserve is retried, then it returns the same hold and takes no more stock', async () => {
     const first = await hold('order-b', 'buyer-2', 1).expect(201);
-    const before = await conservedCounts(inventory, 'gig');
+    const before = await saleCounts(inventory, 'gig', { ledger: 'conserved' });
     const retries = await Promise.all([1, 2, 3].map(() => hold('order-b', 'buyer-2', 1)));
     expect(retries.map((r) => r.status)).toEqual([201, 201, 201]);
     expect(retries.map((r) => r.body)).toEqual([first.body, first.body, first.body]);
-    expect(await conservedCounts(inventory, 'gig')).toEqual(before);
+    expect(await saleCounts(inventory, 'gig', { ledger: 'conserved' })).toEqual(before);
   });
 
   it('given a hold, when the order id is reused with other details, then 422 IDEMPOTENCY_KEY_REUSED', async () => {
@@ -45,24 +46,24 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
 
   it('given a hold, when committed repeatedly, then it is sold once and can no longer be released', async () => {
     await hold('order-d', 'buyer-4', 2).expect(201);
-    const before = await conservedCounts(inventory, 'gig');
+    const before = await saleCounts(inventory, 'gig', { ledger: 'conserved' });
     await inventory.http().post('/reservations/order-d/commit').expect(200);
     const again = await inventory.http().post('/reservations/order-d/commit').expect(200);
     expect(again.body.status).toBe('COMMITTED');
-    const after = await conservedCounts(inventory, 'gig');
+    const after = await saleCounts(inventory, 'gig', { ledger: 'conserved' });
     expect(after.sold).toBe(before.sold + 2);
     expect(after.ledger.sold).toBe(before.ledger.sold + 2);
     const refused = await inventory.http().post('/reservations/order-d/release').expect(409);
     expect(refused.body.code).toBe('RESERVATION_COMMITTED');
-    expect(await conservedCounts(inventory, 'gig')).toEqual(after);
+    expect(await saleCounts(inventory, 'gig', { ledger: 'conserved' })).toEqual(after);
   });
 
   it('given a hold, when released repeatedly, then the stock returns once and the hold can no longer be committed', async () => {
     await hold('order-e', 'buyer-5', 3).expect(201);
-    const before = await conservedCounts(inventory, 'gig');
+    const before = await saleCounts(inventory, 'gig', { ledger: 'conserved' });
     await inventory.http().post('/reservations/order-e/release').expect(200);
     await inventory.http().post('/reservations/order-e/release').expect(200);
-    const after = await conservedCounts(inventory, 'gig');
+    const after = await saleCounts(inventory, 'gig', { ledger: 'conserved' });
     expect(after.available).toBe(before.available + 3);
     expect(after.ledger.available).toBe(before.ledger.available + 3);
     expect((await inventory.http().post('/reservations/order-e/commit').expect(409)).body.code).toBe(
@@ -72,7 +73,7 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
   });
 
   it('given a release with its eventId before the hold arrived (the caller timed out), when the reserve arrives late, then it holds nothing', async () => {
-    const before = await conservedCounts(inventory, 'gig');
+    const before = await saleCounts(inventory, 'gig', { ledger: 'conserved' });
     const early = await inventory
       .http()
       .post('/reservations/order-late/release')
@@ -81,7 +82,7 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
     expect(early.body.code).toBe('RESERVATION_NOT_FOUND');
 
     expect((await hold('order-late', 'buyer-10', 1).expect(409)).body.code).toBe('RESERVATION_RELEASED');
-    expect(await conservedCounts(inventory, 'gig')).toEqual(before);
+    expect(await saleCounts(inventory, 'gig', { ledger: 'conserved' })).toEqual(before);
     const rows = await inventory.db.query(`SELECT 1 FROM reservations WHERE order_id = 'order-late'`);
     expect(rows).toHaveLength(0);
   });
@@ -91,18 +92,18 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
       'EVENT_NOT_FOUND',
     );
     expect((await hold('order-g', 'buyer-7', 5).expect(422)).body.code).toBe('PURCHASE_LIMIT_EXCEEDED');
-    const { available } = await conservedCounts(inventory, 'gig');
-    await createSale(inventory, 'tiny', { totalStock: 1 });
+    const { available } = await saleCounts(inventory, 'gig', { ledger: 'conserved' });
+    await putSale(inventory, 'tiny', { totalStock: 1 }, { status: 201 });
     await hold('order-h', 'buyer-8', 1, 'tiny').expect(201);
     expect((await hold('order-i', 'buyer-9', 1, 'tiny').expect(409)).body.code).toBe('SOLD_OUT');
     expect((await inventory.http().post('/reservations/nobody/commit').expect(404)).body.code).toBe(
       'RESERVATION_NOT_FOUND',
     );
-    expect((await conservedCounts(inventory, 'gig')).available).toBe(available);
+    expect((await saleCounts(inventory, 'gig', { ledger: 'conserved' })).available).toBe(available);
   });
 
   it('rejects malformed input with 400 VALIDATION_FAILED per field, before it reaches Redis or Postgres', async () => {
-    const before = await conservedCounts(inventory, 'gig');
+    const before = await saleCounts(inventory, 'gig', { ledger: 'conserved' });
     const { body } = await inventory
       .http()
       .post('/reservations')
@@ -134,6 +135,6 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
       `SELECT count(*)::int AS count FROM reservations WHERE order_id LIKE 'bad%'`,
     );
     expect(count).toBe(0);
-    expect(await conservedCounts(inventory, 'gig')).toEqual(before);
+    expect(await saleCounts(inventory, 'gig', { ledger: 'conserved' })).toEqual(before);
   });
 });

@@ -1,11 +1,6 @@
 import { deleteKeys } from '@boxoffice/testing/test-namespace';
-import {
-  conservedCounts,
-  createSale,
-  InventoryTestApp,
-  redisOf,
-  startInventory,
-} from '../inventory.test-app';
+import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
+import { InventoryTestApp, startInventory } from '../inventory.test-app';
 
 const STOCK = 100;
 const REQUESTS = 1000;
@@ -47,7 +42,7 @@ describe('1,000 concurrent reservations for 100 tickets (e2e, real Postgres and 
     const perUser = new Map<string, number>();
     for (const r of held) perUser.set(r.userId, (perUser.get(r.userId) ?? 0) + r.quantity);
     expect(Math.max(...perUser.values())).toBeLessThanOrEqual(LIMIT);
-    const counts = await conservedCounts(inventory, eventId);
+    const counts = await saleCounts(inventory, eventId, { ledger: 'conserved' });
     expect(counts).toMatchObject({
       available: 0,
       held: STOCK,
@@ -63,7 +58,7 @@ describe('1,000 concurrent reservations for 100 tickets (e2e, real Postgres and 
   }
 
   it('given 100 tickets and a limit of 2, when 300 users send 1,000 reservations at once, then exactly 100 are held', async () => {
-    await createSale(inventory, 'rush', { totalStock: STOCK, perUserLimit: LIMIT });
+    await putSale(inventory, 'rush', { totalStock: STOCK, perUserLimit: LIMIT }, { status: 201 });
     const started = Date.now();
     const results = await fire('rush');
     const holds = await expectExactlySold('rush', results);
@@ -73,19 +68,23 @@ describe('1,000 concurrent reservations for 100 tickets (e2e, real Postgres and 
   });
 
   it('given the same rush, when Redis is wiped in the middle, then the gate is rebuilt from the ledger and still exactly 100 are held', async () => {
-    await createSale(inventory, 'wiped', { totalStock: STOCK, perUserLimit: LIMIT });
+    await putSale(inventory, 'wiped', { totalStock: STOCK, perUserLimit: LIMIT }, { status: 201 });
     let wiped: Promise<void> | undefined;
     const results = await fire('wiped', (holds) => {
       if (holds === STOCK / 4)
-        wiped = deleteKeys(`${inventory.namespace.redisPrefix}:*`)
-          .then(() => redisOf(inventory).script('FLUSH'))
+        wiped = deleteKeys(`${inventory.corner.namespace.redisPrefix}:*`)
+          .then(() => inventory.redis.script('FLUSH'))
           .then(() => undefined);
     });
     await wiped;
     expect(wiped).toBeDefined();
     await expectExactlySold('wiped', results);
     // And the gate notices a wipe after the rush too: same numbers rebuilt from the ledger.
-    await deleteKeys(`${inventory.namespace.redisPrefix}:*`);
-    expect(await conservedCounts(inventory, 'wiped')).toMatchObject({ available: 0, held: STOCK, sold: 0 });
+    await deleteKeys(`${inventory.corner.namespace.redisPrefix}:*`);
+    expect(await saleCounts(inventory, 'wiped', { ledger: 'conserved' })).toMatchObject({
+      available: 0,
+      held: STOCK,
+      sold: 0,
+    });
   });
 });

@@ -1,4 +1,5 @@
-import { conservedCounts, createSale, InventoryTestApp, startInventory } from '../inventory.test-app';
+import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
+import { InventoryTestApp, startInventory } from '../inventory.test-app';
 
 describe('Sales API (e2e, real Postgres and Redis)', () => {
   let inventory: InventoryTestApp;
@@ -9,7 +10,7 @@ describe('Sales API (e2e, real Postgres and Redis)', () => {
   afterAll(() => inventory.close());
 
   it('given no sale, when PUT twice, then 201 creates it and 200 changes it', async () => {
-    await createSale(inventory, 'opera', { totalStock: 5, perUserLimit: 2 });
+    await putSale(inventory, 'opera', { totalStock: 5, perUserLimit: 2 }, { status: 201 });
     const { body } = await inventory
       .http()
       .put('/events/opera')
@@ -29,7 +30,7 @@ describe('Sales API (e2e, real Postgres and Redis)', () => {
   });
 
   it('given held and sold tickets, when totalStock is lowered below them, then 409 and nothing changes', async () => {
-    await createSale(inventory, 'ballet', { totalStock: 5 });
+    await putSale(inventory, 'ballet', { totalStock: 5 }, { status: 201 });
     await inventory
       .http()
       .post('/reservations')
@@ -47,7 +48,7 @@ describe('Sales API (e2e, real Postgres and Redis)', () => {
       .send({ name: 'Ballet', totalStock: 2, unitPrice: 4200, currency: 'EUR' })
       .expect(409);
     expect(body.code).toBe('STOCK_BELOW_ALLOCATED');
-    expect(await conservedCounts(inventory, 'ballet')).toMatchObject({
+    expect(await saleCounts(inventory, 'ballet', { ledger: 'conserved' })).toMatchObject({
       totalStock: 5,
       available: 2,
       held: 2,
@@ -58,7 +59,7 @@ describe('Sales API (e2e, real Postgres and Redis)', () => {
       .put('/events/ballet')
       .send({ name: 'Ballet', totalStock: 3, unitPrice: 4200, currency: 'EUR' })
       .expect(200);
-    expect(await conservedCounts(inventory, 'ballet')).toMatchObject({
+    expect(await saleCounts(inventory, 'ballet', { ledger: 'conserved' })).toMatchObject({
       totalStock: 3,
       available: 0,
       held: 2,

@@ -1,6 +1,7 @@
 import { eventually } from '@boxoffice/testing/eventually';
 import { deleteKeys } from '@boxoffice/testing/test-namespace';
-import { conservedCounts, createSale, InventoryTestApp, startInventory } from '../inventory.test-app';
+import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
+import { InventoryTestApp, startInventory } from '../inventory.test-app';
 import { HoldExpiry } from '../reservations/hold-expiry';
 
 /*
@@ -12,7 +13,7 @@ describe('Write order between Redis and Postgres (e2e, real Postgres and Redis)'
   let inventory: InventoryTestApp;
   let expiry: HoldExpiry;
   const gateEqualsLedger = async (eventId: string) => {
-    const counts = await conservedCounts(inventory, eventId);
+    const counts = await saleCounts(inventory, eventId, { ledger: 'conserved' });
     return (
       counts.available === counts.ledger.available &&
       counts.held === counts.ledger.held &&
@@ -30,13 +31,13 @@ describe('Write order between Redis and Postgres (e2e, real Postgres and Redis)'
   afterAll(() => inventory.close());
 
   it('given Redis is wiped between taking a hold and recording it, then the hold is taken again on the rebuilt gate, counted once', async () => {
-    await createSale(inventory, 'w1', { totalStock: 3 });
+    await putSale(inventory, 'w1', { totalStock: 3 }, { status: 201 });
     const reserve = inventory.gate.reserve.bind(inventory.gate);
     const race = jest.spyOn(inventory.gate, 'reserve');
     race.mockImplementationOnce(async (...args) => {
       const outcome = await reserve(...args);
-      await deleteKeys(`${inventory.namespace.redisPrefix}:*`);
-      await conservedCounts(inventory, 'w1'); // rebuilds from the ledger, which does not have the hold yet
+      await deleteKeys(`${inventory.corner.namespace.redisPrefix}:*`);
+      await saleCounts(inventory, 'w1', { ledger: 'conserved' }); // rebuilds from the ledger, which does not have the hold yet
       return outcome;
     });
 
@@ -47,7 +48,7 @@ describe('Write order between Redis and Postgres (e2e, real Postgres and Redis)'
       .expect(201);
 
     expect(race).toHaveBeenCalledTimes(2);
-    expect(await conservedCounts(inventory, 'w1')).toMatchObject({
+    expect(await saleCounts(inventory, 'w1', { ledger: 'conserved' })).toMatchObject({
       available: 1,
       held: 2,
       ledger: { available: 1, held: 2 },
@@ -56,10 +57,10 @@ describe('Write order between Redis and Postgres (e2e, real Postgres and Redis)'
   });
 
   it('given a crash after Redis took a hold and before Postgres recorded it, then the ticket is only held until expiry, then returned', async () => {
-    await createSale(inventory, 'w2', { totalStock: 3 });
+    await putSale(inventory, 'w2', { totalStock: 3 }, { status: 201 });
     await inventory.gate.reserve('w2', 'never-recorded', 'u1', 1, Date.now() + 300);
 
-    expect(await conservedCounts(inventory, 'w2')).toMatchObject({
+    expect(await saleCounts(inventory, 'w2', { ledger: 'conserved' })).toMatchObject({
       available: 2,
       held: 1,
       ledger: { available: 3, held: 0 },
@@ -68,11 +69,14 @@ describe('Write order between Redis and Postgres (e2e, real Postgres and Redis)'
       timeoutMs: 5000,
       what: 'orphan hold returned',
     });
-    expect(await conservedCounts(inventory, 'w2')).toMatchObject({ available: 3, held: 0 });
+    expect(await saleCounts(inventory, 'w2', { ledger: 'conserved' })).toMatchObject({
+      available: 3,
+      held: 0,
+    });
   });
 
   it('given a crash after Postgres recorded a release and before Redis applied it, then a retry or the sweep applies it once', async () => {
-    await createSale(inventory, 'w3', { totalStock: 3 });
+    await putSale(inventory, 'w3', { totalStock: 3 }, { status: 201 });
     await inventory
       .http()
       .post('/reservations')
@@ -87,7 +91,7 @@ describe('Write order between Redis and Postgres (e2e, real Postgres and Redis)'
       `UPDATE reservations SET status = 'RELEASED' WHERE order_id IN ('w3-a', 'w3-b')`,
     );
 
-    expect(await conservedCounts(inventory, 'w3')).toMatchObject({
+    expect(await saleCounts(inventory, 'w3', { ledger: 'conserved' })).toMatchObject({
       available: 1,
       held: 2,
       ledger: { available: 3, held: 0 },
@@ -97,11 +101,15 @@ describe('Write order between Redis and Postgres (e2e, real Postgres and Redis)'
       timeoutMs: 5000,
       what: 'release applied',
     });
-    expect(await conservedCounts(inventory, 'w3')).toMatchObject({ available: 3, held: 0, sold: 0 });
+    expect(await saleCounts(inventory, 'w3', { ledger: 'conserved' })).toMatchObject({
+      available: 3,
+      held: 0,
+      sold: 0,
+    });
   });
 
   it('given a crash after Postgres recorded a commit and before Redis applied it, then a retry or the sweep applies it once', async () => {
-    await createSale(inventory, 'w4', { totalStock: 3 });
+    await putSale(inventory, 'w4', { totalStock: 3 }, { status: 201 });
     await inventory
       .http()
       .post('/reservations')
@@ -116,7 +124,7 @@ describe('Write order between Redis and Postgres (e2e, real Postgres and Redis)'
       `UPDATE reservations SET status = 'COMMITTED' WHERE order_id IN ('w4-a', 'w4-b')`,
     );
 
-    expect(await conservedCounts(inventory, 'w4')).toMatchObject({
+    expect(await saleCounts(inventory, 'w4', { ledger: 'conserved' })).toMatchObject({
       available: 1,
       held: 2,
       sold: 0,
@@ -127,6 +135,10 @@ describe('Write order between Redis and Postgres (e2e, real Postgres and Redis)'
       timeoutMs: 5000,
       what: 'commit applied',
     });
-    expect(await conservedCounts(inventory, 'w4')).toMatchObject({ available: 1, held: 0, sold: 2 });
+    expect(await saleCounts(inventory, 'w4', { ledger: 'conserved' })).toMatchObject({
+      available: 1,
+      held: 0,
+      sold: 2,
+    });
   });
 });

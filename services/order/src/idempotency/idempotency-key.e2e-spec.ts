@@ -1,6 +1,7 @@
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { InventoryClient } from '../inventory-client/inventory.client';
-import { OrderTestApp, putSale, saleCounts, startOrderStack } from '../order.test-app';
+import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
+import { OrderTestApp, startOrderStack } from '../order.test-app';
 
 describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, Redis, RabbitMQ)', () => {
   let stack: OrderTestApp;
@@ -15,14 +16,14 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
 
   beforeAll(async () => {
     stack = await startOrderStack('idem_key');
-    await putSale(stack, 'gig', { totalStock: 50, perUserLimit: 4, unitPrice: 2500 });
+    await putSale(stack.inventory, 'gig', { totalStock: 50, perUserLimit: 4, unitPrice: 2500 });
   });
   afterAll(() => stack?.close());
 
   it('given an accepted order, when the same key and body come again, then the same 202 and order, and no second hold', async () => {
     const body = { eventId: 'gig', userId: 'alice', quantity: 2 };
     const first = await order(body, 'alice-key').expect(202);
-    const counts = await saleCounts(stack, 'gig');
+    const counts = await saleCounts(stack.inventory, 'gig');
 
     const again = await order(body, 'alice-key').expect(202);
 
@@ -31,7 +32,7 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
     expect(await ordersOf('alice')).toEqual([{ order_id: first.body.orderId, status: 'CREATED' }]);
     expect(await holdsOf('alice')).toEqual([{ order_id: first.body.orderId, quantity: 2 }]);
     expect(await outboxOf(first.body.orderId)).toHaveLength(1);
-    expect(await saleCounts(stack, 'gig')).toEqual(counts);
+    expect(await saleCounts(stack.inventory, 'gig')).toEqual(counts);
   });
 
   it('given an accepted order, when the same body comes again with its fields in another order and the default token spelled out, then it is the same request', async () => {
@@ -49,7 +50,7 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
 
   it('given 10 requests racing with one key, then all answer the same 202 and exactly one order and one hold exist', async () => {
     const body = { eventId: 'gig', userId: 'carl', quantity: 3 };
-    const before = await saleCounts(stack, 'gig');
+    const before = await saleCounts(stack.inventory, 'gig');
 
     const responses = await Promise.all(Array.from({ length: 10 }, () => order(body, 'carl-race')));
 
@@ -62,7 +63,7 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
     expect(await ordersOf('carl')).toEqual([{ order_id: first.body.orderId, status: 'CREATED' }]);
     expect(await holdsOf('carl')).toEqual([{ order_id: first.body.orderId, quantity: 3 }]);
     expect(await outboxOf(first.body.orderId)).toHaveLength(1);
-    expect(await saleCounts(stack, 'gig')).toMatchObject({
+    expect(await saleCounts(stack.inventory, 'gig')).toMatchObject({
       available: before.available - 3,
       held: before.held + 3,
     });
@@ -72,7 +73,7 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
 
   it('given a used key, when it comes with a different body, then 422 IDEMPOTENCY_KEY_REUSED and nothing changes', async () => {
     const first = await order({ eventId: 'gig', userId: 'dora', quantity: 1 }, 'dora-key').expect(202);
-    const counts = await saleCounts(stack, 'gig');
+    const counts = await saleCounts(stack.inventory, 'gig');
 
     const reused = await order({ eventId: 'gig', userId: 'dora', quantity: 2 }, 'dora-key').expect(422);
     const otherToken = await order(
@@ -83,7 +84,7 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
     expect(reused.body).toEqual({ code: 'IDEMPOTENCY_KEY_REUSED', message: expect.any(String) });
     expect(otherToken.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(await ordersOf('dora')).toEqual([{ order_id: first.body.orderId, status: 'CREATED' }]);
-    expect(await saleCounts(stack, 'gig')).toEqual(counts);
+    expect(await saleCounts(stack.inventory, 'gig')).toEqual(counts);
     // The key still answers its first request.
     expect(
       (await order({ eventId: 'gig', userId: 'dora', quantity: 1 }, 'dora-key').expect(202)).body,
@@ -91,12 +92,12 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
   });
 
   it('given a key first answered 409 SOLD_OUT, when stock is added and the request comes again, then it still answers 409', async () => {
-    await putSale(stack, 'encore', { totalStock: 1 });
+    await putSale(stack.inventory, 'encore', { totalStock: 1 });
     const body = { eventId: 'encore', userId: 'eve', quantity: 2 };
     const first = await order(body, 'eve-key').expect(409);
     expect(first.body.code).toBe('SOLD_OUT');
 
-    await putSale(stack, 'encore', { totalStock: 10 });
+    await putSale(stack.inventory, 'encore', { totalStock: 10 });
     const again = await order(body, 'eve-key').expect(409);
 
     expect(again.body).toEqual(first.body);
@@ -115,7 +116,7 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
   ])(
     'given an Idempotency-Key that is $what, when ordering, then 400 VALIDATION_FAILED names it and nothing happens',
     async ({ key }) => {
-      const counts = await saleCounts(stack, 'gig');
+      const counts = await saleCounts(stack.inventory, 'gig');
 
       const { body } = await order({ eventId: 'gig', userId: 'fred', quantity: 1 }, key).expect(400);
 
@@ -125,7 +126,7 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
         details: [{ field: 'Idempotency-Key', messages: [expect.any(String)] }],
       });
       expect(await ordersOf('fred')).toEqual([]);
-      expect(await saleCounts(stack, 'gig')).toEqual(counts);
+      expect(await saleCounts(stack.inventory, 'gig')).toEqual(counts);
     },
   );
 

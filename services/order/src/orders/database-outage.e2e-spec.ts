@@ -1,13 +1,14 @@
 import { eventually } from '@boxoffice/testing/eventually';
 import { InventoryClient } from '../inventory-client/inventory.client';
-import { OrderTestApp, putSale, saleCounts, startOrderStack } from '../order.test-app';
+import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
+import { OrderTestApp, startOrderStack } from '../order.test-app';
 
 describe("Order's Postgres down while an order is taken (e2e: real inventory, Postgres behind a proxy, RabbitMQ)", () => {
   let stack: OrderTestApp;
 
   beforeAll(async () => {
     stack = await startOrderStack('order_db_down', { proxyPostgres: true });
-    await putSale(stack, 'gala', { totalStock: 3 });
+    await putSale(stack.inventory, 'gala', { totalStock: 3 });
   });
   afterAll(() => stack?.close());
 
@@ -16,7 +17,7 @@ describe("Order's Postgres down while an order is taken (e2e: real inventory, Po
     const reserve = client.reserve.bind(client);
     jest.spyOn(client, 'reserve').mockImplementationOnce(async (request) => {
       const hold = await reserve(request);
-      await stack.postgresLink!.cut(); // the database goes away between the hold and the order's transaction
+      await stack.postgresProxy!.cut(); // the database goes away between the hold and the order's transaction
       return hold;
     });
 
@@ -25,11 +26,11 @@ describe("Order's Postgres down while an order is taken (e2e: real inventory, Po
     expect(response.status).toBe(503);
     expect(response.body.code).toBe('UNAVAILABLE');
     expect(response.headers['retry-after']).toBe('1');
-    expect(await saleCounts(stack, 'gala')).toMatchObject({ available: 3, held: 0, sold: 0 });
+    expect(await saleCounts(stack.inventory, 'gala')).toMatchObject({ available: 3, held: 0, sold: 0 });
     const holds = await stack.inventory.db.query(`SELECT status FROM reservations WHERE user_id = 'u1'`);
     expect(holds).toEqual([{ status: 'RELEASED' }]);
 
-    await stack.postgresLink!.restore();
+    await stack.postgresProxy!.restore();
     await eventually(async () => (await stack.http().get('/health')).status === 200, {
       what: 'order healthy again',
     });

@@ -1,7 +1,8 @@
 import { parseOrderCreated } from '@boxoffice/contracts/order/order-created.message';
 import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { eventually } from '@boxoffice/testing/eventually';
-import { orderRows, outboxRows, OrderTestApp, putSale, saleCounts, startOrderStack } from '../order.test-app';
+import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
+import { orderRows, OrderTestApp, outboxRows, startOrderStack } from '../order.test-app';
 
 describe('Orders API (e2e: real inventory, Postgres, Redis, RabbitMQ)', () => {
   let stack: OrderTestApp;
@@ -14,13 +15,18 @@ describe('Orders API (e2e: real inventory, Postgres, Redis, RabbitMQ)', () => {
 
   beforeAll(async () => {
     stack = await startOrderStack('orders', { proxyInventory: true, proxyRabbitmq: true });
-    await putSale(stack, 'gig', { totalStock: 20, perUserLimit: 4, unitPrice: 4200, currency: 'EUR' });
-    await putSale(stack, 'tiny', { totalStock: 1 });
+    await putSale(stack.inventory, 'gig', {
+      totalStock: 20,
+      perUserLimit: 4,
+      unitPrice: 4200,
+      currency: 'EUR',
+    });
+    await putSale(stack.inventory, 'tiny', { totalStock: 1 });
   });
   afterAll(() => stack?.close());
 
   it('given a sale, when a buyer orders, then 202 with Location and the CREATED order, recorded with its order_created in one go', async () => {
-    const before = await saleCounts(stack, 'gig');
+    const before = await saleCounts(stack.inventory, 'gig');
 
     const response = await order({ eventId: 'gig', userId: 'alice', quantity: 2 }).expect(202);
 
@@ -45,14 +51,14 @@ describe('Orders API (e2e: real inventory, Postgres, Redis, RabbitMQ)', () => {
     expect(outbox).toEqual([expect.objectContaining({ routing_key: 'order_created' })]);
     const hold = await stack.inventory.http().get(`/reservations/${body.orderId}`).expect(200);
     expect(hold.body).toMatchObject({ orderId: body.orderId, quantity: 2, status: 'HELD' });
-    expect(await saleCounts(stack, 'gig')).toMatchObject({
+    expect(await saleCounts(stack.inventory, 'gig')).toMatchObject({
       available: before.available - 2,
       held: before.held + 2,
       sold: before.sold,
     });
   });
 
-  it('given an accepted order, then order_created is published once with the SPEC §5 properties and tok_visa by default', async () => {
+  it('given an accepted order, then order_created is published once with the contract §5 properties (docs/contract.md) and tok_visa by default', async () => {
     const { body } = await order({ eventId: 'gig', userId: 'bob', quantity: 1 }).expect(202);
 
     const message = await stack.broker.nextTapped('order_created', body.orderId);
@@ -130,19 +136,25 @@ describe('Orders API (e2e: real inventory, Postgres, Redis, RabbitMQ)', () => {
     'given a request inventory refuses, when ordering, then $refusal passes through and no order is recorded',
     async ({ eventId, quantity, status, code }) => {
       const before = { orders: await countOf('orders'), outbox: await countOf('outbox') };
-      const sales = { gig: await saleCounts(stack, 'gig'), tiny: await saleCounts(stack, 'tiny') };
+      const sales = {
+        gig: await saleCounts(stack.inventory, 'gig'),
+        tiny: await saleCounts(stack.inventory, 'tiny'),
+      };
 
       const { body } = await order({ eventId, userId: 'erin', quantity }).expect(status);
 
       expect(body).toEqual({ code, message: expect.any(String) });
       expect({ orders: await countOf('orders'), outbox: await countOf('outbox') }).toEqual(before);
       expect(await stack.db.query(`SELECT order_id FROM orders WHERE user_id = 'erin'`)).toEqual([]);
-      expect({ gig: await saleCounts(stack, 'gig'), tiny: await saleCounts(stack, 'tiny') }).toEqual(sales);
+      expect({
+        gig: await saleCounts(stack.inventory, 'gig'),
+        tiny: await saleCounts(stack.inventory, 'tiny'),
+      }).toEqual(sales);
     },
   );
 
   it('given bad bodies, when ordering, then 400 VALIDATION_FAILED lists each bad field and nothing is recorded', async () => {
-    const before = { orders: await countOf('orders'), sale: await saleCounts(stack, 'gig') };
+    const before = { orders: await countOf('orders'), sale: await saleCounts(stack.inventory, 'gig') };
     const fieldsOf = (body: { details: Array<{ field: string }> }) =>
       body.details.map((detail) => detail.field).sort();
 
@@ -169,20 +181,22 @@ describe('Orders API (e2e: real inventory, Postgres, Redis, RabbitMQ)', () => {
     expect(notJson.body.code).toBe('VALIDATION_FAILED');
     await stack.http().post('/orders').set('content-type', 'text/plain').send('hello').expect(415);
 
-    expect({ orders: await countOf('orders'), sale: await saleCounts(stack, 'gig') }).toEqual(before);
+    expect({ orders: await countOf('orders'), sale: await saleCounts(stack.inventory, 'gig') }).toEqual(
+      before,
+    );
   });
 
   it('given inventory unreachable, when ordering, then 503 UNAVAILABLE with Retry-After, nothing is recorded, and the same key succeeds later', async () => {
-    const before = { orders: await countOf('orders'), sale: await saleCounts(stack, 'gig') };
-    await stack.inventoryLink!.cut();
+    const before = { orders: await countOf('orders'), sale: await saleCounts(stack.inventory, 'gig') };
+    await stack.inventoryProxy!.cut();
 
     const refused = await order({ eventId: 'gig', userId: 'frank', quantity: 1 }, 'frank-1').expect(503);
 
     expect(refused.headers['retry-after']).toBe('1');
     expect(refused.body).toEqual({ code: 'UNAVAILABLE', message: expect.any(String) });
     expect(await countOf('orders')).toBe(before.orders);
-    await stack.inventoryLink!.restore();
-    expect(await saleCounts(stack, 'gig')).toEqual(before.sale);
+    await stack.inventoryProxy!.restore();
+    expect(await saleCounts(stack.inventory, 'gig')).toEqual(before.sale);
     // A 503 is not an answer to remember: the client's retry with the same key goes through.
     const { body } = await order({ eventId: 'gig', userId: 'frank', quantity: 1 }, 'frank-1').expect(202);
     expect(body).toMatchObject({ userId: 'frank', status: 'CREATED' });
@@ -199,7 +213,7 @@ describe('Orders API (e2e: real inventory, Postgres, Redis, RabbitMQ)', () => {
         relayBatch().catch((error: unknown) => (failedRelays++, Promise.reject(error))),
       );
     try {
-      await stack.rabbitLink!.cut();
+      await stack.rabbitProxy!.cut();
 
       const { body } = await order({ eventId: 'gig', userId: 'grace', quantity: 1 }).expect(202);
 
@@ -213,7 +227,7 @@ describe('Orders API (e2e: real inventory, Postgres, Redis, RabbitMQ)', () => {
       expect(await stack.broker.tapped('order_created', body.orderId)).toEqual([]);
       expect((await stack.http().get(`/orders/${body.orderId}`).expect(200)).body.status).toBe('CREATED');
 
-      await stack.rabbitLink!.restore();
+      await stack.rabbitProxy!.restore();
 
       const message = await stack.broker.nextTapped('order_created', body.orderId, 20_000);
       expect(message.properties.correlationId).toBe(body.orderId);

@@ -2,8 +2,8 @@ import { parseOrderCancelled } from '@boxoffice/contracts/order/order-cancelled.
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import { ATTEMPT_HEADER, DEAD_LETTER_REASON_HEADER } from '@boxoffice/messaging/message-headers';
 import { eventually } from '@boxoffice/testing/eventually';
-import { HoldExpiry } from '../../../inventory/src/reservations/hold-expiry';
-import { OrderTestApp, outboxRows, putSale, saleCounts, startOrderStack } from '../order.test-app';
+import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
+import { OrderTestApp, outboxRows, publishPaymentResult, startOrderStack } from '../order.test-app';
 import { OrderSaga } from './order-saga';
 
 const QUEUE = 'order.payment_result';
@@ -68,7 +68,7 @@ describe('OrderSaga on payment_result (e2e: real inventory, Postgres, Redis, Rab
       order: { MESSAGE_MAX_ATTEMPTS: String(MAX_ATTEMPTS) },
     });
     saga.watch();
-    await putSale(stack, 'gig', { totalStock: 100, perUserLimit: 4, unitPrice: 3000 });
+    await putSale(stack.inventory, 'gig', { totalStock: 100, perUserLimit: 4, unitPrice: 3000 });
   });
   afterAll(async () => {
     saga.restore();
@@ -77,9 +77,9 @@ describe('OrderSaga on payment_result (e2e: real inventory, Postgres, Redis, Rab
 
   it('given a CREATED order, when its payment succeeded, then it is CONFIRMED with the paymentId and its tickets are sold', async () => {
     const placed = await saga.place('gig', 'alice', 2);
-    const before = await saleCounts(stack, 'gig');
+    const before = await saleCounts(stack.inventory, 'gig');
 
-    await stack.broker.publishPaymentResult({
+    await publishPaymentResult(stack, {
       orderId: placed.orderId,
       paymentId: 'pay-alice',
       status: 'succeeded',
@@ -93,7 +93,7 @@ describe('OrderSaga on payment_result (e2e: real inventory, Postgres, Redis, Rab
       updatedAt: expect.any(String),
     });
     expect(Date.parse(confirmed.updatedAt)).toBeGreaterThanOrEqual(Date.parse(placed.updatedAt));
-    expect(await saleCounts(stack, 'gig')).toMatchObject({
+    expect(await saleCounts(stack.inventory, 'gig')).toMatchObject({
       available: before.available,
       held: before.held - 2,
       sold: before.sold + 2,
@@ -106,10 +106,10 @@ describe('OrderSaga on payment_result (e2e: real inventory, Postgres, Redis, Rab
   });
 
   it('given a CREATED order, when its payment failed, then it is CANCELLED as PAYMENT_DECLINED, its stock returns and order_cancelled is published', async () => {
-    const before = await saleCounts(stack, 'gig');
+    const before = await saleCounts(stack.inventory, 'gig');
     const placed = await saga.place('gig', 'bob', 3);
 
-    await stack.broker.publishPaymentResult({
+    await publishPaymentResult(stack, {
       orderId: placed.orderId,
       paymentId: 'pay-bob',
       status: 'failed',
@@ -123,7 +123,7 @@ describe('OrderSaga on payment_result (e2e: real inventory, Postgres, Redis, Rab
       paymentId: 'pay-bob',
       updatedAt: expect.any(String),
     });
-    expect(await saleCounts(stack, 'gig')).toEqual(before);
+    expect(await saleCounts(stack.inventory, 'gig')).toEqual(before);
     const hold = await stack.inventory.http().get(`/reservations/${placed.orderId}`).expect(200);
     expect(hold.body.status).toBe('RELEASED');
     const cancelled = await stack.broker.nextTapped('order_cancelled', placed.orderId);
@@ -145,25 +145,29 @@ describe('OrderSaga on payment_result (e2e: real inventory, Postgres, Redis, Rab
 
   it('given a CONFIRMED order, when its payment_result comes again or a contradicting one arrives late, then nothing changes', async () => {
     const placed = await saga.place('gig', 'carol', 1);
-    const first = await stack.broker.publishPaymentResult({
+    const first = await publishPaymentResult(stack, {
       orderId: placed.orderId,
       paymentId: 'pay-carol',
       status: 'succeeded',
     });
     const confirmed = await saga.ended(placed.orderId);
     await saga.handled(placed.orderId, 1);
-    const before = { version: await versionOf(placed.orderId), sale: await saleCounts(stack, 'gig') };
+    const before = {
+      version: await versionOf(placed.orderId),
+      sale: await saleCounts(stack.inventory, 'gig'),
+    };
 
-    await stack.broker.publishPaymentResult(
+    await publishPaymentResult(
+      stack,
       { orderId: placed.orderId, paymentId: 'pay-carol', status: 'succeeded' },
       first,
     );
-    await stack.broker.publishPaymentResult({
+    await publishPaymentResult(stack, {
       orderId: placed.orderId,
       paymentId: 'pay-other',
       status: 'succeeded',
     });
-    await stack.broker.publishPaymentResult({
+    await publishPaymentResult(stack, {
       orderId: placed.orderId,
       paymentId: 'pay-carol',
       status: 'failed',
@@ -174,7 +178,7 @@ describe('OrderSaga on payment_result (e2e: real inventory, Postgres, Redis, Rab
     expect(runs.map((run) => run.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
     expect(await saga.read(placed.orderId)).toEqual(confirmed);
     expect(await versionOf(placed.orderId)).toBe(before.version);
-    expect(await saleCounts(stack, 'gig')).toEqual(before.sale);
+    expect(await saleCounts(stack.inventory, 'gig')).toEqual(before.sale);
     expect((await outboxRows(stack, placed.orderId)).map((row) => row.routing_key)).toEqual([
       'order_created',
     ]);
@@ -182,7 +186,7 @@ describe('OrderSaga on payment_result (e2e: real inventory, Postgres, Redis, Rab
 
   it('given a CANCELLED order, when a late success arrives, then it stays CANCELLED, nothing is sold and no second order_cancelled is sent', async () => {
     const placed = await saga.place('gig', 'dave', 2);
-    await stack.broker.publishPaymentResult({
+    await publishPaymentResult(stack, {
       orderId: placed.orderId,
       paymentId: 'pay-dave',
       status: 'failed',
@@ -190,9 +194,12 @@ describe('OrderSaga on payment_result (e2e: real inventory, Postgres, Redis, Rab
     });
     const cancelled = await saga.ended(placed.orderId);
     await saga.handled(placed.orderId, 1);
-    const before = { version: await versionOf(placed.orderId), sale: await saleCounts(stack, 'gig') };
+    const before = {
+      version: await versionOf(placed.orderId),
+      sale: await saleCounts(stack.inventory, 'gig'),
+    };
 
-    await stack.broker.publishPaymentResult({
+    await publishPaymentResult(stack, {
       orderId: placed.orderId,
       paymentId: 'pay-dave2',
       status: 'succeeded',
@@ -202,7 +209,7 @@ describe('OrderSaga on payment_result (e2e: real inventory, Postgres, Redis, Rab
     expect(runs.map((run) => run.status)).toEqual(['fulfilled', 'fulfilled']);
     expect(await saga.read(placed.orderId)).toEqual(cancelled);
     expect(await versionOf(placed.orderId)).toBe(before.version);
-    expect(await saleCounts(stack, 'gig')).toEqual(before.sale);
+    expect(await saleCounts(stack.inventory, 'gig')).toEqual(before.sale);
     expect((await outboxRows(stack, placed.orderId)).map((row) => row.routing_key)).toEqual([
       'order_created',
       'order_cancelled',
@@ -211,10 +218,10 @@ describe('OrderSaga on payment_result (e2e: real inventory, Postgres, Redis, Rab
 
   it('given inventory unreachable, when a payment failed, then the compensation is retried past MESSAGE_MAX_ATTEMPTS, never dead-lettered, and completes once inventory is back', async () => {
     const placed = await saga.place('gig', 'erin', 2);
-    const holding = await saleCounts(stack, 'gig');
-    await stack.inventoryLink!.cut();
+    const holding = await saleCounts(stack.inventory, 'gig');
+    await stack.inventoryProxy!.cut();
 
-    await stack.broker.publishPaymentResult({
+    await publishPaymentResult(stack, {
       orderId: placed.orderId,
       paymentId: 'pay-erin',
       status: 'failed',
@@ -230,17 +237,17 @@ describe('OrderSaga on payment_result (e2e: real inventory, Postgres, Redis, Rab
       });
     }
     expect((await saga.read(placed.orderId)).status).toBe('CREATED');
-    expect(await stack.broker.taken(`${QUEUE}.dlq`, placed.orderId)).toEqual([]);
-    expect(await saleCounts(stack, 'gig')).toEqual(holding);
+    expect(await stack.broker.take(`${QUEUE}.dlq`, placed.orderId)).toEqual([]);
+    expect(await saleCounts(stack.inventory, 'gig')).toEqual(holding);
 
-    await stack.inventoryLink!.restore();
+    await stack.inventoryProxy!.restore();
 
     expect(await saga.ended(placed.orderId)).toMatchObject({
       status: 'CANCELLED',
       reason: 'PAYMENT_DECLINED',
       paymentId: 'pay-erin',
     });
-    expect(await saleCounts(stack, 'gig')).toMatchObject({
+    expect(await saleCounts(stack.inventory, 'gig')).toMatchObject({
       available: holding.available + 2,
       held: holding.held - 2,
       sold: holding.sold,
@@ -251,13 +258,13 @@ describe('OrderSaga on payment_result (e2e: real inventory, Postgres, Redis, Rab
         (await stack.broker.depth(QUEUE)) === 0 && (await stack.broker.depth(`${QUEUE}.retry`)) === 0,
       { what: 'payment_result queue and its retry queue empty' },
     );
-    expect(await stack.broker.taken(`${QUEUE}.dlq`, placed.orderId)).toEqual([]);
+    expect(await stack.broker.take(`${QUEUE}.dlq`, placed.orderId)).toEqual([]);
   });
 
   it('given a payment_result for an order that does not exist, then it is dead-lettered after MESSAGE_MAX_ATTEMPTS and changes nothing', async () => {
-    const before = await saleCounts(stack, 'gig');
+    const before = await saleCounts(stack.inventory, 'gig');
 
-    const messageId = await stack.broker.publishPaymentResult({
+    const messageId = await publishPaymentResult(stack, {
       orderId: 'no-such-order',
       paymentId: 'pay-ghost',
       status: 'succeeded',
@@ -265,7 +272,7 @@ describe('OrderSaga on payment_result (e2e: real inventory, Postgres, Redis, Rab
 
     const [dead] = await eventually(
       async () => {
-        const messages = await stack.broker.taken(`${QUEUE}.dlq`, 'no-such-order');
+        const messages = await stack.broker.take(`${QUEUE}.dlq`, 'no-such-order');
         return messages.length > 0 && messages;
       },
       { what: 'dead-lettered' },
@@ -277,29 +284,27 @@ describe('OrderSaga on payment_result (e2e: real inventory, Postgres, Redis, Rab
     });
     expect(await saga.handled('no-such-order', MAX_ATTEMPTS)).toHaveLength(MAX_ATTEMPTS);
     expect(await stack.db.query(`SELECT 1 FROM orders WHERE order_id = 'no-such-order'`)).toEqual([]);
-    expect(await saleCounts(stack, 'gig')).toEqual(before);
+    expect(await saleCounts(stack.inventory, 'gig')).toEqual(before);
   });
 });
 
 describe('OrderSaga when the hold expired before the payment succeeded (e2e, HOLD_TTL_SECONDS=1)', () => {
-  let stack: OrderTestApp;
-  const saga = sagaSteps(() => stack);
+  // Inventory runs as a process of its own, so its sweep is set rather than called: off for the moment before the
+  // sweep, on a short timer for the moment after it, each in a stack of its own.
+  const startExpiryStack = (label: string, sweepIntervalMs: string) =>
+    startOrderStack(label, { inventory: { HOLD_TTL_SECONDS: '1', HOLD_SWEEP_INTERVAL_MS: sweepIntervalMs } });
 
-  beforeAll(async () => {
-    // The sweep runs only when a test calls it, so that both moments (before and after it) can be tested.
-    stack = await startOrderStack('saga_expiry', {
-      inventory: { HOLD_TTL_SECONDS: '1', HOLD_SWEEP_INTERVAL_MS: '600000' },
-    });
-  });
-  afterAll(() => stack?.close());
-
-  async function expiredHoldOf(order: OrderView): Promise<void> {
+  async function expiredHoldOf(stack: OrderTestApp, order: OrderView): Promise<void> {
     const { body: hold } = await stack.inventory.http().get(`/reservations/${order.orderId}`).expect(200);
     await eventually(() => Date.now() > Date.parse(hold.expiresAt) + 50, { what: 'hold expired' });
   }
 
-  async function expectCancelledAsExpired(placed: OrderView, paymentId: string): Promise<void> {
-    expect(await saga.ended(placed.orderId)).toEqual({
+  async function expectCancelledAsExpired(
+    stack: OrderTestApp,
+    placed: OrderView,
+    paymentId: string,
+  ): Promise<void> {
+    expect(await sagaSteps(() => stack).ended(placed.orderId)).toEqual({
       ...placed,
       status: 'CANCELLED',
       reason: 'HOLD_EXPIRED',
@@ -312,36 +317,66 @@ describe('OrderSaga when the hold expired before the payment succeeded (e2e, HOL
     expect(hold.body.status).toBe('RELEASED');
   }
 
-  it('given a hold that expired but was not swept yet, when the payment succeeds, then the order is CANCELLED as HOLD_EXPIRED and its stock returns', async () => {
-    await putSale(stack, 'late-gig', { totalStock: 5 });
-    const placed = await saga.place('late-gig', 'frank', 2);
-    await expiredHoldOf(placed);
-    expect(await saleCounts(stack, 'late-gig')).toMatchObject({ available: 3, held: 2, sold: 0 });
+  describe('with the sweep off (HOLD_SWEEP_INTERVAL_MS=600000)', () => {
+    let stack: OrderTestApp;
+    const saga = sagaSteps(() => stack);
 
-    await stack.broker.publishPaymentResult({
-      orderId: placed.orderId,
-      paymentId: 'pay-frank',
-      status: 'succeeded',
+    beforeAll(async () => {
+      stack = await startExpiryStack('saga_expiry', '600000');
     });
+    afterAll(() => stack?.close());
 
-    await expectCancelledAsExpired(placed, 'pay-frank');
-    expect(await saleCounts(stack, 'late-gig')).toMatchObject({ available: 5, held: 0, sold: 0 });
+    it('given a hold that expired but was not swept yet, when the payment succeeds, then the order is CANCELLED as HOLD_EXPIRED and its stock returns', async () => {
+      await putSale(stack.inventory, 'late-gig', { totalStock: 5 });
+      const placed = await saga.place('late-gig', 'frank', 2);
+      await expiredHoldOf(stack, placed);
+      expect(await saleCounts(stack.inventory, 'late-gig')).toMatchObject({ available: 3, held: 2, sold: 0 });
+
+      await publishPaymentResult(stack, {
+        orderId: placed.orderId,
+        paymentId: 'pay-frank',
+        status: 'succeeded',
+      });
+
+      await expectCancelledAsExpired(stack, placed, 'pay-frank');
+      expect(await saleCounts(stack.inventory, 'late-gig')).toMatchObject({ available: 5, held: 0, sold: 0 });
+    });
   });
 
-  it('given a hold the sweep already returned to stock, when the payment succeeds, then the order is CANCELLED as HOLD_EXPIRED and the stock is not returned twice', async () => {
-    await putSale(stack, 'swept-gig', { totalStock: 5 });
-    const placed = await saga.place('swept-gig', 'gina', 2);
-    await expiredHoldOf(placed);
-    expect(await stack.inventory.app.get(HoldExpiry).sweep()).toBeGreaterThanOrEqual(1);
-    expect(await saleCounts(stack, 'swept-gig')).toMatchObject({ available: 5, held: 0, sold: 0 });
+  describe('with the sweep on a 100 ms timer', () => {
+    let stack: OrderTestApp;
+    const saga = sagaSteps(() => stack);
 
-    await stack.broker.publishPaymentResult({
-      orderId: placed.orderId,
-      paymentId: 'pay-gina',
-      status: 'succeeded',
+    beforeAll(async () => {
+      stack = await startExpiryStack('saga_swept', '100');
     });
+    afterAll(() => stack?.close());
 
-    await expectCancelledAsExpired(placed, 'pay-gina');
-    expect(await saleCounts(stack, 'swept-gig')).toMatchObject({ available: 5, held: 0, sold: 0 });
+    it('given a hold the sweep already returned to stock, when the payment succeeds, then the order is CANCELLED as HOLD_EXPIRED and the stock is not returned twice', async () => {
+      await putSale(stack.inventory, 'swept-gig', { totalStock: 5 });
+      const placed = await saga.place('swept-gig', 'gina', 2);
+      await expiredHoldOf(stack, placed);
+      const swept = await eventually(
+        async () => {
+          const counts = await saleCounts(stack.inventory, 'swept-gig');
+          return counts.held === 0 && counts;
+        },
+        { what: 'the sweep returned the expired hold' },
+      );
+      expect(swept).toMatchObject({ available: 5, held: 0, sold: 0 });
+
+      await publishPaymentResult(stack, {
+        orderId: placed.orderId,
+        paymentId: 'pay-gina',
+        status: 'succeeded',
+      });
+
+      await expectCancelledAsExpired(stack, placed, 'pay-gina');
+      expect(await saleCounts(stack.inventory, 'swept-gig')).toMatchObject({
+        available: 5,
+        held: 0,
+        sold: 0,
+      });
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { eventually } from '@boxoffice/testing/eventually';
-import { OrderTestApp, outboxRows, putSale, saleCounts, startOrderStack } from '../order.test-app';
+import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
+import { OrderTestApp, outboxRows, publishPaymentResult, startOrderStack } from '../order.test-app';
 import { OrderSaga } from './order-saga';
 import { OrderTimeouts } from './order-timeouts';
 
@@ -17,7 +18,7 @@ describe('Payment timeout (e2e: order + inventory, real Postgres, Redis, RabbitM
   afterAll(() => stack?.close());
 
   it('given an order payment never answers, when the timeout passes, then it ends CANCELLED with its stock back; a late charge is refunded once', async () => {
-    await putSale(stack, 'silent', { totalStock: 2 });
+    await putSale(stack.inventory, 'silent', { totalStock: 2 });
     const { body: order } = await stack
       .http()
       .post('/orders')
@@ -34,14 +35,14 @@ describe('Payment timeout (e2e: order + inventory, real Postgres, Redis, RabbitM
     const { body: cancelled } = await stack.http().get(`/orders/${order.orderId}`).expect(200);
     expect(cancelled).toMatchObject({ status: 'CANCELLED', reason: 'PAYMENT_TIMEOUT' });
     expect(cancelled.paymentId).toBeUndefined();
-    expect(await saleCounts(stack, 'silent')).toMatchObject({ available: 2, held: 0, sold: 0 });
+    expect(await saleCounts(stack.inventory, 'silent')).toMatchObject({ available: 2, held: 0, sold: 0 });
     const first = await stack.broker.nextTapped('order_cancelled', order.orderId);
     expect(first.payload).toMatchObject({ orderId: order.orderId, reason: 'PAYMENT_TIMEOUT' });
 
     // Payment comes back and charges after all: the order stays CANCELLED and asks payment for a refund, once.
     const handler = jest.spyOn(stack.app.get(OrderSaga), 'onPaymentResult');
     for (let copy = 0; copy < 2; copy++) {
-      await stack.broker.publishPaymentResult({
+      await publishPaymentResult(stack, {
         orderId: order.orderId,
         paymentId: 'late-pay',
         status: 'succeeded',
@@ -59,7 +60,7 @@ describe('Payment timeout (e2e: order + inventory, real Postgres, Redis, RabbitM
     await Promise.all(handler.mock.results.map((run) => run.value));
     const { body: after } = await stack.http().get(`/orders/${order.orderId}`).expect(200);
     expect(after).toMatchObject({ status: 'CANCELLED', reason: 'PAYMENT_TIMEOUT', paymentId: 'late-pay' });
-    expect(await saleCounts(stack, 'silent')).toMatchObject({ available: 2, held: 0, sold: 0 });
+    expect(await saleCounts(stack.inventory, 'silent')).toMatchObject({ available: 2, held: 0, sold: 0 });
     const cancellations = (await outboxRows(stack, order.orderId)).filter(
       (m) => m.routing_key === 'order_cancelled',
     );

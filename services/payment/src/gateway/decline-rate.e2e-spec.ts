@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parsePaymentResult } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { eventually } from '@boxoffice/testing/eventually';
-import { bodyOf, orderCreated, PaymentTestApp, startPayment } from '../payment.test-app';
+import { orderCreated, PaymentTestApp, startPayment } from '../payment.test-app';
 
 const SETTLED = { timeoutMs: 10_000, intervalMs: 20 };
 const ORDERS = 20;
@@ -23,15 +23,20 @@ describe('GATEWAY_DECLINE_RATE: the simulated gateway declines good cards at ran
   async function chargeVisaOrders(payment: PaymentTestApp, count: number) {
     const orders = Array.from({ length: count }, () => orderCreated({ paymentToken: 'tok_visa' }));
     await Promise.all(
-      orders.map((order) => payment.publish(ROUTING_KEYS.orderCreated, order, { messageId: randomUUID() })),
+      orders.map((order) =>
+        payment.broker.publish(ROUTING_KEYS.orderCreated, order, { messageId: randomUUID() }),
+      ),
     );
-    await eventually(() => orders.every((order) => payment.results(order.orderId).length >= 1), {
-      ...SETTLED,
-      what: `payment_result for all ${count} orders`,
-    });
+    await eventually(
+      async () => {
+        for (const order of orders) if ((await payment.results(order.orderId)).length < 1) return false;
+        return true;
+      },
+      { ...SETTLED, what: `payment_result for all ${count} orders` },
+    );
     return Promise.all(
       orders.map(async (order) => ({
-        result: parsePaymentResult(bodyOf(payment.results(order.orderId)[0])),
+        result: parsePaymentResult((await payment.results(order.orderId))[0].payload),
         view: (await payment.http().get(`/payments/${order.orderId}`).expect(200)).body,
       })),
     );

@@ -2,39 +2,34 @@ import { randomUUID } from 'node:crypto';
 import { parsePaymentResult } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { MessagePublisher } from '@boxoffice/messaging/message-publisher';
-import { TEST_AMQP_URL } from '@boxoffice/testing/test-vhost';
 import { eventually } from '@boxoffice/testing/eventually';
-import { TcpProxy } from '@boxoffice/testing/tcp-proxy';
-import { bodyOf, orderCreated, PaymentTestApp, startPayment } from '../payment.test-app';
+import type { FaultProxy } from '@boxoffice/testing/fault-proxy';
+import { timedSpy } from '@boxoffice/testing/timed-spy';
+import { orderCreated, PaymentTestApp, startPayment } from '../payment.test-app';
 
 const SETTLED = { timeoutMs: 10_000, intervalMs: 20 };
 
 describe('payment_result while RabbitMQ is unreachable for the publisher (e2e, TCP proxy)', () => {
-  const broker = new URL(TEST_AMQP_URL);
-  const proxy = new TcpProxy(broker.hostname, Number(broker.port || 5672));
   let payment: PaymentTestApp;
+  let proxy: FaultProxy;
   let publisher: MessagePublisher;
-  const failedPublishes: unknown[] = [];
+  let publishes: ReturnType<typeof timedSpy<MessagePublisher, 'publishBatch'>>;
+  const failedPublishes = () => publishes.runs.filter((run) => run.error);
 
   beforeAll(async () => {
-    await proxy.open();
     // The publisher (RABBITMQ_URL) goes through the proxy; the consumers are connected straight to the broker.
-    payment = await startPayment('outage', { PUBLISH_TIMEOUT_MS: '300' }, { publisherPort: proxy.port });
+    payment = await startPayment('outage', { PUBLISH_TIMEOUT_MS: '300' }, { proxyPublisher: true });
+    proxy = payment.publisherProxy!;
     publisher = payment.app.get(MessagePublisher);
-    const publishBatch = publisher.publishBatch.bind(publisher);
-    publisher.publishBatch = (messages) =>
-      publishBatch(messages).catch((error: unknown) => {
-        failedPublishes.push(error);
-        throw error;
-      });
+    publishes = timedSpy(publisher, 'publishBatch');
     await eventually(() => publisher.isReady(), {
       ...SETTLED,
       what: 'publisher connected through the proxy',
     });
   });
   afterAll(async () => {
+    publishes?.spy.mockRestore();
     await payment?.close();
-    await proxy.cut();
   });
 
   const pendingOutbox = async (): Promise<number> => {
@@ -51,7 +46,7 @@ describe('payment_result while RabbitMQ is unreachable for the publisher (e2e, T
 
     // when
     const order = orderCreated();
-    await payment.publish(ROUTING_KEYS.orderCreated, order, { messageId: randomUUID() });
+    await payment.broker.publish(ROUTING_KEYS.orderCreated, order, { messageId: randomUUID() });
 
     // then the charge is recorded, the relay tried and failed, and the result is kept, not lost
     const view = await eventually(
@@ -62,16 +57,19 @@ describe('payment_result while RabbitMQ is unreachable for the publisher (e2e, T
       { ...SETTLED, what: 'payment recorded' },
     );
     expect(view.status).toBe('SUCCEEDED');
-    await eventually(() => failedPublishes.length >= 1, { ...SETTLED, what: 'a publish refused' });
+    await eventually(() => failedPublishes().length >= 1, { ...SETTLED, what: 'a publish refused' });
     expect(await pendingOutbox()).toBe(1);
-    expect(payment.results(order.orderId)).toEqual([]);
+    expect(await payment.results(order.orderId)).toEqual([]);
 
     // when the broker is reachable again
-    await proxy.open();
+    await proxy.restore();
 
     // then
     const [result] = await eventually(
-      () => payment.results(order.orderId).length >= 1 && payment.results(order.orderId),
+      async () => {
+        const results = await payment.results(order.orderId);
+        return results.length >= 1 && results;
+      },
       { timeoutMs: 20_000, intervalMs: 20, what: 'payment_result after the outage' },
     );
     const [{ result_message_id: resultMessageId }] = await payment.db.query(
@@ -84,7 +82,7 @@ describe('payment_result while RabbitMQ is unreachable for the publisher (e2e, T
       correlationId: order.orderId,
       type: ROUTING_KEYS.paymentResult,
     });
-    expect(parsePaymentResult(bodyOf(result))).toMatchObject({
+    expect(parsePaymentResult(result.payload)).toMatchObject({
       orderId: order.orderId,
       paymentId: view.paymentId,
       status: 'succeeded',

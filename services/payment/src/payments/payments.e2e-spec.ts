@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { ConsumeMessage } from 'amqplib';
 import { parsePaymentResult } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { DEAD_LETTER_REASON_HEADER, ERROR_HEADER } from '@boxoffice/messaging/message-headers';
-import { retryQueueOf } from '@boxoffice/messaging/topology';
+import { deadLetterQueueOf, retryQueueOf } from '@boxoffice/messaging/topology';
 import { eventually } from '@boxoffice/testing/eventually';
-import {
-  bodyOf,
-  mostAtOnce,
-  orderCreated,
-  PAYMENT_QUEUES,
-  PaymentTestApp,
-  startPayment,
-} from '../payment.test-app';
+import type { TakenMessage } from '@boxoffice/testing/test-broker';
+import { mostAtOnce } from '@boxoffice/testing/timed-spy';
+import { orderCreated, PAYMENT_QUEUES, PaymentTestApp, startPayment } from '../payment.test-app';
 
 const SETTLED = { timeoutMs: 10_000, intervalMs: 20 };
 
@@ -26,11 +20,14 @@ describe('Payments: order_created → charge → payment_result (e2e, real Postg
   afterAll(() => payment?.close());
 
   /** Waits until the tap has received `count` payment_result messages for the order, and returns them. */
-  const resultsOf = (orderId: string, count = 1): Promise<ConsumeMessage[]> =>
-    eventually(() => payment.results(orderId).length >= count && payment.results(orderId), {
-      ...SETTLED,
-      what: `${count} payment_result for ${orderId}`,
-    });
+  const resultsOf = (orderId: string, count = 1): Promise<TakenMessage[]> =>
+    eventually(
+      async () => {
+        const results = await payment.results(orderId);
+        return results.length >= count && results;
+      },
+      { ...SETTLED, what: `${count} payment_result for ${orderId}` },
+    );
 
   const paymentRows = async (orderId: string): Promise<number> => {
     const [{ count }] = await payment.db.query(
@@ -47,13 +44,13 @@ describe('Payments: order_created → charge → payment_result (e2e, real Postg
     return count;
   };
 
-  it('given order_created with tok_visa, when it is consumed, then the payment SUCCEEDED, the gateway charged once and payment_result succeeded is published with the SPEC §5 properties', async () => {
+  it('given order_created with tok_visa, when it is consumed, then the payment SUCCEEDED, the gateway charged once and payment_result succeeded is published with the contract §5 properties (docs/contract.md)', async () => {
     // given
     const order = orderCreated({ paymentToken: 'tok_visa', amount: 12_500, currency: 'EUR' });
     const orderMessageId = randomUUID();
 
     // when
-    await payment.publish(ROUTING_KEYS.orderCreated, order, { messageId: orderMessageId });
+    await payment.broker.publish(ROUTING_KEYS.orderCreated, order, { messageId: orderMessageId });
 
     // then
     const [result] = await resultsOf(order.orderId);
@@ -76,7 +73,7 @@ describe('Payments: order_created → charge → payment_result (e2e, real Postg
       type: ROUTING_KEYS.paymentResult,
     });
     expect(result.properties.messageId).not.toBe(orderMessageId);
-    const published = parsePaymentResult(bodyOf(result));
+    const published = parsePaymentResult(result.payload);
     expect(published).toMatchObject({
       orderId: order.orderId,
       paymentId: view.paymentId,
@@ -84,7 +81,7 @@ describe('Payments: order_created → charge → payment_result (e2e, real Postg
     });
     expect(published.reason).toBeUndefined();
     expect(Math.abs(Date.parse(published.processedAt) - Date.now())).toBeLessThan(60_000);
-    expect(bodyOf(result)).toEqual({
+    expect(result.payload).toEqual({
       version: 1,
       orderId: order.orderId,
       paymentId: view.paymentId,
@@ -116,7 +113,7 @@ describe('Payments: order_created → charge → payment_result (e2e, real Postg
       const order = orderCreated({ paymentToken });
 
       // when
-      await payment.publish(ROUTING_KEYS.orderCreated, order, { messageId: randomUUID() });
+      await payment.broker.publish(ROUTING_KEYS.orderCreated, order, { messageId: randomUUID() });
 
       // then
       const [result] = await resultsOf(order.orderId);
@@ -129,7 +126,7 @@ describe('Payments: order_created → charge → payment_result (e2e, real Postg
         currency: order.currency,
         reason,
       });
-      expect(parsePaymentResult(bodyOf(result))).toMatchObject({
+      expect(parsePaymentResult(result.payload)).toMatchObject({
         orderId: order.orderId,
         paymentId: view.paymentId,
         status: 'failed',
@@ -149,17 +146,17 @@ describe('Payments: order_created → charge → payment_result (e2e, real Postg
     // given
     const order = orderCreated();
     const messageId = randomUUID();
-    await payment.publish(ROUTING_KEYS.orderCreated, order, { messageId });
+    await payment.broker.publish(ROUTING_KEYS.orderCreated, order, { messageId });
     const [original] = await resultsOf(order.orderId, 1);
-    const { paymentId } = parsePaymentResult(bodyOf(original));
+    const { paymentId } = parsePaymentResult(original.payload);
 
     // when the broker delivers the very same message again
-    await payment.publish(ROUTING_KEYS.orderCreated, order, { messageId });
+    await payment.broker.publish(ROUTING_KEYS.orderCreated, order, { messageId });
     // then
     await resultsOf(order.orderId, 2);
 
     // when the order service publishes it again under a new messageId
-    await payment.publish(ROUTING_KEYS.orderCreated, order, { messageId: randomUUID() });
+    await payment.broker.publish(ROUTING_KEYS.orderCreated, order, { messageId: randomUUID() });
     // then
     const results = await resultsOf(order.orderId, 3);
 
@@ -169,7 +166,7 @@ describe('Payments: order_created → charge → payment_result (e2e, real Postg
     expect(results.map((result) => result.properties.messageId)).toEqual(
       Array(3).fill(original.properties.messageId),
     );
-    expect(results.map((result) => bodyOf(result))).toEqual(Array(3).fill(bodyOf(original)));
+    expect(results.map((result) => result.payload)).toEqual(Array(3).fill(original.payload));
     expect(await paymentRows(order.orderId)).toBe(1);
     expect(await payment.gatewayCalls(order.orderId)).toEqual([
       expect.objectContaining({ kind: 'charge', succeeded: true }),
@@ -186,7 +183,7 @@ describe('Payments: order_created → charge → payment_result (e2e, real Postg
 
     // when
     await Promise.all(
-      messageIds.map((id) => payment.publish(ROUTING_KEYS.orderCreated, order, { messageId: id })),
+      messageIds.map((id) => payment.broker.publish(ROUTING_KEYS.orderCreated, order, { messageId: id })),
     );
 
     // then every copy was handled, without an error (so none is retried or dead-lettered)
@@ -208,15 +205,15 @@ describe('Payments: order_created → charge → payment_result (e2e, real Postg
       'SELECT result_message_id, payment_id FROM payments WHERE order_id = $1',
       [order.orderId],
     );
-    const results = payment.results(order.orderId);
+    const results = await payment.results(order.orderId);
     expect(results.length).toBeGreaterThanOrEqual(1);
     expect(results.length).toBeLessThanOrEqual(messageIds.length);
     expect(new Set(results.map((result) => result.properties.messageId))).toEqual(new Set([resultMessageId]));
-    expect(new Set(results.map((result) => parsePaymentResult(bodyOf(result)).paymentId))).toEqual(
+    expect(new Set(results.map((result) => parsePaymentResult(result.payload).paymentId))).toEqual(
       new Set([paymentId]),
     );
-    expect(await payment.depth(PAYMENT_QUEUES.orderCreated)).toBe(0);
-    expect(await payment.depth(retryQueueOf(PAYMENT_QUEUES.orderCreated))).toBe(0);
+    expect(await payment.broker.depth(PAYMENT_QUEUES.orderCreated)).toBe(0);
+    expect(await payment.broker.depth(retryQueueOf(PAYMENT_QUEUES.orderCreated))).toBe(0);
   });
 
   it('given malformed order_created messages (not JSON; amount "ten"), when they arrive, then they go to payment.order_created.dlq uncharged and the next good message is still handled', async () => {
@@ -225,15 +222,15 @@ describe('Payments: order_created → charge → payment_result (e2e, real Postg
     const invalidId = randomUUID();
     const invalid = { ...orderCreated(), amount: 'ten' };
     const notJson = '{"orderId": "poison-1", ';
-    await payment.publishRaw(ROUTING_KEYS.orderCreated, notJson, {
+    await payment.broker.publishRaw(ROUTING_KEYS.orderCreated, notJson, {
       messageId: notJsonId,
       correlationId: 'poison-1',
     });
-    await payment.publish(ROUTING_KEYS.orderCreated, invalid, { messageId: invalidId });
+    await payment.broker.publish(ROUTING_KEYS.orderCreated, invalid, { messageId: invalidId });
 
     // when a good message follows
     const good = orderCreated();
-    await payment.publish(ROUTING_KEYS.orderCreated, good, { messageId: randomUUID() });
+    await payment.broker.publish(ROUTING_KEYS.orderCreated, good, { messageId: randomUUID() });
 
     // then
     await resultsOf(good.orderId);
@@ -241,8 +238,8 @@ describe('Payments: order_created → charge → payment_result (e2e, real Postg
     expect(goodView.status).toBe('SUCCEEDED');
     const dead = await eventually(
       async () => {
-        const messages = (await payment.deadLetters(PAYMENT_QUEUES.orderCreated)).filter((message) =>
-          [notJsonId, invalidId].includes(message.properties.messageId),
+        const messages = (await payment.broker.take(deadLetterQueueOf(PAYMENT_QUEUES.orderCreated))).filter(
+          (message) => [notJsonId, invalidId].includes(message.properties.messageId),
         );
         return messages.length === 2 && messages;
       },
@@ -257,12 +254,12 @@ describe('Payments: order_created → charge → payment_result (e2e, real Postg
       [DEAD_LETTER_REASON_HEADER]: 'invalid-payload',
       [ERROR_HEADER]: expect.stringContaining('amount'),
     });
-    expect(bodyOf(deadOne(invalidId))).toEqual(invalid);
+    expect(deadOne(invalidId).payload).toEqual(invalid);
     expect(payment.runs(ROUTING_KEYS.orderCreated, invalid.orderId)).toEqual([]);
     expect(await payment.gatewayCalls(invalid.orderId)).toEqual([]);
-    expect(payment.results(invalid.orderId)).toEqual([]);
+    expect(await payment.results(invalid.orderId)).toEqual([]);
     await payment.http().get(`/payments/${invalid.orderId}`).expect(404);
-    expect(await payment.depth(PAYMENT_QUEUES.orderCreated)).toBe(0);
-    expect(await payment.depth(retryQueueOf(PAYMENT_QUEUES.orderCreated))).toBe(0);
+    expect(await payment.broker.depth(PAYMENT_QUEUES.orderCreated)).toBe(0);
+    expect(await payment.broker.depth(retryQueueOf(PAYMENT_QUEUES.orderCreated))).toBe(0);
   });
 });

@@ -4,9 +4,8 @@ import type { PaymentView } from '@boxoffice/contracts/payment/payment.dto';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { deadLetterQueueOf, retryQueueOf } from '@boxoffice/messaging/topology';
 import { eventually } from '@boxoffice/testing/eventually';
+import { mostAtOnce, type TimedRun } from '@boxoffice/testing/timed-spy';
 import {
-  HandlerRun,
-  mostAtOnce,
   orderCancelled,
   orderCreated,
   PAYMENT_QUEUES,
@@ -29,8 +28,8 @@ describe('Refunds: order_cancelled → refund of a charge (e2e, real Postgres an
     paymentToken: string,
   ): Promise<{ order: OrderCreatedMessage; view: PaymentView }> {
     const order = orderCreated({ paymentToken, amount: 9_900 });
-    await payment.publish(ROUTING_KEYS.orderCreated, order, { messageId: randomUUID() });
-    await eventually(() => payment.results(order.orderId).length === 1, {
+    await payment.broker.publish(ROUTING_KEYS.orderCreated, order, { messageId: randomUUID() });
+    await eventually(async () => (await payment.results(order.orderId)).length === 1, {
       ...SETTLED,
       what: `payment_result of ${order.orderId}`,
     });
@@ -39,7 +38,7 @@ describe('Refunds: order_cancelled → refund of a charge (e2e, real Postgres an
   }
 
   /** Waits until `count` order_cancelled runs for the order have ended, and returns them. */
-  const cancellationsHandled = (orderId: string, count: number): Promise<HandlerRun[]> =>
+  const cancellationsHandled = (orderId: string, count: number): Promise<TimedRun[]> =>
     eventually(
       () =>
         payment.runs(ROUTING_KEYS.orderCancelled, orderId).length === count &&
@@ -56,7 +55,7 @@ describe('Refunds: order_cancelled → refund of a charge (e2e, real Postgres an
     expect(view.status).toBe('SUCCEEDED');
 
     // when
-    await payment.publish(ROUTING_KEYS.orderCancelled, orderCancelled(order.orderId, 'HOLD_EXPIRED'), {
+    await payment.broker.publish(ROUTING_KEYS.orderCancelled, orderCancelled(order.orderId, 'HOLD_EXPIRED'), {
       messageId: randomUUID(),
     });
 
@@ -79,20 +78,20 @@ describe('Refunds: order_cancelled → refund of a charge (e2e, real Postgres an
       [order.orderId],
     );
     expect(calls[0].reference).toBe(chargeReference);
-    expect(payment.results(order.orderId)).toHaveLength(1); // a refund publishes no second payment_result
+    expect(await payment.results(order.orderId)).toHaveLength(1); // a refund publishes no second payment_result
   });
 
   it('given a REFUNDED payment, when order_cancelled comes again (same messageId, then another), then nothing more is refunded', async () => {
     // given
     const { order } = await decidedPayment('tok_visa');
     const messageId = randomUUID();
-    await payment.publish(ROUTING_KEYS.orderCancelled, orderCancelled(order.orderId), { messageId });
+    await payment.broker.publish(ROUTING_KEYS.orderCancelled, orderCancelled(order.orderId), { messageId });
     await cancellationsHandled(order.orderId, 1);
     expect((await statusOf(order.orderId)).status).toBe('REFUNDED');
 
     // when
-    await payment.publish(ROUTING_KEYS.orderCancelled, orderCancelled(order.orderId), { messageId });
-    await payment.publish(ROUTING_KEYS.orderCancelled, orderCancelled(order.orderId), {
+    await payment.broker.publish(ROUTING_KEYS.orderCancelled, orderCancelled(order.orderId), { messageId });
+    await payment.broker.publish(ROUTING_KEYS.orderCancelled, orderCancelled(order.orderId), {
       messageId: randomUUID(),
     });
 
@@ -115,7 +114,7 @@ describe('Refunds: order_cancelled → refund of a charge (e2e, real Postgres an
     // when
     await Promise.all(
       messageIds.map((id) =>
-        payment.publish(ROUTING_KEYS.orderCancelled, orderCancelled(order.orderId), { messageId: id }),
+        payment.broker.publish(ROUTING_KEYS.orderCancelled, orderCancelled(order.orderId), { messageId: id }),
       ),
     );
 
@@ -137,9 +136,13 @@ describe('Refunds: order_cancelled → refund of a charge (e2e, real Postgres an
     expect(view).toMatchObject({ status: 'FAILED', reason: 'card_declined' });
 
     // when
-    await payment.publish(ROUTING_KEYS.orderCancelled, orderCancelled(order.orderId, 'PAYMENT_DECLINED'), {
-      messageId: randomUUID(),
-    });
+    await payment.broker.publish(
+      ROUTING_KEYS.orderCancelled,
+      orderCancelled(order.orderId, 'PAYMENT_DECLINED'),
+      {
+        messageId: randomUUID(),
+      },
+    );
 
     // then
     const [run] = await cancellationsHandled(order.orderId, 1);
@@ -153,22 +156,30 @@ describe('Refunds: order_cancelled → refund of a charge (e2e, real Postgres an
   it('given an order cancelled (PAYMENT_TIMEOUT) before its charge, when the charge succeeds late and order_cancelled comes again, then the late charge is refunded once', async () => {
     // given order_cancelled came first: nothing to refund yet
     const order = orderCreated({ amount: 4_200 });
-    await payment.publish(ROUTING_KEYS.orderCancelled, orderCancelled(order.orderId, 'PAYMENT_TIMEOUT'), {
-      messageId: randomUUID(),
-    });
+    await payment.broker.publish(
+      ROUTING_KEYS.orderCancelled,
+      orderCancelled(order.orderId, 'PAYMENT_TIMEOUT'),
+      {
+        messageId: randomUUID(),
+      },
+    );
     const [early] = await cancellationsHandled(order.orderId, 1);
     expect(early.error).toBeUndefined();
     expect(await payment.gatewayCalls(order.orderId)).toEqual([]);
 
     // when the order_created is handled after all, and order tells payment again on seeing the late success
-    await payment.publish(ROUTING_KEYS.orderCreated, order, { messageId: randomUUID() });
-    await eventually(() => payment.results(order.orderId).length === 1, {
+    await payment.broker.publish(ROUTING_KEYS.orderCreated, order, { messageId: randomUUID() });
+    await eventually(async () => (await payment.results(order.orderId)).length === 1, {
       ...SETTLED,
       what: 'late payment_result',
     });
-    await payment.publish(ROUTING_KEYS.orderCancelled, orderCancelled(order.orderId, 'PAYMENT_TIMEOUT'), {
-      messageId: randomUUID(),
-    });
+    await payment.broker.publish(
+      ROUTING_KEYS.orderCancelled,
+      orderCancelled(order.orderId, 'PAYMENT_TIMEOUT'),
+      {
+        messageId: randomUUID(),
+      },
+    );
 
     // then
     const [, late] = await cancellationsHandled(order.orderId, 2);
@@ -186,21 +197,21 @@ describe('Refunds: order_cancelled → refund of a charge (e2e, real Postgres an
     const messageId = randomUUID();
 
     // when
-    await payment.publish(ROUTING_KEYS.orderCancelled, orderCancelled(orderId), { messageId });
+    await payment.broker.publish(ROUTING_KEYS.orderCancelled, orderCancelled(orderId), { messageId });
 
     // then
     const [run] = await cancellationsHandled(orderId, 1);
     expect(run.error).toBeUndefined();
     await eventually(
       async () =>
-        (await payment.depth(PAYMENT_QUEUES.orderCancelled)) === 0 &&
-        (await payment.depth(retryQueueOf(PAYMENT_QUEUES.orderCancelled))) === 0,
+        (await payment.broker.depth(PAYMENT_QUEUES.orderCancelled)) === 0 &&
+        (await payment.broker.depth(retryQueueOf(PAYMENT_QUEUES.orderCancelled))) === 0,
       { ...SETTLED, what: 'order_cancelled queues drained' },
     );
-    expect(await payment.depth(deadLetterQueueOf(PAYMENT_QUEUES.orderCancelled))).toBe(0);
-    expect(await payment.deadLetters(PAYMENT_QUEUES.orderCancelled)).toEqual([]);
+    expect(await payment.broker.depth(deadLetterQueueOf(PAYMENT_QUEUES.orderCancelled))).toBe(0);
+    expect(await payment.broker.take(deadLetterQueueOf(PAYMENT_QUEUES.orderCancelled))).toEqual([]);
     expect(await payment.gatewayCalls(orderId)).toEqual([]);
-    expect(payment.results(orderId)).toEqual([]);
+    expect(await payment.results(orderId)).toEqual([]);
     await payment.http().get(`/payments/${orderId}`).expect(404);
   });
 });

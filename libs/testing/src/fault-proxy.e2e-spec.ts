@@ -1,0 +1,115 @@
+import { AddressInfo, createServer, Server, Socket } from 'node:net';
+import { eventually } from './eventually';
+import { FaultProxy } from './fault-proxy';
+
+const LATENCY_MS = 150;
+
+/** Connects to the proxy; rejects with the socket's error (ECONNREFUSED when nothing listens). */
+function connectTo(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = new Socket();
+    socket.once('error', reject);
+    socket.connect(port, '127.0.0.1', () => {
+      socket.removeListener('error', reject);
+      socket.on('error', () => undefined); // a cut comes as a reset: the test looks at 'close'
+      resolve(socket);
+    });
+  });
+}
+
+/** Resolves with the next `length` characters the socket receives. */
+function received(socket: Socket, length: number): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      if (text.length < length) return;
+      socket.removeListener('data', onData);
+      resolve(text);
+    };
+    socket.on('data', onData);
+  });
+}
+
+/** Sends `text` and waits for all of it to come back from the echo server; returns what came back. */
+function roundTrip(socket: Socket, text: string): Promise<string> {
+  const echoed = received(socket, text.length);
+  socket.write(text);
+  return echoed;
+}
+
+async function timedRoundTrip(socket: Socket, text: string): Promise<number> {
+  const started = performance.now();
+  expect(await roundTrip(socket, text)).toBe(text);
+  return performance.now() - started;
+}
+
+describe('FaultProxy (e2e: real sockets to an echo server)', () => {
+  let echo: Server;
+  let proxy: FaultProxy;
+  const sockets: Socket[] = [];
+  const open = async () => {
+    const socket = await connectTo(proxy.port);
+    sockets.push(socket);
+    return socket;
+  };
+
+  beforeAll(async () => {
+    echo = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.pipe(socket);
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', () => resolve()));
+    proxy = await FaultProxy.open(`tcp://127.0.0.1:${(echo.address() as AddressInfo).port}`);
+  });
+  afterEach(() => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+    proxy.setLatency(0);
+  });
+  afterAll(async () => {
+    await proxy?.dispose();
+    await new Promise<void>((resolve) => echo.close(() => resolve()));
+  });
+
+  it('given an open connection, when the proxy is cut, then it is dropped and new ones are refused; restored, it accepts again on the same port', async () => {
+    const before = await open();
+    expect(await roundTrip(before, 'hello')).toBe('hello');
+    const port = proxy.port;
+    let dropped = false;
+    before.on('close', () => (dropped = true));
+
+    await proxy.cut();
+    await proxy.cut(); // cutting twice is harmless
+
+    await eventually(() => dropped, { what: 'the open connection dropped' });
+    await expect(connectTo(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+
+    await proxy.restore();
+    await proxy.restore(); // and so is restoring twice
+
+    expect(proxy.port).toBe(port);
+    expect(await roundTrip(await open(), 'again')).toBe('again');
+  });
+
+  it('given a latency, when a message goes through and back, then it takes at least the latency each way, and the bytes keep their order', async () => {
+    const socket = await open();
+    const direct = await timedRoundTrip(socket, 'ping');
+
+    proxy.setLatency(LATENCY_MS);
+    const delayed = await timedRoundTrip(socket, 'ping');
+
+    expect(delayed).toBeGreaterThanOrEqual(2 * LATENCY_MS);
+    expect(delayed).toBeGreaterThan(direct);
+
+    // A chunk sent after the latency dropped to 0 still comes after the one sent before it.
+    const echoed = received(socket, 'first|second'.length);
+    // Two turns of the event loop after the write (the proxy lives in this process and its read comes in the
+    // next poll phase), so that it reads the two as separate chunks. Were they read as one, the test would only
+    // check less, never fail wrongly.
+    await new Promise<void>((resolve) => socket.write('first|', () => resolve()));
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    proxy.setLatency(0);
+    socket.write('second');
+    expect(await echoed).toBe('first|second');
+  });
+});
