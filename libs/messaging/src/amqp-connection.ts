@@ -50,6 +50,9 @@ export class AmqpConnection {
         initialDelay: this.options.reconnectInitialDelayMs ?? MESSAGING_DEFAULTS.reconnectInitialDelayMs,
         maxDelay: this.options.reconnectMaxDelayMs ?? MESSAGING_DEFAULTS.reconnectMaxDelayMs,
         waitForConnect: false,
+        // A connection gets our listeners only once it is bound; until then (or if it is closed before), an
+        // 'error' on it (a reset, a heartbeat timeout) would be unhandled and end the process.
+        setup: (model: ChannelModel) => void model.on('error', () => undefined),
       },
     }).then(
       (recovering) => this.watch(recovering),
