@@ -24,6 +24,7 @@ const ROLES = [
   'message',
   'messaging',
   'module',
+  'scenario',
   'service',
   'test-app',
   'transport',

@@ -11,7 +11,9 @@ export type ViolationCode =
   | 'STOCK_NOT_RETURNED'
   | 'SAGA_QUEUE_NOT_EMPTY'
   | 'UNEXPECTED_DEAD_LETTERS'
-  | 'OUTBOX_UNSENT';
+  | 'OUTBOX_UNSENT'
+  /** Found by a chaos scenario, which knows what the buyers were answered: an order kept after a 503. */
+  | 'KEPT_WITHOUT_202';
 
 export interface Violation {
   code: ViolationCode;

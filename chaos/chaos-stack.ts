@@ -1,0 +1,133 @@
+import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
+import { freePort } from '@boxoffice/testing/free-port';
+import { startServiceProcess, type ServiceProcess } from '@boxoffice/testing/service-process';
+import type { AuditSettings } from '../ops/audit/audit-settings';
+import { PrivatePostgres } from './servers/private-postgres';
+import { PrivateRabbitmq } from './servers/private-rabbitmq';
+import { PrivateRedis } from './servers/private-redis';
+
+export type ServiceName = 'inventory' | 'order' | 'payment';
+
+/** Short timers, so that a scenario's every order ends within a minute or two of the fault. */
+const CHAOS_SETTINGS: Record<string, string> = {
+  ORDER_PAYMENT_TIMEOUT_SECONDS: '30',
+  ORDER_TIMEOUT_SWEEP_INTERVAL_MS: '1000',
+  HOLD_TTL_SECONDS: '60',
+  HOLD_SWEEP_INTERVAL_MS: '500',
+  MESSAGE_RETRY_DELAY_MS: '250',
+  OUTBOX_POLL_INTERVAL_MS: '100',
+  GATEWAY_LATENCY_MS: '5',
+  INVENTORY_TIMEOUT_MS: '2000',
+};
+
+export interface ChaosStackOptions {
+  instances?: Partial<Record<ServiceName, number>>;
+  /** Settings on top of the chaos defaults, for every service. */
+  settings?: Record<string, string>;
+}
+
+interface Instance {
+  port: number;
+  env: Record<string, string>;
+  process?: ServiceProcess;
+}
+
+/**
+ * Private Postgres, Redis and RabbitMQ on ports of their own, and the services as real processes on them: a
+ * scenario may stop, kill or corrupt any part without touching the machine's servers or anyone's data.
+ */
+export class ChaosStack {
+  private readonly instances = new Map<ServiceName, Instance[]>();
+
+  private constructor(
+    readonly postgres: PrivatePostgres,
+    readonly redis: PrivateRedis,
+    readonly rabbitmq: PrivateRabbitmq,
+  ) {}
+
+  static async start(name: string, options: ChaosStackOptions = {}): Promise<ChaosStack> {
+    const [postgres, redis, rabbitmq] = await Promise.all([
+      PrivatePostgres.start(name),
+      PrivateRedis.start(name),
+      PrivateRabbitmq.start(name),
+    ]);
+    const stack = new ChaosStack(postgres, redis, rabbitmq);
+    try {
+      const counts = { inventory: 1, order: 1, payment: 1, ...options.instances };
+      const shared = {
+        DATABASE_URL: postgres.url,
+        REDIS_URL: redis.url,
+        RABBITMQ_URL: rabbitmq.url,
+        ...CHAOS_SETTINGS,
+        ...options.settings,
+      };
+      // Inventory first: each order instance calls the inventory instance of its own index (or the first).
+      for (const service of ['inventory', 'payment', 'order'] as const) {
+        const instances: Instance[] = [];
+        for (let i = 0; i < counts[service]; i++) {
+          const inventories = stack.instances.get('inventory') ?? [];
+          const inventory = inventories[i % Math.max(inventories.length, 1)];
+          instances.push({
+            port: await freePort(),
+            env: {
+              ...shared,
+              ...(service === 'order' && { INVENTORY_URL: `http://127.0.0.1:${inventory.port}` }),
+            },
+          });
+        }
+        stack.instances.set(service, instances);
+        for (let i = 0; i < instances.length; i++) await stack.restart(service, i);
+      }
+      return stack;
+    } catch (error) {
+      await stack.dispose();
+      throw error;
+    }
+  }
+
+  urls(service: ServiceName): string[] {
+    return this.list(service).map((instance) => `http://127.0.0.1:${instance.port}`);
+  }
+
+  /** SIGKILL, as a crash: no shutdown hook runs, in-flight work is cut wherever it was. */
+  async kill(service: ServiceName, index = 0): Promise<void> {
+    await this.list(service)[index].process?.kill();
+  }
+
+  /** Starts the instance (again) on its port, and waits until it is healthy. */
+  async restart(service: ServiceName, index = 0): Promise<void> {
+    const instance = this.list(service)[index];
+    await instance.process?.stop();
+    instance.process = await startServiceProcess(service, instance.env, {
+      port: instance.port,
+      healthTimeoutMs: 60_000,
+    });
+  }
+
+  /** What each instance printed, for a failed scenario's report. */
+  output(service: ServiceName, index = 0): string {
+    return this.list(service)[index].process?.output() ?? '';
+  }
+
+  auditSettings(): AuditSettings {
+    return {
+      databaseUrl: this.postgres.url,
+      schemas: INFRASTRUCTURE_DEFAULTS.schemas,
+      redisUrl: this.redis.url,
+      redisPrefix: INFRASTRUCTURE_DEFAULTS.redisPrefix,
+      vhost: '/',
+      rabbitmqManagementUrl: this.rabbitmq.managementUrl,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    for (const instances of this.instances.values()) {
+      await Promise.all(instances.map(async (instance) => instance.process?.stop()));
+    }
+    await Promise.all([this.postgres.dispose(), this.redis.dispose(), this.rabbitmq.dispose()]);
+  }
+
+  private list(service: ServiceName): Instance[] {
+    return this.instances.get(service) ?? [];
+  }
+}

@@ -1,0 +1,90 @@
+// `npm run chaos -- [name...] [--json]`: each scenario on private servers, its fault mid-sale, then the audit.
+// Prints one row per scenario; exit code 1 when any scenario found a violation or could not run.
+import { parseArgs } from 'node:util';
+import { runScenario, type ScenarioRow } from './run-scenario';
+import type { Scenario } from './scenario';
+import { brokerOutage } from './scenarios/broker-outage.scenario';
+import { cacheStale, cacheWipe } from './scenarios/cache.scenario';
+import { dbOutage, dbReadonly } from './scenarios/db-outage.scenario';
+import { inventoryCrash, orderCrash, paymentCrash } from './scenarios/service-crash.scenario';
+
+export const SCENARIOS: Scenario[] = [
+  brokerOutage,
+  paymentCrash,
+  orderCrash,
+  inventoryCrash,
+  dbOutage,
+  dbReadonly,
+  cacheWipe,
+  cacheStale,
+];
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false } },
+  });
+  const unknown = positionals.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name));
+  if (unknown.length) {
+    process.stderr.write(
+      `unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}\n`,
+    );
+    return 2;
+  }
+  const chosen = positionals.length ? SCENARIOS.filter((s) => positionals.includes(s.name)) : SCENARIOS;
+  const log = (line: string) => process.stderr.write(`[chaos] ${line}\n`);
+  const rows: ScenarioRow[] = [];
+  for (const scenario of chosen) {
+    const started = Date.now();
+    const row = await runScenario(scenario, log).catch((error: unknown): ScenarioRow => ({
+      scenario: scenario.name,
+      accepted: 0,
+      confirmed: 0,
+      cancelled: 0,
+      refunded: 0,
+      violations: [],
+      recoveryMs: null,
+      error: error instanceof Error ? error.message : String(error),
+    }));
+    log(`${scenario.name}: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    rows.push(row);
+  }
+  process.stdout.write(`${values.json ? JSON.stringify(rows, null, 2) : table(rows)}\n`);
+  return rows.some((row) => row.error || row.violations.length) ? 1 : 0;
+}
+
+function table(rows: ScenarioRow[]): string {
+  const header = ['scenario', 'accepted', 'confirmed', 'cancelled', 'refunded', 'violations', 'recovery'];
+  const cells = rows.map((row) => [
+    row.scenario,
+    String(row.accepted),
+    String(row.confirmed),
+    String(row.cancelled),
+    String(row.refunded),
+    row.error ? 'ERROR' : String(row.violations.length),
+    row.recoveryMs === null ? 'never' : `${(row.recoveryMs / 1000).toFixed(1)} s`,
+  ]);
+  const widths = header.map((title, i) => Math.max(title.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) =>
+    c
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  const details = rows.flatMap((row) => [
+    ...(row.error ? [`${row.scenario}: could not run: ${row.error}`] : []),
+    ...row.violations.map((v) => `${row.scenario}: ${v.code} ${v.where}: ${v.detail}`),
+  ]);
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line), '', ...details].join(
+    '\n',
+  );
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(
+      `chaos failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(2);
+  },
+);

@@ -1,0 +1,136 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '@boxoffice/testing/eventually';
+import type { AuditSnapshot } from '../ops/audit/audit-snapshot';
+import { findViolations, type Violation } from '../ops/audit/find-violations';
+import { readSnapshot } from '../ops/audit/read-snapshot';
+import { startBuyers, type BuyersOptions, type BuyersTally } from './buyers';
+import { ChaosStack } from './chaos-stack';
+import type { Scenario } from './scenario';
+
+export interface ScenarioRow {
+  scenario: string;
+  accepted: number;
+  confirmed: number;
+  cancelled: number;
+  refunded: number;
+  violations: Violation[];
+  /** From the end of the fault until every order ended and every queue and outbox was empty; null: never. */
+  recoveryMs: number | null;
+  /** The scenario itself could not run (a server would not start...). */
+  error?: string;
+}
+
+const STOCK = 100;
+const BUYERS: Omit<BuyersOptions, 'orderUrls' | 'eventId'> = {
+  requests: 300,
+  ratePerSecond: 15,
+  concurrency: 16,
+  declineRate: 0.1,
+  users: 300,
+  retries: 3,
+};
+const QUIET_DEADLINE_MS = 180_000;
+
+/** Private servers, services, a flash sale with the fault in the middle, then the audit: one row of the table. */
+export async function runScenario(scenario: Scenario, log: (line: string) => void): Promise<ScenarioRow> {
+  const stack = await ChaosStack.start(scenario.name, scenario.stack);
+  try {
+    const eventId = `chaos-${scenario.name}`;
+    await createSale(stack.urls('inventory')[0], eventId);
+    const options = { ...BUYERS, ...scenario.buyers, orderUrls: stack.urls('order'), eventId };
+    const buyers = startBuyers(options);
+    await eventually(() => buyers.tally.sent >= options.requests / 4, {
+      timeoutMs: 60_000,
+      what: 'sale under way',
+    });
+    log(`${scenario.name}: ${scenario.fault}`);
+    const recover = await scenario.inject(stack);
+    await sleep(scenario.faultMs);
+    await recover();
+    const recoveredAt = Date.now();
+    log(`${scenario.name}: recovered; waiting until every order has ended`);
+    const tally = await buyers.done;
+    const settings = stack.auditSettings();
+    let recoveryMs: number | null = null;
+    let snapshot: AuditSnapshot;
+    try {
+      snapshot = await eventually(
+        async () => {
+          const read = await readSnapshot(settings, eventId);
+          return isQuiet(read) && read;
+        },
+        { timeoutMs: QUIET_DEADLINE_MS, intervalMs: 500, what: 'every order ended, every queue empty' },
+      );
+      recoveryMs = Date.now() - recoveredAt;
+    } catch {
+      snapshot = await readSnapshot(settings, eventId); // never quiet: the audit says what is left
+    }
+    return rowOf(
+      scenario.name,
+      snapshot,
+      [...findViolations(snapshot), ...keptWithout202(snapshot, tally)],
+      recoveryMs,
+    );
+  } finally {
+    await stack.dispose();
+  }
+}
+
+async function createSale(inventoryUrl: string, eventId: string): Promise<void> {
+  const response = await fetch(`${inventoryUrl}/events/${eventId}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: `Chaos ${eventId}`,
+      totalStock: STOCK,
+      unitPrice: 5000,
+      currency: 'EUR',
+      perUserLimit: 2,
+    }),
+  });
+  if (response.status !== 201) throw new Error(`PUT sale: ${response.status} ${await response.text()}`);
+}
+
+function isQuiet(snapshot: AuditSnapshot): boolean {
+  const open = snapshot.sales.some((sale) => sale.orders.some((order) => order.status === 'CREATED'));
+  const queued = snapshot.queues.some((queue) => !queue.deadLetterReasons && queue.messages > 0);
+  const unsent = Object.values(snapshot.unsentOutbox).some((count) => count > 0);
+  return !open && !queued && !unsent;
+}
+
+/**
+ * A 503 means nothing was kept: every order in the database must be one a buyer was answered 202 for, but for as
+ * many as the answers that were lost on the way (the client cannot know those).
+ */
+function keptWithout202(snapshot: AuditSnapshot, tally: BuyersTally): Violation[] {
+  const unanswered = snapshot.sales
+    .flatMap((sale) => sale.orders)
+    .filter((order) => !tally.accepted.has(order.orderId));
+  if (unanswered.length <= tally.lost) return [];
+  const ids = unanswered.slice(0, 5).map((order) => order.orderId);
+  return [
+    {
+      code: 'KEPT_WITHOUT_202',
+      where: snapshot.sales[0]?.eventId ?? '-',
+      detail: `${unanswered.length} orders recorded without a 202 (${tally.lost} answers lost): ${ids.join(', ')}`,
+    },
+  ];
+}
+
+function rowOf(
+  name: string,
+  snapshot: AuditSnapshot,
+  violations: Violation[],
+  recoveryMs: number | null,
+): ScenarioRow {
+  const orders = snapshot.sales.flatMap((sale) => sale.orders);
+  return {
+    scenario: name,
+    accepted: orders.length,
+    confirmed: orders.filter((order) => order.status === 'CONFIRMED').length,
+    cancelled: orders.filter((order) => order.status === 'CANCELLED').length,
+    refunded: orders.filter((order) => order.refunds > 0).length,
+    violations,
+    recoveryMs,
+  };
+}

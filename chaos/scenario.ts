@@ -1,0 +1,19 @@
+import type { BuyersOptions } from './buyers';
+import type { ChaosStack, ChaosStackOptions } from './chaos-stack';
+
+/**
+ * One thing that goes wrong mid-sale. `inject` breaks it and returns how to mend it; the runner drives the sale
+ * around it, waits until the system is quiet, and audits it. The runbook (chaos/README.md) says the same in words.
+ */
+export interface Scenario {
+  name: string;
+  /** One line: what fails and how it is injected. */
+  fault: string;
+  stack?: ChaosStackOptions;
+  buyers?: Partial<BuyersOptions>;
+  /** How long the fault lasts before `recover` is called (0: recover at once, e.g. after a restart). */
+  faultMs: number;
+  inject(stack: ChaosStack): Promise<Recovery>;
+}
+
+export type Recovery = () => Promise<void>;
