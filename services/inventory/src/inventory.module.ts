@@ -6,6 +6,7 @@ import { HEALTH_CHECKS, HealthController } from '@boxoffice/http/health.controll
 import { openRedis } from './stock-gate/open-redis';
 import { InventoryConfig } from './inventory.config';
 import { CreateSalesAndReservations1764072000000 } from './migrations/1764072000000-create-sales-and-reservations';
+import { LedgerStockCounters1764532800000 } from './migrations/1764532800000-ledger-stock-counters';
 import { HoldExpiry } from './reservations/hold-expiry';
 import { Reservation } from './reservations/reservation.entity';
 import { ReservationsController } from './reservations/reservations.controller';
@@ -23,7 +24,7 @@ import { StockGate } from './stock-gate/stock-gate';
     { provide: InventoryConfig, useFactory: () => new InventoryConfig(process.env) },
     provideDatabase(InventoryConfig, {
       entities: [Sale, Reservation],
-      migrations: [CreateSalesAndReservations1764072000000],
+      migrations: [CreateSalesAndReservations1764072000000, LedgerStockCounters1764532800000],
     }),
     {
       provide: Redis,

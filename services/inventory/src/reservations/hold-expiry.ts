@@ -59,13 +59,20 @@ export class HoldExpiry implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async releaseExpiredInLedger(): Promise<Reservation[]> {
-    const [rows] = (await this.db.query(
-      `UPDATE reservations SET status = 'RELEASED', version = version + 1, updated_at = now()
-       WHERE order_id IN (SELECT order_id FROM reservations WHERE status = 'HELD' AND expires_at <= now()
-                          ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING order_id, event_id, status`,
+    const rows: { order_id: string; event_id: string; status: Reservation['status'] }[] = await this.db.query(
+      `WITH moved AS (
+         UPDATE reservations SET status = 'RELEASED', version = version + 1, updated_at = now()
+         WHERE order_id IN (SELECT order_id FROM reservations WHERE status = 'HELD' AND expires_at <= now()
+                            ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING order_id, event_id, status, quantity
+       ), counted AS (
+         UPDATE sales SET held = sales.held - freed.quantity
+         FROM (SELECT event_id, sum(quantity)::int AS quantity FROM moved GROUP BY event_id) freed
+         WHERE sales.event_id = freed.event_id
+       )
+       SELECT order_id, event_id, status FROM moved`,
       [BATCH],
-    )) as [{ order_id: string; event_id: string; status: Reservation['status'] }[], number];
+    );
     return rows.map((row) =>
       Object.assign(new Reservation(), { orderId: row.order_id, eventId: row.event_id, status: row.status }),
     );

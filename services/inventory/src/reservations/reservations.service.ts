@@ -34,17 +34,25 @@ export class ReservationsService {
       const recorded = await this.record(request, hold);
       if (recorded?.status === 'RELEASED') throw released(request.orderId);
       if (recorded) return toView(recorded);
-      // Redis lost the hold between the script and the ledger (wiped, rebuilt): take it again.
+      // Redis lost the hold between the script and the ledger (wiped, rebuilt), or offered stock the ledger does
+      // not have (and was rebuilt from it): take it again.
     }
     throw new DomainError('UNAVAILABLE', 'Stock could not be held consistently; retry');
   }
 
   async commit(orderId: string): Promise<ReservationView> {
-    const [committed] = (await this.db.query(
-      `UPDATE reservations SET status = 'COMMITTED', version = version + 1, updated_at = now()
-       WHERE order_id = $1 AND status = 'HELD' AND expires_at > now() RETURNING *`,
+    // The reservation and the sale's counters move in one statement: held tickets become sold ones.
+    const committed: RawReservation[] = await this.db.query(
+      `WITH moved AS (
+         UPDATE reservations SET status = 'COMMITTED', version = version + 1, updated_at = now()
+         WHERE order_id = $1 AND status = 'HELD' AND expires_at > now() RETURNING *
+       ), counted AS (
+         UPDATE sales SET held = sales.held - moved.quantity, sold = sales.sold + moved.quantity
+         FROM moved WHERE sales.event_id = moved.event_id
+       )
+       SELECT * FROM moved`,
       [orderId],
-    )) as [RawReservation[], number];
+    );
     const row = committed[0] ? fromRaw(committed[0]) : await this.find(orderId);
     if (row.status === 'RELEASED') throw released(orderId);
     if (row.status === 'HELD')
@@ -58,11 +66,16 @@ export class ReservationsService {
    * caller timed out and released) then holds nothing instead of keeping stock until expiry.
    */
   async release(orderId: string, eventId?: string): Promise<ReservationView> {
-    const [releasedRows] = (await this.db.query(
-      `UPDATE reservations SET status = 'RELEASED', version = version + 1, updated_at = now()
-       WHERE order_id = $1 AND status = 'HELD' RETURNING *`,
+    const releasedRows: RawReservation[] = await this.db.query(
+      `WITH moved AS (
+         UPDATE reservations SET status = 'RELEASED', version = version + 1, updated_at = now()
+         WHERE order_id = $1 AND status = 'HELD' RETURNING *
+       ), counted AS (
+         UPDATE sales SET held = sales.held - moved.quantity FROM moved WHERE sales.event_id = moved.event_id
+       )
+       SELECT * FROM moved`,
       [orderId],
-    )) as [RawReservation[], number];
+    );
     if (!releasedRows[0] && eventId && !(await this.releaseUnrecorded(eventId, orderId))) {
       return this.release(orderId); // recorded meanwhile: release it the usual way
     }
@@ -150,19 +163,37 @@ export class ReservationsService {
 
   /** Writes the ledger row while Redis still has the hold; null when Redis lost it meanwhile. */
   private async record(request: ReserveStockDto, hold: GateHold): Promise<Reservation | null> {
-    const outcome = await this.db.transaction(async (tx) => {
-      await lockSaleShared(tx, request.eventId);
-      const stillHeld = await this.gate.hold(request.eventId, request.orderId);
-      if (!stillHeld) return null;
-      if (stillHeld.status === 'RELEASED') throw released(request.orderId);
-      const inserted: RawReservation[] = await tx.query(
-        `INSERT INTO reservations (order_id, event_id, user_id, quantity, unit_price, currency, status, expires_at)
+    const outcome = await this.db
+      .transaction(async (tx) => {
+        await lockSaleShared(tx, request.eventId);
+        const stillHeld = await this.gate.hold(request.eventId, request.orderId);
+        if (!stillHeld) return null;
+        if (stillHeld.status === 'RELEASED') throw released(request.orderId);
+        const inserted: RawReservation[] = await tx.query(
+          `INSERT INTO reservations (order_id, event_id, user_id, quantity, unit_price, currency, status, expires_at)
          SELECT $1, event_id, $2, $3, unit_price, currency, 'HELD', $4 FROM sales WHERE event_id = $5
          ON CONFLICT (order_id) DO NOTHING RETURNING *`,
-        [request.orderId, request.userId, request.quantity, new Date(hold.expiresAtMs), request.eventId],
-      );
-      return inserted[0] ? fromRaw(inserted[0]) : 'ALREADY_RECORDED';
-    });
+          [request.orderId, request.userId, request.quantity, new Date(hold.expiresAtMs), request.eventId],
+        );
+        if (!inserted[0]) return 'ALREADY_RECORDED';
+        // The last guard against oversell: whatever Redis believed, the ledger never holds more than the stock.
+        // Last in the transaction, so that the sale's row is locked only for the commit.
+        const [counted] = (await tx.query(
+          `UPDATE sales SET held = held + $2 WHERE event_id = $1 AND held + sold + $2 <= total_stock RETURNING event_id`,
+          [request.eventId, request.quantity],
+        )) as [unknown[], number];
+        if (!counted.length) throw new LedgerRefusal();
+        return fromRaw(inserted[0]);
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof LedgerRefusal)) throw error;
+        return 'REFUSED_BY_LEDGER' as const;
+      });
+    if (outcome === 'REFUSED_BY_LEDGER') {
+      this.logger.warn(`the gate offered ${request.eventId} stock the ledger does not have: rebuilding it`);
+      await this.rebuild.reload(request.eventId);
+      return null;
+    }
     if (outcome !== 'ALREADY_RECORDED') return outcome;
     const existing = await this.find(request.orderId);
     if (
@@ -183,6 +214,9 @@ export class ReservationsService {
     return row;
   }
 }
+
+/** The ledger refused a hold the gate granted: the transaction is rolled back, the gate rebuilt. */
+class LedgerRefusal extends Error {}
 
 interface RawReservation {
   order_id: string;

@@ -87,8 +87,10 @@ describe('Write order between Redis and Postgres (e2e, real Postgres and Redis)'
       .post('/reservations')
       .send({ orderId: 'w3-b', eventId: 'w3', userId: 'u2', quantity: 1 })
       .expect(201);
+    // The ledger's half of a release, as inventory writes it: the reservations and the sale's counters.
     await inventory.db.query(
-      `UPDATE reservations SET status = 'RELEASED' WHERE order_id IN ('w3-a', 'w3-b')`,
+      `WITH moved AS (UPDATE reservations SET status = 'RELEASED' WHERE order_id IN ('w3-a', 'w3-b') RETURNING quantity)
+       UPDATE sales SET held = held - (SELECT sum(quantity) FROM moved) WHERE event_id = 'w3'`,
     );
 
     expect(await saleCounts(inventory, 'w3', { ledger: 'conserved' })).toMatchObject({
@@ -120,8 +122,11 @@ describe('Write order between Redis and Postgres (e2e, real Postgres and Redis)'
       .post('/reservations')
       .send({ orderId: 'w4-b', eventId: 'w4', userId: 'u2', quantity: 1 })
       .expect(201);
+    // The ledger's half of a commit, as inventory writes it: the reservations and the sale's counters.
     await inventory.db.query(
-      `UPDATE reservations SET status = 'COMMITTED' WHERE order_id IN ('w4-a', 'w4-b')`,
+      `WITH moved AS (UPDATE reservations SET status = 'COMMITTED' WHERE order_id IN ('w4-a', 'w4-b') RETURNING quantity)
+       UPDATE sales SET held = held - (SELECT sum(quantity) FROM moved), sold = sold + (SELECT sum(quantity) FROM moved)
+       WHERE event_id = 'w4'`,
     );
 
     expect(await saleCounts(inventory, 'w4', { ledger: 'conserved' })).toMatchObject({
