@@ -17,6 +17,8 @@ export interface SaleSnapshot {
   totalStock: number;
   /** From Postgres: the reservations of the sale. */
   ledger: StockCounts;
+  /** From Postgres: the sale's own held and sold counters, which guard against oversell; equal to `ledger`. */
+  counters: { held: number; sold: number };
   /** From Redis; null when the sale is not loaded there (Redis is a cache: the next call rebuilds it). */
   gate: StockCounts | null;
   orders: OrderSnapshot[];

@@ -18,6 +18,7 @@ const sale = (over: Partial<SaleSnapshot> = {}): SaleSnapshot => ({
   eventId: 'final',
   totalStock: 3,
   ledger: { available: 1, held: 0, sold: 2 },
+  counters: { held: 0, sold: 2 },
   gate: { available: 1, held: 0, sold: 2 },
   orders: [
     order({ orderId: 'o-1' }),
@@ -64,6 +65,12 @@ describe('findViolations', () => {
     ]);
   });
 
+  it('given sale counters that differ from the reservations, when audited, then LEDGER_COUNTERS_DRIFT', () => {
+    expect(codes(snapshot({ sales: [sale({ counters: { held: 1, sold: 2 } })] }))).toEqual([
+      'LEDGER_COUNTERS_DRIFT final',
+    ]);
+  });
+
   it('given a gate whose counts do not add up, when audited, then CONSERVATION_BROKEN', () => {
     const broken = sale({ gate: { available: 2, held: 0, sold: 2 } });
     expect(codes(snapshot({ sales: [broken] }))).toEqual([
@@ -83,6 +90,7 @@ describe('findViolations', () => {
     const open = order({ orderId: 'o-9', status: 'CREATED', reservation: 'HELD', payment: null, charges: 0 });
     const pending = sale({
       ledger: { available: 0, held: 1, sold: 2 },
+      counters: { held: 1, sold: 2 },
       gate: null,
       orders: [...sale().orders, open],
     });
@@ -103,7 +111,12 @@ describe('findViolations', () => {
       refunds: 1,
     });
     const [first, second] = sale().orders;
-    const s = sale({ ledger: { available: 0, held: 1, sold: 2 }, gate: null, orders: [first, second, bad] });
+    const s = sale({
+      ledger: { available: 0, held: 1, sold: 2 },
+      counters: { held: 1, sold: 2 },
+      gate: null,
+      orders: [first, second, bad],
+    });
     expect(codes(snapshot({ sales: [s] }))).toEqual([
       'CHARGED_TWICE final',
       'CHARGE_NOT_REFUNDED final',

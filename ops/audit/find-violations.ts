@@ -5,6 +5,7 @@ export type ViolationCode =
   | 'SOLD_NOT_CONFIRMED'
   | 'CONSERVATION_BROKEN'
   | 'GATE_DIVERGES_FROM_LEDGER'
+  | 'LEDGER_COUNTERS_DRIFT'
   | 'ORDER_NOT_ENDED'
   | 'CHARGED_TWICE'
   | 'CHARGE_NOT_REFUNDED'
@@ -62,6 +63,13 @@ function saleViolations(sale: SaleSnapshot): Violation[] {
     if (counts.available + counts.held + counts.sold !== sale.totalStock || counts.available < 0) {
       add('CONSERVATION_BROKEN', `${source}: ${describe(counts)} for ${sale.totalStock}`);
     }
+  }
+  if (sale.counters.held !== sale.ledger.held || sale.counters.sold !== sale.ledger.sold) {
+    const { held, sold } = sale.counters;
+    add(
+      'LEDGER_COUNTERS_DRIFT',
+      `sale counters held ${held} sold ${sold}, reservations ${describe(sale.ledger)}`,
+    );
   }
   if (sale.gate && !sameCounts(sale.gate, sale.ledger)) {
     add('GATE_DIVERGES_FROM_LEDGER', `gate ${describe(sale.gate)}, ledger ${describe(sale.ledger)}`);

@@ -49,12 +49,12 @@ async function readSales(
 ): Promise<SaleSnapshot[]> {
   const { inventory, order, payment } = settings.schemas;
   const { rows: sales } = await db.query(
-    `SELECT s.event_id, s.total_stock,
+    `SELECT s.event_id, s.total_stock, s.held AS counted_held, s.sold AS counted_sold,
             coalesce(sum(r.quantity) FILTER (WHERE r.status = 'HELD'), 0)::int AS held,
             coalesce(sum(r.quantity) FILTER (WHERE r.status = 'COMMITTED'), 0)::int AS sold
      FROM "${inventory}".sales s LEFT JOIN "${inventory}".reservations r ON r.event_id = s.event_id
      WHERE $1::text IS NULL OR s.event_id = $1
-     GROUP BY s.event_id, s.total_stock ORDER BY s.event_id`,
+     GROUP BY s.event_id, s.total_stock, s.held, s.sold ORDER BY s.event_id`,
     [saleId ?? null],
   );
   // Charges and refunds as the processor recorded them: any of its keys that names the order counts.
@@ -91,6 +91,7 @@ async function readSales(
       eventId: sale.event_id,
       totalStock: sale.total_stock,
       ledger: { available: sale.total_stock - sale.held - sale.sold, held: sale.held, sold: sale.sold },
+      counters: { held: sale.counted_held, sold: sale.counted_sold },
       gate: await readGate(redis, settings.redisPrefix, sale.event_id),
       orders: ordersOf.get(sale.event_id) ?? [],
     })),
