@@ -91,11 +91,19 @@ async function createSale(inventoryUrl: string, eventId: string): Promise<void> 
   if (response.status !== 201) throw new Error(`PUT sale: ${response.status} ${await response.text()}`);
 }
 
+/**
+ * Every order ended, every queue and outbox empty, and Redis agreeing with the ledger: a hold Redis kept when the
+ * ledger never recorded it (a crash between the two writes) is given back by the sweep once it expires.
+ */
 function isQuiet(snapshot: AuditSnapshot): boolean {
   const open = snapshot.sales.some((sale) => sale.orders.some((order) => order.status === 'CREATED'));
+  const unsettled = snapshot.sales.some(
+    ({ gate, ledger }) =>
+      gate && (gate.available !== ledger.available || gate.held !== ledger.held || gate.sold !== ledger.sold),
+  );
   const queued = snapshot.queues.some((queue) => !queue.deadLetterReasons && queue.messages > 0);
   const unsent = Object.values(snapshot.unsentOutbox).some((count) => count > 0);
-  return !open && !queued && !unsent;
+  return !open && !unsettled && !queued && !unsent;
 }
 
 /**

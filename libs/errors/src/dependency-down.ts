@@ -17,9 +17,13 @@ export function isDependencyDown(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
     if (NETWORK_CODES.has(code)) return true;
-    // Postgres SQLSTATE classes 08 (connection), 53 (resources), 57P (shutdown), 57014 (statement timeout).
-    if (/^(08|53|57P|57014)/.test(code)) return true;
+    // Postgres SQLSTATE classes 08 (connection), 53 (resources), 57P (shutdown), 57014 (statement timeout),
+    // 25006 (read-only: a replica, or a primary demoted by a failover), 40001 and 40P01 (serialization, deadlock:
+    // the same work succeeds when tried again).
+    if (/^(08|53|57P|57014|25006|40001|40P01)/.test(code)) return true;
   }
+  // Redis loading its data, a read-only replica, out of memory, a cluster in failover: it answers, but not yet.
+  if (/^(LOADING|READONLY|OOM|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/.test(error.message)) return true;
   if (error.name === 'MaxRetriesPerRequestError' || error.name === 'UnavailableError') return true;
   return /Connection terminated|Connection is closed|timeout exceeded when trying to connect|Stream isn't writeable|connect ECONNREFUSED/i.test(
     error.message,

@@ -152,7 +152,9 @@ export class MessageConsumer {
         this.options.handlerTimeoutMs,
       );
     } catch (error) {
-      const verdict = this.policy.afterFailure(attempt, this.options.isTransient?.(error) ?? false);
+      // A handler that ran out of time met a slow dependency, not a bad message: it is tried again, never parked.
+      const transient = error instanceof HandlerTimeout || (this.options.isTransient?.(error) ?? false);
+      const verdict = this.policy.afterFailure(attempt, transient);
       if (!verdict.retry) {
         return this.deadLetter(channel, route, message, attempt, 'attempts-exhausted', error);
       }
@@ -283,10 +285,15 @@ function truncate(text: string): string {
   return text.length > MAX_ERROR_HEADER_LENGTH ? `${text.slice(0, MAX_ERROR_HEADER_LENGTH)}…` : text;
 }
 
+class HandlerTimeout extends Error {}
+
 function withTimeout(work: Promise<void>, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`handler still running after ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new HandlerTimeout(`handler still running after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -71,7 +71,10 @@ export class PaymentsService {
       amount: payment.amount,
       currency: payment.currency,
     });
-    if (!refund.succeeded) throw new Error(`refund of ${payment.orderId} failed: ${refund.reason}`);
+    // A refund is a compensation: whatever the processor answers now, it is asked again until it refunds.
+    if (!refund.succeeded) {
+      throw new DomainError('UNAVAILABLE', `refund of ${payment.orderId} refused for now: ${refund.reason}`);
+    }
     await this.db.query(
       `UPDATE payments SET status = 'REFUNDED', version = version + 1, updated_at = now()
        WHERE order_id = $1 AND status = 'SUCCEEDED'`,
