@@ -12,7 +12,7 @@ export type ServiceName = 'inventory' | 'order' | 'payment';
 const CHAOS_SETTINGS: Record<string, string> = {
   ORDER_PAYMENT_TIMEOUT_SECONDS: '30',
   ORDER_TIMEOUT_SWEEP_INTERVAL_MS: '1000',
-  HOLD_TTL_SECONDS: '60',
+  HOLD_TTL_SECONDS: '30',
   HOLD_SWEEP_INTERVAL_MS: '500',
   MESSAGE_RETRY_DELAY_MS: '250',
   OUTBOX_POLL_INTERVAL_MS: '100',
