@@ -6,6 +6,7 @@ import type { Scenario } from './scenario';
 import { brokerOutage } from './scenarios/broker-outage.scenario';
 import { cacheStale, cacheWipe } from './scenarios/cache.scenario';
 import { dbOutage, dbReadonly } from './scenarios/db-outage.scenario';
+import { poison } from './scenarios/poison.scenario';
 import { inventoryCrash, orderCrash, paymentCrash } from './scenarios/service-crash.scenario';
 
 export const SCENARIOS: Scenario[] = [
@@ -17,6 +18,7 @@ export const SCENARIOS: Scenario[] = [
   dbReadonly,
   cacheWipe,
   cacheStale,
+  poison,
 ];
 
 async function main(): Promise<number> {

@@ -65,12 +65,12 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
     } catch {
       snapshot = await readSnapshot(settings, eventId); // never quiet: the audit says what is left
     }
-    return rowOf(
-      scenario.name,
-      snapshot,
-      [...findViolations(snapshot), ...keptWithout202(snapshot, tally)],
-      recoveryMs,
-    );
+    const violations = [
+      ...findViolations(snapshot),
+      ...keptWithout202(snapshot, tally),
+      ...(scenario.verify?.(snapshot) ?? []),
+    ];
+    return rowOf(scenario.name, snapshot, violations, recoveryMs);
   } finally {
     await stack.dispose();
   }

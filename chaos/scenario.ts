@@ -1,3 +1,5 @@
+import type { AuditSnapshot } from '../ops/audit/audit-snapshot';
+import type { Violation } from '../ops/audit/find-violations';
 import type { BuyersOptions } from './buyers';
 import type { ChaosStack, ChaosStackOptions } from './chaos-stack';
 
@@ -14,6 +16,8 @@ export interface Scenario {
   /** How long the fault lasts before `recover` is called (0: recover at once, e.g. after a restart). */
   faultMs: number;
   inject(stack: ChaosStack): Promise<Recovery>;
+  /** What this scenario expects beyond the audit's invariants (the poison it sent, parked). */
+  verify?(snapshot: AuditSnapshot): Violation[];
 }
 
 export type Recovery = () => Promise<void>;

@@ -14,7 +14,9 @@ export type ViolationCode =
   | 'UNEXPECTED_DEAD_LETTERS'
   | 'OUTBOX_UNSENT'
   /** Found by a chaos scenario, which knows what the buyers were answered: an order kept after a 503. */
-  | 'KEPT_WITHOUT_202';
+  | 'KEPT_WITHOUT_202'
+  /** Found by the poison scenario: a message it sent did not land in a DLQ as poison. */
+  | 'POISON_NOT_PARKED';
 
 export interface Violation {
   code: ViolationCode;

@@ -107,7 +107,7 @@ export class TestBroker {
   }
 
   /**
-   * Publishes JSON as MessagePublisher does (persistent, mandatory, confirmed, SPEC §5 properties) and resolves
+   * Publishes JSON as MessagePublisher does (persistent, mandatory, confirmed, the properties of docs/contract.md §5) and resolves
    * with the messageId once the broker confirmed it; rejects when no queue was bound for it.
    */
   publish(routingKey: string, payload: object, options: TestPublishOptions = {}): Promise<string> {
