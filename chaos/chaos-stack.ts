@@ -1,4 +1,5 @@
 import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
+import { FaultProxy } from '@boxoffice/testing/fault-proxy';
 import { freePort } from '@boxoffice/testing/free-port';
 import { startServiceProcess, type ServiceProcess } from '@boxoffice/testing/service-process';
 import type { AuditSettings } from '../ops/audit/audit-settings';
@@ -22,6 +23,8 @@ const CHAOS_SETTINGS: Record<string, string> = {
 
 export interface ChaosStackOptions {
   instances?: Partial<Record<ServiceName, number>>;
+  /** Order reaches inventory through a FaultProxy (`inventoryLinks`), so the network between them can fail. */
+  proxyInventory?: boolean;
   /** Settings on top of the chaos defaults, for every service. */
   settings?: Record<string, string>;
 }
@@ -38,6 +41,8 @@ interface Instance {
  */
 export class ChaosStack {
   private readonly instances = new Map<ServiceName, Instance[]>();
+  /** With `proxyInventory`: the link each order instance reaches inventory through. */
+  readonly inventoryLinks: FaultProxy[] = [];
 
   private constructor(
     readonly postgres: PrivatePostgres,
@@ -67,12 +72,15 @@ export class ChaosStack {
         for (let i = 0; i < counts[service]; i++) {
           const inventories = stack.instances.get('inventory') ?? [];
           const inventory = inventories[i % Math.max(inventories.length, 1)];
+          let inventoryUrl = `http://127.0.0.1:${inventory?.port}`;
+          if (service === 'order' && options.proxyInventory) {
+            const link = await FaultProxy.open(inventoryUrl);
+            stack.inventoryLinks.push(link);
+            inventoryUrl = link.url(inventoryUrl);
+          }
           instances.push({
             port: await freePort(),
-            env: {
-              ...shared,
-              ...(service === 'order' && { INVENTORY_URL: `http://127.0.0.1:${inventory.port}` }),
-            },
+            env: { ...shared, ...(service === 'order' && { INVENTORY_URL: inventoryUrl }) },
           });
         }
         stack.instances.set(service, instances);
@@ -124,6 +132,7 @@ export class ChaosStack {
     for (const instances of this.instances.values()) {
       await Promise.all(instances.map(async (instance) => instance.process?.stop()));
     }
+    await Promise.all(this.inventoryLinks.map((link) => link.dispose()));
     await Promise.all([this.postgres.dispose(), this.redis.dispose(), this.rabbitmq.dispose()]);
   }
 

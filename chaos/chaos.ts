@@ -7,6 +7,7 @@ import { brokerOutage } from './scenarios/broker-outage.scenario';
 import { cacheStale, cacheWipe } from './scenarios/cache.scenario';
 import { dbOutage, dbReadonly } from './scenarios/db-outage.scenario';
 import { poison } from './scenarios/poison.scenario';
+import { slowNetwork } from './scenarios/slow-network.scenario';
 import { inventoryCrash, orderCrash, paymentCrash } from './scenarios/service-crash.scenario';
 
 export const SCENARIOS: Scenario[] = [
@@ -19,6 +20,7 @@ export const SCENARIOS: Scenario[] = [
   cacheWipe,
   cacheStale,
   poison,
+  slowNetwork,
 ];
 
 async function main(): Promise<number> {
