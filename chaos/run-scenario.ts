@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '@boxoffice/testing/eventually';
 import type { AuditSnapshot } from '../ops/audit/audit-snapshot';
-import { findViolations, type Violation } from '../ops/audit/find-violations';
+import { findViolations, sameCounts, type Violation } from '../ops/audit/find-violations';
 import { readSnapshot } from '../ops/audit/read-snapshot';
 import { startBuyers, type BuyersOptions, type BuyersTally } from './buyers';
 import { ChaosStack } from './chaos-stack';
@@ -97,10 +97,7 @@ async function createSale(inventoryUrl: string, eventId: string): Promise<void> 
  */
 function isQuiet(snapshot: AuditSnapshot): boolean {
   const open = snapshot.sales.some((sale) => sale.orders.some((order) => order.status === 'CREATED'));
-  const unsettled = snapshot.sales.some(
-    ({ gate, ledger }) =>
-      gate && (gate.available !== ledger.available || gate.held !== ledger.held || gate.sold !== ledger.sold),
-  );
+  const unsettled = snapshot.sales.some(({ gate, ledger }) => gate && !sameCounts(gate, ledger));
   const queued = snapshot.queues.some((queue) => !queue.deadLetterReasons && queue.messages > 0);
   const unsent = Object.values(snapshot.unsentOutbox).some((count) => count > 0);
   return !open && !unsettled && !queued && !unsent;

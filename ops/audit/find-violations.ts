@@ -108,7 +108,7 @@ function byStatus(sale: SaleSnapshot, status: OrderSnapshot['status']): OrderSna
   return sale.orders.filter((order) => order.status === status);
 }
 
-function sameCounts(a: StockCounts, b: StockCounts): boolean {
+export function sameCounts(a: StockCounts, b: StockCounts): boolean {
   return a.available === b.available && a.held === b.held && a.sold === b.sold;
 }
 

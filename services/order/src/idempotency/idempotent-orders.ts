@@ -5,7 +5,7 @@ import { ERROR_STATUS, type ErrorBody } from '@boxoffice/contracts/errors/error-
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError, isRefusal } from '@boxoffice/errors/domain-error';
 import { toErrorBody } from '@boxoffice/http/problem.filter';
-import type { OrderIdClaim } from '../saga/order-id-claim';
+import { orderNotTaken, type OrderIdClaim } from '../saga/order-id-claim';
 import {
   claimIdempotencyKey,
   forgetIdempotencyKey,
@@ -68,10 +68,7 @@ class KeyClaim implements OrderIdClaim {
     const first = await readIdempotencyKey(tx, this.key, true);
     // The key was given up by a failed twin (and its hold released): this attempt must not answer 202 either.
     if (!first || first.resourceId !== this.orderId) {
-      throw new DomainError(
-        'UNAVAILABLE',
-        'The order could not be taken right now; nothing was kept. Retry later.',
-      );
+      throw orderNotTaken();
     }
     if (!first.response) return undefined;
     try {

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
-import type { DomainError } from '@boxoffice/errors/domain-error';
+import { DomainError } from '@boxoffice/errors/domain-error';
 
 /**
  * A request's claim on the order id it places. Alone (no Idempotency-Key) the id is the request's own; with a key,
@@ -13,6 +13,14 @@ export interface OrderIdClaim {
   recorded(tx: EntityManager, order: OrderView): Promise<void>;
   /** After a failure worth retrying: gives the id up; true when its hold is this request's to release. */
   giveUp(): Promise<boolean>;
+}
+
+/** The 503 of POST /orders: nothing of this attempt was kept, and the client may retry (with its key). */
+export function orderNotTaken(): DomainError {
+  return new DomainError(
+    'UNAVAILABLE',
+    'The order could not be taken right now; nothing was kept. Retry later.',
+  );
 }
 
 export const SOLE_CLAIM: OrderIdClaim = {

@@ -11,7 +11,7 @@ import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { InventoryClient } from '../inventory-client/inventory.client';
 import { Order } from '../orders/order.entity';
 import { toOrderView } from '../orders/order.view';
-import { SOLE_CLAIM, type OrderIdClaim } from './order-id-claim';
+import { orderNotTaken, SOLE_CLAIM, type OrderIdClaim } from './order-id-claim';
 
 /*
  * The order saga (docs/contract.md §2 and §5), orchestrated by the order service. Each step, its compensation, and
@@ -95,7 +95,7 @@ export class OrderSaga {
   private async holdStock(orderId: string, request: OrderRequest): Promise<Hold> {
     const { eventId, userId, quantity } = request;
     return this.inventory.reserve({ orderId, eventId, userId, quantity }).catch((error: unknown) => {
-      if (error instanceof DomainError && error.code === 'RESERVATION_RELEASED') throw unavailable();
+      if (error instanceof DomainError && error.code === 'RESERVATION_RELEASED') throw orderNotTaken();
       throw error;
     });
   }
@@ -124,7 +124,7 @@ export class OrderSaga {
     } catch (error) {
       if (error instanceof DomainError) throw error;
       this.logger.warn(`order ${orderId} not recorded: ${(error as Error).message}`);
-      throw unavailable();
+      throw orderNotTaken();
     }
     this.relay.wake();
     return decided;
@@ -231,13 +231,6 @@ export interface OrderRequest {
 }
 
 type Hold = Awaited<ReturnType<InventoryClient['reserve']>>;
-
-function unavailable(): DomainError {
-  return new DomainError(
-    'UNAVAILABLE',
-    'The order could not be taken right now; nothing was kept. Retry later.',
-  );
-}
 
 // The decisions of step 4, free of I/O.
 
