@@ -30,6 +30,8 @@ const BUYERS: Omit<BuyersOptions, 'orderUrls' | 'eventId'> = {
   retries: 3,
 };
 const QUIET_DEADLINE_MS = 180_000;
+/** Longer than the private broker's statistics interval (1 s), so a queue count read as 0 is not an old one. */
+const QUIET_HOLDS_MS = 3_000;
 
 /** Private servers, services, a flash sale with the fault in the middle, then the audit: one row of the table. */
 export async function runScenario(scenario: Scenario, log: (line: string) => void): Promise<ScenarioRow> {
@@ -53,15 +55,16 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
     const settings = stack.auditSettings();
     let recoveryMs: number | null = null;
     let snapshot: AuditSnapshot;
+    const quiet = new QuietWindow(QUIET_HOLDS_MS);
     try {
       snapshot = await eventually(
         async () => {
           const read = await readSnapshot(settings, eventId);
-          return isQuiet(read) && read;
+          return quiet.holds(read) && read;
         },
         { timeoutMs: QUIET_DEADLINE_MS, intervalMs: 500, what: 'every order ended, every queue empty' },
       );
-      recoveryMs = Date.now() - recoveredAt;
+      recoveryMs = quiet.since! - recoveredAt;
     } catch {
       snapshot = await readSnapshot(settings, eventId); // never quiet: the audit says what is left
     }
@@ -91,6 +94,28 @@ async function createSale(inventoryUrl: string, eventId: string): Promise<void> 
   if (response.status !== 201) throw new Error(`PUT sale: ${response.status} ${await response.text()}`);
 }
 
+/** Quiet, and nothing changed since the first quiet read, for at least `holdsMs`. */
+class QuietWindow {
+  since: number | null = null;
+  private state = '';
+
+  constructor(private readonly holdsMs: number) {}
+
+  holds(snapshot: AuditSnapshot): boolean {
+    const state = JSON.stringify(snapshot.sales);
+    if (!isQuiet(snapshot)) {
+      this.since = null;
+      return false;
+    }
+    if (this.since === null || state !== this.state) {
+      this.since = Date.now();
+      this.state = state;
+      return false;
+    }
+    return Date.now() - this.since >= this.holdsMs;
+  }
+}
+
 /**
  * Every order ended, every queue and outbox empty, and Redis agreeing with the ledger: a hold Redis kept when the
  * ledger never recorded it (a crash between the two writes) is given back by the sweep once it expires.
@@ -98,7 +123,7 @@ async function createSale(inventoryUrl: string, eventId: string): Promise<void> 
 function isQuiet(snapshot: AuditSnapshot): boolean {
   const open = snapshot.sales.some((sale) => sale.orders.some((order) => order.status === 'CREATED'));
   const unsettled = snapshot.sales.some(({ gate, ledger }) => gate && !sameCounts(gate, ledger));
-  const queued = snapshot.queues.some((queue) => !queue.deadLetterReasons && queue.messages > 0);
+  const queued = snapshot.queues.some((queue) => !queue.deadLetterReasons && queue.messages !== 0);
   const unsent = Object.values(snapshot.unsentOutbox).some((count) => count > 0);
   return !open && !unsettled && !queued && !unsent;
 }

@@ -80,7 +80,7 @@ export function toText(snapshot: AuditSnapshot, violations: Violation[]): string
     ['queue', 'messages', 'dead-letter reasons'],
     snapshot.queues.map((q) => [
       q.name,
-      String(q.messages),
+      q.messages === null ? 'unknown' : String(q.messages),
       q.deadLetterReasons
         ? Object.entries(q.deadLetterReasons)
             .map(([reason, n]) => `${reason} ${n}`)

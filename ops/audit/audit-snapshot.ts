@@ -41,8 +41,8 @@ export interface OrderSnapshot {
 
 export interface QueueSnapshot {
   name: string;
-  /** Ready plus unacknowledged. */
-  messages: number;
+  /** Ready plus unacknowledged; null while the broker has not published the count yet (just after a restart). */
+  messages: number | null;
   /** For a dead-letter queue: its messages by `x-dead-letter-reason` (`none` when the broker moved it). */
   deadLetterReasons?: Record<string, number>;
 }

@@ -138,10 +138,11 @@ describe('findViolations', () => {
     expect(findViolations(snapshot({ sales: [sale({ orders: [first, second, refunded] })] }))).toEqual([]);
   });
 
-  it('given messages left in a saga queue, dead letters that are not poison and unsent outbox rows, when audited, then each is named', () => {
+  it('given messages left in a saga queue, a queue whose count is unknown, dead letters that are not poison and unsent outbox rows, when audited, then each is named', () => {
     const busy = snapshot({
       queues: [
         { name: 'order.payment_result.retry', messages: 2 },
+        { name: 'payment.order_cancelled', messages: null },
         {
           name: 'payment.order_created.dlq',
           messages: 3,
@@ -153,6 +154,11 @@ describe('findViolations', () => {
     });
     expect(findViolations(busy)).toEqual([
       { code: 'SAGA_QUEUE_NOT_EMPTY', where: 'order.payment_result.retry', detail: '2 messages' },
+      {
+        code: 'SAGA_QUEUE_UNKNOWN',
+        where: 'payment.order_cancelled',
+        detail: 'the broker has not published its count yet (restarted?): run the audit again',
+      },
       { code: 'UNEXPECTED_DEAD_LETTERS', where: 'payment.order_created.dlq', detail: '1 attempts-exhausted' },
       { code: 'OUTBOX_UNSENT', where: 'orders.outbox', detail: '4 rows' },
     ]);

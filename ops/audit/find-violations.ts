@@ -11,6 +11,7 @@ export type ViolationCode =
   | 'CHARGE_NOT_REFUNDED'
   | 'STOCK_NOT_RETURNED'
   | 'SAGA_QUEUE_NOT_EMPTY'
+  | 'SAGA_QUEUE_UNKNOWN'
   | 'UNEXPECTED_DEAD_LETTERS'
   | 'OUTBOX_UNSENT'
   /** Found by a chaos scenario, which knows what the buyers were answered: an order kept after a 503. */
@@ -43,6 +44,10 @@ export function findViolations(snapshot: AuditSnapshot): Violation[] {
         return [{ code: 'UNEXPECTED_DEAD_LETTERS', where: queue.name, detail }];
       }
       if (queue.messages === 0) return [];
+      if (queue.messages === null) {
+        const detail = 'the broker has not published its count yet (restarted?): run the audit again';
+        return [{ code: 'SAGA_QUEUE_UNKNOWN', where: queue.name, detail }];
+      }
       return [{ code: 'SAGA_QUEUE_NOT_EMPTY', where: queue.name, detail: `${queue.messages} messages` }];
     }),
     ...Object.entries(snapshot.unsentOutbox).flatMap(([schema, count]): Violation[] =>

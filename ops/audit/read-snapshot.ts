@@ -68,7 +68,7 @@ async function readSales(
      LEFT JOIN "${inventory}".reservations r ON r.order_id = o.order_id
      LEFT JOIN "${payment}".payments p ON p.order_id = o.order_id
      WHERE $1::text IS NULL OR o.event_id = $1
-     ORDER BY o.created_at`,
+     ORDER BY o.created_at, o.order_id`,
     [saleId ?? null],
   );
   const ordersOf = new Map<string, OrderSnapshot[]>();
@@ -112,7 +112,7 @@ async function readGate(redis: Redis, prefix: string, eventId: string): Promise<
 
 async function readQueues(management: RabbitManagement, vhost: string): Promise<QueueSnapshot[]> {
   const all =
-    (await management.request<Array<{ name: string; messages?: number }>>(
+    (await management.request<Array<{ name: string; messages?: number | null }>>(
       'GET',
       `/queues/${encodeURIComponent(vhost)}?columns=name,messages`,
     )) ?? [];
@@ -120,7 +120,7 @@ async function readQueues(management: RabbitManagement, vhost: string): Promise<
     .filter((queue) => SAGA_QUEUE.test(queue.name))
     .sort((a, b) => a.name.localeCompare(b.name));
   return Promise.all(
-    saga.map(async ({ name, messages = 0 }): Promise<QueueSnapshot> => {
+    saga.map(async ({ name, messages = null }): Promise<QueueSnapshot> => {
       if (!name.endsWith('.dlq')) return { name, messages };
       return { name, messages, deadLetterReasons: await peekReasons(management, vhost, name, messages) };
     }),
@@ -132,7 +132,7 @@ async function peekReasons(
   management: RabbitManagement,
   vhost: string,
   queue: string,
-  messages: number,
+  messages: number | null,
 ): Promise<Record<string, number>> {
   const reasons: Record<string, number> = {};
   if (messages === 0) return reasons;
@@ -141,7 +141,7 @@ async function peekReasons(
       'POST',
       `/queues/${encodeURIComponent(vhost)}/${encodeURIComponent(queue)}/get`,
       {
-        count: Math.min(messages, DEAD_LETTER_PEEK_LIMIT),
+        count: Math.min(messages ?? DEAD_LETTER_PEEK_LIMIT, DEAD_LETTER_PEEK_LIMIT),
         ackmode: 'ack_requeue_true',
         encoding: 'auto',
         truncate: 256,
