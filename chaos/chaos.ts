@@ -6,6 +6,7 @@ import type { Scenario } from './scenario';
 import { brokerOutage } from './scenarios/broker-outage.scenario';
 import { cacheStale, cacheWipe } from './scenarios/cache.scenario';
 import { dbOutage, dbReadonly } from './scenarios/db-outage.scenario';
+import { gatewayFlaky } from './scenarios/gateway-flaky.scenario';
 import { poison } from './scenarios/poison.scenario';
 import { slowNetwork } from './scenarios/slow-network.scenario';
 import { inventoryCrash, orderCrash, paymentCrash } from './scenarios/service-crash.scenario';
@@ -21,6 +22,7 @@ export const SCENARIOS: Scenario[] = [
   cacheStale,
   poison,
   slowNetwork,
+  gatewayFlaky,
 ];
 
 async function main(): Promise<number> {

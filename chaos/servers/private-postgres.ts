@@ -66,11 +66,12 @@ export class PrivatePostgres {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private async query(sql: string): Promise<void> {
-    const client = new Client({ connectionString: `postgres://postgres@127.0.0.1:${this.port}/postgres` });
+  /** One statement as the superuser, on the server's `postgres` database or, with `database`, another. */
+  async query(sql: string, params: unknown[] = [], database = 'postgres'): Promise<void> {
+    const client = new Client({ connectionString: `postgres://postgres@127.0.0.1:${this.port}/${database}` });
     await client.connect();
     try {
-      await client.query(sql);
+      await client.query(sql, params);
     } finally {
       await client.end();
     }

@@ -12,6 +12,7 @@ export class PaymentConfig {
   readonly database: DatabaseSettings;
   readonly gatewayLatencyMs: number;
   readonly gatewayDeclineRate: number;
+  readonly gatewayTimeoutMs: number;
   readonly messaging: MessagingSettings;
   readonly outbox: OutboxRelayOptions;
 
@@ -21,6 +22,7 @@ export class PaymentConfig {
     this.database = readDatabaseSettings(env, 'PAYMENT', INFRASTRUCTURE_DEFAULTS.schemas.payment);
     this.gatewayLatencyMs = env.int('GATEWAY_LATENCY_MS', 50, 0, 60_000);
     this.gatewayDeclineRate = env.number('GATEWAY_DECLINE_RATE', 0, 0, 1);
+    this.gatewayTimeoutMs = env.int('GATEWAY_TIMEOUT_MS', 5_000, 1, 60_000);
     this.messaging = readMessagingSettings(env);
     this.outbox = readOutboxSettings(env);
     env.done();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
+import { outageNow, processorUnavailable } from './gateway-outage';
 import { ChargeRequest, GatewayOutcome, PaymentGateway, RefundRequest } from './payment-gateway';
 
 /** Test tokens as a card processor's sandbox knows them (docs/contract.md §4). */
@@ -15,12 +16,15 @@ export interface SimulatedGatewayOptions {
   latencyMs: number;
   /** Share of otherwise good charges declined at random, 0 to 1. */
   declineRate: number;
+  /** How long the client waits for an answer that does not come, during an outage. */
+  timeoutMs: number;
 }
 
 /**
  * The built-in processor: latency and random declines are settings. It remembers every call by idempotency key
  * in its own table (`gateway_calls`), as a real processor would on its side, so a retried charge is never charged
- * twice and tests can count what the processor really did.
+ * twice and tests can count what the processor really did. During an outage (a row in `gateway_outages`) it
+ * refuses calls or does them without answering in time, both as `UNAVAILABLE`: the caller tries again, same key.
  */
 export class SimulatedGateway implements PaymentGateway {
   constructor(
@@ -47,8 +51,11 @@ export class SimulatedGateway implements PaymentGateway {
     amount: number,
     decline: () => string | null,
   ): Promise<GatewayOutcome> {
+    const { errorRate, timeoutRate } = await outageNow(this.db);
+    const luck = Math.random();
+    if (luck < errorRate) throw processorUnavailable(kind, key, 'refused the call (outage)');
     const known = await this.recall(key);
-    if (known) return known;
+    if (known) return this.answer(known, luck < errorRate + timeoutRate, kind, key);
     if (this.options.latencyMs) await sleep(this.options.latencyMs);
     const reason = decline();
     await this.db.query(
@@ -56,7 +63,19 @@ export class SimulatedGateway implements PaymentGateway {
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING`,
       [key, kind, reason === null, `${kind === 'charge' ? 'ch' : 're'}_${randomUUID()}`, reason, amount],
     );
-    return (await this.recall(key))!;
+    return this.answer((await this.recall(key))!, luck < errorRate + timeoutRate, kind, key);
+  }
+
+  /** The outcome, or, when the answer is lost, a timeout after the work was done. */
+  private async answer(
+    outcome: GatewayOutcome,
+    lost: boolean,
+    kind: string,
+    key: string,
+  ): Promise<GatewayOutcome> {
+    if (!lost) return outcome;
+    await sleep(this.options.timeoutMs);
+    throw processorUnavailable(kind, key, `did not answer within ${this.options.timeoutMs} ms (outage)`);
   }
 
   private async recall(key: string): Promise<GatewayOutcome | null> {
