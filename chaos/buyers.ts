@@ -59,7 +59,8 @@ export function startBuyers(options: BuyersOptions): { tally: BuyersTally; done:
     });
     const key = `${options.eventId}-${i}`;
     for (let attempt = 0; ; attempt++) {
-      const outcome = await post(pools[i % pools.length], body, key);
+      // A retry goes to the next instance, as behind a load balancer; the key makes it the same order.
+      const outcome = await post(pools[(i + attempt) % pools.length], body, key);
       const retry = (outcome === 'unavailable' || outcome === 'lost') && attempt < options.retries;
       if (retry) {
         await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));

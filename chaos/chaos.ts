@@ -6,8 +6,10 @@ import type { Scenario } from './scenario';
 import { brokerOutage } from './scenarios/broker-outage.scenario';
 import { cacheStale, cacheWipe } from './scenarios/cache.scenario';
 import { dbOutage, dbReadonly } from './scenarios/db-outage.scenario';
+import { duplicateStorm } from './scenarios/duplicate-storm.scenario';
 import { gatewayFlaky } from './scenarios/gateway-flaky.scenario';
 import { poison } from './scenarios/poison.scenario';
+import { scaleOut } from './scenarios/scale-out.scenario';
 import { slowNetwork } from './scenarios/slow-network.scenario';
 import { inventoryCrash, orderCrash, paymentCrash } from './scenarios/service-crash.scenario';
 
@@ -23,6 +25,8 @@ export const SCENARIOS: Scenario[] = [
   poison,
   slowNetwork,
   gatewayFlaky,
+  duplicateStorm,
+  scaleOut,
 ];
 
 async function main(): Promise<number> {
