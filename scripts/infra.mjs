@@ -86,6 +86,8 @@ const components = (s) => [
         '',
         '--appendonly',
         'no',
+        '--maxmemory-policy',
+        'noeviction',
         '--dir',
         '/var/lib/redis',
         '--logfile',

@@ -14,8 +14,8 @@ import { ReservationsService } from './reservations/reservations.service';
 import { Sale } from './sales/sale.entity';
 import { SalesController } from './sales/sales.controller';
 import { SalesService } from './sales/sales.service';
-import { assertRedisKeepsNothing } from './stock-gate/ephemeral-redis';
 import { GateRebuild } from './stock-gate/gate-rebuild';
+import { RedisWatch } from './stock-gate/redis-watch';
 import { StockGate } from './stock-gate/stock-gate';
 
 @Module({
@@ -29,16 +29,19 @@ import { StockGate } from './stock-gate/stock-gate';
     {
       provide: Redis,
       inject: [InventoryConfig],
-      useFactory: async (config: InventoryConfig) => {
-        const redis = openRedis(config.redisUrl);
-        await assertRedisKeepsNothing(redis, config.redisUrl);
-        return redis;
-      },
+      useFactory: (config: InventoryConfig) => openRedis(config.redisUrl),
+    },
+    {
+      provide: RedisWatch,
+      inject: [Redis, InventoryConfig],
+      useFactory: (redis: Redis, config: InventoryConfig) =>
+        RedisWatch.start(redis, config.redisUrl, config.redisPrefix),
     },
     {
       provide: StockGate,
-      inject: [Redis, InventoryConfig],
-      useFactory: (redis: Redis, config: InventoryConfig) => new StockGate(redis, config.redisPrefix),
+      inject: [Redis, InventoryConfig, RedisWatch],
+      useFactory: (redis: Redis, config: InventoryConfig, watch: RedisWatch) =>
+        new StockGate(redis, config.redisPrefix, watch),
     },
     {
       provide: HEALTH_CHECKS,

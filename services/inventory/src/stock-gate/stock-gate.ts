@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import type { ReservationStatus } from '@boxoffice/contracts/inventory/reservation.dto';
 import { LuaScript } from './lua-script';
+import type { RedisWatch } from './redis-watch';
 import { keyList, saleKeys } from './stock-keys';
 
 export interface GateHold {
@@ -57,6 +58,8 @@ export class StockGate {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    /** Refuses (503) while Redis may not be trusted; see RedisWatch. */
+    private readonly watch?: Pick<RedisWatch, 'assertServing'>,
   ) {}
 
   private keys(eventId: string): string[] {
@@ -70,6 +73,7 @@ export class StockGate {
     quantity: number,
     expiresAtMs: number,
   ): Promise<ReserveOutcome> {
+    this.watch?.assertServing();
     const [kind, hold] = (await scripts.reserve.run(this.redis, this.keys(eventId), [
       orderId,
       userId,
@@ -81,6 +85,7 @@ export class StockGate {
   }
 
   async commit(eventId: string, orderId: string): Promise<SettleOutcome> {
+    this.watch?.assertServing();
     const [outcome] = (await scripts.commit.run(this.redis, this.keys(eventId), [orderId])) as [
       SettleOutcome,
     ];
@@ -88,6 +93,7 @@ export class StockGate {
   }
 
   async release(eventId: string, orderId: string): Promise<SettleOutcome> {
+    this.watch?.assertServing();
     const [outcome] = (await scripts.release.run(this.redis, this.keys(eventId), [orderId])) as [
       SettleOutcome,
     ];
@@ -96,6 +102,7 @@ export class StockGate {
 
   /** Returns false when the sale was already loaded (somebody else rebuilt it first). */
   async load(eventId: string, ledger: LedgerSnapshot): Promise<boolean> {
+    this.watch?.assertServing();
     const reservations = ledger.reservations.map((r) => ({
       o: r.orderId,
       s: r.status,
