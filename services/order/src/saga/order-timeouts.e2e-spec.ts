@@ -66,4 +66,37 @@ describe('Payment timeout (e2e: order + inventory, real Postgres, Redis, RabbitM
     );
     expect(cancellations).toHaveLength(2);
   });
+
+  it('given overdue orders, when two instances sweep at the same time, then each order is timed out by exactly one of them', async () => {
+    // given
+    await putSale(stack.inventory, 'crowd', { totalStock: 6 });
+    const orders = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        const { body } = await stack
+          .http()
+          .post('/orders')
+          .send({ eventId: 'crowd', userId: `crowd-${i}`, quantity: 1 })
+          .expect(202);
+        return body as { orderId: string; createdAt: string };
+      }),
+    );
+    const latest = Math.max(...orders.map((order) => Date.parse(order.createdAt)));
+    await eventually(() => Date.now() > latest + 1100, { what: 'payment timeout passed' });
+    const timedOut = jest.spyOn(stack.app.get(OrderSaga), 'onPaymentTimeout');
+
+    // when
+    const [first, second] = await Promise.all([timeouts.sweep(), timeouts.sweep()]);
+
+    // then
+    expect(first + second).toBe(6);
+    expect(timedOut.mock.calls.map(([order]) => order.orderId).sort()).toEqual(
+      orders.map((order) => order.orderId).sort(),
+    );
+    for (const order of orders) {
+      const { body } = await stack.http().get(`/orders/${order.orderId}`).expect(200);
+      expect(body).toMatchObject({ status: 'CANCELLED', reason: 'PAYMENT_TIMEOUT' });
+    }
+    expect(await saleCounts(stack.inventory, 'crowd')).toMatchObject({ available: 6, held: 0, sold: 0 });
+    timedOut.mockRestore();
+  });
 });
