@@ -50,7 +50,7 @@ export class HoldExpiry implements OnApplicationBootstrap, OnModuleDestroy {
     const sales: { event_id: string }[] = await this.db.query('SELECT event_id FROM sales');
     const expired = await this.gate.expiredHolds(
       sales.map((sale) => sale.event_id),
-      Date.now(),
+      await this.gate.now(),
       BATCH,
     );
     for (const [eventId, orderIds] of expired) await this.settleLeftoverHolds(eventId, orderIds);

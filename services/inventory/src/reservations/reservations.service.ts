@@ -31,7 +31,7 @@ export class ReservationsService {
       const hold = await this.holdInGate(request);
       if (hold.status === 'COMMITTED') return toView(await this.find(request.orderId));
       if (hold.status === 'RELEASED') throw released(request.orderId);
-      const recorded = await this.record(request, hold);
+      const recorded = await this.record(request);
       if (recorded?.status === 'RELEASED') throw released(request.orderId);
       if (recorded) return toView(recorded);
       // Redis lost the hold between the script and the ledger (wiped, rebuilt), or offered stock the ledger does
@@ -130,14 +130,13 @@ export class ReservationsService {
   }
 
   private async holdInGate(request: ReserveStockDto): Promise<GateHold> {
-    const expiresAtMs = Date.now() + this.config.holdTtlMs;
     for (;;) {
       const outcome = await this.gate.reserve(
         request.eventId,
         request.orderId,
         request.userId,
         request.quantity,
-        expiresAtMs,
+        this.config.holdTtlMs,
       );
       switch (outcome.kind) {
         case 'NOT_LOADED':
@@ -162,7 +161,7 @@ export class ReservationsService {
   }
 
   /** Writes the ledger row while Redis still has the hold; null when Redis lost it meanwhile. */
-  private async record(request: ReserveStockDto, hold: GateHold): Promise<Reservation | null> {
+  private async record(request: ReserveStockDto): Promise<Reservation | null> {
     const outcome = await this.db
       .transaction(async (tx) => {
         await lockSaleShared(tx, request.eventId);
@@ -170,10 +169,12 @@ export class ReservationsService {
         if (!stillHeld) return null;
         if (stillHeld.status === 'RELEASED') throw released(request.orderId);
         const inserted: RawReservation[] = await tx.query(
+          // The ledger's expiry is on Postgres's clock, as are the commit and the sweep that compare with it.
           `INSERT INTO reservations (order_id, event_id, user_id, quantity, unit_price, currency, status, expires_at)
-         SELECT $1, event_id, $2, $3, unit_price, currency, 'HELD', $4 FROM sales WHERE event_id = $5
+         SELECT $1, event_id, $2, $3, unit_price, currency, 'HELD', now() + make_interval(secs => $4)
+         FROM sales WHERE event_id = $5
          ON CONFLICT (order_id) DO NOTHING RETURNING *`,
-          [request.orderId, request.userId, request.quantity, new Date(hold.expiresAtMs), request.eventId],
+          [request.orderId, request.userId, request.quantity, this.config.holdTtlMs / 1000, request.eventId],
         );
         if (!inserted[0]) return 'ALREADY_RECORDED';
         // The last guard against oversell: whatever Redis believed, the ledger never holds more than the stock.

@@ -8,7 +8,7 @@ describe('StockGate (Lua scripts on Redis)', () => {
   const prefix = `t_gate_${process.pid}_${Date.now()}`;
   const redis = new Redis(TEST_REDIS_URL);
   const gate = new StockGate(redis, prefix);
-  const later = Date.now() + 60_000;
+  const ttlMs = 60_000;
   let eventId: string;
   let seq = 0;
 
@@ -31,7 +31,7 @@ describe('StockGate (Lua scripts on Redis)', () => {
   });
 
   it('given no loaded sale, when any script runs, then it answers NOT_LOADED and writes nothing', async () => {
-    expect((await gate.reserve(eventId, 'o1', 'u1', 1, later)).kind).toBe('NOT_LOADED');
+    expect((await gate.reserve(eventId, 'o1', 'u1', 1, ttlMs)).kind).toBe('NOT_LOADED');
     expect(await gate.commit(eventId, 'o1')).toBe('NOT_LOADED');
     expect(await gate.release(eventId, 'o1')).toBe('NOT_LOADED');
     expect(await redis.keys(`${prefix}:{${eventId}}*`)).toEqual([]);
@@ -39,33 +39,44 @@ describe('StockGate (Lua scripts on Redis)', () => {
 
   it('given a sale of 5, when holds are taken, then stock moves from available to held until sold out', async () => {
     await gate.load(eventId, sale());
-    expect((await gate.reserve(eventId, 'o1', 'u1', 3, later)).kind).toBe('HELD');
-    expect((await gate.reserve(eventId, 'o2', 'u2', 3, later)).kind).toBe('SOLD_OUT');
-    expect((await gate.reserve(eventId, 'o3', 'u2', 2, later)).kind).toBe('HELD');
+    expect((await gate.reserve(eventId, 'o1', 'u1', 3, ttlMs)).kind).toBe('HELD');
+    expect((await gate.reserve(eventId, 'o2', 'u2', 3, ttlMs)).kind).toBe('SOLD_OUT');
+    expect((await gate.reserve(eventId, 'o3', 'u2', 2, ttlMs)).kind).toBe('HELD');
     expect(await gate.counts(eventId)).toMatchObject({ totalStock: 5, available: 0, held: 5, sold: 0 });
   });
 
   it('given a hold, when the same order reserves again, then it gets the same hold and no more stock', async () => {
     await gate.load(eventId, sale());
-    const first = await gate.reserve(eventId, 'o1', 'u1', 2, later);
-    const again = await gate.reserve(eventId, 'o1', 'u1', 2, later + 5000);
+    const first = await gate.reserve(eventId, 'o1', 'u1', 2, ttlMs);
+    const again = await gate.reserve(eventId, 'o1', 'u1', 2, ttlMs + 5000);
     expect(again).toEqual({ kind: 'EXISTS', hold: (first as { hold: unknown }).hold });
     expect(await gate.counts(eventId)).toMatchObject({ available: 3, held: 2 });
   });
 
+  it('given a TTL, when a hold is taken, then it expires on Redis clock, not the caller', async () => {
+    await gate.load(eventId, sale());
+    const before = await gate.now();
+    const outcome = await gate.reserve(eventId, 'o1', 'u1', 1, ttlMs);
+    const after = await gate.now();
+
+    const { expiresAtMs } = (outcome as { hold: { expiresAtMs: number } }).hold;
+    expect(expiresAtMs).toBeGreaterThanOrEqual(before + ttlMs);
+    expect(expiresAtMs).toBeLessThanOrEqual(after + ttlMs);
+  });
+
   it('given a per-user limit of 2, when one user asks for a third ticket, then it is refused, also across orders', async () => {
     await gate.load(eventId, sale({ perUserLimit: 2 }));
-    expect((await gate.reserve(eventId, 'o1', 'u1', 3, later)).kind).toBe('PURCHASE_LIMIT_EXCEEDED');
-    expect((await gate.reserve(eventId, 'o2', 'u1', 1, later)).kind).toBe('HELD');
-    expect((await gate.reserve(eventId, 'o3', 'u1', 1, later)).kind).toBe('HELD');
-    expect((await gate.reserve(eventId, 'o4', 'u1', 1, later)).kind).toBe('PURCHASE_LIMIT_EXCEEDED');
+    expect((await gate.reserve(eventId, 'o1', 'u1', 3, ttlMs)).kind).toBe('PURCHASE_LIMIT_EXCEEDED');
+    expect((await gate.reserve(eventId, 'o2', 'u1', 1, ttlMs)).kind).toBe('HELD');
+    expect((await gate.reserve(eventId, 'o3', 'u1', 1, ttlMs)).kind).toBe('HELD');
+    expect((await gate.reserve(eventId, 'o4', 'u1', 1, ttlMs)).kind).toBe('PURCHASE_LIMIT_EXCEEDED');
     expect(await gate.release(eventId, 'o2')).toBe('RELEASED');
-    expect((await gate.reserve(eventId, 'o5', 'u1', 1, later)).kind).toBe('HELD');
+    expect((await gate.reserve(eventId, 'o5', 'u1', 1, ttlMs)).kind).toBe('HELD');
   });
 
   it('given a hold, when it is committed twice, then it is sold once', async () => {
     await gate.load(eventId, sale());
-    await gate.reserve(eventId, 'o1', 'u1', 2, later);
+    await gate.reserve(eventId, 'o1', 'u1', 2, ttlMs);
     expect(await gate.commit(eventId, 'o1')).toBe('COMMITTED');
     expect(await gate.commit(eventId, 'o1')).toBe('COMMITTED');
     expect(await gate.counts(eventId)).toMatchObject({ available: 3, held: 0, sold: 2 });
@@ -73,7 +84,7 @@ describe('StockGate (Lua scripts on Redis)', () => {
 
   it('given a hold, when it is released twice, then the stock returns once', async () => {
     await gate.load(eventId, sale());
-    await gate.reserve(eventId, 'o1', 'u1', 2, later);
+    await gate.reserve(eventId, 'o1', 'u1', 2, ttlMs);
     expect(await gate.release(eventId, 'o1')).toBe('RELEASED');
     expect(await gate.release(eventId, 'o1')).toBe('RELEASED');
     expect(await gate.counts(eventId)).toMatchObject({ available: 5, held: 0, sold: 0 });
@@ -84,17 +95,17 @@ describe('StockGate (Lua scripts on Redis)', () => {
     expect(await gate.commit(eventId, 'never-held')).toBe('NOT_FOUND');
     expect(await gate.release(eventId, 'never-held')).toBe('NOT_FOUND');
     // ...and the release bars that order id: a reserve arriving after it holds nothing.
-    expect(await gate.reserve(eventId, 'never-held', 'u9', 1, later)).toMatchObject({
+    expect(await gate.reserve(eventId, 'never-held', 'u9', 1, ttlMs)).toMatchObject({
       kind: 'EXISTS',
       hold: { status: 'RELEASED', quantity: 0 },
     });
-    await gate.reserve(eventId, 'sold', 'u1', 1, later);
-    await gate.reserve(eventId, 'returned', 'u2', 1, later);
+    await gate.reserve(eventId, 'sold', 'u1', 1, ttlMs);
+    await gate.reserve(eventId, 'returned', 'u2', 1, ttlMs);
     expect(await gate.commit(eventId, 'sold')).toBe('COMMITTED');
     expect(await gate.release(eventId, 'sold')).toBe('COMMITTED');
     expect(await gate.release(eventId, 'returned')).toBe('RELEASED');
     expect(await gate.commit(eventId, 'returned')).toBe('RELEASED');
-    const again = await gate.reserve(eventId, 'returned', 'u2', 1, later);
+    const again = await gate.reserve(eventId, 'returned', 'u2', 1, ttlMs);
     expect(again).toMatchObject({ kind: 'EXISTS', hold: { status: 'RELEASED' } });
     expect(await gate.counts(eventId)).toMatchObject({ available: 4, held: 0, sold: 1 });
   });
@@ -112,14 +123,14 @@ describe('StockGate (Lua scripts on Redis)', () => {
     expect(await gate.load(eventId, ledger)).toBe(true);
     expect(await gate.load(eventId, sale({ totalStock: 99 }))).toBe(false);
     expect(await gate.counts(eventId)).toMatchObject({ totalStock: 10, available: 7, held: 2, sold: 1 });
-    expect((await gate.reserve(eventId, 'd', 'u1', 1, later)).kind).toBe('PURCHASE_LIMIT_EXCEEDED');
+    expect((await gate.reserve(eventId, 'd', 'u1', 1, ttlMs)).kind).toBe('PURCHASE_LIMIT_EXCEEDED');
     expect(await gate.expiredHolds([eventId, 'no-such-sale'], 1500, 10)).toEqual(new Map([[eventId, ['a']]]));
   });
 
   it('given Redis forgot its scripts, when a script runs, then it is loaded again by the gate', async () => {
     await gate.load(eventId, sale());
     await redis.script('FLUSH');
-    expect((await gate.reserve(eventId, 'o1', 'u1', 1, later)).kind).toBe('HELD');
+    expect((await gate.reserve(eventId, 'o1', 'u1', 1, ttlMs)).kind).toBe('HELD');
   });
 
   it('keeps every key of one sale in one cluster slot', () => {

@@ -71,14 +71,14 @@ export class StockGate {
     orderId: string,
     userId: string,
     quantity: number,
-    expiresAtMs: number,
+    ttlMs: number,
   ): Promise<ReserveOutcome> {
     this.watch?.assertServing();
     const [kind, hold] = (await scripts.reserve.run(this.redis, this.keys(eventId), [
       orderId,
       userId,
       quantity,
-      expiresAtMs,
+      ttlMs,
     ])) as [string, string?];
     if (kind === 'HELD' || kind === 'EXISTS') return { kind, hold: parseHold(hold!) };
     return { kind: kind as 'NOT_LOADED' | 'SOLD_OUT' | 'PURCHASE_LIMIT_EXCEEDED' };
@@ -137,6 +137,12 @@ export class StockGate {
       unitPrice: Number(sale.unitPrice),
       currency: sale.currency,
     };
+  }
+
+  /** Redis's clock, in ms: the one the gate's expiries are on. */
+  async now(): Promise<number> {
+    const [seconds, micros] = await this.redis.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
   /** Per sale, the holds whose expiry passed before `beforeMs` and that Redis still has HELD. */
