@@ -6,7 +6,7 @@ describe('PaymentConfig', () => {
 
     expect(config).toMatchObject({
       http: { host: '127.0.0.1', port: 8003 },
-      database: { schema: 'payment' },
+      database: { schema: 'payment', queryTimeoutMs: 10_000 },
       messaging: { url: 'amqp://guest:guest@127.0.0.1:5672', retryDelayMs: 1_000, retryMaxDelayMs: 30_000 },
       gatewayDeclineRate: 0,
     });
@@ -37,6 +37,7 @@ describe('PaymentConfig', () => {
     ['OUTBOX_POLL_INTERVAL_MS', '0'],
     ['OUTBOX_RETENTION_HOURS', '0'],
     ['PAYMENT_DB_SCHEMA', 'Payment; DROP'],
+    ['PAYMENT_DB_QUERY_TIMEOUT_MS', '50'],
     ['RABBITMQ_URL', 'http://127.0.0.1:5672'],
     ['DATABASE_URL', 'not a url'],
   ])('given %s=%j, when read, then it refuses to boot and names the variable', (name, value) => {
