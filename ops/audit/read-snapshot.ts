@@ -12,9 +12,8 @@ import type {
   StockCounts,
 } from './audit-snapshot';
 import type { AuditSettings } from './audit-settings';
+import { isSagaQueue } from './saga-queue';
 
-/** Consumer queues `<service>.<routing key>`, their `.retry` and `.dlq` (docs/contract.md §5). */
-const SAGA_QUEUE = /^[a-z]+\.[a-z_]+(\.retry|\.dlq)?$/;
 const DEAD_LETTER_PEEK_LIMIT = 1000;
 
 /** Reads Postgres, Redis and the RabbitMQ management API; writes nothing. `saleId` narrows it to one sale. */
@@ -116,9 +115,7 @@ async function readQueues(management: RabbitManagement, vhost: string): Promise<
       'GET',
       `/queues/${encodeURIComponent(vhost)}?columns=name,messages`,
     )) ?? [];
-  const saga = all
-    .filter((queue) => SAGA_QUEUE.test(queue.name))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  const saga = all.filter((queue) => isSagaQueue(queue.name)).sort((a, b) => a.name.localeCompare(b.name));
   return Promise.all(
     saga.map(async ({ name, messages = null }): Promise<QueueSnapshot> => {
       if (!name.endsWith('.dlq')) return { name, messages };

@@ -1,12 +1,15 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { QueryTimeoutClient } from './query-timeout.client';
 
 export interface DatabaseOptions {
   url: string;
   /** Each service owns one schema; tests use a schema of their own per run. */
   schema: string;
   poolSize: number;
+  /** A query Postgres has not answered within this fails with "Query read timeout" (a 503, a retry). */
+  queryTimeoutMs: number;
   entities: DataSourceOptions['entities'];
   migrations: DataSourceOptions['migrations'];
 }
@@ -30,13 +33,21 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
       max: options.poolSize,
       options: `-c search_path=${options.schema}`,
       connectionTimeoutMillis: 3000,
-      // A request waiting on a dead database must fail fast (503), not hang.
-      statement_timeout: 10_000,
+      // A request waiting on a dead database must fail fast (503), not hang. A slow statement is cancelled by the
+      // server first (57014, the connection stays usable); the client gives up only on a server that says nothing.
+      statement_timeout: statementTimeoutOf(options.queryTimeoutMs),
+      query_timeout: options.queryTimeoutMs,
+      Client: QueryTimeoutClient,
     },
   });
   await dataSource.initialize();
   await runMigrationsExclusively(dataSource);
   return dataSource;
+}
+
+/** A tenth below the query timeout: time for the server's cancellation to come back before the client stops waiting. */
+function statementTimeoutOf(queryTimeoutMs: number): number {
+  return Math.floor(queryTimeoutMs * 0.9);
 }
 
 async function createSchema(url: string, schema: string): Promise<void> {

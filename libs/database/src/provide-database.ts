@@ -12,6 +12,12 @@ export function provideDatabase<C extends { database: DatabaseSettings }>(
     provide: DataSource,
     inject: [configType],
     useFactory: ({ database }: C) =>
-      openDatabase({ url: database.url, schema: database.schema, poolSize: database.poolSize, ...model }),
+      openDatabase({
+        url: database.url,
+        schema: database.schema,
+        poolSize: database.poolSize,
+        queryTimeoutMs: database.queryTimeoutMs,
+        ...model,
+      }),
   };
 }

@@ -8,6 +8,7 @@ describe('isDependencyDown', () => {
     ['a refused connection', withCode('ECONNREFUSED')],
     ['Postgres shutting down', withCode('57P01')],
     ['a statement timeout', withCode('57014')],
+    ['a query Postgres never answered (pg query_timeout)', new Error('Query read timeout')],
     [
       'a read-only Postgres (failover to a replica)',
       withCode('25006', 'cannot execute UPDATE in a read-only transaction'),

@@ -25,7 +25,8 @@ export function isDependencyDown(error: unknown): boolean {
   // Redis loading its data, a read-only replica, out of memory, a cluster in failover: it answers, but not yet.
   if (/^(LOADING|READONLY|OOM|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/.test(error.message)) return true;
   if (error.name === 'MaxRetriesPerRequestError' || error.name === 'UnavailableError') return true;
-  return /Connection terminated|Connection is closed|timeout exceeded when trying to connect|Stream isn't writeable|connect ECONNREFUSED/i.test(
+  // "Query read timeout": pg's query_timeout, Postgres did not answer at all (a hung network, a stopped server).
+  return /Connection terminated|Connection is closed|timeout exceeded when trying to connect|Query read timeout|Stream isn't writeable|connect ECONNREFUSED/i.test(
     error.message,
   );
 }

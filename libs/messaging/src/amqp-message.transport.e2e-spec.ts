@@ -19,7 +19,7 @@ import {
 } from './message-headers';
 import { subscription } from './subscription';
 import { createTestVhost, type TestVhost } from '@boxoffice/testing/test-vhost';
-import { deadLetterQueueOf, BOXOFFICE_EXCHANGE, retryQueueOf } from './topology';
+import { deadLetterQueueOf, BOXOFFICE_EXCHANGE, retryQueuesOf } from './topology';
 
 interface ProbeEvent {
   orderId: string;
@@ -35,6 +35,8 @@ const SERVICE = 'probe';
 const ORDER_CREATED = 'order_created';
 const PAYMENT_RESULT = 'payment_result';
 const MAX_ATTEMPTS = 3;
+/** 200 ms doubling to 800 ms: three retry tiers. */
+const RETRY_TIERS = 3;
 const SETTLED = { timeoutMs: 10_000, intervalMs: 25 };
 
 /** Waits for `probe` to find something (anything but false or undefined) and returns it. */
@@ -97,6 +99,7 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
       prefetch: 10,
       maxAttempts: MAX_ATTEMPTS,
       retryDelayMs: 200,
+      retryMaxDelayMs: 800,
       reconnectInitialDelayMs: 100,
       reconnectMaxDelayMs: 1_000,
     });
@@ -122,8 +125,12 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
 
   const handled = (orderId: string) => deliveries.filter((delivery) => delivery.payload.orderId === orderId);
   const depth = (queue: string) => broker.depth(queue);
-  const allDrained = async (queue: string) =>
-    (await depth(queue)) === 0 && (await depth(retryQueueOf(queue))) === 0;
+  const allDrained = async (queue: string) => {
+    for (const name of [queue, ...retryQueuesOf(queue, RETRY_TIERS)]) {
+      if ((await depth(name)) !== 0) return false;
+    }
+    return true;
+  };
 
   /** Takes what is in the DLQ and returns the messages dead-lettered so far with these ids. */
   async function deadLettersOf(queue: string, messageIds: string[]) {
@@ -138,7 +145,7 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
     });
   }
 
-  it('declares at boot the topic exchange and, per subscription, a quorum queue, its retry queue and its DLQ', async () => {
+  it('declares at boot the topic exchange and, per subscription, a quorum queue, its retry queues and its DLQ', async () => {
     // given the app has booted (beforeAll)
     // then
     expect(await vhost.management.exchange(vhost.name, BOXOFFICE_EXCHANGE)).toMatchObject({
@@ -146,7 +153,8 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
       durable: true,
     });
     for (const { queue } of [orderCreated, paymentResult]) {
-      for (const name of [queue, retryQueueOf(queue), deadLetterQueueOf(queue)]) {
+      const retryQueues = retryQueuesOf(queue, RETRY_TIERS);
+      for (const name of [queue, ...retryQueues, deadLetterQueueOf(queue)]) {
         const declared = await vhost.management.queue(vhost.name, name);
         expect(declared).toMatchObject({
           durable: true,
@@ -154,9 +162,11 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
           arguments: { 'x-queue-type': 'quorum' },
         });
       }
-      expect(await vhost.management.queue(vhost.name, retryQueueOf(queue))).toMatchObject({
-        arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue },
-      });
+      for (const name of retryQueues) {
+        expect(await vhost.management.queue(vhost.name, name)).toMatchObject({
+          arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue },
+        });
+      }
     }
     const bindings = await vhost.management.bindingsFrom(vhost.name, BOXOFFICE_EXCHANGE);
     expect(bindings).toEqual(

@@ -16,6 +16,8 @@ export interface AmqpMessageTransportOptions extends AmqpConnectionSettings {
   prefetch?: number;
   maxAttempts?: number;
   retryDelayMs?: number;
+  /** Left out: the default cap, or retryDelayMs if that is longer. */
+  retryMaxDelayMs?: number;
   handlerTimeoutMs?: number;
   /** Failures retried without limit because the work must not be lost (e.g. a dependency is down). */
   isTransient?: (error: unknown) => boolean;
@@ -77,13 +79,16 @@ export class AmqpMessageTransport
 
   private async start(): Promise<void> {
     const routes = this.options.subscriptions.map((subscription) => this.routeOf(subscription));
+    const retryDelayMs = this.options.retryDelayMs ?? MESSAGING_DEFAULTS.retryDelayMs;
     this.consumer = new MessageConsumer(
       this.connection,
       routes,
       {
         prefetch: this.options.prefetch ?? MESSAGING_DEFAULTS.prefetch,
         maxAttempts: this.options.maxAttempts ?? MESSAGING_DEFAULTS.maxAttempts,
-        retryDelayMs: this.options.retryDelayMs ?? MESSAGING_DEFAULTS.retryDelayMs,
+        retryDelayMs,
+        retryMaxDelayMs:
+          this.options.retryMaxDelayMs ?? Math.max(MESSAGING_DEFAULTS.retryMaxDelayMs, retryDelayMs),
         handlerTimeoutMs: this.options.handlerTimeoutMs ?? MESSAGING_DEFAULTS.handlerTimeoutMs,
         forwardTimeoutMs: MESSAGING_DEFAULTS.publishTimeoutMs,
         isTransient: this.options.isTransient,

@@ -29,7 +29,9 @@ export interface MessageRoute<T = unknown> {
 export interface MessageConsumerOptions {
   prefetch: number;
   maxAttempts: number;
+  /** The first retry's wait; it doubles after each further failure, up to `retryMaxDelayMs`. */
   retryDelayMs: number;
+  retryMaxDelayMs: number;
   handlerTimeoutMs: number;
   /** Longest wait for the broker to confirm a retry or dead-letter copy. */
   forwardTimeoutMs: number;
@@ -41,7 +43,7 @@ const MAX_ERROR_HEADER_LENGTH = 1_000;
 
 /**
  * Consumes the subscriptions' queues with manual acks. A delivery is acked only after its handler
- * resolved, or after a copy of it is safely (confirmed) in the retry queue or the DLQ. It is never
+ * resolved, or after a copy of it is safely (confirmed) in a retry queue or the DLQ. It is never
  * nacked back to the head of its queue at once, so a failing handler cannot spin.
  */
 export class MessageConsumer {
@@ -58,7 +60,11 @@ export class MessageConsumer {
     private readonly options: MessageConsumerOptions,
     hooks: { onConsuming?: () => void; onLost?: () => void } = {},
   ) {
-    this.policy = new RetryPolicy(options.maxAttempts, options.retryDelayMs);
+    this.policy = new RetryPolicy({
+      maxAttempts: options.maxAttempts,
+      delayMs: options.retryDelayMs,
+      maxDelayMs: options.retryMaxDelayMs,
+    });
     this.channel = new RecoveringChannel(connection, 'consumer', {
       setup: (channel) => this.setup(channel),
       onOpen: hooks.onConsuming,
@@ -97,7 +103,9 @@ export class MessageConsumer {
   }
 
   private async setup(channel: ConfirmChannel): Promise<void> {
-    for (const { subscription } of this.routes) await declareSubscription(channel, subscription);
+    for (const { subscription } of this.routes) {
+      await declareSubscription(channel, subscription, this.policy.tierCount);
+    }
     await channel.prefetch(this.options.prefetch);
     const tags: string[] = [];
     for (const route of this.routes) {
@@ -161,7 +169,7 @@ export class MessageConsumer {
       this.logger.warn(
         `${queue} ${message.properties.messageId}: attempt ${attempt} failed, retry in ${verdict.delayMs} ms: ${describeFailure(error)}`,
       );
-      return this.forward(channel, message, queue, retryQueueOf(queue), {
+      return this.forward(channel, message, queue, retryQueueOf(queue, verdict.tier), {
         headers: {
           [ATTEMPT_HEADER]: verdict.nextAttempt,
           [LAST_ERROR_HEADER]: truncate(describeFailure(error)),

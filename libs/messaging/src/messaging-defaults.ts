@@ -7,8 +7,13 @@ export const MESSAGING_DEFAULTS = {
   prefetch: 50,
   /** Handler runs per message, the first delivery included, before the message goes to the DLQ. */
   maxAttempts: 8,
-  /** Pause between a failed attempt and the next one, spent in the retry queue, not in the consumer. */
+  /** Pause after the first failed attempt, spent in a retry queue, not in the consumer; doubles after each further one. */
   retryDelayMs: 1_000,
+  /**
+   * Longest pause between attempts: a dependency back up is noticed within this, and 1 s doubling up to it makes
+   * six retry tiers per subscription (1, 2, 4, 8, 16, 30 s).
+   */
+  retryMaxDelayMs: 30_000,
   /** How long a publish may wait for a channel and its confirm before it is reported as failed. */
   publishTimeoutMs: 5_000,
   /** A handler still running after this counts as failed; far below RabbitMQ's 30 minute consumer timeout. */

@@ -61,6 +61,7 @@ export function startOrderStack(label: string, options: OrderStackOptions = {}):
       ORDER_DB_POOL_SIZE: '10',
       INVENTORY_TIMEOUT_MS: '1000',
       MESSAGE_RETRY_DELAY_MS: '200',
+      MESSAGE_RETRY_MAX_DELAY_MS: '1000',
       PUBLISH_TIMEOUT_MS: '1000',
       OUTBOX_POLL_INTERVAL_MS: '100',
       ...options.order,

@@ -6,9 +6,22 @@ describe('PaymentConfig', () => {
 
     expect(config).toMatchObject({
       http: { host: '127.0.0.1', port: 8003 },
-      database: { schema: 'payment' },
-      messaging: { url: 'amqp://guest:guest@127.0.0.1:5672' },
+      database: { schema: 'payment', queryTimeoutMs: 10_000 },
+      messaging: { url: 'amqp://guest:guest@127.0.0.1:5672', retryDelayMs: 1_000, retryMaxDelayMs: 30_000 },
       gatewayDeclineRate: 0,
+    });
+  });
+
+  it('given a retry cap below the first retry delay, when read, then it refuses to boot and names the cap', () => {
+    expect(
+      () => new PaymentConfig({ MESSAGE_RETRY_DELAY_MS: '2000', MESSAGE_RETRY_MAX_DELAY_MS: '1000' }),
+    ).toThrow(/MESSAGE_RETRY_MAX_DELAY_MS must be an integer from 2000/);
+  });
+
+  it('given only a first retry delay above the default cap, when read, then that delay is the cap as well', () => {
+    expect(new PaymentConfig({ MESSAGE_RETRY_DELAY_MS: '60000' }).messaging).toMatchObject({
+      retryDelayMs: 60_000,
+      retryMaxDelayMs: 60_000,
     });
   });
 
@@ -24,6 +37,7 @@ describe('PaymentConfig', () => {
     ['OUTBOX_POLL_INTERVAL_MS', '0'],
     ['OUTBOX_RETENTION_HOURS', '0'],
     ['PAYMENT_DB_SCHEMA', 'Payment; DROP'],
+    ['PAYMENT_DB_QUERY_TIMEOUT_MS', '50'],
     ['RABBITMQ_URL', 'http://127.0.0.1:5672'],
     ['DATABASE_URL', 'not a url'],
   ])('given %s=%j, when read, then it refuses to boot and names the variable', (name, value) => {
@@ -43,13 +57,18 @@ describe('PaymentConfig', () => {
       GATEWAY_DECLINE_RATE: '0.25',
       GATEWAY_LATENCY_MS: '0',
       MESSAGE_RETRY_DELAY_MS: '200',
+      MESSAGE_RETRY_MAX_DELAY_MS: '5000',
       RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672/t_vhost',
     });
 
     expect(config).toMatchObject({
       gatewayDeclineRate: 0.25,
       gatewayLatencyMs: 0,
-      messaging: { retryDelayMs: 200, url: 'amqp://guest:guest@127.0.0.1:5672/t_vhost' },
+      messaging: {
+        retryDelayMs: 200,
+        retryMaxDelayMs: 5_000,
+        url: 'amqp://guest:guest@127.0.0.1:5672/t_vhost',
+      },
     });
   });
 });

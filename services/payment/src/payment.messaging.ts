@@ -18,6 +18,7 @@ export function paymentTransportOptions(config: PaymentConfig): AmqpMessageTrans
     prefetch: config.messaging.prefetch,
     maxAttempts: config.messaging.maxAttempts,
     retryDelayMs: config.messaging.retryDelayMs,
+    retryMaxDelayMs: config.messaging.retryMaxDelayMs,
     // A compensation or a charge waiting for a dependency is retried until it succeeds, never dead-lettered.
     isTransient: isDependencyDown,
   };

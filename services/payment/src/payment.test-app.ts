@@ -81,6 +81,7 @@ export function startPayment(
       ...corner.env('payment'),
       PAYMENT_DB_POOL_SIZE: '5',
       MESSAGE_RETRY_DELAY_MS: '200',
+      MESSAGE_RETRY_MAX_DELAY_MS: '1000',
       OUTBOX_POLL_INTERVAL_MS: '50',
       GATEWAY_LATENCY_MS: '5',
       ...settings,
