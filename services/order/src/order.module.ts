@@ -5,6 +5,7 @@ import { provideDatabase } from '@boxoffice/database/provide-database';
 import { HEALTH_CHECKS, HealthController } from '@boxoffice/http/health.controller';
 import { InventoryClient } from './inventory-client/inventory.client';
 import { CreateOrders1764072100000 } from './migrations/1764072100000-create-orders';
+import { OutboxParking1765152000000 } from './migrations/1765152000000-outbox-parking';
 import { OrderConfig } from './order.config';
 import { Order } from './orders/order.entity';
 import { IdempotentOrders } from './idempotency/idempotent-orders';
@@ -18,7 +19,10 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
   controllers: [OrdersController, PaymentResultHandler, HealthController],
   providers: [
     { provide: OrderConfig, useFactory: () => new OrderConfig(process.env) },
-    provideDatabase(OrderConfig, { entities: [Order], migrations: [CreateOrders1764072100000] }),
+    provideDatabase(OrderConfig, {
+      entities: [Order],
+      migrations: [CreateOrders1764072100000, OutboxParking1765152000000],
+    }),
     ...provideOutbox(OrderConfig, (config) => ({
       serviceName: 'order',
       messaging: config.messaging,

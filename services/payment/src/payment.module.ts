@@ -6,6 +6,7 @@ import { HEALTH_CHECKS, HealthController } from '@boxoffice/http/health.controll
 import { PaymentGateway } from './gateway/payment-gateway';
 import { SimulatedGateway } from './gateway/simulated-gateway';
 import { CreatePayments1764072200000 } from './migrations/1764072200000-create-payments';
+import { OutboxParking1765152100000 } from './migrations/1765152100000-outbox-parking';
 import { PaymentConfig } from './payment.config';
 import { OrderCancelledHandler } from './payments/order-cancelled.handler';
 import { OrderCreatedHandler } from './payments/order-created.handler';
@@ -17,7 +18,10 @@ import { PaymentsService } from './payments/payments.service';
   controllers: [PaymentsController, OrderCreatedHandler, OrderCancelledHandler, HealthController],
   providers: [
     { provide: PaymentConfig, useFactory: () => new PaymentConfig(process.env) },
-    provideDatabase(PaymentConfig, { entities: [Payment], migrations: [CreatePayments1764072200000] }),
+    provideDatabase(PaymentConfig, {
+      entities: [Payment],
+      migrations: [CreatePayments1764072200000, OutboxParking1765152100000],
+    }),
     ...provideOutbox(PaymentConfig, (config) => ({
       serviceName: 'payment',
       messaging: config.messaging,
