@@ -38,9 +38,10 @@ describe('MessagePublisher (real RabbitMQ, own vhost)', () => {
     const events = Array.from({ length: 500 }, () => event('batch_probe'));
 
     // when
-    await publisher.publishBatch(events);
+    const results = await publisher.publishEach(events);
 
     // then: a confirm means the broker has the message, so all 500 are there already
+    expect(results.every((result) => result.status === 'confirmed')).toBe(true);
     expect(await broker.depth(queue)).toBe(500);
     const [first] = await broker.tapped('batch_probe');
     expect(first && first.properties).toMatchObject({ deliveryMode: 2, messageId: events[0].messageId });

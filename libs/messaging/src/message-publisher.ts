@@ -35,9 +35,9 @@ export interface OutgoingMessage extends PublishMetadata {
 /**
  * Publishes messages to the boxoffice exchange: persistent, JSON, with publisher confirms, on its own
  * connection (a broker applying flow control to publishers then never stalls the consumers).
- * `publish` and `publishBatch` resolve once the broker has confirmed every message, and reject when it
- * cannot say so within the timeout: broker down, message refused, or no queue bound for the routing key;
- * `publishEach` says so per message. Nothing is queued in memory past a call, so an outbox relay can
+ * `publish` resolves once the broker has confirmed the message, and rejects when it cannot say so within
+ * the timeout: broker down, message refused, or no queue bound for the routing key; `publishEach` says
+ * so per message of a batch. Nothing is queued in memory past a call, so an outbox relay can
  * simply try again later.
  */
 export class MessagePublisher implements OnModuleInit, OnApplicationShutdown {
@@ -91,23 +91,6 @@ export class MessagePublisher implements OnModuleInit, OnApplicationShutdown {
         }
       }),
     );
-  }
-
-  /**
-   * The same, all or nothing: rejects with an AggregateError naming each messageId that was not
-   * confirmed; the others were.
-   */
-  async publishBatch(outgoing: readonly OutgoingMessage[]): Promise<void> {
-    const results = await this.publishEach(outgoing);
-    const failures = results.flatMap((result) =>
-      result.status === 'confirmed' ? [] : [new Error(`${result.messageId}: ${result.error}`)],
-    );
-    if (failures.length > 0) {
-      throw new AggregateError(
-        failures,
-        `${failures.length} of ${outgoing.length} messages not confirmed (first: ${failures[0].message})`,
-      );
-    }
   }
 
   async onApplicationShutdown(): Promise<void> {
