@@ -8,6 +8,7 @@ describe('PaymentConfig', () => {
       http: { host: '127.0.0.1', port: 8003 },
       database: { schema: 'payment' },
       messaging: { url: 'amqp://guest:guest@127.0.0.1:5672' },
+      outbox: { maxAttempts: 10 },
       gatewayDeclineRate: 0,
     });
   });
@@ -23,6 +24,8 @@ describe('PaymentConfig', () => {
     ['MESSAGE_RETRY_DELAY_MS', '1.5'],
     ['OUTBOX_POLL_INTERVAL_MS', '0'],
     ['OUTBOX_RETENTION_HOURS', '0'],
+    ['OUTBOX_MAX_ATTEMPTS', '0'],
+    ['OUTBOX_MAX_ATTEMPTS', 'forever'],
     ['PAYMENT_DB_SCHEMA', 'Payment; DROP'],
     ['RABBITMQ_URL', 'http://127.0.0.1:5672'],
     ['DATABASE_URL', 'not a url'],
@@ -43,6 +46,7 @@ describe('PaymentConfig', () => {
       GATEWAY_DECLINE_RATE: '0.25',
       GATEWAY_LATENCY_MS: '0',
       MESSAGE_RETRY_DELAY_MS: '200',
+      OUTBOX_MAX_ATTEMPTS: '3',
       RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672/t_vhost',
     });
 
@@ -50,6 +54,7 @@ describe('PaymentConfig', () => {
       gatewayDeclineRate: 0.25,
       gatewayLatencyMs: 0,
       messaging: { retryDelayMs: 200, url: 'amqp://guest:guest@127.0.0.1:5672/t_vhost' },
+      outbox: { maxAttempts: 3 },
     });
   });
 });
