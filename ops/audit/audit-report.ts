@@ -39,6 +39,7 @@ export function toJson(snapshot: AuditSnapshot, violations: Violation[]): string
       sales: snapshot.sales.map(saleFigures),
       queues: snapshot.queues,
       unsentOutbox: snapshot.unsentOutbox,
+      parkedOutbox: snapshot.parkedOutbox,
       violations,
     },
     null,
@@ -89,7 +90,9 @@ export function toText(snapshot: AuditSnapshot, violations: Violation[]): string
     ]),
   );
   const outbox = Object.entries(snapshot.unsentOutbox)
-    .map(([schema, n]) => `${schema}.outbox unsent: ${n}`)
+    .map(
+      ([schema, n]) => `${schema}.outbox unsent: ${n}, parked: ${snapshot.parkedOutbox[schema]?.count ?? 0}`,
+    )
     .join('   ');
   const verdict = violations.length
     ? [

@@ -2,8 +2,23 @@
 export interface AuditSnapshot {
   sales: SaleSnapshot[];
   queues: QueueSnapshot[];
-  /** Outbox rows not confirmed by the broker yet, per service schema. */
+  /** Outbox rows not confirmed by the broker yet and still tried by the relay, per service schema. */
   unsentOutbox: Record<string, number>;
+  /** Outbox rows the relay parked after repeated refusals, per service schema: never sent unless requeued. */
+  parkedOutbox: Record<string, ParkedOutbox>;
+}
+
+export interface ParkedOutbox {
+  count: number;
+  /** The oldest few. */
+  examples: ParkedRow[];
+}
+
+export interface ParkedRow {
+  messageId: string;
+  routingKey: string;
+  attempts: number;
+  lastError: string | null;
 }
 
 export interface StockCounts {

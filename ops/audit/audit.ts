@@ -20,11 +20,13 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
-    // 42P01: a service's tables are missing, because it never started against this database and schema.
-    const hint =
-      (error as { code?: string }).code === '42P01'
-        ? ' (start every service once, `npm start`, or set the *_DB_SCHEMA variables the services use)'
-        : '';
+    // 42P01: a service's tables are missing, because it never started against this database and schema;
+    // 42703: a column is, because it has not started since a migration added it (outbox parked_at).
+    const hints: Record<string, string> = {
+      '42P01': ' (start every service once, `npm start`, or set the *_DB_SCHEMA variables the services use)',
+      '42703': ' (start every service once, `npm start`, so that its latest migrations run)',
+    };
+    const hint = hints[(error as { code?: string }).code ?? ''] ?? '';
     process.stderr.write(`audit failed: ${message}${hint}\n`);
     process.exit(2);
   },

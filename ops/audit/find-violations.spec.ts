@@ -42,6 +42,7 @@ const snapshot = (over: Partial<AuditSnapshot> = {}): AuditSnapshot => ({
     { name: 'payment.order_created.dlq', messages: 0, deadLetterReasons: {} },
   ],
   unsentOutbox: { orders: 0, payment: 0 },
+  parkedOutbox: { orders: { count: 0, examples: [] }, payment: { count: 0, examples: [] } },
   ...over,
 });
 
@@ -161,6 +162,32 @@ describe('findViolations', () => {
       },
       { code: 'UNEXPECTED_DEAD_LETTERS', where: 'payment.order_created.dlq', detail: '1 attempts-exhausted' },
       { code: 'OUTBOX_UNSENT', where: 'orders.outbox', detail: '4 rows' },
+    ]);
+  });
+
+  it('given outbox rows the relay parked, when audited, then OUTBOX_PARKED names how many, the first few and why', () => {
+    const parked = (messageId: string) => ({
+      messageId,
+      routingKey: 'order_created',
+      attempts: 10,
+      lastError: 'broker did not accept the message: message nacked',
+    });
+    const stuck = snapshot({
+      parkedOutbox: {
+        orders: { count: 7, examples: ['m-1', 'm-2', 'm-3', 'm-4', 'm-5'].map(parked) },
+        payment: { count: 0, examples: [] },
+      },
+    });
+
+    expect(findViolations(stuck)).toEqual([
+      {
+        code: 'OUTBOX_PARKED',
+        where: 'orders.outbox',
+        detail:
+          '7 rows parked, never sent: m-1 (order_created), m-2 (order_created), m-3 (order_created), ' +
+          'm-4 (order_created), m-5 (order_created), …; ' +
+          'the first refused 10 times, last: broker did not accept the message: message nacked',
+      },
     ]);
   });
 });

@@ -1,4 +1,4 @@
-import type { AuditSnapshot, OrderSnapshot, SaleSnapshot, StockCounts } from './audit-snapshot';
+import type { AuditSnapshot, OrderSnapshot, ParkedOutbox, SaleSnapshot, StockCounts } from './audit-snapshot';
 
 export type ViolationCode =
   | 'OVERSOLD'
@@ -14,6 +14,7 @@ export type ViolationCode =
   | 'SAGA_QUEUE_UNKNOWN'
   | 'UNEXPECTED_DEAD_LETTERS'
   | 'OUTBOX_UNSENT'
+  | 'OUTBOX_PARKED'
   /** Found by a chaos scenario, which knows what the buyers were answered: an order kept after a 503. */
   | 'KEPT_WITHOUT_202'
   /** Found by the poison scenario: a message it sent did not land in a DLQ as poison. */
@@ -29,6 +30,8 @@ export interface Violation {
 /** Dead-letter reasons that mean "this message could never be handled": parked on purpose (contract §6.5). */
 const POISON_REASONS = new Set(['malformed-json', 'invalid-payload']);
 const EXAMPLES = 5;
+/** A failure quoted in a detail is cut here: the detail is one line. */
+const ERROR_LENGTH = 200;
 
 /** The contract's invariants (docs/contract.md §6), judged on a quiet system. */
 export function findViolations(snapshot: AuditSnapshot): Violation[] {
@@ -53,7 +56,22 @@ export function findViolations(snapshot: AuditSnapshot): Violation[] {
     ...Object.entries(snapshot.unsentOutbox).flatMap(([schema, count]): Violation[] =>
       count ? [{ code: 'OUTBOX_UNSENT', where: `${schema}.outbox`, detail: `${count} rows` }] : [],
     ),
+    ...Object.entries(snapshot.parkedOutbox).flatMap(([schema, parked]): Violation[] =>
+      parked.count
+        ? [{ code: 'OUTBOX_PARKED', where: `${schema}.outbox`, detail: describeParked(parked) }]
+        : [],
+    ),
   ];
+}
+
+/** A parked message was never published: its consumer never learnt what it reports. */
+function describeParked({ count, examples: rows }: ParkedOutbox): string {
+  const ids = rows.map((row) => `${row.messageId} (${row.routingKey})`);
+  const [first] = rows;
+  const why = first?.lastError
+    ? `; the first refused ${first.attempts} times, last: ${first.lastError.slice(0, ERROR_LENGTH)}`
+    : '';
+  return `${count} rows parked, never sent: ${listed(ids, count)}${why}`;
 }
 
 function saleViolations(sale: SaleSnapshot): Violation[] {
@@ -122,6 +140,12 @@ function describe(counts: StockCounts): string {
 }
 
 function examples(orders: OrderSnapshot[]): string {
-  const ids = orders.slice(0, EXAMPLES).map((order) => order.orderId);
-  return orders.length > EXAMPLES ? `${ids.join(', ')}, …` : ids.join(', ');
+  const ids = orders.map((order) => order.orderId);
+  return listed(ids, ids.length);
+}
+
+/** The first few of `total` things, with an ellipsis when there are more. */
+function listed(items: string[], total: number): string {
+  const shown = items.slice(0, EXAMPLES).join(', ');
+  return total > Math.min(items.length, EXAMPLES) ? `${shown}, …` : shown;
 }

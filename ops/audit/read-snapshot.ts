@@ -7,6 +7,7 @@ import { saleKeys } from '../../services/inventory/src/stock-gate/stock-keys';
 import type {
   AuditSnapshot,
   OrderSnapshot,
+  ParkedOutbox,
   QueueSnapshot,
   SaleSnapshot,
   StockCounts,
@@ -15,6 +16,7 @@ import type { AuditSettings } from './audit-settings';
 import { isSagaQueue } from './saga-queue';
 
 const DEAD_LETTER_PEEK_LIMIT = 1000;
+const PARKED_EXAMPLES = 5;
 
 /** Reads Postgres, Redis and the RabbitMQ management API; writes nothing. `saleId` narrows it to one sale. */
 export async function readSnapshot(settings: AuditSettings, saleId?: string): Promise<AuditSnapshot> {
@@ -26,14 +28,12 @@ export async function readSnapshot(settings: AuditSettings, saleId?: string): Pr
     await redis.connect();
     const sales = await readSales(db, redis, settings, saleId);
     const unsentOutbox: Record<string, number> = {};
+    const parkedOutbox: Record<string, ParkedOutbox> = {};
     for (const schema of [settings.schemas.order, settings.schemas.payment]) {
-      const { rows } = await db.query(
-        `SELECT count(*)::int AS n FROM "${schema}".outbox WHERE sent_at IS NULL`,
-      );
-      unsentOutbox[schema] = rows[0].n;
+      [unsentOutbox[schema], parkedOutbox[schema]] = await readOutbox(db, schema);
     }
     const queues = await readQueues(new RabbitManagement(settings.rabbitmqManagementUrl), settings.vhost);
-    return { sales, queues, unsentOutbox };
+    return { sales, queues, unsentOutbox, parkedOutbox };
   } finally {
     await db.end();
     redis.disconnect();
@@ -95,6 +95,34 @@ async function readSales(
       orders: ordersOf.get(sale.event_id) ?? [],
     })),
   );
+}
+
+/** Rows the relay still tries, and the rows it parked (libs/outbox: refused OUTBOX_MAX_ATTEMPTS times). */
+async function readOutbox(db: Client, schema: string): Promise<[number, ParkedOutbox]> {
+  const { rows } = await db.query(
+    `SELECT count(*) FILTER (WHERE parked_at IS NULL)::int AS unsent,
+            count(*) FILTER (WHERE parked_at IS NOT NULL)::int AS parked
+     FROM "${schema}".outbox WHERE sent_at IS NULL`,
+  );
+  const [{ unsent, parked }] = rows;
+  if (!parked) return [unsent, { count: 0, examples: [] }];
+  const { rows: examples } = await db.query(
+    `SELECT message_id, routing_key, attempts, last_error FROM "${schema}".outbox
+     WHERE sent_at IS NULL AND parked_at IS NOT NULL ORDER BY id LIMIT $1`,
+    [PARKED_EXAMPLES],
+  );
+  return [
+    unsent,
+    {
+      count: parked,
+      examples: examples.map((row) => ({
+        messageId: row.message_id,
+        routingKey: row.routing_key,
+        attempts: row.attempts,
+        lastError: row.last_error,
+      })),
+    },
+  ];
 }
 
 async function readGate(redis: Redis, prefix: string, eventId: string): Promise<StockCounts | null> {

@@ -38,12 +38,59 @@ describe('MessagePublisher (real RabbitMQ, own vhost)', () => {
     const events = Array.from({ length: 500 }, () => event('batch_probe'));
 
     // when
-    await publisher.publishBatch(events);
+    const results = await publisher.publishEach(events);
 
     // then: a confirm means the broker has the message, so all 500 are there already
+    expect(results.every((result) => result.status === 'confirmed')).toBe(true);
     expect(await broker.depth(queue)).toBe(500);
     const [first] = await broker.tapped('batch_probe');
     expect(first && first.properties).toMatchObject({ deliveryMode: 2, messageId: events[0].messageId });
+  });
+
+  it('given a batch with a message the broker nacks, one it returns, one it cannot encode and one too large, when published each, then only those fail and each says why', async () => {
+    // given
+    await broker.tap('each_probe');
+    await broker.refuse('each_refused');
+    const small = new MessagePublisher({
+      url: vhost.url,
+      serviceName: 'small',
+      publishTimeoutMs: 3_000,
+      maxMessageBytes: 1024,
+    });
+    const batch = [
+      event('each_probe'),
+      event('each_refused'),
+      event('each_unbound'),
+      { ...event('each_probe'), correlationId: '' },
+      { ...event('each_probe'), payload: { padding: 'x'.repeat(2048) } },
+      event('each_probe'),
+    ];
+
+    try {
+      // when
+      const results = await small.publishEach(batch);
+
+      // then
+      expect(results.map((result) => result.status)).toEqual([
+        'confirmed',
+        'refused',
+        'unroutable',
+        'refused',
+        'refused',
+        'confirmed',
+      ]);
+      expect(results.map((result) => result.messageId)).toEqual(batch.map((message) => message.messageId));
+      expect(results[1]).toMatchObject({ error: expect.stringMatching(/nacked/) });
+      expect(results[3]).toMatchObject({ error: 'correlationId must be a non-empty string' });
+      expect(results[4]).toMatchObject({ error: expect.stringMatching(/over the broker's limit of 1024/) });
+      const tapped = await broker.tapped('each_probe');
+      expect(tapped.map((message) => message.properties.messageId)).toEqual([
+        batch[0].messageId,
+        batch[5].messageId,
+      ]);
+    } finally {
+      await small.close();
+    }
   });
 
   it('rejects an event no queue is bound for, instead of letting the broker drop it', async () => {
@@ -77,9 +124,17 @@ describe('MessagePublisher (real RabbitMQ, own vhost)', () => {
           correlationId: single.correlationId,
         }),
       ).rejects.toThrow(/broker unavailable/);
-      await expect(stranded.publishBatch([event('order_created'), event('order_created')])).rejects.toThrow(
-        /2 of 2 messages not confirmed/,
-      );
+      const results = await stranded.publishEach([event('order_created'), event('order_created')]);
+      expect(results).toEqual([
+        expect.objectContaining({
+          status: 'unconfirmed',
+          error: expect.stringMatching(/broker unavailable/),
+        }),
+        expect.objectContaining({
+          status: 'unconfirmed',
+          error: expect.stringMatching(/broker unavailable/),
+        }),
+      ]);
       expect(Date.now() - startedAt).toBeLessThan(2_000);
     } finally {
       await stranded.close();

@@ -3,6 +3,7 @@ import type { ConfirmChannel, Message } from 'amqplib';
 import { AmqpConnection, type AmqpConnectionSettings } from './amqp-connection';
 import { describeFailure } from './describe-failure';
 import { MESSAGING_DEFAULTS } from './messaging-defaults';
+import { failedResult, MessageRefused, MessageUnroutable, type PublishResult } from './publish-result';
 import { publishWithConfirm, type OutboundMessage } from './publish-with-confirm';
 import { RecoveringChannel } from './recovering-channel';
 import { declareExchange, BOXOFFICE_EXCHANGE } from './topology';
@@ -12,6 +13,8 @@ export interface MessagePublisherOptions extends AmqpConnectionSettings {
   serviceName: string;
   /** Longest a publish (or a whole batch) waits for a channel and its confirms; then it rejects. */
   publishTimeoutMs?: number;
+  /** Larger bodies are refused before they are sent: the broker would close the channel under them. */
+  maxMessageBytes?: number;
 }
 
 export interface PublishMetadata {
@@ -32,19 +35,22 @@ export interface OutgoingMessage extends PublishMetadata {
 /**
  * Publishes messages to the boxoffice exchange: persistent, JSON, with publisher confirms, on its own
  * connection (a broker applying flow control to publishers then never stalls the consumers).
- * Each call resolves once the broker has confirmed every message, and rejects when it cannot say
- * so within the timeout: broker down, message refused, or no queue bound for the routing key.
- * Nothing is queued in memory past a call, so an outbox relay can simply try again later.
+ * `publish` resolves once the broker has confirmed the message, and rejects when it cannot say so within
+ * the timeout: broker down, message refused, or no queue bound for the routing key; `publishEach` says
+ * so per message of a batch. Nothing is queued in memory past a call, so an outbox relay can
+ * simply try again later.
  */
 export class MessagePublisher implements OnModuleInit, OnApplicationShutdown {
   private readonly connection: AmqpConnection;
   private readonly channel: RecoveringChannel;
   private readonly timeoutMs: number;
+  private readonly maxMessageBytes: number;
   /** Messages the broker returned as unroutable, by channel and messageId, until their confirm arrives. */
   private readonly returned = new WeakMap<ConfirmChannel, Map<string, number>>();
 
   constructor(private readonly options: MessagePublisherOptions) {
     this.timeoutMs = options.publishTimeoutMs ?? MESSAGING_DEFAULTS.publishTimeoutMs;
+    this.maxMessageBytes = options.maxMessageBytes ?? MESSAGING_DEFAULTS.maxMessageBytes;
     this.connection = new AmqpConnection({ ...options, name: `${options.serviceName}-publisher` });
     this.channel = new RecoveringChannel(this.connection, 'publisher', {
       setup: (channel) => this.setup(channel),
@@ -70,25 +76,21 @@ export class MessagePublisher implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Publishes all messages with their confirms in flight together, then waits for every one. Rejects
-   * with an AggregateError naming each messageId that was not confirmed; the others were.
+   * Publishes all messages with their confirms in flight together, then waits for every one, and says how each
+   * ended, in the order given (see PublishResult). Never rejects: one bad message fails alone.
    */
-  async publishBatch(outgoing: readonly OutgoingMessage[]): Promise<void> {
-    if (outgoing.length === 0) return;
+  async publishEach(outgoing: readonly OutgoingMessage[]): Promise<PublishResult[]> {
     const deadline = Date.now() + this.timeoutMs;
-    const messages = outgoing.map((message) => this.encode(message));
-    const outcomes = await Promise.allSettled(messages.map((message) => this.send(message, deadline)));
-    const failures = outcomes.flatMap((outcome, index) =>
-      outcome.status === 'rejected'
-        ? [new Error(`${outgoing[index].messageId}: ${describeFailure(outcome.reason)}`)]
-        : [],
+    return Promise.all(
+      outgoing.map(async (message): Promise<PublishResult> => {
+        try {
+          await this.send(this.encode(message), deadline);
+          return { messageId: message.messageId, status: 'confirmed' };
+        } catch (error) {
+          return failedResult(message.messageId, error);
+        }
+      }),
     );
-    if (failures.length > 0) {
-      throw new AggregateError(
-        failures,
-        `${failures.length} of ${outgoing.length} messages not confirmed (first: ${failures[0].message})`,
-      );
-    }
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -121,12 +123,14 @@ export class MessagePublisher implements OnModuleInit, OnApplicationShutdown {
         await publishWithConfirm(channel, message, deadline - Date.now());
       } catch (error) {
         const channelDied = this.channel.current() !== channel;
-        if (channelDied && Date.now() < deadline) continue;
+        if (channelDied && Date.now() < deadline && !(error instanceof MessageRefused)) continue;
         throw error;
       }
       // The broker confirms an unroutable mandatory message too, after returning it: check for that.
       if (this.takeReturned(channel, String(message.properties.messageId))) {
-        throw new Error(`unroutable: no queue is bound to ${BOXOFFICE_EXCHANGE} for "${message.routingKey}"`);
+        throw new MessageUnroutable(
+          `unroutable: no queue is bound to ${BOXOFFICE_EXCHANGE} for "${message.routingKey}"`,
+        );
       }
       return;
     }
@@ -145,15 +149,19 @@ export class MessagePublisher implements OnModuleInit, OnApplicationShutdown {
     const { routingKey, payload, messageId, correlationId, occurredAt = new Date() } = message;
     for (const [field, value] of Object.entries({ routingKey, messageId, correlationId })) {
       if (typeof value !== 'string' || value.length === 0) {
-        throw new TypeError(`${field} must be a non-empty string`);
+        throw new MessageRefused(`${field} must be a non-empty string`);
       }
     }
-    const json = JSON.stringify(payload);
-    if (json === undefined) throw new TypeError(`payload of ${messageId} is not JSON-serialisable`);
+    const content = Buffer.from(serialise(messageId, payload), 'utf8');
+    if (content.length > this.maxMessageBytes) {
+      throw new MessageRefused(
+        `payload of ${messageId} is ${content.length} bytes, over the broker's limit of ${this.maxMessageBytes}`,
+      );
+    }
     return {
       exchange: BOXOFFICE_EXCHANGE,
       routingKey,
-      content: Buffer.from(json, 'utf8'),
+      content,
       properties: {
         persistent: true,
         // Unroutable means no consumer queue exists yet: report it instead of letting the broker drop it.
@@ -167,4 +175,16 @@ export class MessagePublisher implements OnModuleInit, OnApplicationShutdown {
       },
     };
   }
+}
+
+function serialise(messageId: string, payload: unknown): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(payload);
+  } catch (error) {
+    // A cycle or a BigInt.
+    throw new MessageRefused(`payload of ${messageId} is not JSON-serialisable: ${describeFailure(error)}`);
+  }
+  if (json === undefined) throw new MessageRefused(`payload of ${messageId} is not JSON-serialisable`);
+  return json;
 }

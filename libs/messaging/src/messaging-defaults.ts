@@ -16,6 +16,8 @@ export const MESSAGING_DEFAULTS = {
   retryMaxDelayMs: 30_000,
   /** How long a publish may wait for a channel and its confirm before it is reported as failed. */
   publishTimeoutMs: 5_000,
+  /** RabbitMQ's own `max_message_size` default (128 MiB); a larger message closes the publisher's channel. */
+  maxMessageBytes: 128 * 1024 * 1024,
   /** A handler still running after this counts as failed; far below RabbitMQ's 30 minute consumer timeout. */
   handlerTimeoutMs: 120_000,
   /** Short enough that a dead broker or peer is noticed within seconds. */

@@ -1,35 +1,41 @@
 import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { OutgoingMessage } from '@boxoffice/messaging/message-publisher';
+import type { PublishResult } from '@boxoffice/messaging/publish-result';
+import {
+  recordOutcomes,
+  type BatchOutcome,
+  type ClaimedRow,
+  type FailedRow,
+  type RetryPolicy,
+} from './record-outcomes';
 
-/** What the relay needs from the broker side: publish all, with confirms, or reject. */
+/** What the relay needs from the broker side: publish with confirms, and say how each message ended. */
 export interface ConfirmedPublisher {
-  publishBatch(messages: OutgoingMessage[]): Promise<void>;
+  publishEach(messages: OutgoingMessage[]): Promise<PublishResult[]>;
 }
 
 export interface OutboxRelayOptions {
   batchSize: number;
-  /** How often to look for pending rows when nobody calls `wake()`. */
+  /** How often to look for pending rows when nobody calls `wake()`; also a refused row's first wait. */
   pollIntervalMs: number;
-  /** Upper bound of the backoff while the broker or the database is down. */
+  /** Upper bound of the backoff while the broker or the database is down; how long an unroutable row waits. */
   maxBackoffMs: number;
   /** Sent rows are kept this long (to inspect, and for re-sending by id), then deleted. */
   retentionMs: number;
+  /** Refusals of one row (nacked, not encodable) before it is parked: never claimed again, and logged. */
+  maxAttempts: number;
+  /** Upper bound of a refused row's own backoff, which doubles from `pollIntervalMs`. */
+  maxRowBackoffMs: number;
 }
 
 const CLEANUP_EVERY_MS = 60_000;
 
-interface PendingRow {
-  id: string;
-  message_id: string;
-  routing_key: string;
-  correlation_id: string;
-  payload: object;
-}
-
 /**
  * Publishes outbox rows with publisher confirms and marks them sent. Rows are claimed with SKIP LOCKED, so any
- * number of instances can relay side by side; a row is marked sent only after the broker confirmed it.
+ * number of instances can relay side by side; a row is marked sent only after the broker confirmed it. A row the
+ * broker refuses waits its own backoff, so the rows behind it go on, and is parked after `maxAttempts` refusals;
+ * a broker that cannot answer at all is nobody's row's fault: the relay as a whole backs off.
  */
 export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('outbox-relay');
@@ -63,27 +69,72 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     else if (!this.stopped && this.failures === 0) this.schedule(0);
   }
 
-  /** Publishes up to one batch; returns how many rows were sent. */
+  /**
+   * Publishes up to one batch of due rows and records how each ended; returns how many rows it claimed. Rejects,
+   * after recording the others, when the broker could not say for some: the relay then backs off.
+   */
   async relayBatch(): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      const rows: PendingRow[] = await tx.query(
+    const { claimed, outcome } = await this.db.transaction(async (tx) => {
+      // statement_timestamp(), not now(): a row committed after this transaction began is due at once too.
+      const rows: ClaimedRow[] = await tx.query(
         `SELECT id, message_id, routing_key, correlation_id, payload FROM outbox
-         WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+         WHERE sent_at IS NULL AND parked_at IS NULL AND next_attempt_at <= statement_timestamp()
+         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.options.batchSize],
       );
-      if (!rows.length) return 0;
-      await this.publisher.publishBatch(rows.map(toMessage));
-      await tx.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1)', [rows.map((row) => row.id)]);
-      return rows.length;
+      if (!rows.length) return { claimed: 0 };
+      const results = await this.publisher.publishEach(rows.map(toMessage));
+      return { claimed: rows.length, outcome: await recordOutcomes(tx, rows, results, this.retryPolicy()) };
     });
+    if (outcome) this.report(outcome);
+    if (outcome?.unconfirmed.length) {
+      const [first] = outcome.unconfirmed;
+      throw new Error(
+        `${outcome.unconfirmed.length} of ${claimed} messages not confirmed (first: ${first.error})`,
+      );
+    }
+    return claimed;
   }
 
-  /** Rows still waiting for the broker. */
+  /** Rows still waiting for the broker; parked rows wait for an operator, not for the relay. */
   async pending(): Promise<number> {
     const [{ count }] = await this.db.query(
-      'SELECT count(*)::int AS count FROM outbox WHERE sent_at IS NULL',
+      'SELECT count(*)::int AS count FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL',
     );
     return count;
+  }
+
+  private retryPolicy(): RetryPolicy {
+    const { pollIntervalMs, maxRowBackoffMs, maxAttempts, maxBackoffMs } = this.options;
+    return {
+      firstDelayMs: pollIntervalMs,
+      maxDelayMs: maxRowBackoffMs,
+      maxAttempts,
+      unroutableDelayMs: maxBackoffMs,
+    };
+  }
+
+  private report({ refused, unroutable }: BatchOutcome): void {
+    for (const row of refused.filter((failed) => failed.parked)) {
+      this.logger.error(
+        `parked outbox row ${row.id}: message ${row.messageId} (${row.routingKey}) refused ${row.attempts} times, ` +
+          `never tried again until requeued; last: ${row.error}`,
+      );
+    }
+    const waiting = refused.filter((failed) => !failed.parked);
+    if (waiting.length) {
+      const first = waiting[0];
+      this.logger.warn(
+        `${waiting.length} outbox rows refused, each tried again after its own backoff (first: ${describe(first)}, ` +
+          `attempt ${first.attempts} of ${this.options.maxAttempts}: ${first.error})`,
+      );
+    }
+    if (unroutable.length) {
+      this.logger.warn(
+        `${unroutable.length} outbox rows unroutable, tried again in ${this.options.maxBackoffMs} ms ` +
+          `(first: ${describe(unroutable[0])}: ${unroutable[0].error})`,
+      );
+    }
   }
 
   private async deleteOldSentRows(): Promise<void> {
@@ -121,7 +172,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
-function toMessage(row: PendingRow): OutgoingMessage {
+function describe(row: FailedRow): string {
+  return `row ${row.id}, message ${row.messageId} (${row.routingKey})`;
+}
+
+function toMessage(row: ClaimedRow): OutgoingMessage {
   return {
     routingKey: row.routing_key,
     messageId: row.message_id,

@@ -7,5 +7,8 @@ export function readOutboxSettings(env: EnvReader): OutboxRelayOptions {
     pollIntervalMs: env.int('OUTBOX_POLL_INTERVAL_MS', 500, 10, 60_000),
     maxBackoffMs: 5000,
     retentionMs: env.int('OUTBOX_RETENTION_HOURS', 24, 1, 24 * 365) * 3_600_000,
+    // With the row backoff doubling from the poll interval to a minute, 10 refusals take about 3 minutes.
+    maxAttempts: env.int('OUTBOX_MAX_ATTEMPTS', 10, 1, 1000),
+    maxRowBackoffMs: 60_000,
   };
 }

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { OutgoingMessage } from '@boxoffice/messaging/message-publisher';
 
-// The table (`outbox`) is created by each service's own migration in its own schema, its DDL frozen there:
-// id bigserial, message_id unique, routing_key, correlation_id, payload jsonb, created_at, sent_at (null = pending).
+// The table (`outbox`) is created by each service's own migrations in its own schema, their DDL frozen there:
+// id bigserial, message_id unique, routing_key, correlation_id, payload jsonb, created_at, sent_at (null = pending),
+// attempts (refusals so far), last_error, next_attempt_at (not claimed before), parked_at (refused too often).
 
 /** Adds a message to the outbox inside the caller's transaction: it is published if and only if that commits. */
 export async function addToOutbox(
@@ -18,11 +19,14 @@ export async function addToOutbox(
   return messageId;
 }
 
-/** Queues a message again under its original id, whether or not its row was sent or cleaned up since. */
+/**
+ * Queues a message again under its original id, whether or not its row was sent, parked or cleaned up since: a
+ * parked row gets its attempts afresh (its last_error stays, for whoever looks).
+ */
 export async function resendFromOutbox(tx: EntityManager, message: OutgoingMessage): Promise<void> {
   await tx.query(
     `INSERT INTO outbox (message_id, routing_key, correlation_id, payload) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (message_id) DO UPDATE SET sent_at = NULL`,
+     ON CONFLICT (message_id) DO UPDATE SET sent_at = NULL, parked_at = NULL, attempts = 0, next_attempt_at = now()`,
     [message.messageId, message.routingKey, message.correlationId, JSON.stringify(message.payload)],
   );
 }

@@ -156,9 +156,21 @@ export class TestBroker {
     return this.inspect(async (channel) => (await channel.checkQueue(queue)).consumerCount);
   }
 
-  /** Declares a queue, for a test that needs one to exist with other arguments than a service would give it. */
-  async declareQueue(queue: string, options: Options.AssertQueue): Promise<void> {
-    await this.inspect((channel) => channel.assertQueue(queue, options));
+  /**
+   * Declares a queue, for a test that needs one to exist with other arguments than a service would give it;
+   * bound to `routingKey` on `boxoffice.events` when one is given.
+   */
+  async declareQueue(queue: string, options: Options.AssertQueue, routingKey?: string): Promise<void> {
+    await this.inspect(async (channel) => {
+      await channel.assertQueue(queue, options);
+      if (routingKey !== undefined) await channel.bindQueue(queue, BOXOFFICE_EXCHANGE, routingKey);
+    });
+  }
+
+  /** A queue bound to `routingKey` that holds nothing (max length 0, reject-publish): the broker nacks it all. */
+  async refuse(routingKey: string): Promise<void> {
+    const options = { durable: false, arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' } };
+    await this.declareQueue(`test.refuse.${routingKey}`, options, routingKey);
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@ import { HEALTH_CHECKS, HealthController } from '@boxoffice/http/health.controll
 import { InventoryClient } from './inventory-client/inventory.client';
 import { CreateOrders1764072100000 } from './migrations/1764072100000-create-orders';
 import { TimeoutClaims1764600100000 } from './migrations/1764600100000-timeout-claims';
+import { OutboxParking1765152000000 } from './migrations/1765152000000-outbox-parking';
 import { OrderConfig } from './order.config';
 import { Order } from './orders/order.entity';
 import { IdempotentOrders } from './idempotency/idempotent-orders';
@@ -21,7 +22,7 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
     { provide: OrderConfig, useFactory: () => new OrderConfig(process.env) },
     provideDatabase(OrderConfig, {
       entities: [Order],
-      migrations: [CreateOrders1764072100000, TimeoutClaims1764600100000],
+      migrations: [CreateOrders1764072100000, TimeoutClaims1764600100000, OutboxParking1765152000000],
     }),
     ...provideOutbox(OrderConfig, (config) => ({
       serviceName: 'order',

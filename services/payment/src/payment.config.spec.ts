@@ -8,6 +8,7 @@ describe('PaymentConfig', () => {
       http: { host: '127.0.0.1', port: 8003 },
       database: { schema: 'payment', queryTimeoutMs: 10_000 },
       messaging: { url: 'amqp://guest:guest@127.0.0.1:5672', retryDelayMs: 1_000, retryMaxDelayMs: 30_000 },
+      outbox: { maxAttempts: 10 },
       gatewayDeclineRate: 0,
     });
   });
@@ -36,6 +37,8 @@ describe('PaymentConfig', () => {
     ['MESSAGE_RETRY_DELAY_MS', '1.5'],
     ['OUTBOX_POLL_INTERVAL_MS', '0'],
     ['OUTBOX_RETENTION_HOURS', '0'],
+    ['OUTBOX_MAX_ATTEMPTS', '0'],
+    ['OUTBOX_MAX_ATTEMPTS', 'forever'],
     ['PAYMENT_DB_SCHEMA', 'Payment; DROP'],
     ['PAYMENT_DB_QUERY_TIMEOUT_MS', '50'],
     ['RABBITMQ_URL', 'http://127.0.0.1:5672'],
@@ -58,6 +61,7 @@ describe('PaymentConfig', () => {
       GATEWAY_LATENCY_MS: '0',
       MESSAGE_RETRY_DELAY_MS: '200',
       MESSAGE_RETRY_MAX_DELAY_MS: '5000',
+      OUTBOX_MAX_ATTEMPTS: '3',
       RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672/t_vhost',
     });
 
@@ -69,6 +73,7 @@ describe('PaymentConfig', () => {
         retryMaxDelayMs: 5_000,
         url: 'amqp://guest:guest@127.0.0.1:5672/t_vhost',
       },
+      outbox: { maxAttempts: 3 },
     });
   });
 });

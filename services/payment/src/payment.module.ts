@@ -7,6 +7,7 @@ import { PaymentGateway } from './gateway/payment-gateway';
 import { SimulatedGateway } from './gateway/simulated-gateway';
 import { CreatePayments1764072200000 } from './migrations/1764072200000-create-payments';
 import { GatewayOutages1764600000000 } from './migrations/1764600000000-gateway-outages';
+import { OutboxParking1765152100000 } from './migrations/1765152100000-outbox-parking';
 import { PaymentConfig } from './payment.config';
 import { OrderCancelledHandler } from './payments/order-cancelled.handler';
 import { OrderCreatedHandler } from './payments/order-created.handler';
@@ -20,7 +21,7 @@ import { PaymentsService } from './payments/payments.service';
     { provide: PaymentConfig, useFactory: () => new PaymentConfig(process.env) },
     provideDatabase(PaymentConfig, {
       entities: [Payment],
-      migrations: [CreatePayments1764072200000, GatewayOutages1764600000000],
+      migrations: [CreatePayments1764072200000, GatewayOutages1764600000000, OutboxParking1765152100000],
     }),
     ...provideOutbox(PaymentConfig, (config) => ({
       serviceName: 'payment',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parsePaymentResult } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { MessagePublisher } from '@boxoffice/messaging/message-publisher';
+import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { eventually } from '@boxoffice/testing/eventually';
 import type { FaultProxy } from '@boxoffice/testing/fault-proxy';
 import { timedSpy } from '@boxoffice/testing/timed-spy';
@@ -13,22 +14,22 @@ describe('payment_result while RabbitMQ is unreachable for the publisher (e2e, T
   let payment: PaymentTestApp;
   let proxy: FaultProxy;
   let publisher: MessagePublisher;
-  let publishes: ReturnType<typeof timedSpy<MessagePublisher, 'publishBatch'>>;
-  const failedPublishes = () => publishes.runs.filter((run) => run.error);
+  let relays: ReturnType<typeof timedSpy<OutboxRelay, 'relayBatch'>>;
+  const failedRelays = () => relays.runs.filter((run) => run.error);
 
   beforeAll(async () => {
     // The publisher (RABBITMQ_URL) goes through the proxy; the consumers are connected straight to the broker.
     payment = await startPayment('outage', { PUBLISH_TIMEOUT_MS: '300' }, { proxyPublisher: true });
     proxy = payment.publisherProxy!;
     publisher = payment.app.get(MessagePublisher);
-    publishes = timedSpy(publisher, 'publishBatch');
+    relays = timedSpy(payment.app.get(OutboxRelay), 'relayBatch');
     await eventually(() => publisher.isReady(), {
       ...SETTLED,
       what: 'publisher connected through the proxy',
     });
   });
   afterAll(async () => {
-    publishes?.spy.mockRestore();
+    relays?.spy.mockRestore();
     await payment?.close();
   });
 
@@ -57,7 +58,7 @@ describe('payment_result while RabbitMQ is unreachable for the publisher (e2e, T
       { ...SETTLED, what: 'payment recorded' },
     );
     expect(view.status).toBe('SUCCEEDED');
-    await eventually(() => failedPublishes().length >= 1, { ...SETTLED, what: 'a publish refused' });
+    await eventually(() => failedRelays().length >= 1, { ...SETTLED, what: 'a relay attempt failed' });
     expect(await pendingOutbox()).toBe(1);
     expect(await payment.results(order.orderId)).toEqual([]);
 

@@ -1,0 +1,273 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { openDatabase } from '@boxoffice/database/open-database';
+import { MessagePublisher, type OutgoingMessage } from '@boxoffice/messaging/message-publisher';
+import { eventually } from '@boxoffice/testing/eventually';
+import { TestBroker } from '@boxoffice/testing/test-broker';
+import { TEST_DATABASE_URL, testNamespace, type TestNamespace } from '@boxoffice/testing/test-namespace';
+import { createTestVhost, type TestVhost } from '@boxoffice/testing/test-vhost';
+import { addToOutbox, resendFromOutbox } from './outbox';
+import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
+
+// The table as the services' migrations leave it (libs never import services): create-*, then outbox-parking.
+const OUTBOX_TABLE = `
+  CREATE TABLE outbox (
+    id              bigserial PRIMARY KEY,
+    message_id      varchar(64) NOT NULL UNIQUE,
+    routing_key     varchar(64) NOT NULL,
+    correlation_id  varchar(64) NOT NULL,
+    payload         jsonb NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    sent_at         timestamptz,
+    attempts        integer NOT NULL DEFAULT 0,
+    last_error      text,
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    parked_at       timestamptz
+  )`;
+
+const OPTIONS: OutboxRelayOptions = {
+  batchSize: 10,
+  pollIntervalMs: 20,
+  maxBackoffMs: 200,
+  retentionMs: 3_600_000,
+  maxAttempts: 3,
+  maxRowBackoffMs: 100,
+};
+
+interface RowState {
+  message_id: string;
+  sent_at: Date | null;
+  attempts: number;
+  last_error: string | null;
+  waits: boolean;
+  parked_at: Date | null;
+}
+
+describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () => {
+  let namespace: TestNamespace;
+  let vhost: TestVhost;
+  let broker: TestBroker;
+  let publisher: MessagePublisher;
+  const databases: DataSource[] = [];
+  const relays: OutboxRelay[] = [];
+  let errors: jest.SpyInstance;
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    errors = jest.spyOn(Logger.prototype, 'error');
+    namespace = testNamespace('outbox');
+    vhost = await createTestVhost('outbox');
+    // good_news has a queue, as a consumer would declare it; refused_news a queue that nacks everything.
+    broker = await TestBroker.open(vhost.url, { tap: ['good_news'] });
+    await broker.refuse('refused_news');
+    publisher = new MessagePublisher({
+      url: vhost.url,
+      serviceName: 'outbox-probe',
+      publishTimeoutMs: 3_000,
+    });
+  });
+
+  afterAll(async () => {
+    for (const relay of relays) await relay.onModuleDestroy();
+    for (const db of databases) await db.destroy();
+    await publisher?.close();
+    await broker?.close();
+    await vhost?.dispose();
+    await namespace?.dispose();
+    errors?.mockRestore();
+  });
+
+  /** A schema of this run's own with an empty outbox, and a relay on it. */
+  const openOutbox = async (name: string, relayPublisher = publisher) => {
+    const db = await openDatabase({
+      url: TEST_DATABASE_URL,
+      schema: `${namespace.id}_${name}`,
+      poolSize: 3,
+      queryTimeoutMs: 10_000,
+      entities: [],
+      migrations: [],
+    });
+    databases.push(db);
+    await db.query(OUTBOX_TABLE);
+    const relay = new OutboxRelay(db, relayPublisher, OPTIONS);
+    relays.push(relay);
+    return { db, relay };
+  };
+
+  const message = (routingKey: string, over: Partial<OutgoingMessage> = {}): OutgoingMessage => {
+    const orderId = randomUUID();
+    return { routingKey, messageId: randomUUID(), correlationId: orderId, payload: { orderId }, ...over };
+  };
+
+  const add = (db: DataSource, ...messages: OutgoingMessage[]) =>
+    db.transaction(async (tx) => {
+      for (const outgoing of messages) await addToOutbox(tx, outgoing);
+    });
+
+  const rows = (db: DataSource): Promise<RowState[]> =>
+    db.query(
+      `SELECT message_id, sent_at, attempts, last_error, next_attempt_at > now() AS waits, parked_at
+       FROM outbox ORDER BY id`,
+    );
+
+  const tappedIds = async () =>
+    (await broker.tapped('good_news')).map((tapped) => tapped.properties.messageId as string);
+
+  it('given a row the broker nacks and one that cannot be encoded between good rows, when relayed, then the good rows are sent, each bad row is counted until it is parked, and new rows keep going', async () => {
+    // given
+    const { db, relay } = await openOutbox('poisoned');
+    const first = message('good_news');
+    const nacked = message('refused_news');
+    const unencodable = message('good_news', { correlationId: '' });
+    const second = message('good_news');
+    await add(db, first, nacked, unencodable, second);
+
+    // when one batch is relayed
+    expect(await relay.relayBatch()).toBe(4);
+
+    // then the good rows are sent, behind the bad ones too, and each bad row waits its own backoff
+    expect(await rows(db)).toEqual([
+      expect.objectContaining({ message_id: first.messageId, sent_at: expect.any(Date), attempts: 0 }),
+      expect.objectContaining({
+        message_id: nacked.messageId,
+        sent_at: null,
+        attempts: 1,
+        last_error: expect.stringMatching(/nacked/),
+        waits: true,
+        parked_at: null,
+      }),
+      expect.objectContaining({
+        message_id: unencodable.messageId,
+        sent_at: null,
+        attempts: 1,
+        last_error: 'correlationId must be a non-empty string',
+        waits: true,
+        parked_at: null,
+      }),
+      expect.objectContaining({ message_id: second.messageId, sent_at: expect.any(Date), attempts: 0 }),
+    ]);
+    expect(await tappedIds()).toEqual(expect.arrayContaining([first.messageId, second.messageId]));
+
+    // when the relay runs on its own
+    relay.onApplicationBootstrap();
+
+    // then each bad row is refused up to maxAttempts, parked, and said so at error level
+    const parked = await eventually(
+      async () => {
+        const now = (await rows(db)).filter((row) => row.parked_at);
+        return now.length === 2 && now;
+      },
+      { what: 'both bad rows parked' },
+    );
+    expect(parked.map((row) => [row.message_id, row.attempts, row.sent_at])).toEqual([
+      [nacked.messageId, OPTIONS.maxAttempts, null],
+      [unencodable.messageId, OPTIONS.maxAttempts, null],
+    ]);
+    for (const bad of [nacked, unencodable]) {
+      expect(errors).toHaveBeenCalledWith(
+        expect.stringMatching(
+          new RegExp(`parked .*${bad.messageId} \\(${bad.routingKey}\\) refused 3 times`),
+        ),
+      );
+    }
+    expect(await relay.pending()).toBe(0);
+
+    // when a new row comes
+    const third = message('good_news');
+    await add(db, third);
+    relay.wake();
+
+    // then it is sent, and the parked rows stay as they are
+    await eventually(async () => (await tappedIds()).includes(third.messageId), { what: 'third sent' });
+    await eventually(async () => (await relay.pending()) === 0, { what: 'third marked sent' });
+    expect((await rows(db)).filter((row) => row.parked_at).map((row) => row.attempts)).toEqual([3, 3]);
+  });
+
+  it('given a row no queue is bound for, when relayed, then it waits without counting and goes through once a consumer declares its queue', async () => {
+    // given
+    const { db, relay } = await openOutbox('unroutable');
+    const early = message('late_news');
+    const behind = message('good_news');
+    await add(db, early, behind);
+
+    // when
+    await relay.relayBatch();
+
+    // then
+    expect(await rows(db)).toEqual([
+      expect.objectContaining({
+        message_id: early.messageId,
+        sent_at: null,
+        attempts: 0,
+        last_error: expect.stringMatching(/unroutable/),
+        waits: true,
+        parked_at: null,
+      }),
+      expect.objectContaining({ message_id: behind.messageId, sent_at: expect.any(Date) }),
+    ]);
+
+    // when its consumer's queue appears
+    await broker.tap('late_news');
+
+    // then
+    const [sent] = await eventually(
+      async () => {
+        await relay.relayBatch();
+        const [row] = await rows(db);
+        return row.sent_at !== null && [row];
+      },
+      { what: 'late_news sent' },
+    );
+    expect(sent).toMatchObject({ attempts: 0, parked_at: null });
+    expect((await broker.tapped('late_news')).map((tapped) => tapped.properties.messageId)).toEqual([
+      early.messageId,
+    ]);
+  });
+
+  it('given a parked row, when its message is resent, then it is due again with its attempts afresh', async () => {
+    // given
+    const { db, relay } = await openOutbox('resent');
+    const nacked = message('refused_news');
+    await add(db, nacked);
+    await eventually(
+      async () => {
+        await relay.relayBatch();
+        return (await rows(db))[0].parked_at !== null;
+      },
+      { what: 'row parked' },
+    );
+
+    // when
+    await db.transaction((tx) => resendFromOutbox(tx, nacked));
+
+    // then
+    expect(await rows(db)).toEqual([
+      expect.objectContaining({ sent_at: null, attempts: 0, waits: false, parked_at: null }),
+    ]);
+    expect(await relay.pending()).toBe(1);
+  });
+
+  it('given a broker that cannot be reached, when relayed, then no row is counted and the relay as a whole fails', async () => {
+    // given
+    const stranded = new MessagePublisher({
+      url: 'amqp://guest:guest@127.0.0.1:1',
+      serviceName: 'stranded',
+      publishTimeoutMs: 300,
+    });
+    try {
+      const { db, relay } = await openOutbox('stranded', stranded);
+      await add(db, message('good_news'), message('refused_news'));
+
+      // when / then
+      await expect(relay.relayBatch()).rejects.toThrow(/2 of 2 messages not confirmed .*broker unavailable/);
+      expect(await rows(db)).toEqual([
+        expect.objectContaining({ sent_at: null, attempts: 0, last_error: null, waits: false }),
+        expect.objectContaining({ sent_at: null, attempts: 0, last_error: null, waits: false }),
+      ]);
+      expect(await relay.pending()).toBe(2);
+    } finally {
+      await stranded.close();
+    }
+  });
+});
