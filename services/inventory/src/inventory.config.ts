@@ -11,6 +11,8 @@ export class InventoryConfig {
   readonly redisPrefix: string;
   readonly holdTtlMs: number;
   readonly holdSweepIntervalMs: number;
+  /** A sale untouched this long leaves Redis (its ledger stays; the next call rebuilds it). */
+  readonly gateIdleMs: number;
 
   constructor(environment: NodeJS.ProcessEnv) {
     const env = new EnvReader(environment);
@@ -20,6 +22,7 @@ export class InventoryConfig {
     this.redisPrefix = env.name('INVENTORY_REDIS_PREFIX', INFRASTRUCTURE_DEFAULTS.redisPrefix);
     this.holdTtlMs = env.int('HOLD_TTL_SECONDS', 600, 1, 86_400) * 1000;
     this.holdSweepIntervalMs = env.int('HOLD_SWEEP_INTERVAL_MS', 1000, 50, 600_000);
+    this.gateIdleMs = env.int('INVENTORY_GATE_IDLE_HOURS', 24, 1, 24 * 365) * 3_600_000;
     env.done();
   }
 }

@@ -15,6 +15,7 @@ import { Sale } from './sales/sale.entity';
 import { SalesController } from './sales/sales.controller';
 import { SalesService } from './sales/sales.service';
 import { GateRebuild } from './stock-gate/gate-rebuild';
+import { GateRetention } from './stock-gate/gate-retention';
 import { RedisWatch } from './stock-gate/redis-watch';
 import { StockGate } from './stock-gate/stock-gate';
 
@@ -49,6 +50,7 @@ import { StockGate } from './stock-gate/stock-gate';
       useFactory: (db: DataSource, redis: Redis) => [() => db.query('SELECT 1'), () => redis.ping()],
     },
     GateRebuild,
+    GateRetention,
     SalesService,
     ReservationsService,
     HoldExpiry,

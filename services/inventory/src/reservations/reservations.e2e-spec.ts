@@ -1,4 +1,6 @@
+import { eventually } from '@boxoffice/testing/eventually';
 import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
+import { lockSaleShared } from '../stock-gate/sale-lock';
 import { InventoryTestApp, startInventory } from '../inventory.test-app';
 
 describe('Reservations API (e2e, real Postgres and Redis)', () => {
@@ -85,6 +87,33 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
     expect(await saleCounts(inventory, 'gig', { ledger: 'conserved' })).toEqual(before);
     const rows = await inventory.db.query(`SELECT 1 FROM reservations WHERE order_id = 'order-late'`);
     expect(rows).toHaveLength(0);
+  });
+
+  it('given a released hold and a hold being recorded (the sale locked shared), when the release is repeated with its eventId, then it answers without waiting for the lock', async () => {
+    // given
+    await hold('order-again', 'buyer-11', 1).expect(201);
+    await inventory.http().post('/reservations/order-again/release').send({ eventId: 'gig' }).expect(200);
+    const recording = inventory.db.createQueryRunner();
+    await recording.connect();
+    await recording.startTransaction();
+    await lockSaleShared(recording.manager, 'gig');
+
+    try {
+      // when
+      let answered = false;
+      const release = inventory
+        .http()
+        .post('/reservations/order-again/release')
+        .send({ eventId: 'gig' })
+        .then((response) => ((answered = true), response));
+
+      // then: it answers while the lock is still held
+      await eventually(() => answered, { timeoutMs: 5_000, what: 'the repeated release answered' });
+      expect((await release).status).toBe(200);
+    } finally {
+      await recording.rollbackTransaction();
+      await recording.release();
+    }
   });
 
   it('refuses what the sale cannot give: unknown sale, sold out, per-user limit, unknown order', async () => {

@@ -76,10 +76,13 @@ export class ReservationsService {
        SELECT * FROM moved`,
       [orderId],
     );
-    if (!releasedRows[0] && eventId && !(await this.releaseUnrecorded(eventId, orderId))) {
+    // Only an order id the ledger has no row for needs the sale's exclusive lock (to bar it); a repeated release
+    // of a released or committed order must not stop the sale's holds for a moment.
+    const known = releasedRows[0] ? fromRaw(releasedRows[0]) : await this.findOrNull(orderId);
+    if (!known && eventId && !(await this.releaseUnrecorded(eventId, orderId))) {
       return this.release(orderId); // recorded meanwhile: release it the usual way
     }
-    const row = releasedRows[0] ? fromRaw(releasedRows[0]) : await this.find(orderId);
+    const row = known ?? (await this.find(orderId));
     if (row.status === 'COMMITTED') {
       throw new DomainError(
         'RESERVATION_COMMITTED',
@@ -118,10 +121,13 @@ export class ReservationsService {
       row.status === 'COMMITTED'
         ? this.gate.commit(row.eventId, row.orderId)
         : this.gate.release(row.eventId, row.orderId);
-    const outcome = await apply();
+    let outcome = await apply();
     if (outcome === 'NOT_LOADED') {
+      // A rebuild already running may have read the ledger before this change: apply it on what it loaded.
       await this.rebuild.ensureLoaded(row.eventId);
-    } else if (outcome !== row.status) {
+      outcome = await apply();
+    }
+    if (outcome !== 'NOT_LOADED' && outcome !== row.status) {
       this.logger.warn(
         `gate had ${outcome} for ${row.orderId}, ledger ${row.status}: rebuilding ${row.eventId}`,
       );
@@ -210,9 +216,13 @@ export class ReservationsService {
   }
 
   private async find(orderId: string): Promise<Reservation> {
-    const row = await this.db.getRepository(Reservation).findOne({ where: { orderId } });
+    const row = await this.findOrNull(orderId);
     if (!row) throw new DomainError('RESERVATION_NOT_FOUND', `No reservation for order ${orderId}`);
     return row;
+  }
+
+  private findOrNull(orderId: string): Promise<Reservation | null> {
+    return this.db.getRepository(Reservation).findOne({ where: { orderId } });
   }
 }
 
