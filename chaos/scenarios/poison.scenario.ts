@@ -43,7 +43,8 @@ export const poison: Scenario = {
     }
     return deadLetterQueues.flatMap((queue) => {
       const reasons = queue.deadLetterReasons!;
-      const parked = (reasons['malformed-json'] ?? 0) + (reasons['invalid-payload'] ?? 0);
+      const parked =
+        (reasons.oversized ?? 0) + (reasons['malformed-json'] ?? 0) + (reasons['invalid-payload'] ?? 0);
       if (parked >= POISON_PER_KEY) return [];
       const detail = `${parked} poison messages parked, ${POISON_PER_KEY} sent`;
       return [{ code: 'POISON_NOT_PARKED' as const, where: queue.name, detail }];

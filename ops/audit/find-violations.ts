@@ -28,7 +28,7 @@ export interface Violation {
 }
 
 /** Dead-letter reasons that mean "this message could never be handled": parked on purpose (contract §6.5). */
-const POISON_REASONS = new Set(['malformed-json', 'invalid-payload']);
+const POISON_REASONS = new Set(['oversized', 'malformed-json', 'invalid-payload']);
 const EXAMPLES = 5;
 /** A failure quoted in a detail is cut here: the detail is one line. */
 const ERROR_LENGTH = 200;

@@ -11,6 +11,7 @@ import { AmqpMessageTransport } from './amqp-message.transport';
 import type { MessageContext } from './message-context';
 import { MessageFailureFilter } from './message-failure.filter';
 import { MessagePublisher } from './message-publisher';
+import { MESSAGING_DEFAULTS } from './messaging-defaults';
 import {
   ATTEMPT_HEADER,
   DEAD_LETTER_REASON_HEADER,
@@ -271,13 +272,20 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
     await eventually(() => allDrained(orderCreated.queue), { ...SETTLED, what: 'queue drained' });
   });
 
-  it('sends malformed JSON and invalid payloads straight to the DLQ and keeps consuming', async () => {
-    // given a body that is not JSON and a JSON body the validator refuses
+  it('sends malformed JSON, invalid payloads and oversized messages straight to the DLQ and keeps consuming', async () => {
+    // given a body that is not JSON, a JSON body the validator refuses, and a valid one over the size limit
     const malformedId = randomUUID();
     const invalidId = randomUUID();
+    const oversizedId = randomUUID();
+    const oversizedOrder = randomUUID();
     const good = randomUUID();
     await broker.publishRaw(ORDER_CREATED, '{"orderId": ', { messageId: malformedId });
     await publish(ORDER_CREATED, { orderId: 42 }, invalidId);
+    await broker.publishRaw(
+      ORDER_CREATED,
+      JSON.stringify({ orderId: oversizedOrder, padding: 'x'.repeat(MESSAGING_DEFAULTS.maxConsumedBytes) }),
+      { messageId: oversizedId },
+    );
 
     // when a good message follows
     await publish(ORDER_CREATED, { orderId: good });
@@ -285,15 +293,17 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
     // then
     await eventually(() => handled(good).length === 1, { ...SETTLED, what: 'good message handled' });
     const dead = await found(async () => {
-      const messages = await deadLettersOf(orderCreated.queue, [malformedId, invalidId]);
-      return messages.length === 2 && messages;
-    }, 'both dead-lettered');
+      const messages = await deadLettersOf(orderCreated.queue, [malformedId, invalidId, oversizedId]);
+      return messages.length === 3 && messages;
+    }, 'all three dead-lettered');
     const reasonOf = (id: string) =>
       dead.find((message) => message.properties.messageId === id)?.properties.headers?.[
         DEAD_LETTER_REASON_HEADER
       ];
     expect(reasonOf(malformedId)).toBe('malformed-json');
     expect(reasonOf(invalidId)).toBe('invalid-payload');
+    expect(reasonOf(oversizedId)).toBe('oversized');
+    expect(handled(oversizedOrder)).toEqual([]);
     expect(
       dead.find((message) => message.properties.messageId === invalidId)?.properties.headers,
     ).toMatchObject({

@@ -90,6 +90,7 @@ export class AmqpMessageTransport
         retryMaxDelayMs:
           this.options.retryMaxDelayMs ?? Math.max(MESSAGING_DEFAULTS.retryMaxDelayMs, retryDelayMs),
         handlerTimeoutMs: this.options.handlerTimeoutMs ?? MESSAGING_DEFAULTS.handlerTimeoutMs,
+        maxBytes: MESSAGING_DEFAULTS.maxConsumedBytes,
         forwardTimeoutMs: MESSAGING_DEFAULTS.publishTimeoutMs,
         isTransient: this.options.isTransient,
       },

@@ -33,6 +33,8 @@ export interface MessageConsumerOptions {
   retryDelayMs: number;
   retryMaxDelayMs: number;
   handlerTimeoutMs: number;
+  /** A larger message is dead-lettered before it is parsed. */
+  maxBytes: number;
   /** Longest wait for the broker to confirm a retry or dead-letter copy. */
   forwardTimeoutMs: number;
   /** Failures that mean "try later" (a dependency is down): retried past maxAttempts, never dead-lettered. */
@@ -142,6 +144,10 @@ export class MessageConsumer {
   ): Promise<void> {
     const { queue } = route.subscription;
     const attempt = attemptOf(message.properties.headers);
+    if (message.content.length > this.options.maxBytes) {
+      const error = new Error(`${message.content.length} bytes, over the limit of ${this.options.maxBytes}`);
+      return this.deadLetter(channel, route, message, attempt, 'oversized', error);
+    }
     let raw: unknown;
     try {
       raw = JSON.parse(message.content.toString('utf8'));

@@ -9,7 +9,7 @@ export const ERROR_HEADER = 'x-error';
 export const ORIGINAL_QUEUE_HEADER = 'x-original-queue';
 export const DEAD_LETTERED_AT_HEADER = 'x-dead-lettered-at';
 
-export type DeadLetterReason = 'malformed-json' | 'invalid-payload' | 'attempts-exhausted';
+export type DeadLetterReason = 'oversized' | 'malformed-json' | 'invalid-payload' | 'attempts-exhausted';
 
 /**
  * Headers the broker writes itself (dead-lettering history, quorum delivery count). They are dropped

@@ -18,6 +18,8 @@ export const MESSAGING_DEFAULTS = {
   publishTimeoutMs: 5_000,
   /** RabbitMQ's own `max_message_size` default (128 MiB); a larger message closes the publisher's channel. */
   maxMessageBytes: 128 * 1024 * 1024,
+  /** A consumed message larger than this is parked unread (`oversized`): saga messages are well under 1 KiB. */
+  maxConsumedBytes: 64 * 1024,
   /** A handler still running after this counts as failed; far below RabbitMQ's 30 minute consumer timeout. */
   handlerTimeoutMs: 120_000,
   /** Short enough that a dead broker or peer is noticed within seconds. */
