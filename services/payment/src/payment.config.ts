@@ -13,6 +13,9 @@ export class PaymentConfig {
   readonly gatewayLatencyMs: number;
   readonly gatewayDeclineRate: number;
   readonly gatewayTimeoutMs: number;
+  readonly reconcileIntervalMs: number;
+  /** A charge without a payment this long after it was made is recorded from the processor's record. */
+  readonly reconcileAfterSeconds: number;
   readonly messaging: MessagingSettings;
   readonly outbox: OutboxRelayOptions;
 
@@ -23,6 +26,8 @@ export class PaymentConfig {
     this.gatewayLatencyMs = env.int('GATEWAY_LATENCY_MS', 50, 0, 60_000);
     this.gatewayDeclineRate = env.number('GATEWAY_DECLINE_RATE', 0, 0, 1);
     this.gatewayTimeoutMs = env.int('GATEWAY_TIMEOUT_MS', 5_000, 1, 60_000);
+    this.reconcileIntervalMs = env.int('PAYMENT_RECONCILE_INTERVAL_MS', 60_000, 100, 3_600_000);
+    this.reconcileAfterSeconds = env.int('PAYMENT_RECONCILE_AFTER_SECONDS', 300, 1, 86_400);
     this.messaging = readMessagingSettings(env);
     this.outbox = readOutboxSettings(env);
     env.done();

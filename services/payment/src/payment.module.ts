@@ -7,8 +7,10 @@ import { PaymentGateway } from './gateway/payment-gateway';
 import { SimulatedGateway } from './gateway/simulated-gateway';
 import { CreatePayments1764072200000 } from './migrations/1764072200000-create-payments';
 import { GatewayOutages1764600000000 } from './migrations/1764600000000-gateway-outages';
+import { GatewayCallCurrency1764600200000 } from './migrations/1764600200000-gateway-call-currency';
 import { OutboxParking1765152100000 } from './migrations/1765152100000-outbox-parking';
 import { PaymentConfig } from './payment.config';
+import { ChargeReconciliation } from './payments/charge-reconciliation';
 import { OrderCancelledHandler } from './payments/order-cancelled.handler';
 import { OrderCreatedHandler } from './payments/order-created.handler';
 import { Payment } from './payments/payment.entity';
@@ -21,7 +23,12 @@ import { PaymentsService } from './payments/payments.service';
     { provide: PaymentConfig, useFactory: () => new PaymentConfig(process.env) },
     provideDatabase(PaymentConfig, {
       entities: [Payment],
-      migrations: [CreatePayments1764072200000, GatewayOutages1764600000000, OutboxParking1765152100000],
+      migrations: [
+        CreatePayments1764072200000,
+        GatewayOutages1764600000000,
+        GatewayCallCurrency1764600200000,
+        OutboxParking1765152100000,
+      ],
     }),
     ...provideOutbox(PaymentConfig, (config) => ({
       serviceName: 'payment',
@@ -44,6 +51,7 @@ import { PaymentsService } from './payments/payments.service';
       useFactory: (db: DataSource) => [() => db.query('SELECT 1')],
     },
     PaymentsService,
+    ChargeReconciliation,
   ],
 })
 export class PaymentModule implements OnApplicationShutdown {

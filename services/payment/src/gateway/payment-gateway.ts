@@ -2,6 +2,14 @@
 export abstract class PaymentGateway {
   abstract charge(request: ChargeRequest): Promise<GatewayOutcome>;
   abstract refund(request: RefundRequest): Promise<GatewayOutcome>;
+  /** Charges made between `withinSeconds` and `olderThanSeconds` ago, as a processor's list of charges gives them. */
+  abstract chargesMade(olderThanSeconds: number, withinSeconds: number): Promise<MadeCharge[]>;
+}
+
+export interface MadeCharge extends GatewayOutcome {
+  idempotencyKey: string;
+  amount: number;
+  currency: string;
 }
 
 export interface ChargeRequest {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
 import { outageNow, processorUnavailable } from './gateway-outage';
-import { ChargeRequest, GatewayOutcome, PaymentGateway, RefundRequest } from './payment-gateway';
+import { ChargeRequest, GatewayOutcome, MadeCharge, PaymentGateway, RefundRequest } from './payment-gateway';
 
 /** Test tokens as a card processor's sandbox knows them (docs/contract.md §4). */
 const TOKEN_OUTCOMES: Record<string, string | null> = {
@@ -33,7 +33,7 @@ export class SimulatedGateway implements PaymentGateway {
   ) {}
 
   charge(request: ChargeRequest): Promise<GatewayOutcome> {
-    return this.once('charge', request.idempotencyKey, request.amount, () => {
+    return this.once('charge', request.idempotencyKey, request, () => {
       const declined = TOKEN_OUTCOMES[request.paymentToken];
       if (declined === undefined) return 'invalid_payment_token';
       if (declined) return declined;
@@ -42,13 +42,40 @@ export class SimulatedGateway implements PaymentGateway {
   }
 
   refund(request: RefundRequest): Promise<GatewayOutcome> {
-    return this.once('refund', request.idempotencyKey, request.amount, () => null);
+    return this.once('refund', request.idempotencyKey, request, () => null);
+  }
+
+  async chargesMade(olderThanSeconds: number, withinSeconds: number): Promise<MadeCharge[]> {
+    const rows: {
+      idempotency_key: string;
+      succeeded: boolean;
+      reference: string;
+      reason: string | null;
+      amount: string;
+      currency: string | null;
+    }[] = await this.db.query(
+      `SELECT idempotency_key, succeeded, reference, reason, amount, currency FROM gateway_calls
+       WHERE kind = 'charge' AND created_at < now() - make_interval(secs => $1)
+         AND created_at >= now() - make_interval(secs => $2)
+       ORDER BY created_at`,
+      [olderThanSeconds, withinSeconds],
+    );
+    return rows
+      .filter((row) => row.currency) // calls from before the processor kept the currency
+      .map((row) => ({
+        idempotencyKey: row.idempotency_key,
+        succeeded: row.succeeded,
+        reference: row.reference,
+        ...(row.reason ? { reason: row.reason } : {}),
+        amount: Number(row.amount),
+        currency: row.currency!,
+      }));
   }
 
   private async once(
     kind: 'charge' | 'refund',
     key: string,
-    amount: number,
+    { amount, currency }: { amount: number; currency: string },
     decline: () => string | null,
   ): Promise<GatewayOutcome> {
     const { errorRate, timeoutRate } = await outageNow(this.db);
@@ -59,9 +86,17 @@ export class SimulatedGateway implements PaymentGateway {
     if (this.options.latencyMs) await sleep(this.options.latencyMs);
     const reason = decline();
     await this.db.query(
-      `INSERT INTO gateway_calls (idempotency_key, kind, succeeded, reference, reason, amount)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING`,
-      [key, kind, reason === null, `${kind === 'charge' ? 'ch' : 're'}_${randomUUID()}`, reason, amount],
+      `INSERT INTO gateway_calls (idempotency_key, kind, succeeded, reference, reason, amount, currency)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING`,
+      [
+        key,
+        kind,
+        reason === null,
+        `${kind === 'charge' ? 'ch' : 're'}_${randomUUID()}`,
+        reason,
+        amount,
+        currency,
+      ],
     );
     return this.answer((await this.recall(key))!, luck < errorRate + timeoutRate, kind, key);
   }

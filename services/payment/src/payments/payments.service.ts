@@ -10,8 +10,10 @@ import { resendFromOutbox } from '@boxoffice/outbox/outbox';
 import type { OutgoingMessage } from '@boxoffice/messaging/message-publisher';
 import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { DomainError } from '@boxoffice/errors/domain-error';
-import { PaymentGateway } from '../gateway/payment-gateway';
+import { PaymentGateway, type GatewayOutcome } from '../gateway/payment-gateway';
 import { Payment } from './payment.entity';
+
+const CHARGE_KEY = 'charge:';
 
 /** Charges each order at most once, whatever is redelivered, and refunds the charge of a cancelled order. */
 @Injectable()
@@ -29,11 +31,47 @@ export class PaymentsService {
     if (known) return this.sendResult(known);
     // The processor dedupes by key: a crash after this call and a redelivery never charge twice.
     const outcome = await this.gateway.charge({
-      idempotencyKey: `charge:${order.orderId}`,
+      idempotencyKey: `${CHARGE_KEY}${order.orderId}`,
       amount: order.amount,
       currency: order.currency,
       paymentToken: order.paymentToken,
     });
+    await this.record(order, outcome);
+  }
+
+  /**
+   * Charges the processor made that we have no payment for (their order_created dead-lettered after the charge, say)
+   * are recorded from the processor's own record and their result sent: the saga then confirms the order, or
+   * refunds the charge of an order already cancelled. Returns how many were found.
+   */
+  async reconcile(olderThanSeconds: number, withinSeconds: number): Promise<number> {
+    const charges = (await this.gateway.chargesMade(olderThanSeconds, withinSeconds)).filter((charge) =>
+      charge.idempotencyKey.startsWith(CHARGE_KEY),
+    );
+    if (!charges.length) return 0;
+    const orderIds = charges.map((charge) => charge.idempotencyKey.slice(CHARGE_KEY.length));
+    const known: { order_id: string }[] = await this.db.query(
+      'SELECT order_id FROM payments WHERE order_id = ANY($1)',
+      [orderIds],
+    );
+    const recorded = new Set(known.map((row) => row.order_id));
+    let found = 0;
+    for (const [i, charge] of charges.entries()) {
+      if (recorded.has(orderIds[i])) continue;
+      this.logger.warn(`charge ${charge.reference} of order ${orderIds[i]} had no payment: recording it`);
+      if (
+        await this.record({ orderId: orderIds[i], amount: charge.amount, currency: charge.currency }, charge)
+      )
+        found++;
+    }
+    return found;
+  }
+
+  /** The payment and its payment_result, once per order whoever records it first; false if it was already there. */
+  private async record(
+    order: Pick<OrderCreatedMessage, 'orderId' | 'amount' | 'currency'>,
+    outcome: GatewayOutcome,
+  ): Promise<boolean> {
     const payment = Object.assign(new Payment(), {
       paymentId: randomUUID(),
       orderId: order.orderId,
@@ -50,7 +88,7 @@ export class PaymentsService {
         .insert()
         .into(Payment)
         .values(payment)
-        .orIgnore() // a concurrent copy of the message recorded it first
+        .orIgnore() // a concurrent copy of the message, or the reconciliation, recorded it first
         .returning(['created_at'])
         .execute();
       const [row] = inserted.raw as { created_at: Date }[];
@@ -60,6 +98,7 @@ export class PaymentsService {
       return true;
     });
     if (recorded) this.relay.wake();
+    return recorded;
   }
 
   async refundOrder(cancelled: OrderCancelledMessage): Promise<void> {
