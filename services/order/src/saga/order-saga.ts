@@ -5,20 +5,27 @@ import type { OrderCreatedMessage } from '@boxoffice/contracts/order/order-creat
 import type { OrderStatus, OrderView } from '@boxoffice/contracts/order/order.dto';
 import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
-import { DomainError, isRefusal } from '@boxoffice/errors/domain-error';
+import { DomainError, isRefusal, OutcomeUnknownError } from '@boxoffice/errors/domain-error';
 import { addToOutbox } from '@boxoffice/outbox/outbox';
 import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { InventoryClient } from '../inventory-client/inventory.client';
 import { Order } from '../orders/order.entity';
 import { toOrderView } from '../orders/order.view';
+import { Deadline } from './deadline';
 import { orderNotTaken, SOLE_CLAIM, type OrderIdClaim } from './order-id-claim';
+import { lockOrderId, recordedOrder } from './recorded-order';
+
+/** How long a lost COMMIT answer is looked into before the outcome is answered as unknown. */
+const LOST_ANSWER_WAIT_MS = 2000;
 
 /*
  * The order saga (docs/contract.md §2 and §5), orchestrated by the order service. Each step, its compensation, and
  * the replies it handles, in the order they happen:
  *
  *  1. hold stock        inventory POST /reservations             compensation: release the hold
- *  2. record the order  CREATED + order_created, one transaction  on failure: step 1's compensation, answer 503
+ *  2. record the order  CREATED + order_created, one transaction  on failure: step 1's compensation, answer 503;
+ *                                                                 COMMIT's answer lost: 202 if it took effect, 504
+ *                                                                 if that cannot be known (the hold is kept)
  *  3. charge            payment consumes order_created            reply: payment_result (succeeded | failed)
  *  4. on the reply      succeeded → commit the hold → CONFIRMED
  *                       succeeded, hold expired → release → CANCELLED (HOLD_EXPIRED)
@@ -52,8 +59,10 @@ export class OrderSaga {
       }
       return decided;
     } catch (error) {
-      // Step 1's compensation, unless the order id is still someone else's to finish (see OrderIdClaim).
-      if (!isRefusal(error) && (await claim.giveUp())) await this.releaseHold(orderId, request.eventId);
+      // Step 1's compensation, unless the order id is still someone else's to finish (see OrderIdClaim). A refusal
+      // took no hold; an unknown outcome keeps it for the order that may have been recorded.
+      const keepHold = isRefusal(error) || error instanceof OutcomeUnknownError;
+      if (!keepHold && (await claim.giveUp())) await this.releaseHold(orderId, request.eventId);
       throw error;
     }
   }
@@ -100,16 +109,21 @@ export class OrderSaga {
     });
   }
 
-  /** Step 2: the order row and its order_created, atomically; a racing request with the same id may have won. */
+  /**
+   * Step 2: the order row and its order_created, atomically; a racing request with the same id may have won. A COMMIT
+   * whose answer was lost may have taken effect: what Postgres kept then decides the answer.
+   */
   private async record(
     orderId: string,
     request: OrderRequest,
     hold: Hold,
     claim: OrderIdClaim,
   ): Promise<OrderView | DomainError> {
-    let decided: OrderView | DomainError;
+    let decided: OrderView | DomainError | undefined;
+    let committing = false;
     try {
       decided = await this.db.transaction(async (tx) => {
+        await lockOrderId(tx, orderId);
         const first = await claim.decided(tx);
         if (first) return first;
         const order = await this.insertOrder(tx, {
@@ -119,12 +133,18 @@ export class OrderSaga {
           currency: hold.currency,
         });
         await claim.recorded(tx, order);
+        committing = true;
         return order;
       });
     } catch (error) {
       if (error instanceof DomainError) throw error;
-      this.logger.warn(`order ${orderId} not recorded: ${(error as Error).message}`);
-      throw orderNotTaken();
+      const why = (error as Error).message;
+      if (committing) decided = await recordedOrder(this.db, orderId, new Deadline(LOST_ANSWER_WAIT_MS));
+      if (!decided) {
+        this.logger.warn(`order ${orderId} not recorded: ${why}`);
+        throw orderNotTaken();
+      }
+      this.logger.warn(`order ${orderId} recorded, though the answer to its COMMIT was lost: ${why}`);
     }
     this.relay.wake();
     return decided;
