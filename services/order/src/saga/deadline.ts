@@ -20,6 +20,11 @@ export class Deadline {
     return this.remainingMs === 0;
   }
 
+  /** Aborts at the deadline: a call still waiting then (for a connection, or for its answer) is given up. */
+  signal(): AbortSignal {
+    return AbortSignal.timeout(Math.ceil(this.remainingMs));
+  }
+
   /** `work`, or `late()` if the deadline comes first; work still running then goes on, unwatched. */
   async orLate<T>(work: Promise<T>, late: () => T): Promise<T> {
     let timer: NodeJS.Timeout | undefined;

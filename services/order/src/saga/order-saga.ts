@@ -11,12 +11,12 @@ import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { InventoryClient } from '../inventory-client/inventory.client';
 import { Order } from '../orders/order.entity';
 import { toOrderView } from '../orders/order.view';
-import { Deadline } from './deadline';
+import type { Deadline } from './deadline';
 import { orderNotTaken, SOLE_CLAIM, type OrderIdClaim } from './order-id-claim';
-import { lockOrderId, recordedOrder } from './recorded-order';
+import { inOrderTransaction, recordedOrder } from './order-transaction';
 
-/** How long a lost COMMIT answer is looked into before the outcome is answered as unknown. */
-const LOST_ANSWER_WAIT_MS = 2000;
+/** A lost COMMIT answer is looked into until the request's deadline, and at least this long, before it is unknown. */
+const LOST_ANSWER_MIN_MS = 1000;
 
 /*
  * The order saga (docs/contract.md §2 and §5), orchestrated by the order service. Each step, its compensation, and
@@ -48,21 +48,31 @@ export class OrderSaga {
     private readonly relay: OutboxRelay,
   ) {}
 
-  /** Steps 1 and 2 (POST /orders): the order is CREATED and its order_created will reach payment. */
-  async begin(orderId: string, request: OrderRequest, claim: OrderIdClaim = SOLE_CLAIM): Promise<OrderView> {
+  /**
+   * Steps 1 and 2 (POST /orders): the order is CREATED and its order_created will reach payment. A step not done by
+   * `deadline` is given up (503), except a transaction that may have committed: that one decides the answer.
+   */
+  async begin(
+    orderId: string,
+    request: OrderRequest,
+    deadline: Deadline,
+    claim: OrderIdClaim = SOLE_CLAIM,
+  ): Promise<OrderView> {
     try {
-      const hold = await this.holdStock(orderId, request);
-      const decided = await this.record(orderId, request, hold, claim);
+      const hold = await this.holdStock(orderId, request, deadline);
+      if (deadline.passed) throw orderNotTaken('out of time');
+      const decided = await this.record(orderId, request, hold, claim, deadline);
       if (decided instanceof DomainError) {
-        await this.releaseHold(orderId, request.eventId); // a racing request with this id was refused: so is this one
+        // A racing request with this id was refused: so is this one.
+        await deadline.orLate(this.releaseHold(orderId, request.eventId), () => undefined);
         throw decided;
       }
       return decided;
     } catch (error) {
-      // Step 1's compensation, unless the order id is still someone else's to finish (see OrderIdClaim). A refusal
-      // took no hold; an unknown outcome keeps it for the order that may have been recorded.
+      // A refusal took no hold; an unknown outcome keeps it for the order that may have been recorded.
       const keepHold = isRefusal(error) || error instanceof OutcomeUnknownError;
-      if (!keepHold && (await claim.giveUp())) await this.releaseHold(orderId, request.eventId);
+      // Waited for until the deadline at most: what is left goes on after the answer.
+      if (!keepHold) await deadline.orLate(this.giveBack(orderId, request.eventId, claim), () => undefined);
       throw error;
     }
   }
@@ -101,9 +111,10 @@ export class OrderSaga {
   }
 
   /** Step 1. A hold of this id released already means an earlier attempt gave it up: the client should retry. */
-  private async holdStock(orderId: string, request: OrderRequest): Promise<Hold> {
+  private async holdStock(orderId: string, request: OrderRequest, deadline: Deadline): Promise<Hold> {
     const { eventId, userId, quantity } = request;
-    return this.inventory.reserve({ orderId, eventId, userId, quantity }).catch((error: unknown) => {
+    const dto = { orderId, eventId, userId, quantity };
+    return this.inventory.reserve(dto, deadline.signal()).catch((error: unknown) => {
       if (error instanceof DomainError && error.code === 'RESERVATION_RELEASED') throw orderNotTaken();
       throw error;
     });
@@ -118,12 +129,12 @@ export class OrderSaga {
     request: OrderRequest,
     hold: Hold,
     claim: OrderIdClaim,
+    deadline: Deadline,
   ): Promise<OrderView | DomainError> {
     let decided: OrderView | DomainError | undefined;
     let committing = false;
     try {
-      decided = await this.db.transaction(async (tx) => {
-        await lockOrderId(tx, orderId);
+      decided = await inOrderTransaction(this.db, orderId, deadline, async (tx) => {
         const first = await claim.decided(tx);
         if (first) return first;
         const order = await this.insertOrder(tx, {
@@ -139,7 +150,7 @@ export class OrderSaga {
     } catch (error) {
       if (error instanceof DomainError) throw error;
       const why = (error as Error).message;
-      if (committing) decided = await recordedOrder(this.db, orderId, new Deadline(LOST_ANSWER_WAIT_MS));
+      if (committing) decided = await recordedOrder(this.db, orderId, deadline.atLeast(LOST_ANSWER_MIN_MS));
       if (!decided) {
         this.logger.warn(`order ${orderId} not recorded: ${why}`);
         throw orderNotTaken();
@@ -174,6 +185,11 @@ export class OrderSaga {
       payload: message,
     });
     return toOrderView(saved);
+  }
+
+  /** Step 1's compensation, unless the order id is still someone else's to finish (see OrderIdClaim). */
+  private async giveBack(orderId: string, eventId: string, claim: OrderIdClaim): Promise<void> {
+    if (await claim.giveUp()) await this.releaseHold(orderId, eventId);
   }
 
   /** Step 1's compensation, best effort: what is not released now returns to stock when the hold expires. */
