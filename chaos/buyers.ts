@@ -9,7 +9,7 @@ export interface BuyersOptions {
   /** Share of buyers paying with a card that is declined. */
   declineRate: number;
   users: number;
-  /** A 503 or a lost answer is retried this many times with the same Idempotency-Key, as a careful client does. */
+  /** A 503, a 504 OUTCOME_UNKNOWN or a lost answer is retried this many times with the same Idempotency-Key. */
   retries: number;
   /** Buyers arrive at this rate (request i is sent no earlier than i / rate s after the start), so a fault mid-sale meets buyers. */
   ratePerSecond: number;
@@ -22,7 +22,7 @@ export interface BuyersTally {
   refused: Record<string, number>;
   /** 503 even after the retries: nothing may have been kept for these. */
   unavailable: number;
-  /** No answer at all after the retries (connection refused, timeout): their fate is unknown to the client. */
+  /** No answer, or OUTCOME_UNKNOWN, after the retries (connection refused, timeout): their fate is unknown to the client. */
   lost: number;
 }
 
@@ -94,6 +94,8 @@ async function post(
     const answer = (await response.body.json()) as { orderId?: string; code?: string };
     if (response.statusCode === 202 && answer.orderId) return { orderId: answer.orderId };
     if (response.statusCode === 503) return 'unavailable';
+    // The order may or may not have been recorded: as with a lost answer, only the same key can tell.
+    if (answer.code === 'OUTCOME_UNKNOWN') return 'lost';
     return { code: answer.code ?? `HTTP_${response.statusCode}` };
   } catch {
     return 'lost';

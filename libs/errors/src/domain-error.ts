@@ -11,6 +11,19 @@ export class DomainError extends Error {
   }
 }
 
+/**
+ * A failure after which nobody can tell yet whether the work took effect (its database's answer was lost): the
+ * resource at `location` may or may not exist. Neither a refusal nor "nothing was kept".
+ */
+export class OutcomeUnknownError extends DomainError {
+  constructor(
+    readonly location: string,
+    message: string,
+  ) {
+    super('OUTCOME_UNKNOWN', message);
+  }
+}
+
 /** A definite "no" from the domain (a 4xx in the contract): asking again unchanged gets the same answer. */
 export function isRefusal(error: unknown): error is DomainError {
   return error instanceof DomainError && ERROR_STATUS[error.code] < 500;

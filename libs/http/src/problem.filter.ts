@@ -1,10 +1,14 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ERROR_STATUS, ErrorBody, ErrorCode } from '@boxoffice/contracts/errors/error-codes';
-import { DomainError } from '@boxoffice/errors/domain-error';
+import { DomainError, OutcomeUnknownError } from '@boxoffice/errors/domain-error';
 import { isDependencyDown } from '@boxoffice/errors/dependency-down';
 
 const RETRY_AFTER_SECONDS = '1';
+/** The 503s: nothing was kept, and asking again later is safe. */
+const RETRY_LATER_CODES = new Set<ErrorCode>(['UNAVAILABLE', 'OVERLOADED']);
+/** Codes a dependency that is down or lost an answer causes, not a bug. */
+const DEPENDENCY_CODES = new Set<ErrorCode>(['UNAVAILABLE', 'OUTCOME_UNKNOWN']);
 
 /** The one place where errors become HTTP: every error body is `{ code, message, details? }`. */
 export function toErrorBody(error: unknown): ErrorBody {
@@ -41,10 +45,14 @@ export class ProblemFilter implements ExceptionFilter {
     const status = ERROR_STATUS[body.code];
     const reason = error instanceof Error ? error.message : String(error);
     // A dependency being down is expected during an outage: one line each, not a stack trace.
-    if (body.code === 'UNAVAILABLE') this.logger.warn(`503 UNAVAILABLE: ${reason}`);
+    // Shedding load is the service working as meant, and comes by the thousand: no line at all.
+    if (body.code === 'OVERLOADED') this.logger.debug?.(`${status} ${body.code}: ${reason}`);
+    else if (DEPENDENCY_CODES.has(body.code)) this.logger.warn(`${status} ${body.code}: ${reason}`);
     else if (status >= 500) this.logger.error(error instanceof Error ? (error.stack ?? reason) : reason);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    if (body.code === 'UNAVAILABLE') reply.header('Retry-After', RETRY_AFTER_SECONDS);
+    if (RETRY_LATER_CODES.has(body.code)) reply.header('Retry-After', RETRY_AFTER_SECONDS);
+    // Where the client can learn the outcome, once it is known.
+    if (error instanceof OutcomeUnknownError) reply.header('Location', error.location);
     reply.status(status).send(body);
   }
 }

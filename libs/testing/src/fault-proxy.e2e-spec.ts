@@ -44,8 +44,15 @@ async function timedRoundTrip(socket: Socket, text: string): Promise<number> {
   return performance.now() - started;
 }
 
+/** Resolves after two turns of the event loop, so that the proxy (in this process) has read what was written. */
+async function twoTurns(): Promise<void> {
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+}
+
 describe('FaultProxy (e2e: real sockets to an echo server)', () => {
   let echo: Server;
+  /** What the echo server received on each connection, and whether the client ended it. */
+  const served: Array<{ received: string; ended: boolean }> = [];
   let proxy: FaultProxy;
   const sockets: Socket[] = [];
   const open = async () => {
@@ -56,7 +63,11 @@ describe('FaultProxy (e2e: real sockets to an echo server)', () => {
 
   beforeAll(async () => {
     echo = createServer((socket) => {
+      const connection = { received: '', ended: false };
+      served.push(connection);
       socket.on('error', () => undefined);
+      socket.on('data', (chunk: Buffer) => (connection.received += chunk.toString('utf8')));
+      socket.on('end', () => (connection.ended = true));
       socket.pipe(socket);
     });
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', () => resolve()));
@@ -107,9 +118,38 @@ describe('FaultProxy (e2e: real sockets to an echo server)', () => {
     // next poll phase), so that it reads the two as separate chunks. Were they read as one, the test would only
     // check less, never fail wrongly.
     await new Promise<void>((resolve) => socket.write('first|', () => resolve()));
-    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    await twoTurns();
     proxy.setLatency(0);
     socket.write('second');
     expect(await echoed).toBe('first|second');
+  });
+
+  it('given a trap for BEGIN then COMMIT, when a client sends them (COMMIT split over two writes), then the server gets every byte up to COMMIT and then the end, the client is cut without the answer, and only that once', async () => {
+    const bystander = await open();
+    const trapped = await open();
+    let heard = '';
+    let cut = false;
+    trapped.on('data', (chunk: Buffer) => (heard += chunk.toString('utf8')));
+    trapped.on('close', () => (cut = true));
+    const sprung = proxy.cutAfterClientSends('BEGIN', 'COMMIT');
+
+    // COMMIT without BEGIN first is not the trap's order of markers.
+    expect(await roundTrip(bystander, 'COMMIT;')).toBe('COMMIT;');
+    trapped.write('BEGIN;');
+    await eventually(() => heard === 'BEGIN;', { what: 'BEGIN echoed' });
+    await new Promise<void>((resolve) => trapped.write('COM', () => resolve()));
+    await twoTurns(); // so that COMMIT comes to the proxy split in two chunks (were it one, the test checks less)
+    trapped.write('MIT;');
+
+    await sprung;
+    await eventually(() => cut, { what: 'the trapped client cut' });
+    const server = served.find((connection) => connection.received.startsWith('BEGIN'))!;
+    await eventually(() => server.ended, { what: 'the server saw the connection end' });
+    expect(server.received).toBe('BEGIN;COMMIT;');
+    expect(heard).not.toContain('MIT;');
+    // Other connections go on, and the trap fired once: the same markers again pass.
+    expect(await roundTrip(bystander, 'still here')).toBe('still here');
+    const after = await open();
+    expect(await roundTrip(after, 'BEGIN;COMMIT;')).toBe('BEGIN;COMMIT;');
   });
 });

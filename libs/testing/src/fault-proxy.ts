@@ -18,6 +18,7 @@ export class FaultProxy {
   private readonly sockets = new Set<Socket>();
   private latencyMs = 0;
   private disposed = false;
+  private trap?: Trap;
   /** Where the proxy listens (127.0.0.1); it stays the same across cut() and restore(). */
   port = 0;
 
@@ -65,8 +66,23 @@ export class FaultProxy {
     this.latencyMs = ms;
   }
 
+  /**
+   * Arms a one-shot fault: the first connection whose client sends `markers` in this order (any bytes between, on
+   * connections open now or later) has the chunk completing the last marker delivered to the server, then is cut:
+   * the client loses the connection and never hears the answer, as when a reply is lost in transit. The server
+   * keeps what it received and sees the connection end after it. Other connections are untouched. Resolves when
+   * the cut happened.
+   */
+  cutAfterClientSends(...markers: string[]): Promise<void> {
+    if (markers.length === 0) throw new Error('FaultProxy.cutAfterClientSends: no marker');
+    return new Promise((resolve) => {
+      this.trap = { markers: markers.map((marker) => Buffer.from(marker)), sprung: resolve };
+    });
+  }
+
   async dispose(): Promise<void> {
     this.disposed = true;
+    this.trap = undefined;
     await this.cut();
   }
 
@@ -89,32 +105,82 @@ export class FaultProxy {
     }
     // Writes to a socket still connecting are buffered by Node, so relaying can start at once.
     upstream.connect(this.targetPort, this.targetHost);
-    relay(client, upstream, () => this.latencyMs);
-    relay(upstream, client, () => this.latencyMs);
+    const latencyMs = () => this.latencyMs;
+    relay(client, upstream, latencyMs, this.trapWatch());
+    relay(upstream, client, latencyMs);
+  }
+
+  /** A connection's way through the trap's markers: for the chunk that springs it, what to call once cut. */
+  private trapWatch(): LastChunk {
+    let watching: Trap | undefined;
+    let next = 0;
+    let seen = Buffer.alloc(0);
+    return (chunk) => {
+      const trap = this.trap;
+      if (!trap) return undefined;
+      if (watching !== trap) [watching, next, seen] = [trap, 0, Buffer.alloc(0)];
+      seen = Buffer.concat([seen, chunk]);
+      for (let at = seen.indexOf(trap.markers[next]); at >= 0; at = seen.indexOf(trap.markers[next])) {
+        seen = seen.subarray(at + trap.markers[next].length);
+        if (++next < trap.markers.length) continue;
+        this.trap = undefined;
+        return trap.sprung;
+      }
+      // Only a marker's worth of bytes can still matter: a marker may be split between chunks.
+      seen = seen.subarray(Math.max(0, seen.length - trap.markers[next].length + 1));
+      return undefined;
+    };
   }
 }
+
+interface Trap {
+  markers: Buffer[];
+  sprung: () => void;
+}
+
+/** Says whether a chunk is the last to pass, by giving what to call once the connection is cut after it. */
+type LastChunk = (chunk: Buffer) => (() => void) | undefined;
 
 /**
  * Copies `from` to `to`, each chunk held for the latency current when it arrived. A chunk never overtakes an
  * earlier one, even when the latency drops meanwhile: a byte stream reordered would be garbage, not slowness.
- * Once `from` is gone and what it sent is delivered, `to` is ended (after a clean end) or destroyed.
+ * Once `from` is gone and what it sent is delivered, `to` is ended (after a clean end) or destroyed. The chunk
+ * `lastChunk` picks is delivered, `to` ended after it, and only then `from` destroyed (see cutAfterClientSends).
  */
-function relay(from: Socket, to: Socket, latencyMs: () => number): void {
-  const queue: Array<{ chunk: Buffer; due: number }> = [];
+function relay(
+  from: Socket,
+  to: Socket,
+  latencyMs: () => number,
+  lastChunk: LastChunk = () => undefined,
+): void {
+  const queue: Array<{ chunk: Buffer; due: number; cut?: () => void }> = [];
   let timer: NodeJS.Timeout | undefined;
   let ended = false;
   let closed = false;
+  let sealed = false;
   const flush = (): void => {
     timer = undefined;
     if (to.destroyed) return void (queue.length = 0);
-    while (queue.length > 0 && queue[0].due <= performance.now()) to.write(queue.shift()!.chunk);
+    while (queue.length > 0 && queue[0].due <= performance.now()) {
+      const { chunk, cut } = queue.shift()!;
+      if (!cut) {
+        to.write(chunk);
+        continue;
+      }
+      // The server gets every byte before the client is cut, so what it does with them is certain.
+      return void to.end(chunk, () => (from.destroy(), cut()));
+    }
     // A timer may fire a little early: then it is simply set again for the rest.
     if (queue.length > 0) timer = setTimeout(flush, Math.max(1, queue[0].due - performance.now()));
+    else if (sealed) return;
     else if (ended) to.end();
     else if (closed) to.destroy();
   };
   from.on('data', (chunk: Buffer) => {
-    queue.push({ chunk, due: performance.now() + latencyMs() });
+    if (sealed) return;
+    const cut = lastChunk(chunk);
+    sealed = cut !== undefined;
+    queue.push({ chunk, due: performance.now() + latencyMs(), cut });
     if (!timer) flush();
   });
   from.on('end', () => {

@@ -13,6 +13,8 @@ export class OrderConfig {
   readonly inventoryUrl: string;
   readonly inventoryTimeoutMs: number;
   readonly inventoryConnections: number;
+  readonly requestDeadlineMs: number;
+  readonly maxInFlight: number;
   readonly paymentTimeoutMs: number;
   readonly timeoutSweepIntervalMs: number;
   readonly messaging: MessagingSettings;
@@ -26,6 +28,10 @@ export class OrderConfig {
     this.inventoryUrl = env.url('INVENTORY_URL', `http://127.0.0.1:${ports.inventory}`, ['http:', 'https:']);
     this.inventoryTimeoutMs = env.int('INVENTORY_TIMEOUT_MS', 3000, 50, 60_000);
     this.inventoryConnections = env.int('INVENTORY_CONNECTIONS', 64, 1, 1024);
+    // POST /orders answers within this (docs/contract.md §2): a request still waiting then is a 503.
+    this.requestDeadlineMs = env.int('ORDER_REQUEST_DEADLINE_MS', 5000, 100, 120_000);
+    // About what the order transaction clears in half a second (~2.6k/s, docs/decisions.md): more waits in queues.
+    this.maxInFlight = env.int('ORDER_MAX_IN_FLIGHT', 1000, 1, 100_000);
     // Longer than inventory's hold (HOLD_TTL_SECONDS, 600): normally the payment answers long before either.
     this.paymentTimeoutMs = env.int('ORDER_PAYMENT_TIMEOUT_SECONDS', 900, 1, 86_400) * 1000;
     this.timeoutSweepIntervalMs = env.int('ORDER_TIMEOUT_SWEEP_INTERVAL_MS', 5000, 50, 600_000);

@@ -17,6 +17,8 @@ export const ERROR_STATUS = {
   IDEMPOTENCY_KEY_REUSED: 422,
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  OVERLOADED: 503,
+  OUTCOME_UNKNOWN: 504,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -5,6 +5,7 @@ import { ERROR_STATUS, type ErrorBody } from '@boxoffice/contracts/errors/error-
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError, isRefusal } from '@boxoffice/errors/domain-error';
 import { toErrorBody } from '@boxoffice/http/problem.filter';
+import type { Deadline } from '../saga/deadline';
 import { orderNotTaken, type OrderIdClaim } from '../saga/order-id-claim';
 import {
   claimIdempotencyKey,
@@ -24,14 +25,20 @@ import {
 export class IdempotentOrders {
   constructor(private readonly db: DataSource) {}
 
-  /** Runs `place` at most once per key, with the order id every request with that key shares. */
+  /**
+   * Runs `place` at most once per key, with the order id every request with that key shares. Waits that may be
+   * abandoned end at `deadline`: a claim that lands after it only names an order id, which a retry uses.
+   */
   async once(
     key: string,
     request: object,
+    deadline: Deadline,
     place: (orderId: string, claim: OrderIdClaim) => Promise<OrderView>,
   ): Promise<OrderView> {
     const hash = requestHash(request);
-    const first = await claimIdempotencyKey(this.db.manager, key, hash, randomUUID());
+    const first = await deadline.orLate(claimIdempotencyKey(this.db.manager, key, hash, randomUUID()), () => {
+      throw orderNotTaken('out of time');
+    });
     if (first.requestHash !== hash) {
       throw new DomainError(
         'IDEMPOTENCY_KEY_REUSED',
@@ -47,7 +54,10 @@ export class IdempotentOrders {
       // Not freed: a racing request with this key goes on, and its answer, if there is one yet, is ours.
       const racing = claim.freed
         ? null
-        : await readIdempotencyKey(this.db.manager, key, false).catch(() => null);
+        : await deadline.orLate(
+            readIdempotencyKey(this.db.manager, key, false).catch(() => null),
+            () => null,
+          );
       if (racing?.response) return replay(racing.response);
       throw error;
     }

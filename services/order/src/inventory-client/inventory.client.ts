@@ -5,7 +5,10 @@ import type { ReservationView, ReserveStockDto } from '@boxoffice/contracts/inve
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { OrderConfig } from '../order.config';
 
-/** The inventory service over HTTP: a keep-alive pool, a timeout on every call, its error codes passed on as ours. */
+/**
+ * The inventory service over HTTP: a keep-alive pool, a timeout on every call, its error codes passed on as ours. A
+ * call given a signal is given up when it aborts, also while it waits in the pool's queue for a connection.
+ */
 @Injectable()
 export class InventoryClient implements OnApplicationShutdown {
   private readonly pool: Pool;
@@ -20,8 +23,8 @@ export class InventoryClient implements OnApplicationShutdown {
     });
   }
 
-  reserve(request: ReserveStockDto): Promise<ReservationView> {
-    return this.call('POST', '/reservations', request);
+  reserve(request: ReserveStockDto, signal?: AbortSignal): Promise<ReservationView> {
+    return this.call('POST', '/reservations', request, signal);
   }
 
   commit(orderId: string): Promise<ReservationView> {
@@ -37,19 +40,28 @@ export class InventoryClient implements OnApplicationShutdown {
     await this.pool.close();
   }
 
-  private async call<T>(method: 'POST' | 'GET', path: string, body?: unknown): Promise<T> {
+  private async call<T>(
+    method: 'POST' | 'GET',
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<T> {
     let response;
+    let text;
     try {
       response = await this.pool.request({
         method,
         path,
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body ?? {}),
+        signal,
       });
+      // A body cut off (aborted, timed out) is no answer: a 2xx without its body must not pass for one.
+      text = await response.body.text();
     } catch (error) {
-      throw new DomainError('UNAVAILABLE', `inventory did not answer: ${(error as Error).message}`);
+      const why = signal?.aborted ? 'the request ran out of time' : (error as Error).message;
+      throw new DomainError('UNAVAILABLE', `inventory did not answer: ${why}`);
     }
-    const text = await response.body.text().catch(() => '');
     const parsed = safeJson(text);
     if (response.statusCode < 300) return parsed as T;
     const error = parsed as Partial<ErrorBody> | undefined;

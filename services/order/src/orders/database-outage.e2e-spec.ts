@@ -1,7 +1,7 @@
 import { eventually } from '@boxoffice/testing/eventually';
 import { InventoryClient } from '../inventory-client/inventory.client';
 import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
-import { OrderTestApp, startOrderStack } from '../order.test-app';
+import { orderRows, OrderTestApp, startOrderStack } from '../order.test-app';
 
 describe("Order's Postgres down while an order is taken (e2e: real inventory, Postgres behind a proxy, RabbitMQ)", () => {
   let stack: OrderTestApp;
@@ -37,5 +37,91 @@ describe("Order's Postgres down while an order is taken (e2e: real inventory, Po
     expect(await stack.db.query(`SELECT order_id FROM orders WHERE user_id = 'u1'`)).toEqual([]);
     expect(await stack.db.query('SELECT message_id FROM outbox')).toEqual([]);
     await stack.http().post('/orders').send({ eventId: 'gala', userId: 'u1', quantity: 2 }).expect(202);
+  });
+
+  describe("when the answer to the order transaction's COMMIT is lost (the connection dies after COMMIT was sent)", () => {
+    const holdOf = async (orderId: string) =>
+      (await stack.inventory.db.query('SELECT status FROM reservations WHERE order_id = $1', [orderId])).map(
+        (row) => row.status,
+      );
+
+    it('given the COMMIT took effect, when its answer is lost, then 202 with the order, whose hold stays and whose order_created is published', async () => {
+      await putSale(stack.inventory, 'lost-answer', { totalStock: 2 });
+      const cut = stack.postgresProxy!.cutAfterClientSends('lost-answer-1', 'COMMIT');
+
+      const response = await stack
+        .http()
+        .post('/orders')
+        .send({ eventId: 'lost-answer', userId: 'lost-answer-1', quantity: 1 });
+
+      await cut;
+      expect({ status: response.status, code: response.body.code }).toEqual({ status: 202, code: undefined });
+      const { orderId } = response.body;
+      expect(response.headers.location).toBe(`/orders/${orderId}`);
+      expect(await orderRows(stack, { eventId: 'lost-answer' })).toEqual([
+        { order_id: orderId, status: 'CREATED', version: 1, reason: null },
+      ]);
+      expect(await holdOf(orderId)).toEqual(['HELD']);
+      await stack.broker.nextTapped('order_created', orderId);
+    });
+
+    it("given an Idempotency-Key, when the COMMIT's answer is lost, then 202, and the key replays that order", async () => {
+      await putSale(stack.inventory, 'lost-answer-key', { totalStock: 2 });
+      const body = { eventId: 'lost-answer-key', userId: 'lost-answer-2', quantity: 1 };
+      const cut = stack.postgresProxy!.cutAfterClientSends('lost-answer-2', 'COMMIT');
+
+      const response = await stack.http().post('/orders').set('Idempotency-Key', 'lost-2').send(body);
+
+      await cut;
+      expect({ status: response.status, code: response.body.code }).toEqual({ status: 202, code: undefined });
+      const again = await stack
+        .http()
+        .post('/orders')
+        .set('Idempotency-Key', 'lost-2')
+        .send(body)
+        .expect(202);
+      expect(again.body).toEqual(response.body);
+      expect(await orderRows(stack, { eventId: 'lost-answer-key' })).toEqual([
+        expect.objectContaining({ order_id: response.body.orderId, status: 'CREATED' }),
+      ]);
+      expect(await holdOf(response.body.orderId)).toEqual(['HELD']);
+    });
+
+    it('given Postgres unreachable right after the COMMIT took effect, when the order is taken, then 504 OUTCOME_UNKNOWN with Location, the hold stays, and once Postgres is back the order is there and the key replays it', async () => {
+      await putSale(stack.inventory, 'lost-answer-down', { totalStock: 2 });
+      const body = { eventId: 'lost-answer-down', userId: 'lost-answer-3', quantity: 1 };
+      const proxy = stack.postgresProxy!;
+      const down = proxy.cutAfterClientSends('lost-answer-3', 'COMMIT').then(() => proxy.cut());
+
+      const response = await stack.http().post('/orders').set('Idempotency-Key', 'lost-3').send(body);
+
+      await down;
+      expect({ status: response.status, code: response.body.code }).toEqual({
+        status: 504,
+        code: 'OUTCOME_UNKNOWN',
+      });
+      expect(response.headers['retry-after']).toBeUndefined();
+      const orderId = /^\/orders\/(.+)$/.exec(response.headers.location)![1];
+      expect(await holdOf(orderId)).toEqual(['HELD']);
+
+      await proxy.restore();
+      const read = await eventually(
+        async () => {
+          const got = await stack.http().get(response.headers.location);
+          return got.status === 200 && got;
+        },
+        { what: 'the order readable at Location' },
+      );
+      expect(read.body).toMatchObject({ orderId, status: 'CREATED' });
+      const again = await stack
+        .http()
+        .post('/orders')
+        .set('Idempotency-Key', 'lost-3')
+        .send(body)
+        .expect(202);
+      expect(again.body).toEqual(read.body);
+      expect(await holdOf(orderId)).toEqual(['HELD']);
+      await stack.broker.nextTapped('order_created', orderId);
+    });
   });
 });

@@ -4,22 +4,52 @@ import { DataSource } from 'typeorm';
 import type { CreateOrderDto, OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { IdempotentOrders } from '../idempotency/idempotent-orders';
+import { OrderConfig } from '../order.config';
+import { Deadline } from '../saga/deadline';
 import { OrderSaga, type OrderRequest } from '../saga/order-saga';
+import { InFlightLimit } from './in-flight-limit';
 import { Order } from './order.entity';
 import { toOrderView } from './order.view';
 
 const DEFAULT_TOKEN = 'tok_visa';
 
-/** Takes orders (the saga's first steps, once per Idempotency-Key) and reads them back. */
+/**
+ * Takes orders (the saga's first steps, once per Idempotency-Key) and reads them back. Each order has
+ * ORDER_REQUEST_DEADLINE_MS to be taken, and beyond ORDER_MAX_IN_FLIGHT at once one more is refused at once.
+ */
 @Injectable()
 export class OrdersService {
+  private readonly inFlight: InFlightLimit;
+
   constructor(
     private readonly db: DataSource,
     private readonly saga: OrderSaga,
     private readonly idempotent: IdempotentOrders,
-  ) {}
+    private readonly config: OrderConfig,
+  ) {
+    this.inFlight = new InFlightLimit(config.maxInFlight);
+  }
 
   async place(request: CreateOrderDto, idempotencyKey?: string): Promise<OrderView> {
+    const leave = this.inFlight.enter();
+    try {
+      return await this.take(request, idempotencyKey, new Deadline(this.config.requestDeadlineMs));
+    } finally {
+      leave();
+    }
+  }
+
+  async get(orderId: string): Promise<OrderView> {
+    const order = await this.db.getRepository(Order).findOne({ where: { orderId } });
+    if (!order) throw new DomainError('ORDER_NOT_FOUND', `No order ${orderId}`);
+    return toOrderView(order);
+  }
+
+  private take(
+    request: CreateOrderDto,
+    idempotencyKey: string | undefined,
+    deadline: Deadline,
+  ): Promise<OrderView> {
     // Fields in a fixed order: the same body with its fields in another order hashes the same.
     const order: OrderRequest = {
       eventId: request.eventId,
@@ -27,15 +57,9 @@ export class OrdersService {
       quantity: request.quantity,
       paymentToken: request.paymentToken ?? DEFAULT_TOKEN,
     };
-    if (!idempotencyKey) return this.saga.begin(randomUUID(), order);
-    return this.idempotent.once(idempotencyKey, order, (orderId, claim) =>
-      this.saga.begin(orderId, order, claim),
+    if (!idempotencyKey) return this.saga.begin(randomUUID(), order, deadline);
+    return this.idempotent.once(idempotencyKey, order, deadline, (orderId, claim) =>
+      this.saga.begin(orderId, order, deadline, claim),
     );
-  }
-
-  async get(orderId: string): Promise<OrderView> {
-    const order = await this.db.getRepository(Order).findOne({ where: { orderId } });
-    if (!order) throw new DomainError('ORDER_NOT_FOUND', `No order ${orderId}`);
-    return toOrderView(order);
   }
 }

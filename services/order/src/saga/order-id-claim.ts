@@ -16,10 +16,10 @@ export interface OrderIdClaim {
 }
 
 /** The 503 of POST /orders: nothing of this attempt was kept, and the client may retry (with its key). */
-export function orderNotTaken(): DomainError {
+export function orderNotTaken(why?: string): DomainError {
   return new DomainError(
     'UNAVAILABLE',
-    'The order could not be taken right now; nothing was kept. Retry later.',
+    `The order could not be taken right now${why ? ` (${why})` : ''}; nothing was kept. Retry later.`,
   );
 }
 

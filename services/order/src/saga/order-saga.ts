@@ -5,20 +5,27 @@ import type { OrderCreatedMessage } from '@boxoffice/contracts/order/order-creat
 import type { OrderStatus, OrderView } from '@boxoffice/contracts/order/order.dto';
 import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
-import { DomainError, isRefusal } from '@boxoffice/errors/domain-error';
+import { DomainError, isRefusal, OutcomeUnknownError } from '@boxoffice/errors/domain-error';
 import { addToOutbox } from '@boxoffice/outbox/outbox';
 import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { InventoryClient } from '../inventory-client/inventory.client';
 import { Order } from '../orders/order.entity';
 import { toOrderView } from '../orders/order.view';
+import type { Deadline } from './deadline';
 import { orderNotTaken, SOLE_CLAIM, type OrderIdClaim } from './order-id-claim';
+import { inOrderTransaction, recordedOrder } from './order-transaction';
+
+/** A lost COMMIT answer is looked into until the request's deadline, and at least this long, before it is unknown. */
+const LOST_ANSWER_MIN_MS = 1000;
 
 /*
  * The order saga (docs/contract.md §2 and §5), orchestrated by the order service. Each step, its compensation, and
  * the replies it handles, in the order they happen:
  *
  *  1. hold stock        inventory POST /reservations             compensation: release the hold
- *  2. record the order  CREATED + order_created, one transaction  on failure: step 1's compensation, answer 503
+ *  2. record the order  CREATED + order_created, one transaction  on failure: step 1's compensation, answer 503;
+ *                                                                 COMMIT's answer lost: 202 if it took effect, 504
+ *                                                                 if that cannot be known (the hold is kept)
  *  3. charge            payment consumes order_created            reply: payment_result (succeeded | failed)
  *  4. on the reply      succeeded → commit the hold → CONFIRMED
  *                       succeeded, hold expired → release → CANCELLED (HOLD_EXPIRED)
@@ -41,19 +48,31 @@ export class OrderSaga {
     private readonly relay: OutboxRelay,
   ) {}
 
-  /** Steps 1 and 2 (POST /orders): the order is CREATED and its order_created will reach payment. */
-  async begin(orderId: string, request: OrderRequest, claim: OrderIdClaim = SOLE_CLAIM): Promise<OrderView> {
+  /**
+   * Steps 1 and 2 (POST /orders): the order is CREATED and its order_created will reach payment. A step not done by
+   * `deadline` is given up (503), except a transaction that may have committed: that one decides the answer.
+   */
+  async begin(
+    orderId: string,
+    request: OrderRequest,
+    deadline: Deadline,
+    claim: OrderIdClaim = SOLE_CLAIM,
+  ): Promise<OrderView> {
     try {
-      const hold = await this.holdStock(orderId, request);
-      const decided = await this.record(orderId, request, hold, claim);
+      const hold = await this.holdStock(orderId, request, deadline);
+      if (deadline.passed) throw orderNotTaken('out of time');
+      const decided = await this.record(orderId, request, hold, claim, deadline);
       if (decided instanceof DomainError) {
-        await this.releaseHold(orderId, request.eventId); // a racing request with this id was refused: so is this one
+        // A racing request with this id was refused: so is this one.
+        await deadline.orLate(this.releaseHold(orderId, request.eventId), () => undefined);
         throw decided;
       }
       return decided;
     } catch (error) {
-      // Step 1's compensation, unless the order id is still someone else's to finish (see OrderIdClaim).
-      if (!isRefusal(error) && (await claim.giveUp())) await this.releaseHold(orderId, request.eventId);
+      // A refusal took no hold; an unknown outcome keeps it for the order that may have been recorded.
+      const keepHold = isRefusal(error) || error instanceof OutcomeUnknownError;
+      // Waited for until the deadline at most: what is left goes on after the answer.
+      if (!keepHold) await deadline.orLate(this.giveBack(orderId, request.eventId, claim), () => undefined);
       throw error;
     }
   }
@@ -92,24 +111,30 @@ export class OrderSaga {
   }
 
   /** Step 1. A hold of this id released already means an earlier attempt gave it up: the client should retry. */
-  private async holdStock(orderId: string, request: OrderRequest): Promise<Hold> {
+  private async holdStock(orderId: string, request: OrderRequest, deadline: Deadline): Promise<Hold> {
     const { eventId, userId, quantity } = request;
-    return this.inventory.reserve({ orderId, eventId, userId, quantity }).catch((error: unknown) => {
+    const dto = { orderId, eventId, userId, quantity };
+    return this.inventory.reserve(dto, deadline.signal()).catch((error: unknown) => {
       if (error instanceof DomainError && error.code === 'RESERVATION_RELEASED') throw orderNotTaken();
       throw error;
     });
   }
 
-  /** Step 2: the order row and its order_created, atomically; a racing request with the same id may have won. */
+  /**
+   * Step 2: the order row and its order_created, atomically; a racing request with the same id may have won. A COMMIT
+   * whose answer was lost may have taken effect: what Postgres kept then decides the answer.
+   */
   private async record(
     orderId: string,
     request: OrderRequest,
     hold: Hold,
     claim: OrderIdClaim,
+    deadline: Deadline,
   ): Promise<OrderView | DomainError> {
-    let decided: OrderView | DomainError;
+    let decided: OrderView | DomainError | undefined;
+    let committing = false;
     try {
-      decided = await this.db.transaction(async (tx) => {
+      decided = await inOrderTransaction(this.db, orderId, deadline, async (tx) => {
         const first = await claim.decided(tx);
         if (first) return first;
         const order = await this.insertOrder(tx, {
@@ -119,12 +144,18 @@ export class OrderSaga {
           currency: hold.currency,
         });
         await claim.recorded(tx, order);
+        committing = true;
         return order;
       });
     } catch (error) {
       if (error instanceof DomainError) throw error;
-      this.logger.warn(`order ${orderId} not recorded: ${(error as Error).message}`);
-      throw orderNotTaken();
+      const why = (error as Error).message;
+      if (committing) decided = await recordedOrder(this.db, orderId, deadline.atLeast(LOST_ANSWER_MIN_MS));
+      if (!decided) {
+        this.logger.warn(`order ${orderId} not recorded: ${why}`);
+        throw orderNotTaken();
+      }
+      this.logger.warn(`order ${orderId} recorded, though the answer to its COMMIT was lost: ${why}`);
     }
     this.relay.wake();
     return decided;
@@ -154,6 +185,11 @@ export class OrderSaga {
       payload: message,
     });
     return toOrderView(saved);
+  }
+
+  /** Step 1's compensation, unless the order id is still someone else's to finish (see OrderIdClaim). */
+  private async giveBack(orderId: string, eventId: string, claim: OrderIdClaim): Promise<void> {
+    if (await claim.giveUp()) await this.releaseHold(orderId, eventId);
   }
 
   /** Step 1's compensation, best effort: what is not released now returns to stock when the hold expires. */
