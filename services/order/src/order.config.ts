@@ -16,6 +16,7 @@ export class OrderConfig {
   readonly requestDeadlineMs: number;
   readonly maxInFlight: number;
   readonly paymentTimeoutMs: number;
+  readonly idempotencyKeyRetentionMs: number;
   readonly timeoutSweepIntervalMs: number;
   readonly messaging: MessagingSettings;
   readonly outbox: OutboxRelayOptions;
@@ -34,6 +35,7 @@ export class OrderConfig {
     this.maxInFlight = env.int('ORDER_MAX_IN_FLIGHT', 1000, 1, 100_000);
     // Longer than inventory's hold (HOLD_TTL_SECONDS, 600): normally the payment answers long before either.
     this.paymentTimeoutMs = env.int('ORDER_PAYMENT_TIMEOUT_SECONDS', 900, 1, 86_400) * 1000;
+    this.idempotencyKeyRetentionMs = env.int('IDEMPOTENCY_KEY_RETENTION_HOURS', 24, 1, 24 * 365) * 3_600_000;
     this.timeoutSweepIntervalMs = env.int('ORDER_TIMEOUT_SWEEP_INTERVAL_MS', 5000, 50, 600_000);
     this.messaging = readMessagingSettings(env);
     this.outbox = readOutboxSettings(env);

@@ -6,6 +6,7 @@ import { HEALTH_CHECKS, HealthController } from '@boxoffice/http/health.controll
 import { InventoryClient } from './inventory-client/inventory.client';
 import { CreateOrders1764072100000 } from './migrations/1764072100000-create-orders';
 import { TimeoutClaims1764600100000 } from './migrations/1764600100000-timeout-claims';
+import { IdempotencyKeyAge1764600300000 } from './migrations/1764600300000-idempotency-key-age';
 import { OutboxParking1765152000000 } from './migrations/1765152000000-outbox-parking';
 import { OrderConfig } from './order.config';
 import { Order } from './orders/order.entity';
@@ -14,6 +15,7 @@ import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
 import { OrderSaga } from './saga/order-saga';
 import { OrderTimeouts } from './saga/order-timeouts';
+import { IdempotencyKeyRetention } from './idempotency/idempotency-key-retention';
 import { PaymentResultHandler } from './saga/payment-result.handler';
 
 @Module({
@@ -22,7 +24,12 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
     { provide: OrderConfig, useFactory: () => new OrderConfig(process.env) },
     provideDatabase(OrderConfig, {
       entities: [Order],
-      migrations: [CreateOrders1764072100000, TimeoutClaims1764600100000, OutboxParking1765152000000],
+      migrations: [
+        CreateOrders1764072100000,
+        TimeoutClaims1764600100000,
+        IdempotencyKeyAge1764600300000,
+        OutboxParking1765152000000,
+      ],
     }),
     ...provideOutbox(OrderConfig, (config) => ({
       serviceName: 'order',
@@ -39,6 +46,7 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
     IdempotentOrders,
     OrderSaga,
     OrderTimeouts,
+    IdempotencyKeyRetention,
   ],
 })
 export class OrderModule implements OnApplicationShutdown {

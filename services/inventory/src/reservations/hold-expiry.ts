@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { PeriodicTask } from '@boxoffice/scheduling/periodic-task';
 import { InventoryConfig } from '../inventory.config';
 import { StockGate } from '../stock-gate/stock-gate';
 import { Reservation } from './reservation.entity';
@@ -14,28 +15,24 @@ const BATCH = 200;
 @Injectable()
 export class HoldExpiry implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('hold-expiry');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly db: DataSource,
     private readonly gate: StockGate,
     private readonly reservations: ReservationsService,
     private readonly config: InventoryConfig,
-  ) {}
+  ) {
+    this.task = new PeriodicTask('hold expiry sweep', config.holdSweepIntervalMs, () => this.sweep());
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep()
-        .catch((error) => this.logger.warn(`sweep failed, retrying next tick: ${(error as Error).message}`))
-        .finally(() => (this.running = undefined));
-    }, this.config.holdSweepIntervalMs);
+    this.task.start();
   }
 
   // Stops before the modules close their database pools (onApplicationShutdown).
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task.stop();
   }
 
   /** One pass: release expired ledger holds, then settle Redis holds the ledger has already decided. */

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { PeriodicTask } from '@boxoffice/scheduling/periodic-task';
 import { InventoryConfig } from '../inventory.config';
 import { lockSaleExclusive } from './sale-lock';
 import { StockGate } from './stock-gate';
@@ -13,26 +14,22 @@ const EVERY_MS = 60_000;
 @Injectable()
 export class GateRetention implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('gate-retention');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly db: DataSource,
     private readonly gate: StockGate,
     private readonly config: InventoryConfig,
-  ) {}
+  ) {
+    this.task = new PeriodicTask('gate retention sweep', EVERY_MS, () => this.sweep());
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep()
-        .catch((error) => this.logger.warn(`retention sweep failed: ${(error as Error).message}`))
-        .finally(() => (this.running = undefined));
-    }, EVERY_MS);
+    this.task.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task.stop();
   }
 
   /** Drops every idle sale still in Redis; returns their event ids. */

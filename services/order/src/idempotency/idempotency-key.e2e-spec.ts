@@ -1,7 +1,9 @@
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { InventoryClient } from '../inventory-client/inventory.client';
+import { eventually } from '@boxoffice/testing/eventually';
 import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
 import { OrderTestApp, startOrderStack } from '../order.test-app';
+import { IdempotencyKeyRetention } from './idempotency-key-retention';
 
 describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, Redis, RabbitMQ)', () => {
   let stack: OrderTestApp;
@@ -19,6 +21,7 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
     await putSale(stack.inventory, 'gig', { totalStock: 50, perUserLimit: 4, unitPrice: 2500 });
   });
   afterAll(() => stack?.close());
+  afterEach(() => jest.restoreAllMocks());
 
   it('given an accepted order, when the same key and body come again, then the same 202 and order, and no second hold', async () => {
     const body = { eventId: 'gig', userId: 'alice', quantity: 2 };
@@ -136,28 +139,49 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
   });
 
   it('given two requests with one key, when the first loses its inventory answer after the second was accepted, then both answer that 202 and the hold stays', async () => {
-    const body = { eventId: 'gig', userId: 'dora', quantity: 1 };
+    const body = { eventId: 'gig', userId: 'dana', quantity: 1 };
     const client = stack.app.get(InventoryClient);
     const reserve = client.reserve.bind(client);
     let secondAnswered!: () => void;
     const second = new Promise<void>((resolve) => (secondAnswered = resolve));
-    jest.spyOn(client, 'reserve').mockImplementationOnce(async (request) => {
+    const lost = jest.spyOn(client, 'reserve').mockImplementationOnce(async (request) => {
       await reserve(request); // the hold is taken, but this request will not hear it
       await second;
       throw new DomainError('UNAVAILABLE', 'inventory did not answer: timeout');
     });
 
-    const first = order(body, 'dora-key');
-    const accepted = await order(body, 'dora-key').expect(202);
+    const first = order(body, 'dana-key').then((response) => response); // sent now, not when awaited
+    await eventually(() => lost.mock.calls.length === 1, { what: 'the first request at inventory' });
+    const accepted = await order(body, 'dana-key').expect(202);
     secondAnswered();
     const late = await first;
 
     expect(late.status).toBe(202);
     expect(late.body).toEqual(accepted.body);
-    expect(await ordersOf('dora')).toEqual([{ order_id: accepted.body.orderId, status: 'CREATED' }]);
+    expect(await ordersOf('dana')).toEqual([{ order_id: accepted.body.orderId, status: 'CREATED' }]);
     const [hold] = await stack.inventory.db.query('SELECT status FROM reservations WHERE order_id = $1', [
       accepted.body.orderId,
     ]);
     expect(hold).toEqual({ status: 'HELD' });
+  });
+
+  it('given a key older than the retention and a fresh one, when the retention sweeps, then only the old key is forgotten and answers as a new request', async () => {
+    // given
+    const body = { eventId: 'gig', userId: 'olga', quantity: 1 };
+    const old = await order(body, 'olga-old').expect(202);
+    const fresh = await order({ ...body, userId: 'fred' }, 'fred-fresh').expect(202);
+    await stack.db.query(
+      `UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = $1`,
+      ['olga-old'],
+    );
+
+    // when
+    const forgotten = await stack.app.get(IdempotencyKeyRetention).sweep();
+
+    // then
+    expect(forgotten).toBe(1);
+    expect((await order({ ...body, userId: 'fred' }, 'fred-fresh').expect(202)).body).toEqual(fresh.body);
+    const again = await order(body, 'olga-old').expect(202);
+    expect(again.body.orderId).not.toBe(old.body.orderId);
   });
 });

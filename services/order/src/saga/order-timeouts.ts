@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
+import { PeriodicTask } from '@boxoffice/scheduling/periodic-task';
 import { OrderConfig } from '../order.config';
 import { Order } from '../orders/order.entity';
 import { OrderSaga } from './order-saga';
@@ -18,29 +19,23 @@ const CLAIM_SECONDS = 30;
 @Injectable()
 export class OrderTimeouts implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('order-timeouts');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly db: DataSource,
     private readonly saga: OrderSaga,
     private readonly config: OrderConfig,
-  ) {}
+  ) {
+    this.task = new PeriodicTask('timeout sweep', config.timeoutSweepIntervalMs, () => this.sweep());
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep()
-        .catch((error) =>
-          this.logger.warn(`timeout sweep failed, retrying next tick: ${(error as Error).message}`),
-        )
-        .finally(() => (this.running = undefined));
-    }, this.config.timeoutSweepIntervalMs);
+    this.task.start();
   }
 
   // Stops before the module closes its database pool (onApplicationShutdown).
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task.stop();
   }
 
   /** Ends every CREATED order older than the payment timeout; returns how many it ended. */

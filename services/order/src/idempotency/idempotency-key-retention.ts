@@ -1,0 +1,46 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { PeriodicTask } from '@boxoffice/scheduling/periodic-task';
+import { OrderConfig } from '../order.config';
+
+const EVERY_MS = 60_000;
+/** Deleted per statement, so that no sweep holds many row locks at once. */
+const BATCH = 1_000;
+
+/** An Idempotency-Key is answered for `IDEMPOTENCY_KEY_RETENTION_HOURS`, then forgotten (docs/contract.md §2). */
+@Injectable()
+export class IdempotencyKeyRetention implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('idempotency-key-retention');
+  private readonly task: PeriodicTask;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly config: OrderConfig,
+  ) {
+    this.task = new PeriodicTask('idempotency key retention', EVERY_MS, () => this.sweep());
+  }
+
+  onApplicationBootstrap(): void {
+    this.task.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.task.stop();
+  }
+
+  /** Forgets every key older than the retention; returns how many. */
+  async sweep(): Promise<number> {
+    let forgotten = 0;
+    for (;;) {
+      const [, count] = (await this.db.query(
+        `DELETE FROM idempotency_keys WHERE key IN (
+           SELECT key FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1) LIMIT $2)`,
+        [this.config.idempotencyKeyRetentionMs / 1000, BATCH],
+      )) as [unknown, number];
+      forgotten += count;
+      if (count < BATCH) break;
+    }
+    if (forgotten) this.logger.log(`forgot ${forgotten} idempotency keys`);
+    return forgotten;
+  }
+}
