@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { eventually } from '@boxoffice/testing/eventually';
 import { TEST_DATABASE_URL } from '@boxoffice/testing/test-namespace';
+import { retryQueuesOf } from '@boxoffice/messaging/topology';
 import { BoxofficeStack, startStack } from './boxoffice-stack';
 
 const STOCK = 100;
@@ -18,7 +19,11 @@ describe('A flash sale through the three services (system: real processes, Rabbi
   const accepted: Order[] = [];
 
   beforeAll(async () => {
-    stack = await startStack('flash_sale', { MESSAGE_RETRY_DELAY_MS: '200', GATEWAY_LATENCY_MS: '5' });
+    stack = await startStack('flash_sale', {
+      MESSAGE_RETRY_DELAY_MS: '200',
+      MESSAGE_RETRY_MAX_DELAY_MS: '800',
+      GATEWAY_LATENCY_MS: '5',
+    });
     db = new Client({ connectionString: TEST_DATABASE_URL });
     await db.connect();
   }, 120_000);
@@ -36,7 +41,8 @@ describe('A flash sale through the three services (system: real processes, Rabbi
   };
   const queueDepths = async () => {
     const depths: Record<string, number> = {};
-    for (const queue of SAGA_QUEUES.flatMap((q) => [q, `${q}.dlq`, `${q}.retry`])) {
+    // 200 ms doubling up to 800 ms: three retry tiers.
+    for (const queue of SAGA_QUEUES.flatMap((q) => [q, `${q}.dlq`, ...retryQueuesOf(q, 3)])) {
       depths[queue] = await stack.broker.depth(queue);
     }
     return depths;

@@ -227,6 +227,41 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
     expect(await depth(deadLetterQueueOf(orderCreated.queue))).toBe(0);
   });
 
+  it('publishes retry copies on a forwarding connection of its own, never on the consumer connection', async () => {
+    // given a handler that fails once
+    const orderId = randomUUID();
+    failuresWanted.set(orderId, 1);
+
+    // when
+    await publish(ORDER_CREATED, { orderId });
+    await eventually(() => handled(orderId).length === 2, { ...SETTLED, what: 'second attempt' });
+
+    // then (the management API's counts lag a few seconds)
+    type ChannelStats = { connection_details?: { name?: string }; message_stats?: { publish?: number } };
+    const published = await eventually(
+      async () => {
+        const channels = (await vhost.management.request<ChannelStats[]>(
+          'GET',
+          `/vhosts/${encodeURIComponent(vhost.name)}/channels`,
+        ))!;
+        const connections = (await vhost.management.request<
+          Array<{ name: string; user_provided_name?: string }>
+        >('GET', `/vhosts/${encodeURIComponent(vhost.name)}/connections`))!;
+        const given = new Map(connections.map((c) => [c.name, c.user_provided_name ?? c.name]));
+        const byConnection = new Map<string, number>();
+        for (const channel of channels) {
+          const name = String(given.get(channel.connection_details?.name ?? '') ?? '');
+          byConnection.set(name, (byConnection.get(name) ?? 0) + (channel.message_stats?.publish ?? 0));
+        }
+        const forwarder = [...byConnection].find(([name]) => name.includes(`${SERVICE}-forwarder`));
+        return forwarder && forwarder[1] > 0 && byConnection;
+      },
+      { timeoutMs: 20_000, intervalMs: 500, what: 'a publish on the forwarding connection' },
+    );
+    const consumer = [...published].filter(([name]) => name.includes(`${SERVICE}-consumer`));
+    expect(consumer.every(([, count]) => count === 0)).toBe(true);
+  });
+
   it('awaits an Observable handler and retries when it errors', async () => {
     // given an Observable-returning handler that errors on its first attempt
     const orderId = randomUUID();

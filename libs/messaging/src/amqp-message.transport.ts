@@ -41,12 +41,15 @@ export class AmqpMessageTransport
 {
   private readonly log = new Logger('AmqpMessageTransport');
   private readonly connection: AmqpConnection;
+  /** Publishing and consuming on one connection would let a broker's flow control block the acks too. */
+  private readonly forwardingConnection: AmqpConnection;
   private consumer?: MessageConsumer;
 
   constructor(private readonly options: AmqpMessageTransportOptions) {
     super();
     this.transportId = AMQP_MESSAGE_TRANSPORT;
     this.connection = new AmqpConnection({ ...options, name: `${options.serviceName}-consumer` });
+    this.forwardingConnection = new AmqpConnection({ ...options, name: `${options.serviceName}-forwarder` });
   }
 
   override listen(callback: (error?: unknown) => void): void {
@@ -59,6 +62,7 @@ export class AmqpMessageTransport
   override async close(): Promise<void> {
     await this.consumer?.stop(this.options.shutdownGraceMs ?? MESSAGING_DEFAULTS.shutdownGraceMs);
     await this.connection.close();
+    await this.forwardingConnection.close();
     this._status$.next('disconnected');
   }
 
@@ -82,6 +86,7 @@ export class AmqpMessageTransport
     const retryDelayMs = this.options.retryDelayMs ?? MESSAGING_DEFAULTS.retryDelayMs;
     this.consumer = new MessageConsumer(
       this.connection,
+      this.forwardingConnection,
       routes,
       {
         prefetch: this.options.prefetch ?? MESSAGING_DEFAULTS.prefetch,

@@ -56,8 +56,12 @@ export class MessageConsumer {
   private consumerTags: string[] = [];
   private stopping = false;
 
+  /** Retry and dead-letter copies go out here: a publishing connection RabbitMQ may block without stopping acks. */
+  private readonly forwarding: RecoveringChannel;
+
   constructor(
     connection: AmqpConnection,
+    forwardingConnection: AmqpConnection,
     private readonly routes: readonly MessageRoute[],
     private readonly options: MessageConsumerOptions,
     hooks: { onConsuming?: () => void; onLost?: () => void } = {},
@@ -67,6 +71,9 @@ export class MessageConsumer {
       delayMs: options.retryDelayMs,
       maxDelayMs: options.retryMaxDelayMs,
     });
+    this.forwarding = new RecoveringChannel(forwardingConnection, 'forwarder', {
+      setup: async () => undefined,
+    });
     this.channel = new RecoveringChannel(connection, 'consumer', {
       setup: (channel) => this.setup(channel),
       onOpen: hooks.onConsuming,
@@ -75,6 +82,7 @@ export class MessageConsumer {
   }
 
   start(): void {
+    this.forwarding.start();
     this.channel.start();
   }
 
@@ -102,6 +110,7 @@ export class MessageConsumer {
     clearTimeout(timer);
     // Whatever is still unacked goes back to its queue when the channel closes.
     await this.channel.close();
+    await this.forwarding.close();
   }
 
   private async setup(channel: ConfirmChannel): Promise<void> {
@@ -210,7 +219,8 @@ export class MessageConsumer {
   }
 
   /**
-   * Moves the delivery to another queue: publish a copy, wait for its confirm, then ack the original.
+   * Moves the delivery to another queue: publish a copy (on the forwarding connection), wait for its confirm, then
+   * ack the original on the consumer's channel.
    * If the copy is not confirmed the original stays unacked for a retry delay and then goes back to
    * its queue; if the channel died meanwhile, the broker has put it back already.
    */
@@ -229,7 +239,7 @@ export class MessageConsumer {
     };
     try {
       await publishWithConfirm(
-        channel,
+        await this.forwarding.whenOpen(this.options.forwardTimeoutMs),
         { exchange: '', routingKey: target, content: message.content, properties },
         this.options.forwardTimeoutMs,
       );
