@@ -4,6 +4,7 @@ import {
   DEAD_LETTER_REASON_HEADER,
   DEAD_LETTERED_AT_HEADER,
   ERROR_HEADER,
+  isBrokerHeader,
   ORIGINAL_QUEUE_HEADER,
 } from '@boxoffice/messaging/message-headers';
 
@@ -109,11 +110,8 @@ function withoutParkingHeaders(headers: Record<string, unknown>): Record<string,
     DEAD_LETTERED_AT_HEADER,
     ERROR_HEADER,
     ORIGINAL_QUEUE_HEADER,
-    'x-death',
-    'x-first-death-exchange',
-    'x-first-death-queue',
-    'x-first-death-reason',
-    'x-delivery-count',
   ]);
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !parking.has(name)));
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !parking.has(name) && !isBrokerHeader(name)),
+  );
 }

@@ -7,7 +7,7 @@ import {
   type BatchOutcome,
   type ClaimedRow,
   type FailedRow,
-  type RetryPolicy,
+  type RowBackoff,
 } from './record-outcomes';
 
 /** What the relay needs from the broker side: publish with confirms, and say how each message ended. */
@@ -84,7 +84,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       );
       if (!rows.length) return { claimed: 0 };
       const results = await this.publisher.publishEach(rows.map(toMessage));
-      return { claimed: rows.length, outcome: await recordOutcomes(tx, rows, results, this.retryPolicy()) };
+      return { claimed: rows.length, outcome: await recordOutcomes(tx, rows, results, this.rowBackoff()) };
     });
     if (outcome) this.report(outcome);
     if (outcome?.unconfirmed.length) {
@@ -104,7 +104,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     return count;
   }
 
-  private retryPolicy(): RetryPolicy {
+  private rowBackoff(): RowBackoff {
     const { pollIntervalMs, maxRowBackoffMs, maxAttempts, maxBackoffMs } = this.options;
     return {
       firstDelayMs: pollIntervalMs,

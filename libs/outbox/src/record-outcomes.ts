@@ -20,7 +20,7 @@ export interface FailedRow {
   parked?: boolean;
 }
 
-export interface RetryPolicy {
+export interface RowBackoff {
   /** A refused row's first wait; each further refusal doubles it, up to `maxDelayMs`. */
   firstDelayMs: number;
   maxDelayMs: number;
@@ -47,7 +47,7 @@ export async function recordOutcomes(
   tx: EntityManager,
   rows: readonly ClaimedRow[],
   results: readonly PublishResult[],
-  policy: RetryPolicy,
+  policy: RowBackoff,
 ): Promise<BatchOutcome> {
   const outcome: BatchOutcome = { sent: 0, refused: [], unroutable: [], unconfirmed: [] };
   const sentIds: string[] = [];
@@ -76,10 +76,11 @@ export async function recordOutcomes(
 async function countRefusals(
   tx: EntityManager,
   refused: FailedRow[],
-  policy: RetryPolicy,
+  policy: RowBackoff,
 ): Promise<FailedRow[]> {
   if (!refused.length) return [];
   const counted: Array<{ id: string; attempts: number; parked: boolean }> = await tx.query(
+    // Wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count], a SELECT with the rows.
     `WITH counted AS (
        UPDATE outbox o SET
          attempts = o.attempts + 1,
@@ -106,7 +107,7 @@ async function countRefusals(
 async function deferUnroutable(
   tx: EntityManager,
   unroutable: FailedRow[],
-  policy: RetryPolicy,
+  policy: RowBackoff,
 ): Promise<void> {
   if (!unroutable.length) return;
   await tx.query(

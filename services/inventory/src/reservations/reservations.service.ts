@@ -78,11 +78,11 @@ export class ReservationsService {
     );
     // Only an order id the ledger has no row for needs the sale's exclusive lock (to bar it); a repeated release
     // of a released or committed order must not stop the sale's holds for a moment.
-    const known = releasedRows[0] ? fromRaw(releasedRows[0]) : await this.findOrNull(orderId);
-    if (!known && eventId && !(await this.releaseUnrecorded(eventId, orderId))) {
+    const row = releasedRows[0] ? fromRaw(releasedRows[0]) : await this.findOrNull(orderId);
+    if (!row && eventId && !(await this.releaseUnrecorded(eventId, orderId))) {
       return this.release(orderId); // recorded meanwhile: release it the usual way
     }
-    const row = known ?? (await this.find(orderId));
+    if (!row) throw notFound(orderId);
     if (row.status === 'COMMITTED') {
       throw new DomainError(
         'RESERVATION_COMMITTED',
@@ -217,7 +217,7 @@ export class ReservationsService {
 
   private async find(orderId: string): Promise<Reservation> {
     const row = await this.findOrNull(orderId);
-    if (!row) throw new DomainError('RESERVATION_NOT_FOUND', `No reservation for order ${orderId}`);
+    if (!row) throw notFound(orderId);
     return row;
   }
 
@@ -270,6 +270,10 @@ export function toView(row: Reservation): ReservationView {
     status: row.status,
     expiresAt: row.expiresAt.toISOString(),
   };
+}
+
+function notFound(orderId: string): DomainError {
+  return new DomainError('RESERVATION_NOT_FOUND', `No reservation for order ${orderId}`);
 }
 
 function eventNotFound(eventId: string): DomainError {
