@@ -33,12 +33,13 @@ export class MonitorReader {
   }
 
   async read(): Promise<MonitorSnapshot> {
-    const problems: string[] = [];
+    const problems = new Map<string, Set<string>>(); // why → what could not be read for that reason
     const attempt = async <T>(what: string, read: () => Promise<T>): Promise<T | undefined> => {
       try {
         return await withDeadline(read(), READ_TIMEOUT_MS);
       } catch (error) {
-        problems.push(`${what}: ${messageOf(error)}`);
+        const why = messageOf(error);
+        problems.set(why, (problems.get(why) ?? new Set()).add(what));
         return undefined;
       }
     };
@@ -65,7 +66,7 @@ export class MonitorReader {
       queues,
       outbox: withoutUnread(database.outbox),
       services,
-      problems: [...new Set(problems)],
+      problems: [...problems].map(([why, what]) => `${[...what].join(', ')}: ${why}`),
     };
   }
 
