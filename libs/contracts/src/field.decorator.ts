@@ -25,7 +25,11 @@ export function IdField(options: FieldOptions = {}): PropertyDecorator {
     )(target, key);
 }
 
-export function IntegerField(minimum: number, maximum: number, options: FieldOptions = {}): PropertyDecorator {
+export function IntegerField(
+  minimum: number,
+  maximum: number,
+  options: FieldOptions = {},
+): PropertyDecorator {
   return applyDecorators(
     IsInt(),
     Min(minimum),
@@ -34,7 +38,11 @@ export function IntegerField(minimum: number, maximum: number, options: FieldOpt
   );
 }
 
-export function TextField(minLength: number, maxLength: number, options: FieldOptions = {}): PropertyDecorator {
+export function TextField(
+  minLength: number,
+  maxLength: number,
+  options: FieldOptions = {},
+): PropertyDecorator {
   return applyDecorators(
     IsString(),
     Length(minLength, maxLength),

@@ -16,7 +16,8 @@ const RETRY_AFTER = {
  */
 export function AnswersErrors(...codes: ErrorCode[]): MethodDecorator {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of codes) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  for (const code of codes)
+    byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
   return applyDecorators(
     ApiExtraModels(ErrorBody),
     ...[...byStatus].map(([status, answered]) =>

@@ -14,7 +14,8 @@ export function serveApiDocs(app: INestApplication, service: string): void {
     )
     .setVersion('1');
   for (const [kind, setting] of Object.entries(TOKEN_SETTINGS)) {
-    builder.addBearerAuth({ type: 'http', scheme: 'bearer', description: `The ${setting} setting` }, kind);
+    const description = `The ${setting} setting`;
+    builder.addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description }, kind);
   }
   const config = builder.build();
   SwaggerModule.setup('docs', app, () => withUsedSchemesOnly(SwaggerModule.createDocument(app, config)), {

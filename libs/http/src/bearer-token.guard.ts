@@ -29,7 +29,10 @@ export class BearerTokenGuard implements CanActivate {
     const expected = this.digests.get(kind);
     // Guards run before validation: a caller without the token learns nothing about the body it sent.
     if (presented === undefined || !expected || !matchesDigest(presented, expected)) {
-      throw new DomainError('UNAUTHORIZED', `This call needs Authorization: Bearer <${TOKEN_SETTINGS[kind]}>`);
+      throw new DomainError(
+        'UNAUTHORIZED',
+        `This call needs Authorization: Bearer <${TOKEN_SETTINGS[kind]}>`,
+      );
     }
     return true;
   }

@@ -26,15 +26,18 @@ describe('Inventory bearer tokens (e2e, real Postgres and Redis)', () => {
     ['a wrong token', WRONG],
     ['the service token', AS_ORDER_SERVICE],
     ['a token without "Bearer"', { authorization: AS_ADMIN.authorization.replace('Bearer ', '') }],
-  ])('given %s, when a sale is changed, then 401 UNAUTHORIZED and the sale is unchanged', async (_, headers) => {
-    const before = await inventory.http().get('/events/guarded').expect(200);
+  ])(
+    'given %s, when a sale is changed, then 401 UNAUTHORIZED and the sale is unchanged',
+    async (_, headers) => {
+      const before = await inventory.http().get('/events/guarded').expect(200);
 
-    expectUnauthorized(await inventory.http().put('/events/guarded').set(headers).send(change));
-    expectUnauthorized(await inventory.http().put('/events/brand-new').set(headers).send(change));
+      expectUnauthorized(await inventory.http().put('/events/guarded').set(headers).send(change));
+      expectUnauthorized(await inventory.http().put('/events/brand-new').set(headers).send(change));
 
-    expect((await inventory.http().get('/events/guarded').expect(200)).body).toEqual(before.body);
-    expect((await inventory.http().get('/events/brand-new').expect(404)).body.code).toBe('EVENT_NOT_FOUND');
-  });
+      expect((await inventory.http().get('/events/guarded').expect(200)).body).toEqual(before.body);
+      expect((await inventory.http().get('/events/brand-new').expect(404)).body.code).toBe('EVENT_NOT_FOUND');
+    },
+  );
 
   it('given no token and a bad body, when a sale is changed, then 401 before validation tells anything', async () => {
     expectUnauthorized(await inventory.http().put('/events/guarded').send({ name: '' }));
@@ -54,20 +57,27 @@ describe('Inventory bearer tokens (e2e, real Postgres and Redis)', () => {
     ['no Authorization header', {}],
     ['a wrong token', WRONG],
     ['the admin token', AS_ADMIN],
-  ])('given %s, when stock is reserved, committed or released, then 401 and nothing moves', async (_, headers) => {
-    const before = await saleCounts(inventory, 'guarded');
+  ])(
+    'given %s, when stock is reserved, committed or released, then 401 and nothing moves',
+    async (_, headers) => {
+      const before = await saleCounts(inventory, 'guarded');
 
-    expectUnauthorized(await inventory.http().post('/reservations').set(headers).send(hold));
-    expectUnauthorized(await inventory.http().post('/reservations/o-guarded/commit').set(headers));
-    expectUnauthorized(
-      await inventory.http().post('/reservations/o-guarded/release').set(headers).send({ eventId: 'guarded' }),
-    );
+      expectUnauthorized(await inventory.http().post('/reservations').set(headers).send(hold));
+      expectUnauthorized(await inventory.http().post('/reservations/o-guarded/commit').set(headers));
+      expectUnauthorized(
+        await inventory
+          .http()
+          .post('/reservations/o-guarded/release')
+          .set(headers)
+          .send({ eventId: 'guarded' }),
+      );
 
-    expect(await saleCounts(inventory, 'guarded')).toEqual(before);
-    expect((await inventory.http().get('/reservations/o-guarded').expect(404)).body.code).toBe(
-      'RESERVATION_NOT_FOUND',
-    );
-  });
+      expect(await saleCounts(inventory, 'guarded')).toEqual(before);
+      expect((await inventory.http().get('/reservations/o-guarded').expect(404)).body.code).toBe(
+        'RESERVATION_NOT_FOUND',
+      );
+    },
+  );
 
   it('given the service token, when stock is reserved and committed, then 201 and 200, and reading needs no token', async () => {
     await inventory.http().post('/reservations').set(AS_ORDER_SERVICE).send(hold).expect(201);

@@ -39,7 +39,11 @@ export class ErrorBody {
   code!: ErrorCode;
   @ApiProperty({ description: 'For humans' })
   message!: string;
-  @ApiProperty({ type: [ErrorDetail], required: false, description: 'Only on VALIDATION_FAILED: one per field' })
+  @ApiProperty({
+    type: [ErrorDetail],
+    required: false,
+    description: 'Only on VALIDATION_FAILED: one per field',
+  })
   details?: ErrorDetail[];
 }
 
