@@ -12,7 +12,7 @@ export function runService(
 ): void {
   const start = async () => {
     const { http } = readConfig();
-    const app = await createHttpApp(module, { bodyLimitBytes: http.bodyLimitBytes });
+    const app = await createHttpApp(module, http);
     await attach?.(app);
     await app.listen(http.port, http.host);
     new Logger(name).log(`listening on http://${http.host}:${http.port}`);

@@ -12,8 +12,10 @@ import { OrderConfig } from '../order.config';
 @Injectable()
 export class InventoryClient implements OnApplicationShutdown {
   private readonly pool: Pool;
+  private readonly authorization: string;
 
   constructor(config: OrderConfig) {
+    this.authorization = `Bearer ${config.inventoryToken}`;
     this.pool = new Pool(config.inventoryUrl, {
       connections: config.inventoryConnections,
       keepAliveTimeout: 30_000,
@@ -52,7 +54,7 @@ export class InventoryClient implements OnApplicationShutdown {
       response = await this.pool.request({
         method,
         path,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: this.authorization },
         body: JSON.stringify(body ?? {}),
         signal,
       });
@@ -65,7 +67,13 @@ export class InventoryClient implements OnApplicationShutdown {
     const parsed = safeJson(text);
     if (response.statusCode < 300) return parsed as T;
     const error = parsed as Partial<ErrorBody> | undefined;
-    if (response.statusCode < 500 && isErrorCode(error?.code) && ERROR_STATUS[error.code] < 500) {
+    // Inventory refusing our SERVICE_TOKEN is this service misconfigured, not the buyer's fault: 503, retried.
+    if (
+      response.statusCode < 500 &&
+      isErrorCode(error?.code) &&
+      error.code !== 'UNAUTHORIZED' &&
+      ERROR_STATUS[error.code] < 500
+    ) {
       throw new DomainError(error.code, error.message ?? error.code, error.details);
     }
     throw new DomainError(
