@@ -2,6 +2,7 @@ import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ProblemFilter } from './problem.filter';
+import { traceRequests } from './request-tracing';
 import { contractValidationPipe } from './validation';
 
 export interface HttpAppOptions {
@@ -28,5 +29,7 @@ export function configureHttpApp(app: INestApplication): void {
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();
   // JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE rather than a string the validators misread.
-  (app as NestFastifyApplication).getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('text/plain');
+  traceRequests(fastify);
 }
