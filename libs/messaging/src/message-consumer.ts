@@ -176,7 +176,11 @@ export class MessageConsumer {
           `consume ${route.subscription.routingKey}`,
           message.properties.headers,
           () => route.handle(payload, this.contextOf(route, message, attempt)),
-          { 'messaging.message.id': message.properties.messageId, 'messaging.destination.name': queue },
+          {
+            'messaging.message.id': message.properties.messageId,
+            'messaging.message.conversation_id': message.properties.correlationId,
+            'messaging.destination.name': queue,
+          },
         ),
         this.options.handlerTimeoutMs,
       );
