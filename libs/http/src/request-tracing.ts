@@ -2,6 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { flushTraces, tracingOn } from '@boxoffice/tracing/start-tracing';
 import { startServerSpan, type ServerSpan } from '@boxoffice/tracing/spans';
 
+/** Probes and scrapes, every few seconds from each watcher: a trace each would bury the orders'. */
+const UNTRACED = /^\/(health|metrics|docs)(\/|$)/;
+
 /**
  * One server span per request, named by method and route (`POST /orders`, `POST /reservations/:orderId/commit`), a
  * child of the caller's `traceparent`. With tracing off no hook is added at all.
@@ -11,6 +14,7 @@ export function traceRequests(fastify: FastifyInstance): void {
   const spans = new WeakMap<FastifyRequest, ServerSpan>();
   fastify.addHook('onRequest', (request, _reply, done) => {
     const route = request.routeOptions.url ?? '(no route)';
+    if (UNTRACED.test(route)) return done();
     spans.set(
       request,
       startServerSpan(`${request.method} ${route}`, request.headers, {

@@ -21,7 +21,7 @@ describe('OTLP export (e2e: inventory as a real process, started as main.ts does
   });
   afterAll(() => corner?.dispose());
 
-  it('given OTEL_EXPORTER_OTLP_ENDPOINT, when a request with a traceparent is served and the service stops, then its span reaches the endpoint as the caller’s child', async () => {
+  it('given OTEL_EXPORTER_OTLP_ENDPOINT, when a request with a traceparent is served and the service stops, then its span reaches the endpoint as the caller’s child, and the health probes left none', async () => {
     await inventory
       .http()
       .put('/events/otlp-gig')
@@ -42,5 +42,7 @@ describe('OTLP export (e2e: inventory as a real process, started as main.ts does
       spanId: expect.stringMatching(/^[0-9a-f]{16}$/),
       parentSpanId: CALLER.spanId,
     });
+    // The start polled GET /health: probes make no traces.
+    expect(receiver.spans().map((span) => span.name)).toEqual(['PUT /events/:eventId']);
   });
 });
