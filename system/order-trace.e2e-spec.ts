@@ -65,52 +65,91 @@ describe('one trace per order (e2e: order, inventory and payment in-process; rea
     await spans?.stop();
   });
 
-  it('given tracing on, when an order is placed and paid, then POST /orders, the reserve, the outbox publish, the charge and the commit are one trace, each span the child of the step before', async () => {
+  /** Places an order, waits until it has `status`, then for its trace to hold the ended span `last`. */
+  async function traceOfOrder(buyer: Record<string, unknown>, status: string, last: string) {
     const { body: placed } = await order
       .http()
       .post('/orders')
-      .send({ eventId: 'traced-gig', userId: 'alice', quantity: 1 })
+      .send({ eventId: 'traced-gig', quantity: 1, ...buyer })
       .expect(202);
     await eventually(
-      async () => (await order.http().get(`/orders/${placed.orderId}`)).body.status === 'CONFIRMED',
-      { what: `order ${placed.orderId} CONFIRMED` },
+      async () => (await order.http().get(`/orders/${placed.orderId}`)).body.status === status,
+      { what: `order ${placed.orderId} ${status}` },
     );
+    return eventually(
+      () => {
+        const published = spans
+          .all()
+          .find(
+            (span) =>
+              span.name === 'publish order_created' &&
+              span.attributes['messaging.message.conversation_id'] === placed.orderId,
+          );
+        const trace = published ? spans.trace(published.spanContext().traceId) : [];
+        return trace.some((span) => span.name === last) && { orderId: placed.orderId as string, trace };
+      },
+      { what: `${last} in the trace of ${placed.orderId}` },
+    );
+  }
 
-    const [root] = spans.all().filter((span) => span.name === 'POST /orders');
-    const { traceId, spanId } = root.spanContext();
+  const only = (trace: ReadableSpan[], name: string): ReadableSpan => {
+    const found = trace.filter((span) => span.name === name);
+    expect(found).toHaveLength(1);
+    return found[0];
+  };
+
+  const UP_TO_THE_REPLY = [
+    'payment_result',
+    'consume payment_result',
+    'publish payment_result',
+    'charge',
+    'consume order_created',
+    'publish order_created',
+    'POST /orders',
+  ];
+
+  it('given tracing on, when an order is placed and paid, then POST /orders, the reserve, the outbox publish, the charge and the commit are one trace, each span the child of the step before', async () => {
     // The consumer's span ends once the handler that confirmed the order has returned.
-    const trace = await eventually(() => {
-      const ended = spans.trace(traceId);
-      return ended.some((span) => span.name === 'consume payment_result') && ended;
-    });
-    const only = (name: string): ReadableSpan => {
-      const found = trace.filter((span) => span.name === name);
-      expect(found).toHaveLength(1);
-      return found[0];
-    };
+    const { orderId, trace } = await traceOfOrder({ userId: 'alice' }, 'CONFIRMED', 'consume payment_result');
+
+    const root = only(trace, 'POST /orders');
     expect(root.parentSpanContext).toBeUndefined();
-    expect(spans.ancestry(only('POST /reservations'))).toEqual([
+    expect(spans.ancestry(only(trace, 'POST /reservations'))).toEqual([
       'POST /reservations',
       'inventory reserve',
       'POST /orders',
     ]);
-    expect(spans.ancestry(only('POST /reservations/:orderId/commit'))).toEqual([
+    expect(spans.ancestry(only(trace, 'POST /reservations/:orderId/commit'))).toEqual([
       'POST /reservations/:orderId/commit',
       'inventory commit',
-      'payment_result',
-      'consume payment_result',
-      'publish payment_result',
-      'charge',
-      'consume order_created',
-      'publish order_created',
-      'POST /orders',
+      ...UP_TO_THE_REPLY,
     ]);
     expect(trace).toHaveLength(11);
     // The outbox row kept the context of the request that wrote it, for the relay to publish in later.
+    const { traceId, spanId } = root.spanContext();
     expect(
-      await corner
-        .db('order')
-        .query('SELECT trace_context FROM outbox WHERE correlation_id = $1', [placed.orderId]),
+      await corner.db('order').query('SELECT trace_context FROM outbox WHERE correlation_id = $1', [orderId]),
     ).toEqual([{ trace_context: { traceparent: `00-${traceId}-${spanId}-01` } }]);
+  });
+
+  it('given tracing on, when the card is declined, then the release and the refund of order_cancelled, written by the consumer, are in the same trace', async () => {
+    const { trace } = await traceOfOrder(
+      { userId: 'bob', paymentToken: 'tok_chargeDeclined' },
+      'CANCELLED',
+      'consume order_cancelled',
+    );
+
+    expect(spans.ancestry(only(trace, 'POST /reservations/:orderId/release'))).toEqual([
+      'POST /reservations/:orderId/release',
+      'inventory release',
+      ...UP_TO_THE_REPLY,
+    ]);
+    expect(spans.ancestry(only(trace, 'refund'))).toEqual([
+      'refund',
+      'consume order_cancelled',
+      'publish order_cancelled',
+      ...UP_TO_THE_REPLY,
+    ]);
+    expect(trace).toHaveLength(14);
   });
 });
