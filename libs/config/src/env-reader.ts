@@ -71,6 +71,15 @@ export class EnvReader {
     this.problems.push(problem);
   }
 
+  /** Printable ASCII without spaces, at most `maxLength` characters (a name shown to operators, such as OTEL_SERVICE_NAME). */
+  label(name: string, fallback: string, maxLength = 255): string {
+    return this.read(name, fallback, (raw) =>
+      raw.length <= maxLength && /^[\x21-\x7E]+$/.test(raw)
+        ? raw
+        : problem(`must be 1-${maxLength} printable characters without spaces`),
+    );
+  }
+
   /** Throws one ConfigError listing every bad variable read so far. */
   done(): void {
     if (this.problems.length) throw new ConfigError(this.problems);

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { serveApiDocs } from './api-docs';
 import { ProblemFilter } from './problem.filter';
+import { traceRequests } from './request-tracing';
 import { contractValidationPipe } from './validation';
 
 export interface HttpAppOptions {
@@ -31,5 +32,7 @@ export function configureHttpApp(app: INestApplication, options: HttpAppOptions)
   app.enableShutdownHooks();
   serveApiDocs(app, options.service);
   // JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE rather than a string the validators misread.
-  (app as NestFastifyApplication).getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('text/plain');
+  traceRequests(fastify);
 }

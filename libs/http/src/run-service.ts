@@ -1,5 +1,7 @@
 import { Logger, type Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { startTracing } from '@boxoffice/tracing/start-tracing';
+import type { TracingSettings } from '@boxoffice/tracing/tracing-settings';
 import type { HttpSettings } from './http-settings';
 import { createHttpApp } from './create-http-app';
 
@@ -7,11 +9,13 @@ import { createHttpApp } from './create-http-app';
 export function runService(
   name: string,
   module: Type<unknown>,
-  readConfig: () => { http: HttpSettings },
+  readConfig: () => { http: HttpSettings; tracing: TracingSettings },
   attach?: (app: NestFastifyApplication) => Promise<unknown>,
 ): void {
   const start = async () => {
-    const { http } = readConfig();
+    const { http, tracing } = readConfig();
+    // Before the app: its HTTP hooks are added only when tracing is on.
+    startTracing(tracing);
     const app = await createHttpApp(module, http);
     await attach?.(app);
     await app.listen(http.port, http.host);

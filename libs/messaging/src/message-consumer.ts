@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { inConsumerSpan } from '@boxoffice/tracing/spans';
 import type { AmqpConnection } from './amqp-connection';
 import { describeFailure } from './describe-failure';
 import type { MessageContext } from './message-context';
@@ -171,7 +172,16 @@ export class MessageConsumer {
     }
     try {
       await withTimeout(
-        route.handle(payload, this.contextOf(route, message, attempt)),
+        inConsumerSpan(
+          `consume ${route.subscription.routingKey}`,
+          message.properties.headers,
+          () => route.handle(payload, this.contextOf(route, message, attempt)),
+          {
+            'messaging.message.id': message.properties.messageId,
+            'messaging.message.conversation_id': message.properties.correlationId,
+            'messaging.destination.name': queue,
+          },
+        ),
         this.options.handlerTimeoutMs,
       );
     } catch (error) {

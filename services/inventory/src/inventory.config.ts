@@ -3,10 +3,12 @@ import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaul
 import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database/database-settings';
 import { readApiTokens, type ApiTokens } from '@boxoffice/http/api-tokens';
 import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
+import { readTracingSettings, type TracingSettings } from '@boxoffice/tracing/tracing-settings';
 
 /** Every setting of the inventory service; read and validated once, at boot, every bad variable named at once. */
 export class InventoryConfig {
   readonly http: HttpSettings;
+  readonly tracing: TracingSettings;
   readonly database: DatabaseSettings;
   readonly redisUrl: string;
   readonly redisPrefix: string;
@@ -20,6 +22,7 @@ export class InventoryConfig {
   constructor(environment: NodeJS.ProcessEnv) {
     const env = new EnvReader(environment);
     this.http = readHttpSettings(env, 'INVENTORY', INFRASTRUCTURE_DEFAULTS.ports.inventory);
+    this.tracing = readTracingSettings(env, 'inventory');
     this.database = readDatabaseSettings(env, 'INVENTORY', INFRASTRUCTURE_DEFAULTS.schemas.inventory);
     this.redisUrl = env.url('REDIS_URL', INFRASTRUCTURE_DEFAULTS.redisUrl, ['redis:', 'rediss:']);
     this.redisPrefix = env.name('INVENTORY_REDIS_PREFIX', INFRASTRUCTURE_DEFAULTS.redisPrefix);

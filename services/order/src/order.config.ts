@@ -3,6 +3,7 @@ import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaul
 import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database/database-settings';
 import { readApiTokens } from '@boxoffice/http/api-tokens';
 import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
+import { readTracingSettings, type TracingSettings } from '@boxoffice/tracing/tracing-settings';
 import { readMessagingSettings, type MessagingSettings } from '@boxoffice/messaging/messaging-settings';
 import type { OutboxRelayOptions } from '@boxoffice/outbox/outbox-relay';
 import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
@@ -10,6 +11,7 @@ import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
 /** Every setting of the order service; read and validated once, at boot, every bad variable named at once. */
 export class OrderConfig {
   readonly http: HttpSettings;
+  readonly tracing: TracingSettings;
   readonly database: DatabaseSettings;
   readonly inventoryUrl: string;
   readonly inventoryTimeoutMs: number;
@@ -28,6 +30,7 @@ export class OrderConfig {
     const env = new EnvReader(environment);
     const { ports } = INFRASTRUCTURE_DEFAULTS;
     this.http = readHttpSettings(env, 'ORDER', ports.order);
+    this.tracing = readTracingSettings(env, 'order');
     this.database = readDatabaseSettings(env, 'ORDER', INFRASTRUCTURE_DEFAULTS.schemas.order);
     this.inventoryUrl = env.url('INVENTORY_URL', `http://127.0.0.1:${ports.inventory}`, ['http:', 'https:']);
     this.inventoryTimeoutMs = env.int('INVENTORY_TIMEOUT_MS', 3000, 50, 60_000);

@@ -8,6 +8,7 @@ import { CreateOrders1764072100000 } from './migrations/1764072100000-create-ord
 import { TimeoutClaims1764600100000 } from './migrations/1764600100000-timeout-claims';
 import { IdempotencyKeyAge1764600300000 } from './migrations/1764600300000-idempotency-key-age';
 import { OutboxParking1765152000000 } from './migrations/1765152000000-outbox-parking';
+import { OutboxTraceContext1765238400000 } from './migrations/1765238400000-outbox-trace-context';
 import { OrderConfig } from './order.config';
 import { Order } from './orders/order.entity';
 import { IdempotentOrders } from './idempotency/idempotent-orders';
@@ -29,6 +30,7 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
         TimeoutClaims1764600100000,
         IdempotencyKeyAge1764600300000,
         OutboxParking1765152000000,
+        OutboxTraceContext1765238400000,
       ],
     }),
     ...provideOutbox(OrderConfig, (config) => ({

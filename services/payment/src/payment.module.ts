@@ -9,6 +9,7 @@ import { CreatePayments1764072200000 } from './migrations/1764072200000-create-p
 import { GatewayOutages1764600000000 } from './migrations/1764600000000-gateway-outages';
 import { GatewayCallCurrency1764600200000 } from './migrations/1764600200000-gateway-call-currency';
 import { OutboxParking1765152100000 } from './migrations/1765152100000-outbox-parking';
+import { OutboxTraceContext1765238500000 } from './migrations/1765238500000-outbox-trace-context';
 import { PaymentConfig } from './payment.config';
 import { ChargeReconciliation } from './payments/charge-reconciliation';
 import { OrderCancelledHandler } from './payments/order-cancelled.handler';
@@ -28,6 +29,7 @@ import { PaymentsService } from './payments/payments.service';
         GatewayOutages1764600000000,
         GatewayCallCurrency1764600200000,
         OutboxParking1765152100000,
+        OutboxTraceContext1765238500000,
       ],
     }),
     ...provideOutbox(PaymentConfig, (config) => ({

@@ -8,6 +8,7 @@ import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { DomainError, isRefusal, OutcomeUnknownError } from '@boxoffice/errors/domain-error';
 import { addToOutbox } from '@boxoffice/outbox/outbox';
 import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
+import { Traced } from '@boxoffice/tracing/traced.decorator';
 import { InventoryClient } from '../inventory-client/inventory.client';
 import { Order } from '../orders/order.entity';
 import { toOrderView } from '../orders/order.view';
@@ -78,6 +79,7 @@ export class OrderSaga {
   }
 
   /** Step 4: payment's reply. */
+  @Traced('payment_result')
   async onPaymentResult(result: PaymentResultMessage): Promise<void> {
     const order = await this.db.getRepository(Order).findOne({ where: { orderId: result.orderId } });
     if (!order)
