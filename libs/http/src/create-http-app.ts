@@ -1,6 +1,7 @@
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { observeHttpDurations } from '@boxoffice/metrics/http-durations';
 import { ProblemFilter } from './problem.filter';
 import { contractValidationPipe } from './validation';
 
@@ -27,6 +28,7 @@ export function configureHttpApp(app: INestApplication): void {
   app.useGlobalPipes(contractValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();
+  observeHttpDurations(app);
   // JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE rather than a string the validators misread.
   (app as NestFastifyApplication).getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
 }

@@ -2,11 +2,13 @@ import { EnvReader } from '@boxoffice/config/env-reader';
 import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
 import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database/database-settings';
 import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
+import { readMetricsSettings, type MetricsSettings } from '@boxoffice/metrics/metrics-settings';
 
 /** Every setting of the inventory service; read and validated once, at boot, every bad variable named at once. */
 export class InventoryConfig {
   readonly http: HttpSettings;
   readonly database: DatabaseSettings;
+  readonly metrics: MetricsSettings;
   readonly redisUrl: string;
   readonly redisPrefix: string;
   readonly holdTtlMs: number;
@@ -23,6 +25,7 @@ export class InventoryConfig {
     this.holdTtlMs = env.int('HOLD_TTL_SECONDS', 600, 1, 86_400) * 1000;
     this.holdSweepIntervalMs = env.int('HOLD_SWEEP_INTERVAL_MS', 1000, 50, 600_000);
     this.gateIdleMs = env.int('INVENTORY_GATE_IDLE_HOURS', 24, 1, 24 * 365) * 3_600_000;
+    this.metrics = readMetricsSettings(env);
     env.done();
   }
 }

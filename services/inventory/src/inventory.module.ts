@@ -3,6 +3,8 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { provideDatabase } from '@boxoffice/database/provide-database';
 import { HEALTH_CHECKS, HealthController } from '@boxoffice/http/health.controller';
+import { MetricsController } from '@boxoffice/metrics/metrics.controller';
+import { provideMetrics } from '@boxoffice/metrics/provide-metrics';
 import { openRedis } from './stock-gate/open-redis';
 import { InventoryConfig } from './inventory.config';
 import { CreateSalesAndReservations1764072000000 } from './migrations/1764072000000-create-sales-and-reservations';
@@ -14,15 +16,17 @@ import { ReservationsService } from './reservations/reservations.service';
 import { Sale } from './sales/sale.entity';
 import { SalesController } from './sales/sales.controller';
 import { SalesService } from './sales/sales.service';
+import { SaleStockMetrics } from './sales/sale-stock-metrics';
 import { GateRebuild } from './stock-gate/gate-rebuild';
 import { GateRetention } from './stock-gate/gate-retention';
 import { RedisWatch } from './stock-gate/redis-watch';
 import { StockGate } from './stock-gate/stock-gate';
 
 @Module({
-  controllers: [SalesController, ReservationsController, HealthController],
+  controllers: [SalesController, ReservationsController, HealthController, MetricsController],
   providers: [
     { provide: InventoryConfig, useFactory: () => new InventoryConfig(process.env) },
+    provideMetrics(InventoryConfig),
     provideDatabase(InventoryConfig, {
       entities: [Sale, Reservation],
       migrations: [CreateSalesAndReservations1764072000000, LedgerStockCounters1764532800000],
@@ -52,6 +56,7 @@ import { StockGate } from './stock-gate/stock-gate';
     GateRebuild,
     GateRetention,
     SalesService,
+    SaleStockMetrics,
     ReservationsService,
     HoldExpiry,
   ],

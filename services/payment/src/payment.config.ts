@@ -2,6 +2,7 @@ import { EnvReader } from '@boxoffice/config/env-reader';
 import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
 import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database/database-settings';
 import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
+import { readMetricsSettings, type MetricsSettings } from '@boxoffice/metrics/metrics-settings';
 import { readMessagingSettings, type MessagingSettings } from '@boxoffice/messaging/messaging-settings';
 import type { OutboxRelayOptions } from '@boxoffice/outbox/outbox-relay';
 import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
@@ -10,6 +11,7 @@ import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
 export class PaymentConfig {
   readonly http: HttpSettings;
   readonly database: DatabaseSettings;
+  readonly metrics: MetricsSettings;
   readonly gatewayLatencyMs: number;
   readonly gatewayDeclineRate: number;
   readonly gatewayTimeoutMs: number;
@@ -30,6 +32,7 @@ export class PaymentConfig {
     this.reconcileAfterSeconds = env.int('PAYMENT_RECONCILE_AFTER_SECONDS', 300, 1, 86_400);
     this.messaging = readMessagingSettings(env);
     this.outbox = readOutboxSettings(env);
+    this.metrics = readMetricsSettings(env);
     env.done();
   }
 }

@@ -3,8 +3,10 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CreateOrderDto, OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
+import { toErrorBody } from '@boxoffice/http/problem.filter';
 import { IdempotentOrders } from '../idempotency/idempotent-orders';
 import { OrderConfig } from '../order.config';
+import { OrderMetrics } from '../order-metrics';
 import { Deadline } from '../saga/deadline';
 import { OrderSaga, type OrderRequest } from '../saga/order-saga';
 import { InFlightLimit } from './in-flight-limit';
@@ -26,16 +28,19 @@ export class OrdersService {
     private readonly saga: OrderSaga,
     private readonly idempotent: IdempotentOrders,
     private readonly config: OrderConfig,
+    private readonly metrics: OrderMetrics,
   ) {
     this.inFlight = new InFlightLimit(config.maxInFlight);
   }
 
   async place(request: CreateOrderDto, idempotencyKey?: string): Promise<OrderView> {
-    const leave = this.inFlight.enter();
     try {
-      return await this.take(request, idempotencyKey, new Deadline(this.config.requestDeadlineMs));
-    } finally {
-      leave();
+      const order = await this.takeWithinLimits(request, idempotencyKey);
+      this.metrics.accepted.inc();
+      return order;
+    } catch (error) {
+      this.metrics.refusedWith(toErrorBody(error).code);
+      throw error;
     }
   }
 
@@ -43,6 +48,15 @@ export class OrdersService {
     const order = await this.db.getRepository(Order).findOne({ where: { orderId } });
     if (!order) throw new DomainError('ORDER_NOT_FOUND', `No order ${orderId}`);
     return toOrderView(order);
+  }
+
+  private async takeWithinLimits(request: CreateOrderDto, idempotencyKey?: string): Promise<OrderView> {
+    const leave = this.inFlight.enter();
+    try {
+      return await this.take(request, idempotencyKey, new Deadline(this.config.requestDeadlineMs));
+    } finally {
+      leave();
+    }
   }
 
   private take(
