@@ -34,13 +34,18 @@ export class OrdersService {
   }
 
   async place(request: CreateOrderDto, idempotencyKey?: string): Promise<OrderView> {
+    let leave: (() => void) | undefined;
     try {
-      const order = await this.takeWithinLimits(request, idempotencyKey);
+      leave = this.inFlight.enter();
+      const order = await this.take(request, idempotencyKey, new Deadline(this.config.requestDeadlineMs));
       this.metrics.accepted.inc();
       return order;
     } catch (error) {
-      this.metrics.refusedWith(toErrorBody(error).code);
+      // A refusal is a DomainError (SOLD_OUT on a sold-out storm): its code without building an error body.
+      this.metrics.refusedWith(error instanceof DomainError ? error.code : toErrorBody(error).code);
       throw error;
+    } finally {
+      leave?.();
     }
   }
 
@@ -48,15 +53,6 @@ export class OrdersService {
     const order = await this.db.getRepository(Order).findOne({ where: { orderId } });
     if (!order) throw new DomainError('ORDER_NOT_FOUND', `No order ${orderId}`);
     return toOrderView(order);
-  }
-
-  private async takeWithinLimits(request: CreateOrderDto, idempotencyKey?: string): Promise<OrderView> {
-    const leave = this.inFlight.enter();
-    try {
-      return await this.take(request, idempotencyKey, new Deadline(this.config.requestDeadlineMs));
-    } finally {
-      leave();
-    }
   }
 
   private take(
