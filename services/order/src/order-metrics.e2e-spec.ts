@@ -5,7 +5,7 @@ import { eventually } from '@boxoffice/testing/eventually';
 import { putSale } from '@boxoffice/testing/sale-stock';
 import { scrapeMetrics, type ScrapedMetrics } from '@boxoffice/testing/scraped-metrics';
 import type { ServiceProcess } from '@boxoffice/testing/service-process';
-import { startOrderStack, type OrderTestApp } from './order.test-app';
+import { publishPaymentResult, startOrderStack, type OrderTestApp } from './order.test-app';
 
 const DASHBOARD = join(
   __dirname,
@@ -36,7 +36,7 @@ describe('GET /metrics after a small sale (e2e: order in-process, inventory and 
 
   beforeAll(async () => {
     // Given order, inventory and payment, each with metrics of its own, and two sales.
-    stack = await startOrderStack('metrics');
+    stack = await startOrderStack('metrics', { order: { MESSAGE_MAX_ATTEMPTS: '2' } });
     payment = await stack.corner.startProcess('payment', {
       GATEWAY_LATENCY_MS: '5',
       OUTBOX_POLL_INTERVAL_MS: '50',
@@ -56,6 +56,13 @@ describe('GET /metrics after a small sale (e2e: order in-process, inventory and 
     await order('metrics', 'alice', 2).expect(422);
     await order('metrics-last', 'dave', 2).expect(409);
     await order('no-such-sale', 'erin', 1).expect(404);
+    // ...and order gets a payment_result that is not one, and one for an order it never took (tried twice)...
+    await stack.broker.publish('payment_result', { version: 1, orderId: 'not-a-result' });
+    await publishPaymentResult(stack, {
+      orderId: 'never-taken',
+      paymentId: 'pay-ghost',
+      status: 'succeeded',
+    });
     // ...and the saga has ended all three, payment has taken the cancellation, and both outboxes are empty.
     await Promise.all(accepted.map(({ body }) => ended(body.orderId)));
     await eventually(
@@ -65,11 +72,14 @@ describe('GET /metrics after a small sale (e2e: order in-process, inventory and 
         return (
           scraped.payment.value('boxoffice_messages_handled_total', { queue: 'payment.order_cancelled' }) ===
             1 &&
+          scraped.order.value('boxoffice_messages_dead_lettered_total') === 2 &&
           scraped.payment.value('boxoffice_outbox_backlog') === 0 &&
           scraped.order.value('boxoffice_outbox_backlog') === 0
         );
       },
-      { what: 'payment handled the cancellation and both outboxes relayed everything' },
+      {
+        what: 'payment handled the cancellation, order parked both bad results, both outboxes relayed everything',
+      },
     );
     scraped.inventory = await scrapeMetrics(stack.inventory);
   });
@@ -96,16 +106,23 @@ describe('GET /metrics after a small sale (e2e: order in-process, inventory and 
     expect(order.value('boxoffice_order_time_to_final_seconds_sum')).toBeLessThan(60);
   });
 
-  it('then every consumer counts what it handled, and nothing retried or dead-lettered', () => {
+  it('then every consumer counts what it handled, retried and dead-lettered, per queue', () => {
     const { order, payment } = scraped;
-    expect(order.value('boxoffice_messages_handled_total', { queue: 'order.payment_result' })).toBe(3);
+    const queue = 'order.payment_result';
+    expect(order.value('boxoffice_messages_handled_total', { queue })).toBe(3);
+    expect(order.value('boxoffice_messages_retried_total', { queue })).toBe(1);
+    expect(order.value('boxoffice_messages_dead_lettered_total', { queue, reason: 'invalid-payload' })).toBe(
+      1,
+    );
+    expect(
+      order.value('boxoffice_messages_dead_lettered_total', { queue, reason: 'attempts-exhausted' }),
+    ).toBe(1);
     expect(payment.value('boxoffice_messages_handled_total', { queue: 'payment.order_created' })).toBe(3);
     expect(payment.value('boxoffice_messages_handled_total', { queue: 'payment.order_cancelled' })).toBe(1);
-    for (const service of [order, payment]) {
-      expect(service.value('boxoffice_messages_retried_total')).toBeUndefined();
-      expect(service.value('boxoffice_messages_dead_lettered_total')).toBeUndefined();
+    expect(payment.value('boxoffice_messages_retried_total')).toBeUndefined();
+    expect(payment.value('boxoffice_messages_dead_lettered_total')).toBeUndefined();
+    for (const service of [order, payment])
       expect(service.value('boxoffice_outbox_oldest_unsent_age_seconds')).toBe(0);
-    }
   });
 
   it("then inventory shows each active sale's tickets from the ledger", () => {
