@@ -56,6 +56,7 @@ describe('GET /metrics after a small sale (e2e: order in-process, inventory and 
     await order('metrics', 'alice', 2).expect(422);
     await order('metrics-last', 'dave', 2).expect(409);
     await order('no-such-sale', 'erin', 1).expect(404);
+    await stack.http().get('/no-such-route/42').expect(404);
     // ...and order gets a payment_result that is not one, and one for an order it never took (tried twice)...
     await stack.broker.publish('payment_result', { version: 1, orderId: 'not-a-result' });
     await publishPaymentResult(stack, {
@@ -143,6 +144,7 @@ describe('GET /metrics after a small sale (e2e: order in-process, inventory and 
     expect(answers(scraped.order, 'POST', '/orders', '422')).toBe(1);
     expect(answers(scraped.order, 'POST', '/orders', '404')).toBe(1);
     expect(answers(scraped.order, 'GET', '/orders/:orderId', '200')).toBeGreaterThanOrEqual(3);
+    expect(answers(scraped.order, 'GET', 'unmatched', '404')).toBe(1);
     expect(answers(scraped.inventory, 'POST', '/reservations', '201')).toBe(3);
     expect(answers(scraped.inventory, 'POST', '/reservations/:orderId/commit', '200')).toBe(2);
     expect(answers(scraped.inventory, 'POST', '/reservations/:orderId/release', '200')).toBe(1);
