@@ -29,6 +29,13 @@ export class EnvReader {
     });
   }
 
+  /** `true` or `false`. */
+  bool(name: string, fallback: boolean): boolean {
+    return this.read(name, fallback, (raw) =>
+      raw === 'true' || raw === 'false' ? raw === 'true' : problem('must be true or false'),
+    );
+  }
+
   url(name: string, fallback: string, protocols: string[]): string {
     return this.read(name, fallback, (raw) => {
       let url: URL;

@@ -2,6 +2,7 @@ import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { serveApiDocs } from './api-docs';
+import { observeHttpDurations } from '@boxoffice/metrics/http-durations';
 import { ProblemFilter } from './problem.filter';
 import { traceRequests } from './request-tracing';
 import { contractValidationPipe } from './validation';
@@ -31,6 +32,7 @@ export function configureHttpApp(app: INestApplication, options: HttpAppOptions)
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();
   serveApiDocs(app, options.service);
+  observeHttpDurations(app);
   // JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE rather than a string the validators misread.
   const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('text/plain');

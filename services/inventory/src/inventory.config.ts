@@ -4,12 +4,14 @@ import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database
 import { readApiTokens, type ApiTokens } from '@boxoffice/http/api-tokens';
 import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
 import { readTracingSettings, type TracingSettings } from '@boxoffice/tracing/tracing-settings';
+import { readMetricsSettings, type MetricsSettings } from '@boxoffice/metrics/metrics-settings';
 
 /** Every setting of the inventory service; read and validated once, at boot, every bad variable named at once. */
 export class InventoryConfig {
   readonly http: HttpSettings;
   readonly tracing: TracingSettings;
   readonly database: DatabaseSettings;
+  readonly metrics: MetricsSettings;
   readonly redisUrl: string;
   readonly redisPrefix: string;
   readonly holdTtlMs: number;
@@ -30,6 +32,7 @@ export class InventoryConfig {
     this.holdSweepIntervalMs = env.int('HOLD_SWEEP_INTERVAL_MS', 1000, 50, 600_000);
     this.gateIdleMs = env.int('INVENTORY_GATE_IDLE_HOURS', 24, 1, 24 * 365) * 3_600_000;
     this.tokens = readApiTokens(env, ['admin', 'service']);
+    this.metrics = readMetricsSettings(env);
     env.done();
   }
 }

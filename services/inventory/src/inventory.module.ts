@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import { provideDatabase } from '@boxoffice/database/provide-database';
 import { API_TOKENS } from '@boxoffice/http/api-tokens';
 import { HEALTH_CHECKS, HealthController } from '@boxoffice/http/health.controller';
+import { MetricsController } from '@boxoffice/metrics/metrics.controller';
+import { provideMetrics } from '@boxoffice/metrics/provide-metrics';
 import { openRedis } from './stock-gate/open-redis';
 import { InventoryConfig } from './inventory.config';
 import { CreateSalesAndReservations1764072000000 } from './migrations/1764072000000-create-sales-and-reservations';
@@ -15,13 +17,14 @@ import { ReservationsService } from './reservations/reservations.service';
 import { Sale } from './sales/sale.entity';
 import { SalesController } from './sales/sales.controller';
 import { SalesService } from './sales/sales.service';
+import { SaleStockMetrics } from './sales/sale-stock-metrics';
 import { GateRebuild } from './stock-gate/gate-rebuild';
 import { GateRetention } from './stock-gate/gate-retention';
 import { RedisWatch } from './stock-gate/redis-watch';
 import { StockGate } from './stock-gate/stock-gate';
 
 @Module({
-  controllers: [SalesController, ReservationsController, HealthController],
+  controllers: [SalesController, ReservationsController, HealthController, MetricsController],
   providers: [
     { provide: InventoryConfig, useFactory: () => new InventoryConfig(process.env) },
     {
@@ -29,6 +32,7 @@ import { StockGate } from './stock-gate/stock-gate';
       inject: [InventoryConfig],
       useFactory: (config: InventoryConfig) => config.tokens,
     },
+    provideMetrics(InventoryConfig),
     provideDatabase(InventoryConfig, {
       entities: [Sale, Reservation],
       migrations: [CreateSalesAndReservations1764072000000, LedgerStockCounters1764532800000],
@@ -58,6 +62,7 @@ import { StockGate } from './stock-gate/stock-gate';
     GateRebuild,
     GateRetention,
     SalesService,
+    SaleStockMetrics,
     ReservationsService,
     HoldExpiry,
   ],

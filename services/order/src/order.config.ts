@@ -4,6 +4,7 @@ import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database
 import { readApiTokens } from '@boxoffice/http/api-tokens';
 import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
 import { readTracingSettings, type TracingSettings } from '@boxoffice/tracing/tracing-settings';
+import { readMetricsSettings, type MetricsSettings } from '@boxoffice/metrics/metrics-settings';
 import { readMessagingSettings, type MessagingSettings } from '@boxoffice/messaging/messaging-settings';
 import type { OutboxRelayOptions } from '@boxoffice/outbox/outbox-relay';
 import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
@@ -13,6 +14,7 @@ export class OrderConfig {
   readonly http: HttpSettings;
   readonly tracing: TracingSettings;
   readonly database: DatabaseSettings;
+  readonly metrics: MetricsSettings;
   readonly inventoryUrl: string;
   readonly inventoryTimeoutMs: number;
   readonly inventoryConnections: number;
@@ -46,6 +48,7 @@ export class OrderConfig {
     this.timeoutSweepIntervalMs = env.int('ORDER_TIMEOUT_SWEEP_INTERVAL_MS', 5000, 50, 600_000);
     this.messaging = readMessagingSettings(env);
     this.outbox = readOutboxSettings(env);
+    this.metrics = readMetricsSettings(env);
     env.done();
   }
 }

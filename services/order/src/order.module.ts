@@ -3,6 +3,8 @@ import { DataSource } from 'typeorm';
 import { provideOutbox } from '@boxoffice/outbox/provide-outbox';
 import { provideDatabase } from '@boxoffice/database/provide-database';
 import { HEALTH_CHECKS, HealthController } from '@boxoffice/http/health.controller';
+import { MetricsController } from '@boxoffice/metrics/metrics.controller';
+import { provideMetrics } from '@boxoffice/metrics/provide-metrics';
 import { InventoryClient } from './inventory-client/inventory.client';
 import { CreateOrders1764072100000 } from './migrations/1764072100000-create-orders';
 import { TimeoutClaims1764600100000 } from './migrations/1764600100000-timeout-claims';
@@ -10,6 +12,7 @@ import { IdempotencyKeyAge1764600300000 } from './migrations/1764600300000-idemp
 import { OutboxParking1765152000000 } from './migrations/1765152000000-outbox-parking';
 import { OutboxTraceContext1765238400000 } from './migrations/1765238400000-outbox-trace-context';
 import { OrderConfig } from './order.config';
+import { OrderMetrics } from './order-metrics';
 import { Order } from './orders/order.entity';
 import { IdempotentOrders } from './idempotency/idempotent-orders';
 import { OrdersController } from './orders/orders.controller';
@@ -20,9 +23,10 @@ import { IdempotencyKeyRetention } from './idempotency/idempotency-key-retention
 import { PaymentResultHandler } from './saga/payment-result.handler';
 
 @Module({
-  controllers: [OrdersController, PaymentResultHandler, HealthController],
+  controllers: [OrdersController, PaymentResultHandler, HealthController, MetricsController],
   providers: [
     { provide: OrderConfig, useFactory: () => new OrderConfig(process.env) },
+    provideMetrics(OrderConfig),
     provideDatabase(OrderConfig, {
       entities: [Order],
       migrations: [
@@ -43,6 +47,7 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
       inject: [DataSource],
       useFactory: (db: DataSource) => [() => db.query('SELECT 1')],
     },
+    OrderMetrics,
     InventoryClient,
     OrdersService,
     IdempotentOrders,

@@ -3,6 +3,7 @@ import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaul
 import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database/database-settings';
 import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
 import { readTracingSettings, type TracingSettings } from '@boxoffice/tracing/tracing-settings';
+import { readMetricsSettings, type MetricsSettings } from '@boxoffice/metrics/metrics-settings';
 import { readMessagingSettings, type MessagingSettings } from '@boxoffice/messaging/messaging-settings';
 import type { OutboxRelayOptions } from '@boxoffice/outbox/outbox-relay';
 import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
@@ -12,6 +13,7 @@ export class PaymentConfig {
   readonly http: HttpSettings;
   readonly tracing: TracingSettings;
   readonly database: DatabaseSettings;
+  readonly metrics: MetricsSettings;
   readonly gatewayLatencyMs: number;
   readonly gatewayDeclineRate: number;
   readonly gatewayTimeoutMs: number;
@@ -33,6 +35,7 @@ export class PaymentConfig {
     this.reconcileAfterSeconds = env.int('PAYMENT_RECONCILE_AFTER_SECONDS', 300, 1, 86_400);
     this.messaging = readMessagingSettings(env);
     this.outbox = readOutboxSettings(env);
+    this.metrics = readMetricsSettings(env);
     env.done();
   }
 }

@@ -3,6 +3,8 @@ import { DataSource } from 'typeorm';
 import { provideOutbox } from '@boxoffice/outbox/provide-outbox';
 import { provideDatabase } from '@boxoffice/database/provide-database';
 import { HEALTH_CHECKS, HealthController } from '@boxoffice/http/health.controller';
+import { MetricsController } from '@boxoffice/metrics/metrics.controller';
+import { provideMetrics } from '@boxoffice/metrics/provide-metrics';
 import { PaymentGateway } from './gateway/payment-gateway';
 import { SimulatedGateway } from './gateway/simulated-gateway';
 import { CreatePayments1764072200000 } from './migrations/1764072200000-create-payments';
@@ -19,9 +21,16 @@ import { PaymentsController } from './payments/payments.controller';
 import { PaymentsService } from './payments/payments.service';
 
 @Module({
-  controllers: [PaymentsController, OrderCreatedHandler, OrderCancelledHandler, HealthController],
+  controllers: [
+    PaymentsController,
+    OrderCreatedHandler,
+    OrderCancelledHandler,
+    HealthController,
+    MetricsController,
+  ],
   providers: [
     { provide: PaymentConfig, useFactory: () => new PaymentConfig(process.env) },
+    provideMetrics(PaymentConfig),
     provideDatabase(PaymentConfig, {
       entities: [Payment],
       migrations: [
