@@ -56,6 +56,15 @@ export class EnvReader {
     );
   }
 
+  /** One of a fixed set of words (a log level, a format). */
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    return this.read(name, fallback, (raw) =>
+      (allowed as readonly string[]).includes(raw)
+        ? (raw as T)
+        : problem(`must be one of ${allowed.join(', ')}`),
+    );
+  }
+
   /** Throws one ConfigError listing every bad variable read so far. */
   done(): void {
     if (this.problems.length) throw new ConfigError(this.problems);

@@ -1,6 +1,10 @@
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import type { LogSettings } from '@boxoffice/logging/log-settings';
+import { newRequestId } from '@boxoffice/logging/request-id';
+import { withLogging } from '@boxoffice/logging/with-logging';
 import { ProblemFilter } from './problem.filter';
 import { contractValidationPipe } from './validation';
 
@@ -8,22 +12,28 @@ export interface HttpAppOptions {
   bodyLimitBytes: number;
 }
 
-/** Fastify, contract validation and contract error bodies, the same for every service. */
+/** Fastify, contract validation, contract error bodies and pino logs, the same for every service. */
 export async function createHttpApp(
   module: Type<unknown>,
-  options: HttpAppOptions,
+  options: HttpAppOptions & { log: LogSettings },
 ): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(module, httpAdapter(options));
+  const app = await NestFactory.create<NestFastifyApplication>(
+    withLogging(module, options.log),
+    httpAdapter(options),
+    { bufferLogs: true },
+  );
   configureHttpApp(app);
   return app;
 }
 
 export function httpAdapter(options: HttpAppOptions): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: options.bodyLimitBytes });
+  return new FastifyAdapter({ bodyLimit: options.bodyLimitBytes, genReqId: newRequestId });
 }
 
-/** Also used by e2e tests that build the app through `Test.createTestingModule`. */
+/** Also used by e2e tests that build the app through `Test.createTestingModule` (with `withLogging`). */
 export function configureHttpApp(app: INestApplication): void {
+  // Every Nest `Logger` line, the ones buffered while booting included, goes to pino from here on.
+  app.useLogger(app.get(Logger));
   app.useGlobalPipes(contractValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();

@@ -1,5 +1,6 @@
 import { Logger, type Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { LogSettings } from '@boxoffice/logging/log-settings';
 import type { HttpSettings } from './http-settings';
 import { createHttpApp } from './create-http-app';
 
@@ -7,12 +8,12 @@ import { createHttpApp } from './create-http-app';
 export function runService(
   name: string,
   module: Type<unknown>,
-  readConfig: () => { http: HttpSettings },
+  readConfig: () => { http: HttpSettings; log: LogSettings },
   attach?: (app: NestFastifyApplication) => Promise<unknown>,
 ): void {
   const start = async () => {
-    const { http } = readConfig();
-    const app = await createHttpApp(module, { bodyLimitBytes: http.bodyLimitBytes });
+    const { http, log } = readConfig();
+    const app = await createHttpApp(module, { bodyLimitBytes: http.bodyLimitBytes, log });
     await attach?.(app);
     await app.listen(http.port, http.host);
     new Logger(name).log(`listening on http://${http.host}:${http.port}`);

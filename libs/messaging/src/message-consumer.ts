@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { withLogFields, type LogFields } from '@boxoffice/logging/log-context';
 import type { AmqpConnection } from './amqp-connection';
 import { describeFailure } from './describe-failure';
 import type { MessageContext } from './message-context';
@@ -129,7 +130,9 @@ export class MessageConsumer {
             return;
           }
           // While stopping, a delivery is left unacked: closing the channel hands it back to the queue.
-          if (!this.stopping) this.track(this.receive(channel, route, message));
+          if (!this.stopping) {
+            withLogFields(logFieldsOf(message), () => this.track(this.receive(channel, route, message)));
+          }
         },
         { noAck: false },
       );
@@ -193,6 +196,7 @@ export class MessageConsumer {
       });
     }
     ack(channel, message);
+    this.logger.debug(`${queue}: handled (attempt ${attempt})`);
   }
 
   private async deadLetter(
@@ -268,6 +272,11 @@ export class MessageConsumer {
       headers: headers ?? {},
     };
   }
+}
+
+/** Every line logged while a delivery is handled, by the consumer or its handler, says which message it is. */
+function logFieldsOf({ properties }: ConsumeMessage): LogFields {
+  return { messageId: properties.messageId, correlationId: properties.correlationId };
 }
 
 /**

@@ -2,10 +2,12 @@ import { EnvReader } from '@boxoffice/config/env-reader';
 import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
 import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database/database-settings';
 import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
+import { readLogSettings, type LogSettings } from '@boxoffice/logging/log-settings';
 
 /** Every setting of the inventory service; read and validated once, at boot, every bad variable named at once. */
 export class InventoryConfig {
   readonly http: HttpSettings;
+  readonly log: LogSettings;
   readonly database: DatabaseSettings;
   readonly redisUrl: string;
   readonly redisPrefix: string;
@@ -17,6 +19,7 @@ export class InventoryConfig {
   constructor(environment: NodeJS.ProcessEnv) {
     const env = new EnvReader(environment);
     this.http = readHttpSettings(env, 'INVENTORY', INFRASTRUCTURE_DEFAULTS.ports.inventory);
+    this.log = readLogSettings(env, 'inventory');
     this.database = readDatabaseSettings(env, 'INVENTORY', INFRASTRUCTURE_DEFAULTS.schemas.inventory);
     this.redisUrl = env.url('REDIS_URL', INFRASTRUCTURE_DEFAULTS.redisUrl, ['redis:', 'rediss:']);
     this.redisPrefix = env.name('INVENTORY_REDIS_PREFIX', INFRASTRUCTURE_DEFAULTS.redisPrefix);

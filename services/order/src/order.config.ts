@@ -2,6 +2,7 @@ import { EnvReader } from '@boxoffice/config/env-reader';
 import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
 import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database/database-settings';
 import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
+import { readLogSettings, type LogSettings } from '@boxoffice/logging/log-settings';
 import { readMessagingSettings, type MessagingSettings } from '@boxoffice/messaging/messaging-settings';
 import type { OutboxRelayOptions } from '@boxoffice/outbox/outbox-relay';
 import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
@@ -9,6 +10,7 @@ import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
 /** Every setting of the order service; read and validated once, at boot, every bad variable named at once. */
 export class OrderConfig {
   readonly http: HttpSettings;
+  readonly log: LogSettings;
   readonly database: DatabaseSettings;
   readonly inventoryUrl: string;
   readonly inventoryTimeoutMs: number;
@@ -25,6 +27,7 @@ export class OrderConfig {
     const env = new EnvReader(environment);
     const { ports } = INFRASTRUCTURE_DEFAULTS;
     this.http = readHttpSettings(env, 'ORDER', ports.order);
+    this.log = readLogSettings(env, 'order');
     this.database = readDatabaseSettings(env, 'ORDER', INFRASTRUCTURE_DEFAULTS.schemas.order);
     this.inventoryUrl = env.url('INVENTORY_URL', `http://127.0.0.1:${ports.inventory}`, ['http:', 'https:']);
     this.inventoryTimeoutMs = env.int('INVENTORY_TIMEOUT_MS', 3000, 50, 60_000);

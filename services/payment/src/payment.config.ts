@@ -2,6 +2,7 @@ import { EnvReader } from '@boxoffice/config/env-reader';
 import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
 import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database/database-settings';
 import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
+import { readLogSettings, type LogSettings } from '@boxoffice/logging/log-settings';
 import { readMessagingSettings, type MessagingSettings } from '@boxoffice/messaging/messaging-settings';
 import type { OutboxRelayOptions } from '@boxoffice/outbox/outbox-relay';
 import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
@@ -9,6 +10,7 @@ import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
 /** Every setting of the payment service; read and validated once, at boot, every bad variable named at once. */
 export class PaymentConfig {
   readonly http: HttpSettings;
+  readonly log: LogSettings;
   readonly database: DatabaseSettings;
   readonly gatewayLatencyMs: number;
   readonly gatewayDeclineRate: number;
@@ -22,6 +24,7 @@ export class PaymentConfig {
   constructor(environment: NodeJS.ProcessEnv) {
     const env = new EnvReader(environment);
     this.http = readHttpSettings(env, 'PAYMENT', INFRASTRUCTURE_DEFAULTS.ports.payment);
+    this.log = readLogSettings(env, 'payment');
     this.database = readDatabaseSettings(env, 'PAYMENT', INFRASTRUCTURE_DEFAULTS.schemas.payment);
     this.gatewayLatencyMs = env.int('GATEWAY_LATENCY_MS', 50, 0, 60_000);
     this.gatewayDeclineRate = env.number('GATEWAY_DECLINE_RATE', 0, 0, 1);

@@ -3,6 +3,7 @@ import { Pool } from 'undici';
 import { ERROR_STATUS, ErrorBody, isErrorCode } from '@boxoffice/contracts/errors/error-codes';
 import type { ReservationView, ReserveStockDto } from '@boxoffice/contracts/inventory/reservation.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
+import { requestIdHeader } from '@boxoffice/logging/request-id';
 import { OrderConfig } from '../order.config';
 
 /**
@@ -52,7 +53,8 @@ export class InventoryClient implements OnApplicationShutdown {
       response = await this.pool.request({
         method,
         path,
-        headers: { 'content-type': 'application/json' },
+        // Inventory's lines for this call carry the id of the request that made it.
+        headers: { 'content-type': 'application/json', ...requestIdHeader() },
         body: JSON.stringify(body ?? {}),
         signal,
       });
