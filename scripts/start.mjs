@@ -24,7 +24,13 @@ const say = (text) => process.stdout.write(`${paint(1, '[start]')} ${text}\n`);
 const alarm = (text) => process.stderr.write(`${paint('1;31', `[start] !!! ${text}`)}\n`);
 
 // Nest colours its logs even into a pipe; keep escape codes out of a log file unless asked for.
-const childEnv = color || env.NO_COLOR !== undefined ? env : { ...env, NO_COLOR: '1' };
+// A terminal gets readable log lines (coloured when ours are), anything else the JSON lines of production.
+const childEnv = {
+  ...env,
+  ...(!color && env.NO_COLOR === undefined && { NO_COLOR: '1' }),
+  ...(env.LOG_FORMAT === undefined &&
+    process.stdout.isTTY && { LOG_FORMAT: 'pretty', ...(color && { FORCE_COLOR: '1' }) }),
+};
 
 const services = discoverServices();
 const children = new Map(); // name -> { child, exited }
