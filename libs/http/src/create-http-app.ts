@@ -2,9 +2,10 @@ import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import { createLogger } from '@boxoffice/logging/create-logger';
 import type { LogSettings } from '@boxoffice/logging/log-settings';
 import { newRequestId } from '@boxoffice/logging/request-id';
-import { withLogging } from '@boxoffice/logging/with-logging';
+import { nestLoggerOn, withLogging } from '@boxoffice/logging/with-logging';
 import { ProblemFilter } from './problem.filter';
 import { contractValidationPipe } from './validation';
 
@@ -17,10 +18,11 @@ export async function createHttpApp(
   module: Type<unknown>,
   options: HttpAppOptions & { log: LogSettings },
 ): Promise<NestFastifyApplication> {
+  const logger = createLogger(options.log);
   const app = await NestFactory.create<NestFastifyApplication>(
-    withLogging(module, options.log),
+    withLogging(module, logger),
     httpAdapter(options),
-    { bufferLogs: true },
+    { logger: nestLoggerOn(logger) },
   );
   configureHttpApp(app);
   return app;
@@ -32,7 +34,7 @@ export function httpAdapter(options: HttpAppOptions): FastifyAdapter {
 
 /** Also used by e2e tests that build the app through `Test.createTestingModule` (with `withLogging`). */
 export function configureHttpApp(app: INestApplication): void {
-  // Every Nest `Logger` line, the ones buffered while booting included, goes to pino from here on.
+  // Every Nest `Logger` line goes to pino (a test app's too, whose boot lines were buffered).
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(contractValidationPipe());
   app.useGlobalFilters(new ProblemFilter());

@@ -5,13 +5,12 @@ import {
   Module,
   NestModule,
   RequestMethod,
+  type LoggerService,
   type Type,
 } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
-import type { DestinationStream, LevelWithSilent } from 'pino';
+import { Logger, LoggerModule, PinoLogger, type Params } from 'nestjs-pino';
+import type { LevelWithSilent, Logger as Pino } from 'pino';
 import type { Options } from 'pino-http';
-import { createLogger } from './create-logger';
-import type { LogSettings } from './log-settings';
 import { RequestIdMiddleware, requestIdOf } from './request-id';
 
 const EVERY_ROUTE = { path: '{*path}', method: RequestMethod.ALL };
@@ -24,16 +23,11 @@ class LoggedService implements NestModule {
 }
 
 /**
- * `service` with its logs in pino (nestjs-pino): Nest's `Logger` goes to it once the app calls
- * `app.useLogger(app.get(Logger))`, each HTTP request's lines carry its `requestId`, and the line pino-http
- * writes per request is at debug (a 5xx higher): a sale's storm of requests writes nothing at info.
+ * `service` with its logs in `logger` (see createLogger) through nestjs-pino: Nest's `Logger` goes to it once the
+ * app calls `app.useLogger(app.get(Logger))`, each HTTP request's lines carry its `requestId`, and the line
+ * pino-http writes per request is at debug (a 5xx higher): a sale's storm of requests writes nothing at info.
  */
-export function withLogging(
-  service: Type<unknown> | DynamicModule,
-  settings: LogSettings,
-  destination?: DestinationStream,
-): DynamicModule {
-  const logger = createLogger(settings, destination);
+export function withLogging(service: Type<unknown> | DynamicModule, logger: Pino): DynamicModule {
   const pinoHttp: Options = {
     logger,
     genReqId: requestIdOf,
@@ -51,6 +45,12 @@ export function withLogging(
     module: LoggedService,
     imports: [LoggerModule.forRoot({ pinoHttp, forRoutes: [EVERY_ROUTE] }), service],
   };
+}
+
+/** Nest's `Logger` on `logger` before the app exists (NestFactory's `logger`), so that a failed boot logs JSON too. */
+export function nestLoggerOn(logger: Pino): LoggerService {
+  const params: Params = { pinoHttp: { logger } };
+  return new Logger(new PinoLogger(params), params);
 }
 
 /**

@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { EnvReader } from '@boxoffice/config/env-reader';
+import { createLogger } from '@boxoffice/logging/create-logger';
 import { readLogSettings, type LogLevel, type LogSettings } from '@boxoffice/logging/log-settings';
 import { withLogging } from '@boxoffice/logging/with-logging';
 import type { AmqpMessageTransportOptions } from '@boxoffice/messaging/amqp-message.transport';
@@ -36,7 +37,7 @@ export async function startServiceApp<C extends { http: HttpSettings; log: LogSe
 }): Promise<ServiceTestApp> {
   const log = { ...options.config.log, level: options.log?.level ?? testLogLevel() };
   const testing = await Test.createTestingModule({
-    imports: [withLogging(options.module, log, options.log?.destination)],
+    imports: [withLogging(options.module, createLogger(log, options.log?.destination))],
   })
     .overrideProvider(options.configType)
     .useValue(options.config)
