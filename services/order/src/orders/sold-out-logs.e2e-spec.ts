@@ -16,7 +16,11 @@ describe('A sold-out storm at LOG_LEVEL=info (e2e: order in-process, real invent
       log: { level: 'info', destination: orderLogs.destination },
     });
     await putSale(stack.inventory, 'tiny-gig', { totalStock: 1 });
-    await stack.http().post('/orders').send({ eventId: 'tiny-gig', userId: 'first', quantity: 1 }).expect(202);
+    await stack
+      .http()
+      .post('/orders')
+      .send({ eventId: 'tiny-gig', userId: 'first', quantity: 1 })
+      .expect(202);
   });
   afterAll(() => stack?.close());
 
