@@ -65,6 +65,21 @@ export class EnvReader {
     );
   }
 
+  /** A required secret (no default) of printable characters, no spaces; its value never appears in an error. */
+  secret(name: string, minLength: number): string {
+    const raw = this.env[name] ?? '';
+    if (raw.length >= minLength && /^[\x21-\x7E]+$/.test(raw)) return raw;
+    this.problems.push(
+      `${name} must be set to at least ${minLength} printable characters without spaces (got ${raw.length ? `${raw.length} characters` : 'nothing'})`,
+    );
+    return '';
+  }
+
+  /** A problem no single variable shows (two that must differ), reported by done() with the others. */
+  refuse(problem: string): void {
+    this.problems.push(problem);
+  }
+
   /** Throws one ConfigError listing every bad variable read so far. */
   done(): void {
     if (this.problems.length) throw new ConfigError(this.problems);

@@ -6,10 +6,12 @@ import { createLogger } from '@boxoffice/logging/create-logger';
 import type { LogSettings } from '@boxoffice/logging/log-settings';
 import { newRequestId } from '@boxoffice/logging/request-id';
 import { nestLoggerOn, withLogging } from '@boxoffice/logging/with-logging';
+import { serveApiDocs } from './api-docs';
 import { ProblemFilter } from './problem.filter';
 import { contractValidationPipe } from './validation';
 
 export interface HttpAppOptions {
+  service: string;
   bodyLimitBytes: number;
 }
 
@@ -24,7 +26,7 @@ export async function createHttpApp(
     httpAdapter(options),
     { logger: nestLoggerOn(logger) },
   );
-  configureHttpApp(app);
+  configureHttpApp(app, options);
   return app;
 }
 
@@ -33,12 +35,13 @@ export function httpAdapter(options: HttpAppOptions): FastifyAdapter {
 }
 
 /** Also used by e2e tests that build the app through `Test.createTestingModule` (with `withLogging`). */
-export function configureHttpApp(app: INestApplication): void {
+export function configureHttpApp(app: INestApplication, options: HttpAppOptions): void {
   // Every Nest `Logger` line goes to pino (a test app's too, whose boot lines were buffered).
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(contractValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();
+  serveApiDocs(app, options.service);
   // JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE rather than a string the validators misread.
   (app as NestFastifyApplication).getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
 }

@@ -13,7 +13,7 @@ export function runService(
 ): void {
   const start = async () => {
     const { http, log } = readConfig();
-    const app = await createHttpApp(module, { bodyLimitBytes: http.bodyLimitBytes, log });
+    const app = await createHttpApp(module, { ...http, log });
     await attach?.(app);
     await app.listen(http.port, http.host);
     new Logger(name).log(`listening on http://${http.host}:${http.port}`);

@@ -45,7 +45,7 @@ export async function startServiceApp<C extends { http: HttpSettings; log: LogSe
   const app = testing.createNestApplication<NestFastifyApplication>(httpAdapter(options.config.http), {
     bufferLogs: true,
   });
-  configureHttpApp(app);
+  configureHttpApp(app, options.config.http);
   if (options.transport) await startMessageTransport(app, options.transport);
   let url: string | undefined;
   if (options.listen) {

@@ -1,6 +1,7 @@
 import { EnvReader } from '@boxoffice/config/env-reader';
 import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
 import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database/database-settings';
+import { readApiTokens, type ApiTokens } from '@boxoffice/http/api-tokens';
 import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
 import { readLogSettings, type LogSettings } from '@boxoffice/logging/log-settings';
 
@@ -15,6 +16,8 @@ export class InventoryConfig {
   readonly holdSweepIntervalMs: number;
   /** A sale untouched this long leaves Redis (its ledger stays; the next call rebuilds it). */
   readonly gateIdleMs: number;
+  /** ADMIN_TOKEN changes sales, SERVICE_TOKEN (the order service's) reserves, commits and releases. */
+  readonly tokens: ApiTokens;
 
   constructor(environment: NodeJS.ProcessEnv) {
     const env = new EnvReader(environment);
@@ -26,6 +29,7 @@ export class InventoryConfig {
     this.holdTtlMs = env.int('HOLD_TTL_SECONDS', 600, 1, 86_400) * 1000;
     this.holdSweepIntervalMs = env.int('HOLD_SWEEP_INTERVAL_MS', 1000, 50, 600_000);
     this.gateIdleMs = env.int('INVENTORY_GATE_IDLE_HOURS', 24, 1, 24 * 365) * 3_600_000;
+    this.tokens = readApiTokens(env, ['admin', 'service']);
     env.done();
   }
 }

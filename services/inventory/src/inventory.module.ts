@@ -2,6 +2,7 @@ import { Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { provideDatabase } from '@boxoffice/database/provide-database';
+import { API_TOKENS } from '@boxoffice/http/api-tokens';
 import { HEALTH_CHECKS, HealthController } from '@boxoffice/http/health.controller';
 import { openRedis } from './stock-gate/open-redis';
 import { InventoryConfig } from './inventory.config';
@@ -23,6 +24,11 @@ import { StockGate } from './stock-gate/stock-gate';
   controllers: [SalesController, ReservationsController, HealthController],
   providers: [
     { provide: InventoryConfig, useFactory: () => new InventoryConfig(process.env) },
+    {
+      provide: API_TOKENS,
+      inject: [InventoryConfig],
+      useFactory: (config: InventoryConfig) => config.tokens,
+    },
     provideDatabase(InventoryConfig, {
       entities: [Sale, Reservation],
       migrations: [CreateSalesAndReservations1764072000000, LedgerStockCounters1764532800000],

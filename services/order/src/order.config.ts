@@ -1,6 +1,7 @@
 import { EnvReader } from '@boxoffice/config/env-reader';
 import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
 import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database/database-settings';
+import { readApiTokens } from '@boxoffice/http/api-tokens';
 import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
 import { readLogSettings, type LogSettings } from '@boxoffice/logging/log-settings';
 import { readMessagingSettings, type MessagingSettings } from '@boxoffice/messaging/messaging-settings';
@@ -15,6 +16,8 @@ export class OrderConfig {
   readonly inventoryUrl: string;
   readonly inventoryTimeoutMs: number;
   readonly inventoryConnections: number;
+  /** SERVICE_TOKEN: what inventory's reservation API asks of its one caller. */
+  readonly inventoryToken: string;
   readonly requestDeadlineMs: number;
   readonly maxInFlight: number;
   readonly paymentTimeoutMs: number;
@@ -32,6 +35,7 @@ export class OrderConfig {
     this.inventoryUrl = env.url('INVENTORY_URL', `http://127.0.0.1:${ports.inventory}`, ['http:', 'https:']);
     this.inventoryTimeoutMs = env.int('INVENTORY_TIMEOUT_MS', 3000, 50, 60_000);
     this.inventoryConnections = env.int('INVENTORY_CONNECTIONS', 64, 1, 1024);
+    this.inventoryToken = readApiTokens(env, ['service']).service;
     // POST /orders answers within this (docs/contract.md §2): a request still waiting then is a 503.
     this.requestDeadlineMs = env.int('ORDER_REQUEST_DEADLINE_MS', 5000, 100, 120_000);
     // About what the order transaction clears in half a second (~2.6k/s, docs/decisions.md): more waits in queues.

@@ -13,8 +13,10 @@ import { OrderConfig } from '../order.config';
 @Injectable()
 export class InventoryClient implements OnApplicationShutdown {
   private readonly pool: Pool;
+  private readonly authorization: string;
 
   constructor(config: OrderConfig) {
+    this.authorization = `Bearer ${config.inventoryToken}`;
     this.pool = new Pool(config.inventoryUrl, {
       connections: config.inventoryConnections,
       keepAliveTimeout: 30_000,
@@ -54,7 +56,11 @@ export class InventoryClient implements OnApplicationShutdown {
         method,
         path,
         // Inventory's lines for this call carry the id of the request that made it.
-        headers: { 'content-type': 'application/json', ...requestIdHeader() },
+        headers: {
+          'content-type': 'application/json',
+          authorization: this.authorization,
+          ...requestIdHeader(),
+        },
         body: JSON.stringify(body ?? {}),
         signal,
       });
@@ -67,7 +73,13 @@ export class InventoryClient implements OnApplicationShutdown {
     const parsed = safeJson(text);
     if (response.statusCode < 300) return parsed as T;
     const error = parsed as Partial<ErrorBody> | undefined;
-    if (response.statusCode < 500 && isErrorCode(error?.code) && ERROR_STATUS[error.code] < 500) {
+    // Inventory refusing our SERVICE_TOKEN is this service misconfigured, not the buyer's fault: 503, retried.
+    if (
+      response.statusCode < 500 &&
+      isErrorCode(error?.code) &&
+      error.code !== 'UNAUTHORIZED' &&
+      ERROR_STATUS[error.code] < 500
+    ) {
       throw new DomainError(error.code, error.message ?? error.code, error.details);
     }
     throw new DomainError(
