@@ -24,9 +24,16 @@ const PALETTE = [36, 35, 33, 32, 34, 96];
 const say = (text) => process.stdout.write(`${paint(1, '[start]')} ${text}\n`);
 const alarm = (text) => process.stderr.write(`${paint('1;31', `[start] !!! ${text}`)}\n`);
 
-// Nest colours its logs even into a pipe; keep escape codes out of a log file unless asked for.
+// Keep escape codes out of a log file unless asked for. A terminal gets readable log lines (coloured when ours
+// are), anything else the JSON lines of production.
 const tokens = tokensForThisRun(env, root);
-const childEnv = { ...env, ...(!color && env.NO_COLOR === undefined && { NO_COLOR: '1' }), ...tokens.env };
+const childEnv = {
+  ...env,
+  ...(!color && env.NO_COLOR === undefined && { NO_COLOR: '1' }),
+  ...(env.LOG_FORMAT === undefined &&
+    process.stdout.isTTY && { LOG_FORMAT: 'pretty', ...(color && { FORCE_COLOR: '1' }) }),
+  ...tokens.env,
+};
 
 const services = discoverServices();
 const children = new Map(); // name -> { child, exited }

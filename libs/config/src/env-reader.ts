@@ -63,6 +63,15 @@ export class EnvReader {
     );
   }
 
+  /** One of a fixed set of words (a log level, a format). */
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    return this.read(name, fallback, (raw) =>
+      (allowed as readonly string[]).includes(raw)
+        ? (raw as T)
+        : problem(`must be one of ${allowed.join(', ')}`),
+    );
+  }
+
   /** A required secret (no default) of printable characters, no spaces; its value never appears in an error. */
   secret(name: string, minLength: number): string {
     const raw = this.env[name] ?? '';

@@ -1,6 +1,11 @@
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { createLogger } from '@boxoffice/logging/create-logger';
+import type { LogSettings } from '@boxoffice/logging/log-settings';
+import { newRequestId } from '@boxoffice/logging/request-id';
+import { nestLoggerOn, withLogging } from '@boxoffice/logging/with-logging';
 import { serveApiDocs } from './api-docs';
 import { observeHttpDurations } from '@boxoffice/metrics/http-durations';
 import { ProblemFilter } from './problem.filter';
@@ -12,22 +17,29 @@ export interface HttpAppOptions {
   bodyLimitBytes: number;
 }
 
-/** Fastify, contract validation and contract error bodies, the same for every service. */
+/** Fastify, contract validation, contract error bodies and pino logs, the same for every service. */
 export async function createHttpApp(
   module: Type<unknown>,
-  options: HttpAppOptions,
+  options: HttpAppOptions & { log: LogSettings },
 ): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(module, httpAdapter(options));
+  const logger = createLogger(options.log);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    withLogging(module, logger),
+    httpAdapter(options),
+    { logger: nestLoggerOn(logger) },
+  );
   configureHttpApp(app, options);
   return app;
 }
 
 export function httpAdapter(options: HttpAppOptions): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: options.bodyLimitBytes });
+  return new FastifyAdapter({ bodyLimit: options.bodyLimitBytes, genReqId: newRequestId });
 }
 
-/** Also used by e2e tests that build the app through `Test.createTestingModule`. */
+/** Also used by e2e tests that build the app through `Test.createTestingModule` (with `withLogging`). */
 export function configureHttpApp(app: INestApplication, options: HttpAppOptions): void {
+  // Every Nest `Logger` line goes to pino (a test app's too, whose boot lines were buffered).
+  app.useLogger(app.get(Logger));
   app.useGlobalPipes(contractValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();

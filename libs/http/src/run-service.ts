@@ -2,6 +2,7 @@ import { Logger, type Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startTracing } from '@boxoffice/tracing/start-tracing';
 import type { TracingSettings } from '@boxoffice/tracing/tracing-settings';
+import type { LogSettings } from '@boxoffice/logging/log-settings';
 import type { HttpSettings } from './http-settings';
 import { createHttpApp } from './create-http-app';
 
@@ -9,14 +10,14 @@ import { createHttpApp } from './create-http-app';
 export function runService(
   name: string,
   module: Type<unknown>,
-  readConfig: () => { http: HttpSettings; tracing: TracingSettings },
+  readConfig: () => { http: HttpSettings; tracing: TracingSettings; log: LogSettings },
   attach?: (app: NestFastifyApplication) => Promise<unknown>,
 ): void {
   const start = async () => {
-    const { http, tracing } = readConfig();
+    const { http, tracing, log } = readConfig();
     // Before the app: its HTTP hooks are added only when tracing is on.
     startTracing(tracing);
-    const app = await createHttpApp(module, http);
+    const app = await createHttpApp(module, { ...http, log });
     await attach?.(app);
     await app.listen(http.port, http.host);
     new Logger(name).log(`listening on http://${http.host}:${http.port}`);

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { inConsumerSpan } from '@boxoffice/tracing/spans';
+import { withLogFields, type LogFields } from '@boxoffice/logging/log-context';
 import type { AmqpConnection } from './amqp-connection';
 import { describeFailure } from './describe-failure';
 import type { DeliveryCounts } from './delivery-counts';
@@ -133,7 +134,9 @@ export class MessageConsumer {
             return;
           }
           // While stopping, a delivery is left unacked: closing the channel hands it back to the queue.
-          if (!this.stopping) this.track(this.receive(channel, route, message));
+          if (!this.stopping) {
+            withLogFields(logFieldsOf(message), () => this.track(this.receive(channel, route, message)));
+          }
         },
         { noAck: false },
       );
@@ -208,6 +211,7 @@ export class MessageConsumer {
     }
     this.options.counts?.handled.inc({ queue });
     ack(channel, message);
+    this.logger.debug(`${queue}: handled (attempt ${attempt})`);
   }
 
   private async deadLetter(
@@ -284,6 +288,11 @@ export class MessageConsumer {
       headers: headers ?? {},
     };
   }
+}
+
+/** Every line logged while a delivery is handled, by the consumer or its handler, says which message it is. */
+function logFieldsOf({ properties }: ConsumeMessage): LogFields {
+  return { messageId: properties.messageId, correlationId: properties.correlationId };
 }
 
 /**

@@ -1,7 +1,12 @@
 import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import type { DestinationStream } from 'pino';
 import request from 'supertest';
+import { EnvReader } from '@boxoffice/config/env-reader';
+import { createLogger } from '@boxoffice/logging/create-logger';
+import { readLogSettings, type LogLevel, type LogSettings } from '@boxoffice/logging/log-settings';
+import { withLogging } from '@boxoffice/logging/with-logging';
 import type { AmqpMessageTransportOptions } from '@boxoffice/messaging/amqp-message.transport';
 import { startMessageTransport } from '@boxoffice/messaging/start-message-transport';
 import type { HttpSettings } from '@boxoffice/http/http-settings';
@@ -20,19 +25,26 @@ export interface ServiceTestApp {
  * A service's real Nest module, configured like main.ts does (Fastify, validation, error bodies and, when given,
  * the AMQP consumers), with its config provider replaced by the test's own settings.
  */
-export async function startServiceApp<C extends { http: HttpSettings }>(options: {
+export async function startServiceApp<C extends { http: HttpSettings; log: LogSettings }>(options: {
   module: Type<unknown>;
   configType: Type<C>;
   config: C;
   transport?: AmqpMessageTransportOptions;
   /** Listen on 127.0.0.1 at a free port, for callers that need a real URL. */
   listen?: boolean;
+  /** Where its log lines go (stdout if not given) and from which level (see testLogLevel). */
+  log?: { level?: LogLevel; destination?: DestinationStream };
 }): Promise<ServiceTestApp> {
-  const testing = await Test.createTestingModule({ imports: [options.module] })
+  const log = { ...options.config.log, level: options.log?.level ?? testLogLevel() };
+  const testing = await Test.createTestingModule({
+    imports: [withLogging(options.module, createLogger(log, options.log?.destination))],
+  })
     .overrideProvider(options.configType)
     .useValue(options.config)
     .compile();
-  const app = testing.createNestApplication<NestFastifyApplication>(httpAdapter(options.config.http));
+  const app = testing.createNestApplication<NestFastifyApplication>(httpAdapter(options.config.http), {
+    bufferLogs: true,
+  });
   configureHttpApp(app, options.config.http);
   if (options.transport) await startMessageTransport(app, options.transport);
   let url: string | undefined;
@@ -49,4 +61,12 @@ export async function startServiceApp<C extends { http: HttpSettings }>(options:
     url: url?.replace('[::1]', '127.0.0.1'),
     close: () => app.close(),
   };
+}
+
+/** A suite prints errors only, as Nest's testing logger did, unless LOG_LEVEL asks for more. */
+function testLogLevel(): LogLevel {
+  const env = new EnvReader(process.env);
+  const { level } = readLogSettings(env, 'test', 'error');
+  env.done();
+  return level;
 }

@@ -5,11 +5,13 @@ import { readApiTokens, type ApiTokens } from '@boxoffice/http/api-tokens';
 import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
 import { readTracingSettings, type TracingSettings } from '@boxoffice/tracing/tracing-settings';
 import { readMetricsSettings, type MetricsSettings } from '@boxoffice/metrics/metrics-settings';
+import { readLogSettings, type LogSettings } from '@boxoffice/logging/log-settings';
 
 /** Every setting of the inventory service; read and validated once, at boot, every bad variable named at once. */
 export class InventoryConfig {
   readonly http: HttpSettings;
   readonly tracing: TracingSettings;
+  readonly log: LogSettings;
   readonly database: DatabaseSettings;
   readonly metrics: MetricsSettings;
   readonly redisUrl: string;
@@ -25,6 +27,7 @@ export class InventoryConfig {
     const env = new EnvReader(environment);
     this.http = readHttpSettings(env, 'INVENTORY', INFRASTRUCTURE_DEFAULTS.ports.inventory);
     this.tracing = readTracingSettings(env, 'inventory');
+    this.log = readLogSettings(env, 'inventory');
     this.database = readDatabaseSettings(env, 'INVENTORY', INFRASTRUCTURE_DEFAULTS.schemas.inventory);
     this.redisUrl = env.url('REDIS_URL', INFRASTRUCTURE_DEFAULTS.redisUrl, ['redis:', 'rediss:']);
     this.redisPrefix = env.name('INVENTORY_REDIS_PREFIX', INFRASTRUCTURE_DEFAULTS.redisPrefix);

@@ -5,6 +5,7 @@ import { readApiTokens } from '@boxoffice/http/api-tokens';
 import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
 import { readTracingSettings, type TracingSettings } from '@boxoffice/tracing/tracing-settings';
 import { readMetricsSettings, type MetricsSettings } from '@boxoffice/metrics/metrics-settings';
+import { readLogSettings, type LogSettings } from '@boxoffice/logging/log-settings';
 import { readMessagingSettings, type MessagingSettings } from '@boxoffice/messaging/messaging-settings';
 import type { OutboxRelayOptions } from '@boxoffice/outbox/outbox-relay';
 import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
@@ -13,6 +14,7 @@ import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
 export class OrderConfig {
   readonly http: HttpSettings;
   readonly tracing: TracingSettings;
+  readonly log: LogSettings;
   readonly database: DatabaseSettings;
   readonly metrics: MetricsSettings;
   readonly inventoryUrl: string;
@@ -33,6 +35,7 @@ export class OrderConfig {
     const { ports } = INFRASTRUCTURE_DEFAULTS;
     this.http = readHttpSettings(env, 'ORDER', ports.order);
     this.tracing = readTracingSettings(env, 'order');
+    this.log = readLogSettings(env, 'order');
     this.database = readDatabaseSettings(env, 'ORDER', INFRASTRUCTURE_DEFAULTS.schemas.order);
     this.inventoryUrl = env.url('INVENTORY_URL', `http://127.0.0.1:${ports.inventory}`, ['http:', 'https:']);
     this.inventoryTimeoutMs = env.int('INVENTORY_TIMEOUT_MS', 3000, 50, 60_000);

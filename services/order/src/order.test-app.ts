@@ -21,6 +21,8 @@ export interface OrderStackOptions {
   proxyInventory?: boolean;
   proxyRabbitmq?: boolean;
   proxyPostgres?: boolean;
+  /** Order's log lines: where they go and from which level (startServiceApp's `log`). */
+  log?: Parameters<typeof startServiceApp>[0]['log'];
 }
 
 /**
@@ -72,6 +74,7 @@ export function startOrderStack(label: string, options: OrderStackOptions = {}):
       configType: OrderConfig,
       config,
       transport,
+      log: options.log,
     });
     corner.defer(() => service.close());
     return {

@@ -4,6 +4,7 @@ import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database
 import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
 import { readTracingSettings, type TracingSettings } from '@boxoffice/tracing/tracing-settings';
 import { readMetricsSettings, type MetricsSettings } from '@boxoffice/metrics/metrics-settings';
+import { readLogSettings, type LogSettings } from '@boxoffice/logging/log-settings';
 import { readMessagingSettings, type MessagingSettings } from '@boxoffice/messaging/messaging-settings';
 import type { OutboxRelayOptions } from '@boxoffice/outbox/outbox-relay';
 import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
@@ -12,6 +13,7 @@ import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
 export class PaymentConfig {
   readonly http: HttpSettings;
   readonly tracing: TracingSettings;
+  readonly log: LogSettings;
   readonly database: DatabaseSettings;
   readonly metrics: MetricsSettings;
   readonly gatewayLatencyMs: number;
@@ -27,6 +29,7 @@ export class PaymentConfig {
     const env = new EnvReader(environment);
     this.http = readHttpSettings(env, 'PAYMENT', INFRASTRUCTURE_DEFAULTS.ports.payment);
     this.tracing = readTracingSettings(env, 'payment');
+    this.log = readLogSettings(env, 'payment');
     this.database = readDatabaseSettings(env, 'PAYMENT', INFRASTRUCTURE_DEFAULTS.schemas.payment);
     this.gatewayLatencyMs = env.int('GATEWAY_LATENCY_MS', 50, 0, 60_000);
     this.gatewayDeclineRate = env.number('GATEWAY_DECLINE_RATE', 0, 0, 1);

@@ -4,6 +4,7 @@ import { ERROR_STATUS, ErrorBody, isErrorCode } from '@boxoffice/contracts/error
 import type { ReservationView, ReserveStockDto } from '@boxoffice/contracts/inventory/reservation.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { inClientSpan } from '@boxoffice/tracing/spans';
+import { requestIdHeader } from '@boxoffice/logging/request-id';
 import { OrderConfig } from '../order.config';
 
 /**
@@ -57,7 +58,13 @@ export class InventoryClient implements OnApplicationShutdown {
         const answer = await this.pool.request({
           method: 'POST',
           path,
-          headers: { 'content-type': 'application/json', authorization: this.authorization, ...trace },
+          headers: {
+            'content-type': 'application/json',
+            authorization: this.authorization,
+            // Inventory's lines for this call carry the id of the request that made it.
+            ...requestIdHeader(),
+            ...trace,
+          },
           body: JSON.stringify(body ?? {}),
           signal,
         });

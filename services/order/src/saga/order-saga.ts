@@ -6,6 +6,7 @@ import type { OrderStatus, OrderView } from '@boxoffice/contracts/order/order.dt
 import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { DomainError, isRefusal, OutcomeUnknownError } from '@boxoffice/errors/domain-error';
+import { WithLogFields } from '@boxoffice/logging/log-context';
 import { addToOutbox } from '@boxoffice/outbox/outbox';
 import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { Traced } from '@boxoffice/tracing/traced.decorator';
@@ -55,6 +56,7 @@ export class OrderSaga {
    * Steps 1 and 2 (POST /orders): the order is CREATED and its order_created will reach payment. A step not done by
    * `deadline` is given up (503), except a transaction that may have committed: that one decides the answer.
    */
+  @WithLogFields((orderId: string) => ({ orderId }))
   async begin(
     orderId: string,
     request: OrderRequest,
@@ -70,6 +72,7 @@ export class OrderSaga {
         await deadline.orLate(this.releaseHold(orderId, request.eventId), () => undefined);
         throw decided;
       }
+      this.logger.debug('order CREATED, its tickets held');
       return decided;
     } catch (error) {
       // A refusal took no hold; an unknown outcome keeps it for the order that may have been recorded.
@@ -82,6 +85,7 @@ export class OrderSaga {
 
   /** Step 4: payment's reply. */
   @Traced('payment_result')
+  @WithLogFields((result: PaymentResultMessage) => ({ orderId: result.orderId }))
   async onPaymentResult(result: PaymentResultMessage): Promise<void> {
     const order = await this.db.getRepository(Order).findOne({ where: { orderId: result.orderId } });
     if (!order)
@@ -102,6 +106,7 @@ export class OrderSaga {
   }
 
   /** Step 4 without a reply: no payment_result within the timeout (see OrderTimeouts). */
+  @WithLogFields((order: Order) => ({ orderId: order.orderId }))
   async onPaymentTimeout(order: Order): Promise<void> {
     try {
       await this.inventory.release(order.orderId, order.eventId);
@@ -232,6 +237,8 @@ export class OrderSaga {
     });
     if (!moved) return;
     this.metrics.ended(outcome, moved.seconds);
+    // One line per order at its end, at info: what an operator greps for (by orderId) to learn how it went.
+    this.logger.log(`order ${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ''}`);
     if (outcome.status === 'CANCELLED') this.relay.wake();
   }
 

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
+import { withLogFields } from '@boxoffice/logging/log-context';
 import { PeriodicTask } from '@boxoffice/scheduling/periodic-task';
 import { OrderConfig } from '../order.config';
 import { Order } from '../orders/order.entity';
@@ -71,9 +72,11 @@ export class OrderTimeouts implements OnApplicationBootstrap, OnModuleDestroy {
     const worker = async () => {
       for (let order = queue.shift(); order; order = queue.shift()) {
         // One order that cannot end now (inventory down) must not keep the others waiting; its claim lapses.
-        await this.saga.onPaymentTimeout(order).then(
-          () => ended++,
-          (error: Error) => this.logger.warn(`order ${order!.orderId} not timed out yet: ${error.message}`),
+        await withLogFields({ orderId: order.orderId }, () =>
+          this.saga.onPaymentTimeout(order!).then(
+            () => ended++,
+            (error: Error) => this.logger.warn(`order ${order!.orderId} not timed out yet: ${error.message}`),
+          ),
         );
       }
     };
