@@ -26,7 +26,7 @@ export function httpAdapter(options: HttpAppOptions): FastifyAdapter {
 export function configureHttpApp(app: INestApplication): void {
   app.useGlobalPipes(contractValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): runService's stopOnSignals (graceful-shutdown.ts) owns SIGTERM and SIGINT.
   // JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE rather than a string the validators misread.
   (app as NestFastifyApplication).getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
 }

@@ -2,7 +2,8 @@ import { Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { provideDatabase } from '@boxoffice/database/provide-database';
-import { HEALTH_CHECKS, HealthController } from '@boxoffice/http/health.controller';
+import { databaseReadiness } from '@boxoffice/database/database-readiness';
+import { HealthModule } from '@boxoffice/http/health.module';
 import { openRedis } from './stock-gate/open-redis';
 import { InventoryConfig } from './inventory.config';
 import { CreateSalesAndReservations1764072000000 } from './migrations/1764072000000-create-sales-and-reservations';
@@ -18,9 +19,11 @@ import { GateRebuild } from './stock-gate/gate-rebuild';
 import { GateRetention } from './stock-gate/gate-retention';
 import { RedisWatch } from './stock-gate/redis-watch';
 import { StockGate } from './stock-gate/stock-gate';
+import { stockGateReadiness } from './stock-gate/stock-gate-readiness';
 
 @Module({
-  controllers: [SalesController, ReservationsController, HealthController],
+  imports: [HealthModule.register(databaseReadiness(), stockGateReadiness())],
+  controllers: [SalesController, ReservationsController],
   providers: [
     { provide: InventoryConfig, useFactory: () => new InventoryConfig(process.env) },
     provideDatabase(InventoryConfig, {
@@ -43,11 +46,6 @@ import { StockGate } from './stock-gate/stock-gate';
       inject: [Redis, InventoryConfig, RedisWatch],
       useFactory: (redis: Redis, config: InventoryConfig, watch: RedisWatch) =>
         new StockGate(redis, config.redisPrefix, watch),
-    },
-    {
-      provide: HEALTH_CHECKS,
-      inject: [DataSource, Redis],
-      useFactory: (db: DataSource, redis: Redis) => [() => db.query('SELECT 1'), () => redis.ping()],
     },
     GateRebuild,
     GateRetention,

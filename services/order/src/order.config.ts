@@ -3,8 +3,7 @@ import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaul
 import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database/database-settings';
 import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
 import { readMessagingSettings, type MessagingSettings } from '@boxoffice/messaging/messaging-settings';
-import type { OutboxRelayOptions } from '@boxoffice/outbox/outbox-relay';
-import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
+import { readOutboxSettings, type OutboxSettings } from '@boxoffice/outbox/outbox-settings';
 
 /** Every setting of the order service; read and validated once, at boot, every bad variable named at once. */
 export class OrderConfig {
@@ -19,7 +18,7 @@ export class OrderConfig {
   readonly idempotencyKeyRetentionMs: number;
   readonly timeoutSweepIntervalMs: number;
   readonly messaging: MessagingSettings;
-  readonly outbox: OutboxRelayOptions;
+  readonly outbox: OutboxSettings;
 
   constructor(environment: NodeJS.ProcessEnv) {
     const env = new EnvReader(environment);

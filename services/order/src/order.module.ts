@@ -2,7 +2,10 @@ import { Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { provideOutbox } from '@boxoffice/outbox/provide-outbox';
 import { provideDatabase } from '@boxoffice/database/provide-database';
-import { HEALTH_CHECKS, HealthController } from '@boxoffice/http/health.controller';
+import { databaseReadiness } from '@boxoffice/database/database-readiness';
+import { HealthModule } from '@boxoffice/http/health.module';
+import { brokerReadiness } from '@boxoffice/messaging/broker-readiness';
+import { outboxBacklogReadiness } from '@boxoffice/outbox/outbox-readiness';
 import { InventoryClient } from './inventory-client/inventory.client';
 import { CreateOrders1764072100000 } from './migrations/1764072100000-create-orders';
 import { TimeoutClaims1764600100000 } from './migrations/1764600100000-timeout-claims';
@@ -19,7 +22,10 @@ import { IdempotencyKeyRetention } from './idempotency/idempotency-key-retention
 import { PaymentResultHandler } from './saga/payment-result.handler';
 
 @Module({
-  controllers: [OrdersController, PaymentResultHandler, HealthController],
+  imports: [
+    HealthModule.register(databaseReadiness(), brokerReadiness(), outboxBacklogReadiness(OrderConfig)),
+  ],
+  controllers: [OrdersController, PaymentResultHandler],
   providers: [
     { provide: OrderConfig, useFactory: () => new OrderConfig(process.env) },
     provideDatabase(OrderConfig, {
@@ -36,11 +42,6 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
       messaging: config.messaging,
       outbox: config.outbox,
     })),
-    {
-      provide: HEALTH_CHECKS,
-      inject: [DataSource],
-      useFactory: (db: DataSource) => [() => db.query('SELECT 1')],
-    },
     InventoryClient,
     OrdersService,
     IdempotentOrders,
