@@ -41,6 +41,7 @@ async function shutDown(
 ): Promise<void> {
   const startedAt = Date.now();
   const open = new Set<string>();
+  const took: string[] = [];
   const deadline = setTimeout(() => {
     logger.error(
       `still stopping after ${timeoutMs} ms (SHUTDOWN_TIMEOUT_MS), exiting anyway; still open: ` +
@@ -49,6 +50,7 @@ async function shutDown(
     process.exit(1);
   }, timeoutMs);
   const step = async (what: string, work: () => Promise<unknown>) => {
+    const stepStartedAt = Date.now();
     open.add(what);
     try {
       await work();
@@ -56,6 +58,7 @@ async function shutDown(
       logger.warn(`${what}: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       open.delete(what);
+      took.push(`${what} ${Date.now() - stepStartedAt} ms`);
     }
   };
   logger.log(`${signal}: not ready any more, stopping within ${timeoutMs} ms`);
@@ -67,7 +70,7 @@ async function shutDown(
   ]);
   await step('outbox relay batch, periodic tasks, connections', () => app.close());
   clearTimeout(deadline);
-  logger.log(`stopped in ${Date.now() - startedAt} ms`);
+  logger.log(`stopped in ${Date.now() - startedAt} ms (${took.join(', ')})`);
   process.exit(0);
 }
 
