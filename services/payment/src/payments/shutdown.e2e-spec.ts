@@ -1,6 +1,5 @@
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { eventually } from '@boxoffice/testing/eventually';
-import type { ServiceProcess } from '@boxoffice/testing/service-process';
 import type { TestBroker } from '@boxoffice/testing/test-broker';
 import { openTestCorner, type TestCorner } from '@boxoffice/testing/test-corner';
 import { orderCreated, PAYMENT_QUEUES } from '../payment.test-app';
@@ -23,19 +22,17 @@ describe('Payment stopped by SIGTERM while a charge is in flight (e2e: payment a
       GATEWAY_TIMEOUT_MS: '30000',
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     });
-  /** Publishes an order_created and waits until payment has taken it (nothing ready in its queue). */
-  const chargeInFlight = async () => {
+  /** Payment takes an order_created (nothing left ready in its queue) and gets SIGTERM while it charges. */
+  const stopMidCharge = async (gatewayLatencyMs: number) => {
+    const payment = await startPayment(gatewayLatencyMs);
     const order = orderCreated();
     await broker.publish(ROUTING_KEYS.orderCreated, order);
     await eventually(async () => (await broker.depth(PAYMENT_QUEUES.orderCreated)) === 0, {
       what: 'order_created delivered to payment',
     });
-    return order;
-  };
-  const stopTimed = async (payment: ServiceProcess) => {
     const signalledAt = Date.now();
     await payment.stop('SIGTERM', SHUTDOWN_TIMEOUT_MS + 10_000);
-    return Date.now() - signalledAt;
+    return { payment, order, tookMs: Date.now() - signalledAt };
   };
   const charges = async (orderId: string) =>
     corner
@@ -46,12 +43,8 @@ describe('Payment stopped by SIGTERM while a charge is in flight (e2e: payment a
       );
 
   it('given a charge that ends within SHUTDOWN_TIMEOUT_MS, when SIGTERM comes, then the charge finishes, its message is acked, and the process exits 0', async () => {
-    // given
-    const payment = await startPayment(800);
-    const order = await chargeInFlight();
-
-    // when
-    const tookMs = await stopTimed(payment);
+    // given a charge of 800 ms, when SIGTERM comes in the middle of it
+    const { payment, order, tookMs } = await stopMidCharge(800);
 
     // then
     expect(payment.exit()).toEqual({ code: 0, signal: null });
@@ -65,12 +58,8 @@ describe('Payment stopped by SIGTERM while a charge is in flight (e2e: payment a
   });
 
   it('given a charge slower than SHUTDOWN_TIMEOUT_MS, when SIGTERM comes, then the process exits 1 at the deadline naming the handler still running, and the message is redelivered and charged once', async () => {
-    // given
-    const payment = await startPayment(8_000);
-    const order = await chargeInFlight();
-
-    // when
-    const tookMs = await stopTimed(payment);
+    // given a charge of 8 s, when SIGTERM comes in the middle of it
+    const { payment, order, tookMs } = await stopMidCharge(8_000);
 
     // then
     expect(payment.exit()).toEqual({ code: 1, signal: null });
