@@ -29,7 +29,7 @@ const SETTINGS: Record<string, string> = {
   INVENTORY_TIMEOUT_MS: '2000',
 };
 const SALE = 'encore-sigterm';
-const STOCK = 200;
+const STOCK = 300;
 const REQUESTS = 600;
 /** The management API's counts lag up to 5 s on these machines: quiet must hold longer than that. */
 const QUIET_HOLDS_MS = 6_000;
@@ -70,7 +70,7 @@ describe('SIGTERM to each service in the middle of a sale (system: real processe
     return { exit: stopping.exit(), exitMs, answers, signalledAt, output: stopping.output() };
   };
 
-  it('given buyers racing for 200 tickets, when payment, order and inventory each get SIGTERM mid-sale and are started again, then each exits 0 in time after answering not-ready, and the audit finds nothing lost or done twice', async () => {
+  it('given 600 buyers racing for 300 tickets, when payment, order and inventory each get SIGTERM mid-sale and are started again, then each exits 0 in time after answering not-ready, and the audit finds nothing lost or done twice', async () => {
     // given
     const created = await processes.inventory
       .http()
@@ -92,9 +92,9 @@ describe('SIGTERM to each service in the middle of a sale (system: real processe
     // when
     const stops: Array<{ service: Service } & Awaited<ReturnType<typeof stopAndRestart>>> = [];
     for (const [service, after] of [
-      ['payment', 80],
-      ['order', 200],
-      ['inventory', 350],
+      ['payment', 60],
+      ['order', 160],
+      ['inventory', 260],
     ] as const) {
       await eventually(() => buyers.tally.sent >= after, { timeoutMs: 60_000, what: `${after} buyers sent` });
       stops.push({ service, ...(await stopAndRestart(service)) });
@@ -111,17 +111,20 @@ describe('SIGTERM to each service in the middle of a sale (system: real processe
       expect(stop.exitMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
       expect(stop.output).toMatch(/SIGTERM: not ready any more/);
       expect(stop.output).toMatch(/stopped in \d+ ms/);
+      // Not ready first, and never ready again until the port refuses (a request caught by the closing server
+      // itself gets Fastify's own 503).
       const afterSignal = stop.answers.filter((answer) => answer.at > stop.signalledAt);
-      const lastBeforeClose = afterSignal.at(-2);
-      expect({ why, last: afterSignal.at(-1)?.status }).toEqual({ why, last: 'refused' });
-      expect({ why, lastBeforeClose }).toEqual({
+      const notReady = afterSignal.findIndex(
+        (answer) =>
+          answer.status === 503 &&
+          (answer.body as { error?: { shutdown?: { message?: string } } }).error?.shutdown?.message ===
+            'shutting down',
+      );
+      const untilClosed = afterSignal.slice(Math.max(notReady, 0)).map((answer) => answer.status);
+      expect({ why, notReadyFirst: notReady >= 0, untilClosed }).toEqual({
         why,
-        lastBeforeClose: expect.objectContaining({
-          status: 503,
-          body: expect.objectContaining({
-            error: { shutdown: { status: 'down', message: 'shutting down' } },
-          }),
-        }),
+        notReadyFirst: true,
+        untilClosed: [...untilClosed.slice(0, -1).map(() => 503), 'refused'],
       });
     }
 
@@ -150,7 +153,12 @@ describe('SIGTERM to each service in the middle of a sale (system: real processe
     console.log(
       `sigterm: ${tally.sent} buyers, ${tally.accepted.size} accepted (${orders.length} recorded), ` +
         `${tally.unavailable} unavailable, ${tally.lost} lost; refused ${JSON.stringify(tally.refused)}; ` +
-        stops.map((stop) => `${stop.service} exited in ${stop.exitMs} ms`).join(', '),
+        stops
+          .map(
+            (stop) =>
+              `${stop.service} exited in ${stop.exitMs} ms, ${/stopped in .*/.exec(stop.output)?.[0]}`,
+          )
+          .join('; '),
     );
     expect(orders.length).toBeGreaterThan(0);
     expect([...findViolations(snapshot), ...keptWithout202(snapshot, tally)]).toEqual([]);

@@ -66,7 +66,7 @@ async function shutDown(
   if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
   await Promise.all([
     step('HTTP requests in flight', () => app.getHttpAdapter().close()),
-    step('message handlers in flight', async () => consumers?.close()),
+    consumers && step('message handlers in flight', () => consumers.close()),
   ]);
   await step('outbox relay batch, periodic tasks, connections', () => app.close());
   clearTimeout(deadline);
