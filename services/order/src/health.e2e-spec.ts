@@ -2,11 +2,17 @@ import { ShutdownState } from '@boxoffice/http/shutdown-state';
 import { eventually } from '@boxoffice/testing/eventually';
 import { OrderTestApp, startOrderStack } from './order.test-app';
 
+const BACKLOG_LIMIT = 2;
+
 describe("Order's health endpoints (e2e: Postgres and RabbitMQ behind proxies, real inventory)", () => {
   let stack: OrderTestApp;
 
   beforeAll(async () => {
-    stack = await startOrderStack('order_health', { proxyPostgres: true, proxyRabbitmq: true });
+    stack = await startOrderStack('order_health', {
+      proxyPostgres: true,
+      proxyRabbitmq: true,
+      order: { OUTBOX_READY_MAX_BACKLOG: String(BACKLOG_LIMIT) },
+    });
   });
   afterAll(() => stack?.close());
 
@@ -22,7 +28,7 @@ describe("Order's health endpoints (e2e: Postgres and RabbitMQ behind proxies, r
       info: {
         database: { status: 'up' },
         broker: { status: 'up', connection: 'connected', consumers: 'consuming' },
-        outbox: { status: 'up', backlog: 0, limit: 10_000 },
+        outbox: { status: 'up', backlog: 0, limit: BACKLOG_LIMIT },
       },
       error: {},
       details: expect.any(Object),
@@ -64,6 +70,26 @@ describe("Order's health endpoints (e2e: Postgres and RabbitMQ behind proxies, r
       });
     } finally {
       await stack.rabbitProxy!.restore();
+    }
+    await readyAgain();
+  });
+
+  it('given more outbox rows waiting for the broker than OUTBOX_READY_MAX_BACKLOG, when asked, then ready answers 503 naming the outbox with its backlog', async () => {
+    // rows no queue is bound for: the relay leaves them waiting, as it would a broker that takes nothing
+    for (let i = 0; i <= BACKLOG_LIMIT; i++) {
+      await stack.db.query(
+        `INSERT INTO outbox (message_id, routing_key, correlation_id, payload) VALUES ($1, 'nobody_listens', $1, '{}')`,
+        [`stuck-${i}`],
+      );
+    }
+    try {
+      const answer = await ready();
+      expect(answer.status).toBe(503);
+      expect(answer.body.error).toEqual({
+        outbox: { status: 'down', backlog: BACKLOG_LIMIT + 1, limit: BACKLOG_LIMIT },
+      });
+    } finally {
+      await stack.db.query(`DELETE FROM outbox WHERE routing_key = 'nobody_listens'`);
     }
     await readyAgain();
   });
