@@ -20,6 +20,7 @@ const ROLES = [
   'dto',
   'entity',
   'filter',
+  'guard',
   'handler',
   'message',
   'messaging',

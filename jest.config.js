@@ -1,4 +1,6 @@
 // Real Postgres, Redis and RabbitMQ behind every suite: see libs/testing for the per-run namespace.
+// Packages that ship only ES modules, compiled to CommonJS for jest (node itself loads them with require).
+const ESM_ONLY = ['content-disposition'];
 /** @type {import('jest').Config} */
 module.exports = {
   rootDir: '.',
@@ -17,7 +19,9 @@ module.exports = {
         module: { type: 'commonjs' },
       },
     ],
+    [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: ['@swc/jest', { module: { type: 'commonjs' } }],
   },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
   moduleNameMapper: {
     '^@boxoffice/([a-z-]+)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },

@@ -2,6 +2,7 @@ import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaul
 import { FaultProxy } from '@boxoffice/testing/fault-proxy';
 import { freePort } from '@boxoffice/testing/free-port';
 import { startServiceProcess, type ServiceProcess } from '@boxoffice/testing/service-process';
+import { TEST_TOKENS } from '@boxoffice/testing/test-tokens';
 import type { AuditSettings } from '../ops/audit/audit-settings';
 import { PrivatePostgres } from './servers/private-postgres';
 import { PrivateRabbitmq } from './servers/private-rabbitmq';
@@ -64,6 +65,7 @@ export class ChaosStack {
         DATABASE_URL: postgres.url,
         REDIS_URL: redis.url,
         RABBITMQ_URL: rabbitmq.url,
+        ...TEST_TOKENS,
         ...CHAOS_SETTINGS,
         ...options.settings,
       };

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '@boxoffice/testing/eventually';
+import { AS_ADMIN } from '@boxoffice/testing/test-tokens';
 import type { AuditSnapshot } from '../ops/audit/audit-snapshot';
 import { findViolations, sameCounts, type Violation } from '../ops/audit/find-violations';
 import { readSnapshot } from '../ops/audit/read-snapshot';
@@ -82,7 +83,7 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
 async function createSale(inventoryUrl: string, eventId: string): Promise<void> {
   const response = await fetch(`${inventoryUrl}/events/${eventId}`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...AS_ADMIN },
     body: JSON.stringify({
       name: `Chaos ${eventId}`,
       totalStock: STOCK,

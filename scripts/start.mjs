@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from './build.mjs';
 import { INFRASTRUCTURE_DEFAULTS } from './defaults.mjs';
 import { ensureInfrastructure } from './infra.mjs';
+import { tokensForThisRun } from './run-tokens.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -25,7 +26,8 @@ const say = (text) => process.stdout.write(`${paint(1, '[start]')} ${text}\n`);
 const alarm = (text) => process.stderr.write(`${paint('1;31', `[start] !!! ${text}`)}\n`);
 
 // Nest colours its logs even into a pipe; keep escape codes out of a log file unless asked for.
-const childEnv = color || env.NO_COLOR !== undefined ? env : { ...env, NO_COLOR: '1' };
+const tokens = tokensForThisRun(env, root);
+const childEnv = { ...env, ...(!color && env.NO_COLOR === undefined && { NO_COLOR: '1' }), ...tokens.env };
 
 const services = discoverServices();
 const children = new Map(); // name -> { child, exited }
@@ -177,6 +179,12 @@ function summary(seconds) {
     ),
   );
   for (const [name, url, note] of rows) say(`  ${name.padEnd(width)}${url.padEnd(26)}${note}`);
+  const docs = services.filter((s) => s.url).map((s) => `${s.url}/docs`);
+  if (docs.length) say(`API docs (OpenAPI at /docs/json): ${docs.join('  ')}`);
+  if (tokens.file) {
+    say(`${Object.keys(tokens.env).join(' and ')} made for this run, in ${tokens.file}; for curl:`);
+    for (const [name, value] of Object.entries(tokens.env)) say(`  export ${name}=${value}`);
+  }
   say('Ctrl-C stops everything.');
 }
 

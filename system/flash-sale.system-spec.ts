@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { eventually } from '@boxoffice/testing/eventually';
 import { TEST_DATABASE_URL } from '@boxoffice/testing/test-namespace';
+import { AS_ADMIN } from '@boxoffice/testing/test-tokens';
 import { retryQueuesOf } from '@boxoffice/messaging/topology';
 import { BoxofficeStack, startStack } from './boxoffice-stack';
 
@@ -58,13 +59,19 @@ describe('A flash sale through the three services (system: real processes, Rabbi
   it('given 100 tickets, when 300 users send 1,000 orders at once with 10% declined cards, then every 202 ends and the invariants hold', async () => {
     expect(
       (
-        await stack.call('inventory', 'PUT', '/events/final', {
-          name: 'Final',
-          totalStock: STOCK,
-          unitPrice: 7500,
-          currency: 'EUR',
-          perUserLimit: LIMIT,
-        })
+        await stack.call(
+          'inventory',
+          'PUT',
+          '/events/final',
+          {
+            name: 'Final',
+            totalStock: STOCK,
+            unitPrice: 7500,
+            currency: 'EUR',
+            perUserLimit: LIMIT,
+          },
+          AS_ADMIN,
+        )
       ).status,
     ).toBe(201);
 
@@ -220,12 +227,18 @@ describe('A flash sale through the three services (system: real processes, Rabbi
 
     expect(
       (
-        await stack.call('inventory', 'PUT', '/events/encore', {
-          name: 'Encore',
-          totalStock: 5,
-          unitPrice: 1000,
-          currency: 'EUR',
-        })
+        await stack.call(
+          'inventory',
+          'PUT',
+          '/events/encore',
+          {
+            name: 'Encore',
+            totalStock: 5,
+            unitPrice: 1000,
+            currency: 'EUR',
+          },
+          AS_ADMIN,
+        )
       ).status,
     ).toBe(201);
     const { status, body } = await stack.call<Order>('order', 'POST', '/orders', {

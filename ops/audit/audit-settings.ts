@@ -14,9 +14,16 @@ export interface AuditSettings {
 
 export function readAuditSettings(environment: NodeJS.ProcessEnv): AuditSettings {
   const env = new EnvReader(environment);
+  const settings = auditSettingsOf(env);
+  env.done();
+  return settings;
+}
+
+/** The audit's settings from a reader that may read more before its `done()` (the monitor's). */
+export function auditSettingsOf(env: EnvReader): AuditSettings {
   const defaults = INFRASTRUCTURE_DEFAULTS;
   const rabbitmqUrl = env.url('RABBITMQ_URL', defaults.rabbitmqUrl, ['amqp:', 'amqps:']);
-  const settings: AuditSettings = {
+  return {
     databaseUrl: env.url('DATABASE_URL', defaults.databaseUrl, ['postgres:', 'postgresql:']),
     schemas: {
       inventory: env.name('INVENTORY_DB_SCHEMA', defaults.schemas.inventory),
@@ -31,6 +38,4 @@ export function readAuditSettings(environment: NodeJS.ProcessEnv): AuditSettings
       'https:',
     ]),
   };
-  env.done();
-  return settings;
 }

@@ -16,6 +16,9 @@ import type { AuditSettings } from './audit-settings';
 import { isSagaQueue } from './saga-queue';
 
 const DEAD_LETTER_PEEK_LIMIT = 1000;
+
+/** A client or a pool: the readers below run one query at a time. */
+export type Queryable = Pick<Client, 'query'>;
 const PARKED_EXAMPLES = 5;
 
 /** Reads Postgres, Redis and the RabbitMQ management API; writes nothing. `saleId` narrows it to one sale. */
@@ -47,15 +50,7 @@ async function readSales(
   saleId: string | undefined,
 ): Promise<SaleSnapshot[]> {
   const { inventory, order, payment } = settings.schemas;
-  const { rows: sales } = await db.query(
-    `SELECT s.event_id, s.total_stock, s.held AS counted_held, s.sold AS counted_sold,
-            coalesce(sum(r.quantity) FILTER (WHERE r.status = 'HELD'), 0)::int AS held,
-            coalesce(sum(r.quantity) FILTER (WHERE r.status = 'COMMITTED'), 0)::int AS sold
-     FROM "${inventory}".sales s LEFT JOIN "${inventory}".reservations r ON r.event_id = s.event_id
-     WHERE $1::text IS NULL OR s.event_id = $1
-     GROUP BY s.event_id, s.total_stock, s.held, s.sold ORDER BY s.event_id`,
-    [saleId ?? null],
-  );
+  const sales = await readLedgers(db, inventory, saleId === undefined ? null : [saleId]);
   // Charges and refunds as the processor recorded them: any of its keys that names the order counts.
   const { rows: orders } = await db.query(
     `SELECT o.order_id, o.event_id, o.quantity, o.status, o.reason, r.status AS reservation, p.status AS payment,
@@ -87,24 +82,61 @@ async function readSales(
   }
   return Promise.all(
     sales.map(async (sale): Promise<SaleSnapshot> => ({
-      eventId: sale.event_id,
-      totalStock: sale.total_stock,
-      ledger: { available: sale.total_stock - sale.held - sale.sold, held: sale.held, sold: sale.sold },
-      counters: { held: sale.counted_held, sold: sale.counted_sold },
-      gate: await readGate(redis, settings.redisPrefix, sale.event_id),
-      orders: ordersOf.get(sale.event_id) ?? [],
+      ...sale,
+      gate: await readGate(redis, settings.redisPrefix, sale.eventId),
+      orders: ordersOf.get(sale.eventId) ?? [],
     })),
   );
 }
 
-/** Rows the relay still tries, and the rows it parked (libs/outbox: refused OUTBOX_MAX_ATTEMPTS times). */
-async function readOutbox(db: Client, schema: string): Promise<[number, ParkedOutbox]> {
+export type SaleLedger = Pick<SaleSnapshot, 'eventId' | 'totalStock' | 'ledger' | 'counters'>;
+
+/** Each sale's stock as its reservations and its own counters record it; `saleIds` null: every sale. */
+export async function readLedgers(
+  db: Queryable,
+  inventorySchema: string,
+  saleIds: string[] | null,
+): Promise<SaleLedger[]> {
+  const { rows } = await db.query(
+    `SELECT s.event_id, s.total_stock, s.held AS counted_held, s.sold AS counted_sold,
+            coalesce(sum(r.quantity) FILTER (WHERE r.status = 'HELD'), 0)::int AS held,
+            coalesce(sum(r.quantity) FILTER (WHERE r.status = 'COMMITTED'), 0)::int AS sold
+     FROM "${inventorySchema}".sales s LEFT JOIN "${inventorySchema}".reservations r ON r.event_id = s.event_id
+     WHERE $1::text[] IS NULL OR s.event_id = ANY($1)
+     GROUP BY s.event_id, s.total_stock, s.held, s.sold ORDER BY s.event_id`,
+    [saleIds],
+  );
+  return rows.map((sale) => ({
+    eventId: sale.event_id,
+    totalStock: sale.total_stock,
+    ledger: { available: sale.total_stock - sale.held - sale.sold, held: sale.held, sold: sale.sold },
+    counters: { held: sale.counted_held, sold: sale.counted_sold },
+  }));
+}
+
+export interface OutboxBacklog {
+  /** Rows the relay still tries. */
+  unsent: number;
+  /** Seconds since the oldest of them was written (the database's clock); null when none is waiting. */
+  oldestUnsentSeconds: number | null;
+  /** Rows the relay parked (libs/outbox: refused OUTBOX_MAX_ATTEMPTS times). */
+  parked: number;
+}
+
+export async function readOutboxBacklog(db: Queryable, schema: string): Promise<OutboxBacklog> {
   const { rows } = await db.query(
     `SELECT count(*) FILTER (WHERE parked_at IS NULL)::int AS unsent,
-            count(*) FILTER (WHERE parked_at IS NOT NULL)::int AS parked
+            count(*) FILTER (WHERE parked_at IS NOT NULL)::int AS parked,
+            extract(epoch FROM now() - min(created_at) FILTER (WHERE parked_at IS NULL))::float8 AS oldest
      FROM "${schema}".outbox WHERE sent_at IS NULL`,
   );
-  const [{ unsent, parked }] = rows;
+  const [{ unsent, parked, oldest }] = rows;
+  return { unsent, parked, oldestUnsentSeconds: oldest };
+}
+
+/** Rows the relay still tries, and the rows it parked, with the oldest few parked. */
+async function readOutbox(db: Client, schema: string): Promise<[number, ParkedOutbox]> {
+  const { unsent, parked } = await readOutboxBacklog(db, schema);
   if (!parked) return [unsent, { count: 0, examples: [] }];
   const { rows: examples } = await db.query(
     `SELECT message_id, routing_key, attempts, last_error FROM "${schema}".outbox
@@ -137,15 +169,37 @@ async function readGate(redis: Redis, prefix: string, eventId: string): Promise<
   return { available: Number(available), held: Number(held), sold: Number(sold) };
 }
 
-async function readQueues(management: RabbitManagement, vhost: string): Promise<QueueSnapshot[]> {
+/** A saga queue's depth; each count null while the broker has not published it yet (just after a restart). */
+export interface QueueDepth {
+  name: string;
+  messages: number | null;
+  ready: number | null;
+  unacked: number | null;
+}
+
+/** The saga queues of the vhost (consumer queues, retry tiers, DLQs) by name, as the management API counts them. */
+export async function readQueueDepths(management: RabbitManagement, vhost: string): Promise<QueueDepth[]> {
   const all =
-    (await management.request<Array<{ name: string; messages?: number | null }>>(
+    (await management.request<
+      Array<{ name: string; messages?: number; messages_ready?: number; messages_unacknowledged?: number }>
+    >(
       'GET',
-      `/queues/${encodeURIComponent(vhost)}?columns=name,messages`,
+      `/queues/${encodeURIComponent(vhost)}?columns=name,messages,messages_ready,messages_unacknowledged`,
     )) ?? [];
-  const saga = all.filter((queue) => isSagaQueue(queue.name)).sort((a, b) => a.name.localeCompare(b.name));
+  return all
+    .filter((queue) => isSagaQueue(queue.name))
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((queue) => ({
+      name: queue.name,
+      messages: queue.messages ?? null,
+      ready: queue.messages_ready ?? null,
+      unacked: queue.messages_unacknowledged ?? null,
+    }));
+}
+
+async function readQueues(management: RabbitManagement, vhost: string): Promise<QueueSnapshot[]> {
   return Promise.all(
-    saga.map(async ({ name, messages = null }): Promise<QueueSnapshot> => {
+    (await readQueueDepths(management, vhost)).map(async ({ name, messages }): Promise<QueueSnapshot> => {
       if (!name.endsWith('.dlq')) return { name, messages };
       return { name, messages, deadLetterReasons: await peekReasons(management, vhost, name, messages) };
     }),

@@ -1,4 +1,4 @@
-import { isSagaQueue } from './saga-queue';
+import { consumerQueueOf, isSagaQueue } from './saga-queue';
 
 describe('isSagaQueue', () => {
   it.each([
@@ -19,5 +19,16 @@ describe('isSagaQueue', () => {
     'orders',
   ])('given %s, when the audit lists queues, then it leaves it out', (name) => {
     expect(isSagaQueue(name)).toBe(false);
+  });
+});
+
+describe('consumerQueueOf', () => {
+  it.each([
+    ['payment.order_created', 'payment.order_created'],
+    ['order.payment_result.retry', 'order.payment_result'],
+    ['payment.order_cancelled.retry.12', 'payment.order_cancelled'],
+    ['payment.order_cancelled.dlq', 'payment.order_cancelled'],
+  ])('given %s, when the monitor groups queues, then it belongs to %s', (name, consumer) => {
+    expect(consumerQueueOf(name)).toBe(consumer);
   });
 });

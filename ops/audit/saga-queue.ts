@@ -7,3 +7,8 @@ const SAGA_QUEUE = /^[a-z]+\.[a-z_]+(\.retry(\.[0-9]+)?|\.dlq)?$/;
 export function isSagaQueue(name: string): boolean {
   return SAGA_QUEUE.test(name);
 }
+
+/** The consumer queue a retry tier or DLQ belongs to (`payment.order_created.retry.3` → `payment.order_created`). */
+export function consumerQueueOf(name: string): string {
+  return name.replace(/\.retry(\.[0-9]+)?$|\.dlq$/, '');
+}

@@ -45,4 +45,13 @@ describe('EnvReader', () => {
     expect(env.name('NAME', 'boxoffice')).toBe('t_run_1');
     expect(() => env.done()).not.toThrow();
   });
+
+  it('given a flag, when read, then only true and false are taken', () => {
+    const env = new EnvReader({ ON: 'false', BAD: 'yes' });
+
+    expect(env.bool('ON', true)).toBe(false);
+    expect(env.bool('UNSET', true)).toBe(true);
+    expect(env.bool('BAD', true)).toBe(true);
+    expect(() => env.done()).toThrow('BAD must be true or false (got "yes")');
+  });
 });

@@ -29,6 +29,13 @@ export class EnvReader {
     });
   }
 
+  /** `true` or `false`. */
+  bool(name: string, fallback: boolean): boolean {
+    return this.read(name, fallback, (raw) =>
+      raw === 'true' || raw === 'false' ? raw === 'true' : problem('must be true or false'),
+    );
+  }
+
   url(name: string, fallback: string, protocols: string[]): string {
     return this.read(name, fallback, (raw) => {
       let url: URL;
@@ -53,6 +60,30 @@ export class EnvReader {
   host(name: string, fallback: string): string {
     return this.read(name, fallback, (raw) =>
       /^[A-Za-z0-9.:-]+$/.test(raw) ? raw : problem('must be a host name or address'),
+    );
+  }
+
+  /** A required secret (no default) of printable characters, no spaces; its value never appears in an error. */
+  secret(name: string, minLength: number): string {
+    const raw = this.env[name] ?? '';
+    if (raw.length >= minLength && /^[\x21-\x7E]+$/.test(raw)) return raw;
+    this.problems.push(
+      `${name} must be set to at least ${minLength} printable characters without spaces (got ${raw.length ? `${raw.length} characters` : 'nothing'})`,
+    );
+    return '';
+  }
+
+  /** A problem no single variable shows (two that must differ), reported by done() with the others. */
+  refuse(problem: string): void {
+    this.problems.push(problem);
+  }
+
+  /** Printable ASCII without spaces, at most `maxLength` characters (a name shown to operators, such as OTEL_SERVICE_NAME). */
+  label(name: string, fallback: string, maxLength = 255): string {
+    return this.read(name, fallback, (raw) =>
+      raw.length <= maxLength && /^[\x21-\x7E]+$/.test(raw)
+        ? raw
+        : problem(`must be 1-${maxLength} printable characters without spaces`),
     );
   }
 

@@ -1,12 +1,11 @@
-import { Matches } from 'class-validator';
-import { ID_PATTERN, ID_RULE } from './identifiers';
+import { IdField } from './field.decorator';
 
 export class EventIdParam {
-  @Matches(ID_PATTERN, { message: `eventId ${ID_RULE}` })
+  @IdField({ example: 'final' })
   eventId!: string;
 }
 
 export class OrderIdParam {
-  @Matches(ID_PATTERN, { message: `orderId ${ID_RULE}` })
+  @IdField({ example: '9b2f6c3e-2d1a-4c52-9a57-0e4f8f1d6a11' })
   orderId!: string;
 }

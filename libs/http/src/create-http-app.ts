@@ -1,10 +1,14 @@
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { serveApiDocs } from './api-docs';
+import { observeHttpDurations } from '@boxoffice/metrics/http-durations';
 import { ProblemFilter } from './problem.filter';
+import { traceRequests } from './request-tracing';
 import { contractValidationPipe } from './validation';
 
 export interface HttpAppOptions {
+  service: string;
   bodyLimitBytes: number;
 }
 
@@ -14,7 +18,7 @@ export async function createHttpApp(
   options: HttpAppOptions,
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(module, httpAdapter(options));
-  configureHttpApp(app);
+  configureHttpApp(app, options);
   return app;
 }
 
@@ -23,10 +27,14 @@ export function httpAdapter(options: HttpAppOptions): FastifyAdapter {
 }
 
 /** Also used by e2e tests that build the app through `Test.createTestingModule`. */
-export function configureHttpApp(app: INestApplication): void {
+export function configureHttpApp(app: INestApplication, options: HttpAppOptions): void {
   app.useGlobalPipes(contractValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   // No enableShutdownHooks(): runService's stopOnSignals (graceful-shutdown.ts) owns SIGTERM and SIGINT.
+  serveApiDocs(app, options.service);
+  observeHttpDurations(app);
   // JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE rather than a string the validators misread.
-  (app as NestFastifyApplication).getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('text/plain');
+  traceRequests(fastify);
 }

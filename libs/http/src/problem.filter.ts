@@ -27,6 +27,7 @@ export function toErrorBody(error: unknown): ErrorBody {
 function fromHttpStatus(status: number, message: string): ErrorBody {
   const byStatus: Record<number, ErrorCode> = {
     400: 'VALIDATION_FAILED',
+    401: 'UNAUTHORIZED',
     404: 'ROUTE_NOT_FOUND',
     413: 'PAYLOAD_TOO_LARGE',
     415: 'UNSUPPORTED_MEDIA_TYPE',
@@ -51,6 +52,7 @@ export class ProblemFilter implements ExceptionFilter {
     else if (status >= 500) this.logger.error(error instanceof Error ? (error.stack ?? reason) : reason);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (RETRY_LATER_CODES.has(body.code)) reply.header('Retry-After', RETRY_AFTER_SECONDS);
+    if (body.code === 'UNAUTHORIZED') reply.header('WWW-Authenticate', 'Bearer'); // RFC 6750
     // Where the client can learn the outcome, once it is known.
     if (error instanceof OutcomeUnknownError) reply.header('Location', error.location);
     reply.status(status).send(body);

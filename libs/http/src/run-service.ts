@@ -1,5 +1,7 @@
 import { Logger, type Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { startTracing } from '@boxoffice/tracing/start-tracing';
+import type { TracingSettings } from '@boxoffice/tracing/tracing-settings';
 import type { HttpSettings } from './http-settings';
 import { createHttpApp } from './create-http-app';
 import { stopOnSignals } from './graceful-shutdown';
@@ -11,12 +13,14 @@ import { stopOnSignals } from './graceful-shutdown';
 export function runService(
   name: string,
   module: Type<unknown>,
-  readConfig: () => { http: HttpSettings },
+  readConfig: () => { http: HttpSettings; tracing: TracingSettings },
   attach?: (app: NestFastifyApplication) => Promise<{ close(): Promise<void> } | void>,
 ): void {
   const start = async () => {
-    const { http } = readConfig();
-    const app = await createHttpApp(module, { bodyLimitBytes: http.bodyLimitBytes });
+    const { http, tracing } = readConfig();
+    // Before the app: its HTTP hooks are added only when tracing is on.
+    startTracing(tracing);
+    const app = await createHttpApp(module, http);
     const consumers = (await attach?.(app)) ?? undefined;
     stopOnSignals(app, name, { timeoutMs: http.shutdownTimeoutMs, delayMs: http.shutdownDelayMs, consumers });
     await app.listen(http.port, http.host);

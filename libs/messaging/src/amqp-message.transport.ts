@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { AmqpConnection, type AmqpConnectionSettings } from './amqp-connection';
+import type { DeliveryCounts } from './delivery-counts';
 import { describeFailure } from './describe-failure';
 import { MessageConsumer, type MessageRoute } from './message-consumer';
 import { MESSAGING_DEFAULTS } from './messaging-defaults';
@@ -23,6 +24,7 @@ export interface AmqpMessageTransportOptions extends AmqpConnectionSettings {
   isTransient?: (error: unknown) => boolean;
   bootWaitMs?: number;
   shutdownGraceMs?: number;
+  counts?: DeliveryCounts;
 }
 
 export type AmqpMessageTransportStatus = 'connected' | 'disconnected';
@@ -105,6 +107,7 @@ export class AmqpMessageTransport
         maxBytes: MESSAGING_DEFAULTS.maxConsumedBytes,
         forwardTimeoutMs: MESSAGING_DEFAULTS.publishTimeoutMs,
         isTransient: this.options.isTransient,
+        counts: this.options.counts,
       },
       {
         onConsuming: () => this._status$.next('connected'),

@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { inConsumerSpan } from '@boxoffice/tracing/spans';
 import type { AmqpConnection } from './amqp-connection';
 import { describeFailure } from './describe-failure';
+import type { DeliveryCounts } from './delivery-counts';
 import type { MessageContext } from './message-context';
 import {
   ATTEMPT_HEADER,
@@ -39,6 +41,8 @@ export interface MessageConsumerOptions {
   forwardTimeoutMs: number;
   /** Failures that mean "try later" (a dependency is down): retried past maxAttempts, never dead-lettered. */
   isTransient?: (error: unknown) => boolean;
+  /** Metrics of what became of each delivery. */
+  counts?: DeliveryCounts;
 }
 
 const MAX_ERROR_HEADER_LENGTH = 1_000;
@@ -171,7 +175,16 @@ export class MessageConsumer {
     }
     try {
       await withTimeout(
-        route.handle(payload, this.contextOf(route, message, attempt)),
+        inConsumerSpan(
+          `consume ${route.subscription.routingKey}`,
+          message.properties.headers,
+          () => route.handle(payload, this.contextOf(route, message, attempt)),
+          {
+            'messaging.message.id': message.properties.messageId,
+            'messaging.message.conversation_id': message.properties.correlationId,
+            'messaging.destination.name': queue,
+          },
+        ),
         this.options.handlerTimeoutMs,
       );
     } catch (error) {
@@ -184,6 +197,7 @@ export class MessageConsumer {
       this.logger.warn(
         `${queue} ${message.properties.messageId}: attempt ${attempt} failed, retry in ${verdict.delayMs} ms: ${describeFailure(error)}`,
       );
+      this.options.counts?.retried.inc({ queue });
       return this.forward(channel, message, queue, retryQueueOf(queue, verdict.tier), {
         headers: {
           [ATTEMPT_HEADER]: verdict.nextAttempt,
@@ -192,6 +206,7 @@ export class MessageConsumer {
         expiration: String(verdict.delayMs),
       });
     }
+    this.options.counts?.handled.inc({ queue });
     ack(channel, message);
   }
 
@@ -204,6 +219,7 @@ export class MessageConsumer {
     error: unknown,
   ): Promise<void> {
     const { queue } = route.subscription;
+    this.options.counts?.deadLettered.inc({ queue, reason });
     this.logger.error(
       `${queue} ${message.properties.messageId}: dead-lettered (${reason}): ${describeFailure(error)}`,
     );

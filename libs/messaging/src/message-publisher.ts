@@ -1,5 +1,6 @@
 import { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { ConfirmChannel, Message } from 'amqplib';
+import { inProducerSpan, type TraceHeaders } from '@boxoffice/tracing/spans';
 import { AmqpConnection, type AmqpConnectionSettings } from './amqp-connection';
 import { describeFailure } from './describe-failure';
 import { MESSAGING_DEFAULTS } from './messaging-defaults';
@@ -30,6 +31,8 @@ export interface PublishMetadata {
 export interface OutgoingMessage extends PublishMetadata {
   routingKey: string;
   payload: unknown;
+  /** The trace it belongs to, as stored with its outbox row (empty: a trace of its own); absent: the current one. */
+  traceContext?: TraceHeaders;
 }
 
 /**
@@ -72,7 +75,7 @@ export class MessagePublisher implements OnModuleInit, OnApplicationShutdown {
 
   async publish(routingKey: string, payload: unknown, metadata: PublishMetadata): Promise<void> {
     const deadline = Date.now() + this.timeoutMs;
-    await this.send(this.encode({ routingKey, payload, ...metadata }), deadline);
+    await this.sendTraced({ routingKey, payload, ...metadata }, deadline);
   }
 
   /**
@@ -84,7 +87,7 @@ export class MessagePublisher implements OnModuleInit, OnApplicationShutdown {
     return Promise.all(
       outgoing.map(async (message): Promise<PublishResult> => {
         try {
-          await this.send(this.encode(message), deadline);
+          await this.sendTraced(message, deadline);
           return { messageId: message.messageId, status: 'confirmed' };
         } catch (error) {
           return failedResult(message.messageId, error);
@@ -110,6 +113,19 @@ export class MessagePublisher implements OnModuleInit, OnApplicationShutdown {
       this.returned.set(channel, pending);
     });
     await declareExchange(channel);
+  }
+
+  /** One `publish <routing key>` span per message; its context travels in the AMQP headers (docs/contract.md §5). */
+  private sendTraced(message: OutgoingMessage, deadline: number): Promise<void> {
+    return inProducerSpan(
+      `publish ${message.routingKey}`,
+      message.traceContext,
+      (headers) => this.send(this.encode(message, headers), deadline),
+      {
+        'messaging.message.id': message.messageId,
+        'messaging.message.conversation_id': message.correlationId,
+      },
+    );
   }
 
   /**
@@ -145,7 +161,7 @@ export class MessagePublisher implements OnModuleInit, OnApplicationShutdown {
     return true;
   }
 
-  private encode(message: OutgoingMessage): OutboundMessage {
+  private encode(message: OutgoingMessage, traceHeaders: TraceHeaders = {}): OutboundMessage {
     const { routingKey, payload, messageId, correlationId, occurredAt = new Date() } = message;
     for (const [field, value] of Object.entries({ routingKey, messageId, correlationId })) {
       if (typeof value !== 'string' || value.length === 0) {
@@ -172,6 +188,8 @@ export class MessagePublisher implements OnModuleInit, OnApplicationShutdown {
         type: routingKey,
         timestamp: Math.floor(occurredAt.getTime() / 1000),
         appId: this.options.serviceName,
+        // traceparent / tracestate; none while tracing is off.
+        ...(Object.keys(traceHeaders).length > 0 ? { headers: traceHeaders } : {}),
       },
     };
   }

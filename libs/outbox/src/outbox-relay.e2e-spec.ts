@@ -10,7 +10,8 @@ import { createTestVhost, type TestVhost } from '@boxoffice/testing/test-vhost';
 import { addToOutbox, resendFromOutbox } from './outbox';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 
-// The table as the services' migrations leave it (libs never import services): create-*, then outbox-parking.
+// The table as the services' migrations leave it (libs never import services): create-*, outbox-parking, then
+// outbox-trace-context.
 const OUTBOX_TABLE = `
   CREATE TABLE outbox (
     id              bigserial PRIMARY KEY,
@@ -23,7 +24,8 @@ const OUTBOX_TABLE = `
     attempts        integer NOT NULL DEFAULT 0,
     last_error      text,
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
-    parked_at       timestamptz
+    parked_at       timestamptz,
+    trace_context   jsonb
   )`;
 
 const OPTIONS: OutboxRelayOptions = {

@@ -77,7 +77,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     const { claimed, outcome } = await this.db.transaction(async (tx) => {
       // statement_timestamp(), not now(): a row committed after this transaction began is due at once too.
       const rows: ClaimedRow[] = await tx.query(
-        `SELECT id, message_id, routing_key, correlation_id, payload FROM outbox
+        `SELECT id, message_id, routing_key, correlation_id, payload, trace_context FROM outbox
          WHERE sent_at IS NULL AND parked_at IS NULL AND next_attempt_at <= statement_timestamp()
          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.options.batchSize],
@@ -182,5 +182,7 @@ function toMessage(row: ClaimedRow): OutgoingMessage {
     messageId: row.message_id,
     correlationId: row.correlation_id,
     payload: row.payload,
+    // No stored context (written with tracing off): a trace of its own, not that of whichever request woke the relay.
+    traceContext: row.trace_context ?? {},
   };
 }

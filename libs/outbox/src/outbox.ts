@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { OutgoingMessage } from '@boxoffice/messaging/message-publisher';
+import { currentTraceHeaders } from '@boxoffice/tracing/spans';
 
 // The table (`outbox`) is created by each service's own migrations in its own schema, their DDL frozen there:
 // id bigserial, message_id unique, routing_key, correlation_id, payload jsonb, created_at, sent_at (null = pending),
-// attempts (refusals so far), last_error, next_attempt_at (not claimed before), parked_at (refused too often).
+// attempts (refusals so far), last_error, next_attempt_at (not claimed before), parked_at (refused too often),
+// trace_context (the W3C headers current when the row was written, null with tracing off: the relay's span joins
+// that trace).
 
 /** Adds a message to the outbox inside the caller's transaction: it is published if and only if that commits. */
 export async function addToOutbox(
@@ -13,8 +16,9 @@ export async function addToOutbox(
 ): Promise<string> {
   const messageId = message.messageId ?? randomUUID();
   await tx.query(
-    'INSERT INTO outbox (message_id, routing_key, correlation_id, payload) VALUES ($1, $2, $3, $4)',
-    [messageId, message.routingKey, message.correlationId, JSON.stringify(message.payload)],
+    `INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context)
+     VALUES ($1, $2, $3, $4, $5)`,
+    [messageId, message.routingKey, message.correlationId, JSON.stringify(message.payload), traceOf(message)],
   );
   return messageId;
 }
@@ -25,8 +29,21 @@ export async function addToOutbox(
  */
 export async function resendFromOutbox(tx: EntityManager, message: OutgoingMessage): Promise<void> {
   await tx.query(
-    `INSERT INTO outbox (message_id, routing_key, correlation_id, payload) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (message_id) DO UPDATE SET sent_at = NULL, parked_at = NULL, attempts = 0, next_attempt_at = now()`,
-    [message.messageId, message.routingKey, message.correlationId, JSON.stringify(message.payload)],
+    `INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (message_id) DO UPDATE SET sent_at = NULL, parked_at = NULL, attempts = 0, next_attempt_at = now(),
+       trace_context = EXCLUDED.trace_context`,
+    [
+      message.messageId,
+      message.routingKey,
+      message.correlationId,
+      JSON.stringify(message.payload),
+      traceOf(message),
+    ],
   );
+}
+
+/** Given, or the current one: a re-send belongs to the trace that asked for it (a redelivered order_created, say). */
+function traceOf(message: Pick<OutgoingMessage, 'traceContext'>): string | null {
+  const trace = message.traceContext ?? currentTraceHeaders();
+  return trace ? JSON.stringify(trace) : null;
 }

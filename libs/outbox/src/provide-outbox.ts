@@ -2,6 +2,8 @@ import type { Provider, Type } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { MessagePublisher } from '@boxoffice/messaging/message-publisher';
 import type { MessagingSettings } from '@boxoffice/messaging/messaging-settings';
+import { ServiceMetrics } from '@boxoffice/metrics/service-metrics';
+import { OutboxBacklog } from './outbox-backlog';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 
 export interface OutboxSetup {
@@ -10,7 +12,7 @@ export interface OutboxSetup {
   outbox: OutboxRelayOptions;
 }
 
-/** The publisher and the relay that drains this service's outbox into it, built from the service's config. */
+/** The publisher, the relay that drains this service's outbox into it, and its backlog gauges, built from the service's config. */
 export function provideOutbox<C>(configType: Type<C>, setup: (config: C) => OutboxSetup): Provider[] {
   return [
     {
@@ -30,6 +32,11 @@ export function provideOutbox<C>(configType: Type<C>, setup: (config: C) => Outb
       inject: [DataSource, MessagePublisher, configType],
       useFactory: (db: DataSource, publisher: MessagePublisher, config: C) =>
         new OutboxRelay(db, publisher, setup(config).outbox),
+    },
+    {
+      provide: OutboxBacklog,
+      inject: [DataSource, ServiceMetrics],
+      useFactory: (db: DataSource, metrics: ServiceMetrics) => new OutboxBacklog(db, metrics),
     },
   ];
 }

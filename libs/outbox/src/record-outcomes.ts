@@ -8,6 +8,7 @@ export interface ClaimedRow {
   routing_key: string;
   correlation_id: string;
   payload: object;
+  trace_context: Record<string, string> | null;
 }
 
 /** A row whose message did not reach the broker, and why; `attempts` and `parked` once a refusal is counted. */

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { AS_ADMIN } from './test-tokens';
 
 type HttpAgent = ReturnType<typeof request>;
 
@@ -22,7 +23,7 @@ export interface SaleChange {
 
 /**
  * Creates (201) or changes (200) a sale with PUT /events/{eventId}; `status` insists on one of them, for a test
- * that means to create a new sale. Price and name default to those of any sale, 42.00 EUR.
+ * that means to create a new sale. Price and name default to those of any sale, 42.00 EUR. Sent with ADMIN_TOKEN.
  */
 export async function putSale(
   inventory: InventoryHttp,
@@ -32,6 +33,7 @@ export async function putSale(
 ): Promise<void> {
   await agentOf(inventory)
     .put(`/events/${eventId}`)
+    .set(AS_ADMIN)
     .send({ name: `Sale ${eventId}`, unitPrice: 4200, currency: 'EUR', ...sale })
     .expect((response) => {
       const expected = status ? [status] : [200, 201];

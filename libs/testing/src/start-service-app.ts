@@ -33,7 +33,7 @@ export async function startServiceApp<C extends { http: HttpSettings }>(options:
     .useValue(options.config)
     .compile();
   const app = testing.createNestApplication<NestFastifyApplication>(httpAdapter(options.config.http));
-  configureHttpApp(app);
+  configureHttpApp(app, options.config.http);
   if (options.transport) await startMessageTransport(app, options.transport);
   let url: string | undefined;
   if (options.listen) {

@@ -169,7 +169,8 @@ export class TestBroker {
 
   /** A queue bound to `routingKey` that holds nothing (max length 0, reject-publish): the broker nacks it all. */
   async refuse(routingKey: string): Promise<void> {
-    const options = { durable: false, arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' } };
+    // Durable: RabbitMQ 4.3 refuses transient non-exclusive queues (docs/decisions.md); the vhost goes after the test.
+    const options = { durable: true, arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' } };
     await this.declareQueue(`test.refuse.${routingKey}`, options, routingKey);
   }
 

@@ -3,6 +3,7 @@ import { FaultProxy } from './fault-proxy';
 import { startServiceProcess, type ServiceProcess } from './service-process';
 import { TestBroker } from './test-broker';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, testNamespace, type TestNamespace } from './test-namespace';
+import { TEST_TOKENS } from './test-tokens';
 import { createTestVhost, type TestVhost } from './test-vhost';
 
 /** SQL on one service's schema, as the service itself sees its tables. */
@@ -21,7 +22,7 @@ export interface TestCorner {
   readonly namespace: TestNamespace;
   readonly vhost?: TestVhost;
   schemaOf(service: string): string;
-  /** The settings that keep `service` in this corner (DATABASE_URL, <SERVICE>_DB_SCHEMA, REDIS_URL...). */
+  /** The settings that keep `service` in this corner (DATABASE_URL, <SERVICE>_DB_SCHEMA, REDIS_URL...) and the test tokens. */
   env(service: string): Record<string, string>;
   /** The tables of `service`, for what a test checks in them (pool closed by dispose). */
   db(service: string): SchemaDb;
@@ -56,6 +57,7 @@ export async function openTestCorner(label: string, { vhost: withVhost = false }
       REDIS_URL: TEST_REDIS_URL,
       [`${prefix}_REDIS_PREFIX`]: namespace.redisPrefix,
       ...(vhost && { RABBITMQ_URL: vhost.url }),
+      ...TEST_TOKENS,
     };
   };
   const started = async <T>(thing: Promise<T>, stop: (it: T) => unknown): Promise<T> => {

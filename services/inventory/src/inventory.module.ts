@@ -4,6 +4,9 @@ import { DataSource } from 'typeorm';
 import { provideDatabase } from '@boxoffice/database/provide-database';
 import { databaseReadiness } from '@boxoffice/database/database-readiness';
 import { HealthModule } from '@boxoffice/http/health.module';
+import { API_TOKENS } from '@boxoffice/http/api-tokens';
+import { MetricsController } from '@boxoffice/metrics/metrics.controller';
+import { provideMetrics } from '@boxoffice/metrics/provide-metrics';
 import { openRedis } from './stock-gate/open-redis';
 import { InventoryConfig } from './inventory.config';
 import { CreateSalesAndReservations1764072000000 } from './migrations/1764072000000-create-sales-and-reservations';
@@ -15,6 +18,7 @@ import { ReservationsService } from './reservations/reservations.service';
 import { Sale } from './sales/sale.entity';
 import { SalesController } from './sales/sales.controller';
 import { SalesService } from './sales/sales.service';
+import { SaleStockMetrics } from './sales/sale-stock-metrics';
 import { GateRebuild } from './stock-gate/gate-rebuild';
 import { GateRetention } from './stock-gate/gate-retention';
 import { RedisWatch } from './stock-gate/redis-watch';
@@ -23,9 +27,15 @@ import { stockGateReadiness } from './stock-gate/stock-gate-readiness';
 
 @Module({
   imports: [HealthModule.register(databaseReadiness(), stockGateReadiness())],
-  controllers: [SalesController, ReservationsController],
+  controllers: [SalesController, ReservationsController, MetricsController],
   providers: [
     { provide: InventoryConfig, useFactory: () => new InventoryConfig(process.env) },
+    {
+      provide: API_TOKENS,
+      inject: [InventoryConfig],
+      useFactory: (config: InventoryConfig) => config.tokens,
+    },
+    provideMetrics(InventoryConfig),
     provideDatabase(InventoryConfig, {
       entities: [Sale, Reservation],
       migrations: [CreateSalesAndReservations1764072000000, LedgerStockCounters1764532800000],
@@ -50,6 +60,7 @@ import { stockGateReadiness } from './stock-gate/stock-gate-readiness';
     GateRebuild,
     GateRetention,
     SalesService,
+    SaleStockMetrics,
     ReservationsService,
     HoldExpiry,
   ],

@@ -1,17 +1,24 @@
 import { EnvReader } from '@boxoffice/config/env-reader';
 import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
 import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database/database-settings';
+import { readApiTokens } from '@boxoffice/http/api-tokens';
 import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
+import { readTracingSettings, type TracingSettings } from '@boxoffice/tracing/tracing-settings';
+import { readMetricsSettings, type MetricsSettings } from '@boxoffice/metrics/metrics-settings';
 import { readMessagingSettings, type MessagingSettings } from '@boxoffice/messaging/messaging-settings';
 import { readOutboxSettings, type OutboxSettings } from '@boxoffice/outbox/outbox-settings';
 
 /** Every setting of the order service; read and validated once, at boot, every bad variable named at once. */
 export class OrderConfig {
   readonly http: HttpSettings;
+  readonly tracing: TracingSettings;
   readonly database: DatabaseSettings;
+  readonly metrics: MetricsSettings;
   readonly inventoryUrl: string;
   readonly inventoryTimeoutMs: number;
   readonly inventoryConnections: number;
+  /** SERVICE_TOKEN: what inventory's reservation API asks of its one caller. */
+  readonly inventoryToken: string;
   readonly requestDeadlineMs: number;
   readonly maxInFlight: number;
   readonly paymentTimeoutMs: number;
@@ -24,10 +31,12 @@ export class OrderConfig {
     const env = new EnvReader(environment);
     const { ports } = INFRASTRUCTURE_DEFAULTS;
     this.http = readHttpSettings(env, 'ORDER', ports.order);
+    this.tracing = readTracingSettings(env, 'order');
     this.database = readDatabaseSettings(env, 'ORDER', INFRASTRUCTURE_DEFAULTS.schemas.order);
     this.inventoryUrl = env.url('INVENTORY_URL', `http://127.0.0.1:${ports.inventory}`, ['http:', 'https:']);
     this.inventoryTimeoutMs = env.int('INVENTORY_TIMEOUT_MS', 3000, 50, 60_000);
     this.inventoryConnections = env.int('INVENTORY_CONNECTIONS', 64, 1, 1024);
+    this.inventoryToken = readApiTokens(env, ['service']).service;
     // POST /orders answers within this (docs/contract.md §2): a request still waiting then is a 503.
     this.requestDeadlineMs = env.int('ORDER_REQUEST_DEADLINE_MS', 5000, 100, 120_000);
     // About what the order transaction clears in half a second (~2.6k/s, docs/decisions.md): more waits in queues.
@@ -38,6 +47,7 @@ export class OrderConfig {
     this.timeoutSweepIntervalMs = env.int('ORDER_TIMEOUT_SWEEP_INTERVAL_MS', 5000, 50, 600_000);
     this.messaging = readMessagingSettings(env);
     this.outbox = readOutboxSettings(env);
+    this.metrics = readMetricsSettings(env);
     env.done();
   }
 }

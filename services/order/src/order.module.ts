@@ -6,12 +6,16 @@ import { databaseReadiness } from '@boxoffice/database/database-readiness';
 import { HealthModule } from '@boxoffice/http/health.module';
 import { brokerReadiness } from '@boxoffice/messaging/broker-readiness';
 import { outboxBacklogReadiness } from '@boxoffice/outbox/outbox-readiness';
+import { MetricsController } from '@boxoffice/metrics/metrics.controller';
+import { provideMetrics } from '@boxoffice/metrics/provide-metrics';
 import { InventoryClient } from './inventory-client/inventory.client';
 import { CreateOrders1764072100000 } from './migrations/1764072100000-create-orders';
 import { TimeoutClaims1764600100000 } from './migrations/1764600100000-timeout-claims';
 import { IdempotencyKeyAge1764600300000 } from './migrations/1764600300000-idempotency-key-age';
 import { OutboxParking1765152000000 } from './migrations/1765152000000-outbox-parking';
+import { OutboxTraceContext1765238400000 } from './migrations/1765238400000-outbox-trace-context';
 import { OrderConfig } from './order.config';
+import { OrderMetrics } from './order-metrics';
 import { Order } from './orders/order.entity';
 import { IdempotentOrders } from './idempotency/idempotent-orders';
 import { OrdersController } from './orders/orders.controller';
@@ -25,9 +29,10 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
   imports: [
     HealthModule.register(databaseReadiness(), brokerReadiness(), outboxBacklogReadiness(OrderConfig)),
   ],
-  controllers: [OrdersController, PaymentResultHandler],
+  controllers: [OrdersController, PaymentResultHandler, MetricsController],
   providers: [
     { provide: OrderConfig, useFactory: () => new OrderConfig(process.env) },
+    provideMetrics(OrderConfig),
     provideDatabase(OrderConfig, {
       entities: [Order],
       migrations: [
@@ -35,6 +40,7 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
         TimeoutClaims1764600100000,
         IdempotencyKeyAge1764600300000,
         OutboxParking1765152000000,
+        OutboxTraceContext1765238400000,
       ],
     }),
     ...provideOutbox(OrderConfig, (config) => ({
@@ -42,6 +48,7 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
       messaging: config.messaging,
       outbox: config.outbox,
     })),
+    OrderMetrics,
     InventoryClient,
     OrdersService,
     IdempotentOrders,

@@ -2,13 +2,17 @@ import { EnvReader } from '@boxoffice/config/env-reader';
 import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
 import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database/database-settings';
 import { readHttpSettings, type HttpSettings } from '@boxoffice/http/http-settings';
+import { readTracingSettings, type TracingSettings } from '@boxoffice/tracing/tracing-settings';
+import { readMetricsSettings, type MetricsSettings } from '@boxoffice/metrics/metrics-settings';
 import { readMessagingSettings, type MessagingSettings } from '@boxoffice/messaging/messaging-settings';
 import { readOutboxSettings, type OutboxSettings } from '@boxoffice/outbox/outbox-settings';
 
 /** Every setting of the payment service; read and validated once, at boot, every bad variable named at once. */
 export class PaymentConfig {
   readonly http: HttpSettings;
+  readonly tracing: TracingSettings;
   readonly database: DatabaseSettings;
+  readonly metrics: MetricsSettings;
   readonly gatewayLatencyMs: number;
   readonly gatewayDeclineRate: number;
   readonly gatewayTimeoutMs: number;
@@ -21,6 +25,7 @@ export class PaymentConfig {
   constructor(environment: NodeJS.ProcessEnv) {
     const env = new EnvReader(environment);
     this.http = readHttpSettings(env, 'PAYMENT', INFRASTRUCTURE_DEFAULTS.ports.payment);
+    this.tracing = readTracingSettings(env, 'payment');
     this.database = readDatabaseSettings(env, 'PAYMENT', INFRASTRUCTURE_DEFAULTS.schemas.payment);
     this.gatewayLatencyMs = env.int('GATEWAY_LATENCY_MS', 50, 0, 60_000);
     this.gatewayDeclineRate = env.number('GATEWAY_DECLINE_RATE', 0, 0, 1);
@@ -29,6 +34,7 @@ export class PaymentConfig {
     this.reconcileAfterSeconds = env.int('PAYMENT_RECONCILE_AFTER_SECONDS', 300, 1, 86_400);
     this.messaging = readMessagingSettings(env);
     this.outbox = readOutboxSettings(env);
+    this.metrics = readMetricsSettings(env);
     env.done();
   }
 }

@@ -6,12 +6,15 @@ import { databaseReadiness } from '@boxoffice/database/database-readiness';
 import { HealthModule } from '@boxoffice/http/health.module';
 import { brokerReadiness } from '@boxoffice/messaging/broker-readiness';
 import { outboxBacklogReadiness } from '@boxoffice/outbox/outbox-readiness';
+import { MetricsController } from '@boxoffice/metrics/metrics.controller';
+import { provideMetrics } from '@boxoffice/metrics/provide-metrics';
 import { PaymentGateway } from './gateway/payment-gateway';
 import { SimulatedGateway } from './gateway/simulated-gateway';
 import { CreatePayments1764072200000 } from './migrations/1764072200000-create-payments';
 import { GatewayOutages1764600000000 } from './migrations/1764600000000-gateway-outages';
 import { GatewayCallCurrency1764600200000 } from './migrations/1764600200000-gateway-call-currency';
 import { OutboxParking1765152100000 } from './migrations/1765152100000-outbox-parking';
+import { OutboxTraceContext1765238500000 } from './migrations/1765238500000-outbox-trace-context';
 import { PaymentConfig } from './payment.config';
 import { ChargeReconciliation } from './payments/charge-reconciliation';
 import { OrderCancelledHandler } from './payments/order-cancelled.handler';
@@ -24,9 +27,10 @@ import { PaymentsService } from './payments/payments.service';
   imports: [
     HealthModule.register(databaseReadiness(), brokerReadiness(), outboxBacklogReadiness(PaymentConfig)),
   ],
-  controllers: [PaymentsController, OrderCreatedHandler, OrderCancelledHandler],
+  controllers: [PaymentsController, OrderCreatedHandler, OrderCancelledHandler, MetricsController],
   providers: [
     { provide: PaymentConfig, useFactory: () => new PaymentConfig(process.env) },
+    provideMetrics(PaymentConfig),
     provideDatabase(PaymentConfig, {
       entities: [Payment],
       migrations: [
@@ -34,6 +38,7 @@ import { PaymentsService } from './payments/payments.service';
         GatewayOutages1764600000000,
         GatewayCallCurrency1764600200000,
         OutboxParking1765152100000,
+        OutboxTraceContext1765238500000,
       ],
     }),
     ...provideOutbox(PaymentConfig, (config) => ({

@@ -1,6 +1,9 @@
+import { ApiProperty } from '@nestjs/swagger';
+
 // Every error code of the contract (docs/contract.md §2-§4) and the one HTTP status it maps to.
 export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
+  UNAUTHORIZED: 401,
   EVENT_NOT_FOUND: 404,
   ORDER_NOT_FOUND: 404,
   RESERVATION_NOT_FOUND: 404,
@@ -23,15 +26,24 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-export interface ErrorDetail {
-  field: string;
-  messages: string[];
+export class ErrorDetail {
+  @ApiProperty({ example: 'quantity' })
+  field!: string;
+  @ApiProperty({ type: [String] })
+  messages!: string[];
 }
 
 /** The body of every error response: `{ code, message, details? }`. */
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
+export class ErrorBody {
+  @ApiProperty({ enum: Object.keys(ERROR_STATUS), description: 'Clients branch on this, never on message' })
+  code!: ErrorCode;
+  @ApiProperty({ description: 'For humans' })
+  message!: string;
+  @ApiProperty({
+    type: [ErrorDetail],
+    required: false,
+    description: 'Only on VALIDATION_FAILED: one per field',
+  })
   details?: ErrorDetail[];
 }
 

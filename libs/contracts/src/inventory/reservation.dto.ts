@@ -1,40 +1,46 @@
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { ID_PATTERN, ID_RULE } from '../identifiers';
+import { ApiProperty } from '@nestjs/swagger';
+import { IdField, IntegerField } from '../field.decorator';
 
 /** `POST /reservations`: hold stock for one order. Idempotent by `orderId`. */
 export class ReserveStockDto {
-  @Matches(ID_PATTERN, { message: `orderId ${ID_RULE}` })
+  @IdField()
   orderId!: string;
 
-  @Matches(ID_PATTERN, { message: `eventId ${ID_RULE}` })
+  @IdField()
   eventId!: string;
 
-  @Matches(ID_PATTERN, { message: `userId ${ID_RULE}` })
+  @IdField()
   userId!: string;
 
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @IntegerField(1, 100)
   quantity!: number;
 }
 
-export type ReservationStatus = 'HELD' | 'COMMITTED' | 'RELEASED';
+export const RESERVATION_STATUSES = ['HELD', 'COMMITTED', 'RELEASED'] as const;
+export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 
 /** The answer to reserve, commit and release. */
-export interface ReservationView {
-  orderId: string;
-  eventId: string;
-  userId: string;
-  quantity: number;
-  unitPrice: number;
-  currency: string;
-  status: ReservationStatus;
-  expiresAt: string;
+export class ReservationView {
+  @ApiProperty()
+  orderId!: string;
+  @ApiProperty()
+  eventId!: string;
+  @ApiProperty()
+  userId!: string;
+  @ApiProperty({ type: 'integer' })
+  quantity!: number;
+  @ApiProperty({ type: 'integer', description: "The sale's at the time of the hold, minor units" })
+  unitPrice!: number;
+  @ApiProperty()
+  currency!: string;
+  @ApiProperty({ enum: RESERVATION_STATUSES })
+  status!: ReservationStatus;
+  @ApiProperty({ format: 'date-time', description: 'When an uncommitted hold lapses' })
+  expiresAt!: string;
 }
 
 /** `POST /reservations/{orderId}/release`: `eventId` lets inventory bar an order id it has not recorded yet. */
 export class ReleaseReservationDto {
-  @IsOptional()
-  @Matches(ID_PATTERN, { message: `eventId ${ID_RULE}` })
+  @IdField({ optional: true })
   eventId?: string;
 }

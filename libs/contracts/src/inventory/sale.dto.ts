@@ -1,43 +1,54 @@
-import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IntegerField, PatternField, TextField } from '../field.decorator';
 import { CURRENCY_PATTERN } from '../identifiers';
 
 /** `PUT /events/{eventId}`: creates a sale or changes it. */
 export class PutSaleDto {
-  @IsString()
-  @Length(1, 200)
+  @TextField(1, 200, { example: 'Final' })
   name!: string;
 
-  @IsInt()
-  @Min(0)
-  @Max(10_000_000)
+  @IntegerField(0, 10_000_000, { example: 100 })
   totalStock!: number;
 
-  /** Minor units (cents). */
-  @IsInt()
-  @Min(0)
-  @Max(100_000_000)
+  @IntegerField(0, 100_000_000, { description: 'Minor units (cents)', example: 5000 })
   unitPrice!: number;
 
-  @Matches(CURRENCY_PATTERN, { message: 'currency must be an ISO 4217 code such as EUR' })
+  @PatternField(CURRENCY_PATTERN, 'currency must be an ISO 4217 code such as EUR', { example: 'EUR' })
   currency!: string;
 
-  /** 0 or absent means no limit. */
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(10_000)
+  @IntegerField(0, 10_000, { optional: true, description: '0 or absent means no limit', example: 2 })
   perUserLimit?: number;
 }
 
-/** `GET /events/{eventId}` */
-export interface SaleView {
-  eventId: string;
-  name: string;
-  totalStock: number;
-  available: number;
-  held: number;
-  sold: number;
-  unitPrice: number;
-  currency: string;
-  perUserLimit: number;
+export class StockCounts {
+  @ApiProperty({ type: 'integer' })
+  available!: number;
+  @ApiProperty({ type: 'integer' })
+  held!: number;
+  @ApiProperty({ type: 'integer' })
+  sold!: number;
+}
+
+/** `GET /events/{eventId}`: the counts are the Redis gate's, `ledger` the same counts from Postgres. */
+export class SaleView {
+  @ApiProperty()
+  eventId!: string;
+  @ApiProperty()
+  name!: string;
+  @ApiProperty({ type: 'integer' })
+  totalStock!: number;
+  @ApiProperty({ type: 'integer' })
+  available!: number;
+  @ApiProperty({ type: 'integer' })
+  held!: number;
+  @ApiProperty({ type: 'integer' })
+  sold!: number;
+  @ApiProperty({ type: 'integer', description: 'Minor units (cents)' })
+  unitPrice!: number;
+  @ApiProperty()
+  currency!: string;
+  @ApiProperty({ type: 'integer', description: '0: no limit' })
+  perUserLimit!: number;
+  @ApiProperty({ description: 'Equal to the gate counts once in-flight requests end' })
+  ledger!: StockCounts;
 }

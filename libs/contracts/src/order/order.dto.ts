@@ -1,39 +1,55 @@
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { ID_PATTERN, ID_RULE } from '../identifiers';
+import { ApiProperty } from '@nestjs/swagger';
+import { IdField, IntegerField, PatternField } from '../field.decorator';
 
 /** `POST /orders` */
 export class CreateOrderDto {
-  @Matches(ID_PATTERN, { message: `eventId ${ID_RULE}` })
+  @IdField({ example: 'final' })
   eventId!: string;
 
-  @Matches(ID_PATTERN, { message: `userId ${ID_RULE}` })
+  @IdField({ example: 'alice' })
   userId!: string;
 
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @IntegerField(1, 100, { example: 1 })
   quantity!: number;
 
-  @IsOptional()
-  @Matches(/^tok_[A-Za-z0-9_]{1,60}$/, { message: 'paymentToken must look like tok_visa' })
+  @PatternField(/^tok_[A-Za-z0-9_]{1,60}$/, 'paymentToken must look like tok_visa', {
+    optional: true,
+    description: 'Default tok_visa; test tokens: docs/contract.md §4',
+    example: 'tok_visa',
+  })
   paymentToken?: string;
 }
 
-export type OrderStatus = 'CREATED' | 'CONFIRMED' | 'CANCELLED';
+export const ORDER_STATUSES = ['CREATED', 'CONFIRMED', 'CANCELLED'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** The order as `POST /orders` and `GET /orders/{orderId}` return it. */
-export interface OrderView {
-  orderId: string;
-  eventId: string;
-  userId: string;
-  quantity: number;
-  amount: number;
-  currency: string;
-  status: OrderStatus;
+export class OrderView {
+  @ApiProperty({ description: 'Chosen by the order service (a UUID)' })
+  orderId!: string;
+  @ApiProperty()
+  eventId!: string;
+  @ApiProperty()
+  userId!: string;
+  @ApiProperty({ type: 'integer' })
+  quantity!: number;
+  @ApiProperty({ type: 'integer', description: 'Minor units (cents)' })
+  amount!: number;
+  @ApiProperty({ description: 'ISO 4217' })
+  currency!: string;
+  @ApiProperty({ enum: ORDER_STATUSES })
+  status!: OrderStatus;
+  @ApiProperty({
+    required: false,
+    description: 'Only on CANCELLED: PAYMENT_DECLINED, HOLD_EXPIRED or PAYMENT_TIMEOUT',
+  })
   reason?: string;
+  @ApiProperty({ required: false, description: 'Once the payment is known' })
   paymentId?: string;
-  createdAt: string;
-  updatedAt: string;
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+  @ApiProperty({ format: 'date-time' })
+  updatedAt!: string;
 }
 
 /** `Idempotency-Key`: 1-255 printable ASCII characters. */

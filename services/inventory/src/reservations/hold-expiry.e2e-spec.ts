@@ -1,5 +1,6 @@
 import { eventually } from '@boxoffice/testing/eventually';
 import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
+import { AS_ORDER_SERVICE } from '@boxoffice/testing/test-tokens';
 import { InventoryTestApp, startInventory } from '../inventory.test-app';
 import { HoldExpiry } from './hold-expiry';
 
@@ -19,6 +20,7 @@ describe('Hold expiry (e2e, real Postgres and Redis)', () => {
       await inventory
         .http()
         .post('/reservations')
+        .set(AS_ORDER_SERVICE)
         .send({ orderId: 'late', eventId: 'festival', userId: 'u1', quantity: 3 })
         .expect(201);
       expect(await saleCounts(inventory, 'festival', { ledger: 'conserved' })).toMatchObject({
@@ -35,7 +37,7 @@ describe('Hold expiry (e2e, real Postgres and Redis)', () => {
       );
 
       await inventory.app.get(HoldExpiry).sweep();
-      await inventory.http().post('/reservations/late/release').expect(200);
+      await inventory.http().post('/reservations/late/release').set(AS_ORDER_SERVICE).expect(200);
       expect(await saleCounts(inventory, 'festival', { ledger: 'conserved' })).toMatchObject({
         available: 10,
         held: 0,
@@ -65,11 +67,16 @@ describe('Hold expiry (e2e, real Postgres and Redis)', () => {
       const { body } = await inventory
         .http()
         .post('/reservations')
+        .set(AS_ORDER_SERVICE)
         .send({ orderId: 'slow-payer', eventId: 'derby', userId: 'u1', quantity: 2 })
         .expect(201);
       await eventually(() => Date.now() > Date.parse(body.expiresAt) + 50, { what: 'hold expired' });
 
-      const refused = await inventory.http().post('/reservations/slow-payer/commit').expect(409);
+      const refused = await inventory
+        .http()
+        .post('/reservations/slow-payer/commit')
+        .set(AS_ORDER_SERVICE)
+        .expect(409);
       expect(refused.body.code).toBe('HOLD_EXPIRED');
 
       expect(await expiry.sweep()).toBe(1);
@@ -80,9 +87,10 @@ describe('Hold expiry (e2e, real Postgres and Redis)', () => {
         sold: 0,
         ledger: { available: 4 },
       });
-      expect((await inventory.http().post('/reservations/slow-payer/commit').expect(409)).body.code).toBe(
-        'RESERVATION_RELEASED',
-      );
+      expect(
+        (await inventory.http().post('/reservations/slow-payer/commit').set(AS_ORDER_SERVICE).expect(409))
+          .body.code,
+      ).toBe('RESERVATION_RELEASED');
     });
   });
 });

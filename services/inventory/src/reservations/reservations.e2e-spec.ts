@@ -1,12 +1,13 @@
 import { eventually } from '@boxoffice/testing/eventually';
 import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
+import { AS_ORDER_SERVICE } from '@boxoffice/testing/test-tokens';
 import { lockSaleShared } from '../stock-gate/sale-lock';
 import { InventoryTestApp, startInventory } from '../inventory.test-app';
 
 describe('Reservations API (e2e, real Postgres and Redis)', () => {
   let inventory: InventoryTestApp;
   const hold = (orderId: string, userId = 'buyer-1', quantity = 1, eventId = 'gig') =>
-    inventory.http().post('/reservations').send({ orderId, eventId, userId, quantity });
+    inventory.http().post('/reservations').set(AS_ORDER_SERVICE).send({ orderId, eventId, userId, quantity });
 
   beforeAll(async () => {
     inventory = await startInventory('reservations');
@@ -49,13 +50,21 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
   it('given a hold, when committed repeatedly, then it is sold once and can no longer be released', async () => {
     await hold('order-d', 'buyer-4', 2).expect(201);
     const before = await saleCounts(inventory, 'gig', { ledger: 'conserved' });
-    await inventory.http().post('/reservations/order-d/commit').expect(200);
-    const again = await inventory.http().post('/reservations/order-d/commit').expect(200);
+    await inventory.http().post('/reservations/order-d/commit').set(AS_ORDER_SERVICE).expect(200);
+    const again = await inventory
+      .http()
+      .post('/reservations/order-d/commit')
+      .set(AS_ORDER_SERVICE)
+      .expect(200);
     expect(again.body.status).toBe('COMMITTED');
     const after = await saleCounts(inventory, 'gig', { ledger: 'conserved' });
     expect(after.sold).toBe(before.sold + 2);
     expect(after.ledger.sold).toBe(before.ledger.sold + 2);
-    const refused = await inventory.http().post('/reservations/order-d/release').expect(409);
+    const refused = await inventory
+      .http()
+      .post('/reservations/order-d/release')
+      .set(AS_ORDER_SERVICE)
+      .expect(409);
     expect(refused.body.code).toBe('RESERVATION_COMMITTED');
     expect(await saleCounts(inventory, 'gig', { ledger: 'conserved' })).toEqual(after);
   });
@@ -63,14 +72,15 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
   it('given a hold, when released repeatedly, then the stock returns once and the hold can no longer be committed', async () => {
     await hold('order-e', 'buyer-5', 3).expect(201);
     const before = await saleCounts(inventory, 'gig', { ledger: 'conserved' });
-    await inventory.http().post('/reservations/order-e/release').expect(200);
-    await inventory.http().post('/reservations/order-e/release').expect(200);
+    await inventory.http().post('/reservations/order-e/release').set(AS_ORDER_SERVICE).expect(200);
+    await inventory.http().post('/reservations/order-e/release').set(AS_ORDER_SERVICE).expect(200);
     const after = await saleCounts(inventory, 'gig', { ledger: 'conserved' });
     expect(after.available).toBe(before.available + 3);
     expect(after.ledger.available).toBe(before.ledger.available + 3);
-    expect((await inventory.http().post('/reservations/order-e/commit').expect(409)).body.code).toBe(
-      'RESERVATION_RELEASED',
-    );
+    expect(
+      (await inventory.http().post('/reservations/order-e/commit').set(AS_ORDER_SERVICE).expect(409)).body
+        .code,
+    ).toBe('RESERVATION_RELEASED');
     expect((await hold('order-e', 'buyer-5', 3).expect(409)).body.code).toBe('RESERVATION_RELEASED');
   });
 
@@ -79,6 +89,7 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
     const early = await inventory
       .http()
       .post('/reservations/order-late/release')
+      .set(AS_ORDER_SERVICE)
       .send({ eventId: 'gig' })
       .expect(404);
     expect(early.body.code).toBe('RESERVATION_NOT_FOUND');
@@ -92,7 +103,12 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
   it('given a released hold and a hold being recorded (the sale locked shared), when the release is repeated with its eventId, then it answers without waiting for the lock', async () => {
     // given
     await hold('order-again', 'buyer-11', 1).expect(201);
-    await inventory.http().post('/reservations/order-again/release').send({ eventId: 'gig' }).expect(200);
+    await inventory
+      .http()
+      .post('/reservations/order-again/release')
+      .set(AS_ORDER_SERVICE)
+      .send({ eventId: 'gig' })
+      .expect(200);
     const recording = inventory.db.createQueryRunner();
     await recording.connect();
     await recording.startTransaction();
@@ -104,6 +120,7 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
       const release = inventory
         .http()
         .post('/reservations/order-again/release')
+        .set(AS_ORDER_SERVICE)
         .send({ eventId: 'gig' })
         .then((response) => ((answered = true), response));
 
@@ -125,9 +142,10 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
     await putSale(inventory, 'tiny', { totalStock: 1 }, { status: 201 });
     await hold('order-h', 'buyer-8', 1, 'tiny').expect(201);
     expect((await hold('order-i', 'buyer-9', 1, 'tiny').expect(409)).body.code).toBe('SOLD_OUT');
-    expect((await inventory.http().post('/reservations/nobody/commit').expect(404)).body.code).toBe(
-      'RESERVATION_NOT_FOUND',
-    );
+    expect(
+      (await inventory.http().post('/reservations/nobody/commit').set(AS_ORDER_SERVICE).expect(404)).body
+        .code,
+    ).toBe('RESERVATION_NOT_FOUND');
     expect((await saleCounts(inventory, 'gig', { ledger: 'conserved' })).available).toBe(available);
   });
 
@@ -136,6 +154,7 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
     const { body } = await inventory
       .http()
       .post('/reservations')
+      .set(AS_ORDER_SERVICE)
       .send({ orderId: 'bad id!', eventId: 'gig', userId: 'u', quantity: '2', admin: true })
       .expect(400);
     expect(body.code).toBe('VALIDATION_FAILED');
@@ -147,19 +166,28 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
     await inventory
       .http()
       .post('/reservations')
+      .set(AS_ORDER_SERVICE)
       .set('content-type', 'application/json')
       .send('{"orderId":')
       .expect(400);
-    await inventory.http().post('/reservations').set('content-type', 'text/plain').send('hello').expect(415);
+    await inventory
+      .http()
+      .post('/reservations')
+      .set(AS_ORDER_SERVICE)
+      .set('content-type', 'text/plain')
+      .send('hello')
+      .expect(415);
     const huge = await inventory
       .http()
       .post('/reservations')
+      .set(AS_ORDER_SERVICE)
       .send({ orderId: 'x'.repeat(100_000) })
       .expect(413);
     expect(huge.body.code).toBe('PAYLOAD_TOO_LARGE');
-    expect((await inventory.http().post('/reservations/bad%20id/commit').expect(400)).body.code).toBe(
-      'VALIDATION_FAILED',
-    );
+    expect(
+      (await inventory.http().post('/reservations/bad%20id/commit').set(AS_ORDER_SERVICE).expect(400)).body
+        .code,
+    ).toBe('VALIDATION_FAILED');
     const [{ count }] = await inventory.db.query(
       `SELECT count(*)::int AS count FROM reservations WHERE order_id LIKE 'bad%'`,
     );

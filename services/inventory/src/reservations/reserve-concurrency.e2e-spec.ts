@@ -1,5 +1,6 @@
 import { deleteKeys } from '@boxoffice/testing/test-namespace';
 import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
+import { AS_ORDER_SERVICE } from '@boxoffice/testing/test-tokens';
 import { InventoryTestApp, startInventory } from '../inventory.test-app';
 
 const STOCK = 100;
@@ -22,6 +23,7 @@ describe('1,000 concurrent reservations for 100 tickets (e2e, real Postgres and 
         const response = await inventory
           .http()
           .post('/reservations')
+          .set(AS_ORDER_SERVICE)
           .send({ orderId: `${eventId}-o${i}`, eventId, userId: `user-${i % USERS}`, quantity: 1 + (i % 2) });
         if (response.status === 201) onHeld?.(++holds);
         return {

@@ -1,4 +1,5 @@
 import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
+import { AS_ADMIN, AS_ORDER_SERVICE } from '@boxoffice/testing/test-tokens';
 import { InventoryTestApp, startInventory } from '../inventory.test-app';
 
 describe('Sales API (e2e, real Postgres and Redis)', () => {
@@ -14,6 +15,7 @@ describe('Sales API (e2e, real Postgres and Redis)', () => {
     const { body } = await inventory
       .http()
       .put('/events/opera')
+      .set(AS_ADMIN)
       .send({ name: 'Opera night', totalStock: 8, unitPrice: 9900, currency: 'USD', perUserLimit: 3 })
       .expect(200);
     expect(body).toMatchObject({
@@ -34,17 +36,20 @@ describe('Sales API (e2e, real Postgres and Redis)', () => {
     await inventory
       .http()
       .post('/reservations')
+      .set(AS_ORDER_SERVICE)
       .send({ orderId: 'b1', eventId: 'ballet', userId: 'u1', quantity: 2 })
       .expect(201);
     await inventory
       .http()
       .post('/reservations')
+      .set(AS_ORDER_SERVICE)
       .send({ orderId: 'b2', eventId: 'ballet', userId: 'u2', quantity: 1 })
       .expect(201);
-    await inventory.http().post('/reservations/b2/commit').expect(200);
+    await inventory.http().post('/reservations/b2/commit').set(AS_ORDER_SERVICE).expect(200);
     const { body } = await inventory
       .http()
       .put('/events/ballet')
+      .set(AS_ADMIN)
       .send({ name: 'Ballet', totalStock: 2, unitPrice: 4200, currency: 'EUR' })
       .expect(409);
     expect(body.code).toBe('STOCK_BELOW_ALLOCATED');
@@ -57,6 +62,7 @@ describe('Sales API (e2e, real Postgres and Redis)', () => {
     await inventory
       .http()
       .put('/events/ballet')
+      .set(AS_ADMIN)
       .send({ name: 'Ballet', totalStock: 3, unitPrice: 4200, currency: 'EUR' })
       .expect(200);
     expect(await saleCounts(inventory, 'ballet', { ledger: 'conserved' })).toMatchObject({
@@ -74,6 +80,7 @@ describe('Sales API (e2e, real Postgres and Redis)', () => {
     const { body } = await inventory
       .http()
       .put('/events/x')
+      .set(AS_ADMIN)
       .send({ name: '', totalStock: -1, unitPrice: 1.5, currency: 'euro' })
       .expect(400);
     expect(body.details.map((d: { field: string }) => d.field).sort()).toEqual([

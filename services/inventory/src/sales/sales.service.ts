@@ -1,22 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { PutSaleDto, SaleView } from '@boxoffice/contracts/inventory/sale.dto';
+import type { PutSaleDto, SaleView, StockCounts } from '@boxoffice/contracts/inventory/sale.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { GateRebuild } from '../stock-gate/gate-rebuild';
 import { lockSaleExclusive } from '../stock-gate/sale-lock';
 import { StockGate } from '../stock-gate/stock-gate';
 import { Sale } from './sale.entity';
-
-export interface LedgerCounts {
-  available: number;
-  held: number;
-  sold: number;
-}
-
-export interface SaleWithLedger extends SaleView {
-  /** The same counts as read from the Postgres ledger; equal to the gate's once in-flight requests end. */
-  ledger: LedgerCounts;
-}
 
 @Injectable()
 export class SalesService {
@@ -27,7 +16,7 @@ export class SalesService {
   ) {}
 
   /** Creates or changes a sale; the gate is rebuilt from the ledger so Redis never disagrees with the new numbers. */
-  async put(eventId: string, change: PutSaleDto): Promise<{ created: boolean; sale: SaleWithLedger }> {
+  async put(eventId: string, change: PutSaleDto): Promise<{ created: boolean; sale: SaleView }> {
     const created = await this.db.transaction(async (tx) => {
       await lockSaleExclusive(tx, eventId);
       const existing = await tx.findOne(Sale, { where: { eventId }, lock: { mode: 'pessimistic_write' } });
@@ -59,7 +48,7 @@ export class SalesService {
     return { created, sale: await this.get(eventId) };
   }
 
-  async get(eventId: string): Promise<SaleWithLedger> {
+  async get(eventId: string): Promise<SaleView> {
     const sale = await this.db.getRepository(Sale).findOne({ where: { eventId } });
     if (!sale) throw new DomainError('EVENT_NOT_FOUND', `No sale for event ${eventId}`);
     let counts = await this.gate.counts(eventId);
@@ -82,7 +71,7 @@ export class SalesService {
     };
   }
 
-  private async ledgerCounts(db: EntityManager, eventId: string, totalStock: number): Promise<LedgerCounts> {
+  private async ledgerCounts(db: EntityManager, eventId: string, totalStock: number): Promise<StockCounts> {
     const [row]: { held: string; sold: string }[] = await db.query(
       `SELECT coalesce(sum(quantity) FILTER (WHERE status = 'HELD'), 0) AS held,
               coalesce(sum(quantity) FILTER (WHERE status = 'COMMITTED'), 0) AS sold

@@ -1,4 +1,5 @@
 import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
+import { AS_ORDER_SERVICE } from '@boxoffice/testing/test-tokens';
 import { InventoryTestApp, startInventory } from '../inventory.test-app';
 import { GateRetention } from './gate-retention';
 
@@ -6,7 +7,11 @@ describe('Gate retention: idle sales leave Redis, their ledger stays (e2e, real 
   let inventory: InventoryTestApp;
   let retention: GateRetention;
   const hold = (orderId: string, eventId: string, userId: string) =>
-    inventory.http().post('/reservations').send({ orderId, eventId, userId, quantity: 1 });
+    inventory
+      .http()
+      .post('/reservations')
+      .set(AS_ORDER_SERVICE)
+      .send({ orderId, eventId, userId, quantity: 1 });
   /** Puts a sale's every change `hours` into the past, as if nobody had touched it since. */
   const ageSale = (eventId: string, hours: number) =>
     Promise.all([
@@ -30,7 +35,7 @@ describe('Gate retention: idle sales leave Redis, their ledger stays (e2e, real 
     // given
     await putSale(inventory, 'past', { totalStock: 5 }, { status: 201 });
     await hold('past-1', 'past', 'u1').expect(201);
-    await inventory.http().post('/reservations/past-1/commit').expect(200);
+    await inventory.http().post('/reservations/past-1/commit').set(AS_ORDER_SERVICE).expect(200);
     await putSale(inventory, 'open', { totalStock: 5 }, { status: 201 });
     await hold('open-1', 'open', 'u1').expect(201);
     await Promise.all([ageSale('past', 25), ageSale('open', 25)]);

@@ -1,4 +1,5 @@
 import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
+import { AS_ORDER_SERVICE } from '@boxoffice/testing/test-tokens';
 import { InventoryTestApp, startInventory } from '../inventory.test-app';
 import { keyList, saleKeys } from './stock-keys';
 
@@ -9,7 +10,11 @@ import { keyList, saleKeys } from './stock-keys';
 describe('A stale Redis gate (e2e, real Postgres and Redis)', () => {
   let inventory: InventoryTestApp;
   const reserve = (orderId: string, userId: string) =>
-    inventory.http().post('/reservations').send({ orderId, eventId: 'stale', userId, quantity: 1 });
+    inventory
+      .http()
+      .post('/reservations')
+      .set(AS_ORDER_SERVICE)
+      .send({ orderId, eventId: 'stale', userId, quantity: 1 });
 
   beforeAll(async () => {
     inventory = await startInventory('stale_gate');
@@ -47,6 +52,7 @@ describe('A stale Redis gate (e2e, real Postgres and Redis)', () => {
     await inventory
       .http()
       .post('/reservations')
+      .set(AS_ORDER_SERVICE)
       .send({ orderId: 'g-1', eventId: 'guarded', userId: 'u1', quantity: 1 })
       .expect(201);
 

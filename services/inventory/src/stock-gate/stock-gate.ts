@@ -158,6 +158,17 @@ export class StockGate {
     );
   }
 
+  /** The sales Redis holds now (what gate retention has not dropped yet), by a SCAN over their `sale` keys. */
+  async loadedSales(): Promise<string[]> {
+    const head = `${this.prefix}:{`;
+    const tail = '}:sale';
+    const eventIds: string[] = [];
+    for await (const keys of this.redis.scanStream({ match: `${head}*${tail}`, count: 1000 })) {
+      for (const key of keys as string[]) eventIds.push(key.slice(head.length, -tail.length));
+    }
+    return eventIds;
+  }
+
   /** Drops a sale's Redis state so that the next call rebuilds it from the ledger. */
   async forget(eventId: string): Promise<void> {
     await this.redis.del(...this.keys(eventId));

@@ -1,6 +1,7 @@
 import { eventually } from '@boxoffice/testing/eventually';
 import { deleteKeys } from '@boxoffice/testing/test-namespace';
 import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
+import { AS_ORDER_SERVICE } from '@boxoffice/testing/test-tokens';
 import { InventoryTestApp, startInventory } from '../inventory.test-app';
 import { HoldExpiry } from '../reservations/hold-expiry';
 
@@ -44,6 +45,7 @@ describe('Write order between Redis and Postgres (e2e, real Postgres and Redis)'
     await inventory
       .http()
       .post('/reservations')
+      .set(AS_ORDER_SERVICE)
       .send({ orderId: 'w1-a', eventId: 'w1', userId: 'u1', quantity: 2 })
       .expect(201);
 
@@ -80,11 +82,13 @@ describe('Write order between Redis and Postgres (e2e, real Postgres and Redis)'
     await inventory
       .http()
       .post('/reservations')
+      .set(AS_ORDER_SERVICE)
       .send({ orderId: 'w3-a', eventId: 'w3', userId: 'u1', quantity: 1 })
       .expect(201);
     await inventory
       .http()
       .post('/reservations')
+      .set(AS_ORDER_SERVICE)
       .send({ orderId: 'w3-b', eventId: 'w3', userId: 'u2', quantity: 1 })
       .expect(201);
     // The ledger's half of a release, as inventory writes it: the reservations and the sale's counters.
@@ -98,7 +102,7 @@ describe('Write order between Redis and Postgres (e2e, real Postgres and Redis)'
       held: 2,
       ledger: { available: 3, held: 0 },
     });
-    await inventory.http().post('/reservations/w3-a/release').expect(200);
+    await inventory.http().post('/reservations/w3-a/release').set(AS_ORDER_SERVICE).expect(200);
     await eventually(async () => (await expiry.sweep(), gateEqualsLedger('w3')), {
       timeoutMs: 5000,
       what: 'release applied',
@@ -115,11 +119,13 @@ describe('Write order between Redis and Postgres (e2e, real Postgres and Redis)'
     await inventory
       .http()
       .post('/reservations')
+      .set(AS_ORDER_SERVICE)
       .send({ orderId: 'w4-a', eventId: 'w4', userId: 'u1', quantity: 1 })
       .expect(201);
     await inventory
       .http()
       .post('/reservations')
+      .set(AS_ORDER_SERVICE)
       .send({ orderId: 'w4-b', eventId: 'w4', userId: 'u2', quantity: 1 })
       .expect(201);
     // The ledger's half of a commit, as inventory writes it: the reservations and the sale's counters.
@@ -135,7 +141,7 @@ describe('Write order between Redis and Postgres (e2e, real Postgres and Redis)'
       sold: 0,
       ledger: { available: 1, held: 0, sold: 2 },
     });
-    await inventory.http().post('/reservations/w4-a/commit').expect(200);
+    await inventory.http().post('/reservations/w4-a/commit').set(AS_ORDER_SERVICE).expect(200);
     await eventually(async () => (await expiry.sweep(), gateEqualsLedger('w4')), {
       timeoutMs: 5000,
       what: 'commit applied',

@@ -1,16 +1,41 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { OrderIdParam } from '@boxoffice/contracts/id-param.dto';
 import { CreateOrderDto, IDEMPOTENCY_KEY_PATTERN, OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
+import { AnswersErrors, BODY_ERRORS } from '@boxoffice/http/answers-errors.decorator';
 import { OrdersService } from './orders.service';
 
+@ApiTags('orders')
 @Controller('orders')
 export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Post()
   @HttpCode(202)
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'The same key and body answer the first answer again, never a second order',
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source, maxLength: 255 },
+  })
+  @ApiAcceptedResponse({
+    type: OrderView,
+    description: 'Tickets held, order CREATED; it ends CONFIRMED or CANCELLED',
+    headers: { Location: { description: '/orders/{orderId}', schema: { type: 'string' } } },
+  })
+  @AnswersErrors(
+    ...BODY_ERRORS,
+    'EVENT_NOT_FOUND',
+    'SOLD_OUT',
+    'PURCHASE_LIMIT_EXCEEDED',
+    'IDEMPOTENCY_KEY_REUSED',
+    'INTERNAL',
+    'UNAVAILABLE',
+    'OVERLOADED',
+    'OUTCOME_UNKNOWN',
+  )
   async place(
     @Body() body: CreateOrderDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
@@ -27,6 +52,8 @@ export class OrdersController {
   }
 
   @Get(':orderId')
+  @ApiOkResponse({ type: OrderView })
+  @AnswersErrors('VALIDATION_FAILED', 'ORDER_NOT_FOUND', 'UNAVAILABLE', 'INTERNAL')
   get(@Param() { orderId }: OrderIdParam): Promise<OrderView> {
     return this.orders.get(orderId);
   }

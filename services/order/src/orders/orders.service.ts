@@ -3,8 +3,10 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CreateOrderDto, OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
+import { toErrorBody } from '@boxoffice/http/problem.filter';
 import { IdempotentOrders } from '../idempotency/idempotent-orders';
 import { OrderConfig } from '../order.config';
+import { OrderMetrics } from '../order-metrics';
 import { Deadline } from '../saga/deadline';
 import { OrderSaga, type OrderRequest } from '../saga/order-saga';
 import { InFlightLimit } from './in-flight-limit';
@@ -26,16 +28,24 @@ export class OrdersService {
     private readonly saga: OrderSaga,
     private readonly idempotent: IdempotentOrders,
     private readonly config: OrderConfig,
+    private readonly metrics: OrderMetrics,
   ) {
     this.inFlight = new InFlightLimit(config.maxInFlight);
   }
 
   async place(request: CreateOrderDto, idempotencyKey?: string): Promise<OrderView> {
-    const leave = this.inFlight.enter();
+    let leave: (() => void) | undefined;
     try {
-      return await this.take(request, idempotencyKey, new Deadline(this.config.requestDeadlineMs));
+      leave = this.inFlight.enter();
+      const order = await this.take(request, idempotencyKey, new Deadline(this.config.requestDeadlineMs));
+      this.metrics.accepted.inc();
+      return order;
+    } catch (error) {
+      // A refusal is a DomainError (SOLD_OUT on a sold-out storm): its code without building an error body.
+      this.metrics.refusedWith(error instanceof DomainError ? error.code : toErrorBody(error).code);
+      throw error;
     } finally {
-      leave();
+      leave?.();
     }
   }
 

@@ -8,7 +8,9 @@ import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { DomainError, isRefusal, OutcomeUnknownError } from '@boxoffice/errors/domain-error';
 import { addToOutbox } from '@boxoffice/outbox/outbox';
 import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
+import { Traced } from '@boxoffice/tracing/traced.decorator';
 import { InventoryClient } from '../inventory-client/inventory.client';
+import { OrderMetrics } from '../order-metrics';
 import { Order } from '../orders/order.entity';
 import { toOrderView } from '../orders/order.view';
 import type { Deadline } from './deadline';
@@ -46,6 +48,7 @@ export class OrderSaga {
     private readonly db: DataSource,
     private readonly inventory: InventoryClient,
     private readonly relay: OutboxRelay,
+    private readonly metrics: OrderMetrics,
   ) {}
 
   /**
@@ -78,6 +81,7 @@ export class OrderSaga {
   }
 
   /** Step 4: payment's reply. */
+  @Traced('payment_result')
   async onPaymentResult(result: PaymentResultMessage): Promise<void> {
     const order = await this.db.getRepository(Order).findOne({ where: { orderId: result.orderId } });
     if (!order)
@@ -218,14 +222,17 @@ export class OrderSaga {
     const moved = await this.db.transaction(async (tx) => {
       const [rows] = (await tx.query(
         `UPDATE orders SET status = $2, reason = $3, payment_id = $4, version = version + 1, updated_at = now()
-         WHERE order_id = $1 AND status = 'CREATED' RETURNING order_id`,
+         WHERE order_id = $1 AND status = 'CREATED'
+         RETURNING extract(epoch FROM now() - created_at)::float8 AS seconds`,
         [order.orderId, outcome.status, outcome.reason ?? null, outcome.paymentId ?? null],
-      )) as [unknown[], number];
-      if (!rows.length || outcome.status !== 'CANCELLED') return rows.length > 0;
-      await this.askForRefund(tx, order.orderId, outcome.reason!);
-      return true;
+      )) as [Array<{ seconds: number }>, number];
+      if (rows.length && outcome.status === 'CANCELLED')
+        await this.askForRefund(tx, order.orderId, outcome.reason!);
+      return rows[0];
     });
-    if (moved && outcome.status === 'CANCELLED') this.relay.wake();
+    if (!moved) return;
+    this.metrics.ended(outcome, moved.seconds);
+    if (outcome.status === 'CANCELLED') this.relay.wake();
   }
 
   /** Step 5 for a charge that came after the timeout: the order stays CANCELLED and the charge is refunded. */

@@ -10,6 +10,7 @@ import { resendFromOutbox } from '@boxoffice/outbox/outbox';
 import type { OutgoingMessage } from '@boxoffice/messaging/message-publisher';
 import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { DomainError } from '@boxoffice/errors/domain-error';
+import { Traced } from '@boxoffice/tracing/traced.decorator';
 import { PaymentGateway, type GatewayOutcome } from '../gateway/payment-gateway';
 import { Payment } from './payment.entity';
 
@@ -26,6 +27,7 @@ export class PaymentsService {
     private readonly relay: OutboxRelay,
   ) {}
 
+  @Traced('charge')
   async chargeOrder(order: OrderCreatedMessage): Promise<void> {
     const known = await this.db.getRepository(Payment).findOne({ where: { orderId: order.orderId } });
     if (known) return this.sendResult(known);
@@ -101,6 +103,7 @@ export class PaymentsService {
     return recorded;
   }
 
+  @Traced('refund')
   async refundOrder(cancelled: OrderCancelledMessage): Promise<void> {
     const payment = await this.db.getRepository(Payment).findOne({ where: { orderId: cancelled.orderId } });
     if (payment?.status !== 'SUCCEEDED') return; // nothing was charged, or it is refunded already

@@ -1,0 +1,9 @@
+/** The ADMIN_TOKEN and SERVICE_TOKEN every test corner (and chaos stack) gives the services. */
+export const TEST_TOKENS = {
+  ADMIN_TOKEN: 'test-admin-token-4f1c9e2a7b',
+  SERVICE_TOKEN: 'test-service-token-8d3b6a0e5c',
+};
+
+/** Headers of a test acting as the operator (changing a sale) or as the order service (the reservation API). */
+export const AS_ADMIN = { authorization: `Bearer ${TEST_TOKENS.ADMIN_TOKEN}` };
+export const AS_ORDER_SERVICE = { authorization: `Bearer ${TEST_TOKENS.SERVICE_TOKEN}` };

@@ -1,0 +1,53 @@
+import type { OutboxBacklog, QueueDepth } from '../audit/read-snapshot';
+import type { StockCounts } from '../audit/audit-snapshot';
+import type { ServiceName } from './monitor-settings';
+
+/** What the monitor reads once per refresh; every part it could not read is left out and named in `problems`. */
+export interface MonitorSnapshot {
+  /** When it was read (this machine's clock, ms): rates divide by the time between two snapshots. */
+  at: number;
+  sales: SaleStatus[];
+  /** The order waiting longest for its end, any sale; null when none is CREATED, absent when unread. */
+  oldestCreated?: OldestCreated | null;
+  /** The saga queues: consumer queues, their retry tiers and DLQs; absent when unread. */
+  queues?: QueueDepth[];
+  /** Per service with an outbox (order, payment). */
+  outbox: Partial<Record<'order' | 'payment', OutboxBacklog>>;
+  services: ServiceReadiness[];
+  /** What could not be read this time and why, e.g. `postgres: connect ECONNREFUSED 127.0.0.1:5432`. */
+  problems: string[];
+}
+
+export interface SaleStatus {
+  eventId: string;
+  totalStock: number;
+  /** From inventory's ledger (Postgres). */
+  stock: StockCounts;
+  /** From order's table; null when it could not be read. */
+  orders: OrderCounts | null;
+}
+
+/** A sale's orders so far: every order row was a 202 (accepted); refusals leave none. */
+export interface OrderCounts {
+  accepted: number;
+  created: number;
+  confirmed: number;
+  cancelled: number;
+  cancelledBy: Record<string, number>;
+}
+
+export interface OldestCreated {
+  orderId: string;
+  eventId: string;
+  ageSeconds: number;
+  /** CREATED orders in all. */
+  count: number;
+}
+
+export interface ServiceReadiness {
+  name: ServiceName;
+  /** `ready`: 200; `not ready`: it answered otherwise (503); `down`: it did not answer. */
+  state: 'ready' | 'not ready' | 'down';
+  /** The dependencies it names as failing (503), or why it could not be asked. */
+  missing: string[];
+}

@@ -1,0 +1,75 @@
+import { consumerQueueRows } from './consumer-queues';
+import { age, count, rate } from './figure-format';
+import type { MonitorSnapshot, SaleStatus, ServiceReadiness } from './monitor-snapshot';
+import type { SaleRates } from './sale-rates';
+
+/** One line per refresh for a log: the time, then `|`-separated parts, each starting with what it is about. */
+export function renderLine(snapshot: MonitorSnapshot, rates: Map<string, SaleRates>): string {
+  const parts = [
+    new Date(snapshot.at).toISOString().replace(/\.\d+Z$/, 'Z'),
+    `services ${snapshot.services.map(readiness).join(', ')}`,
+    ...(snapshot.sales.length
+      ? snapshot.sales.map((sale) => saleLine(sale, rates.get(sale.eventId)))
+      : ['no active sale']),
+    queuesLine(snapshot),
+    `outbox ${outboxText(snapshot)}`,
+    oldestCreatedText(snapshot),
+    ...(snapshot.problems.length ? [`problems: ${snapshot.problems.join('; ')}`] : []),
+  ];
+  return parts.join(' | ');
+}
+
+export function readiness(service: ServiceReadiness): string {
+  const why = service.missing.length ? ` (${service.missing.join(', ')})` : '';
+  return `${service.name} ${service.state}${why}`;
+}
+
+function saleLine({ eventId, totalStock, stock, orders }: SaleStatus, rates: SaleRates | undefined): string {
+  const head = `sale ${eventId} avail/held/sold ${stock.available}/${stock.held}/${stock.sold} of ${totalStock}`;
+  if (!orders) return `${head}, orders unknown`;
+  const reasons = Object.entries(orders.cancelledBy)
+    .map(([reason, n]) => `${reason} ${n} (${rate(rates?.cancelledBy[reason])})`)
+    .join(', ');
+  return (
+    `${head}, accepted ${orders.accepted} (${rate(rates?.accepted)}), ` +
+    `confirmed ${orders.confirmed} (${rate(rates?.confirmed)}), ` +
+    `cancelled ${orders.cancelled} (${rate(rates?.cancelled)})${reasons ? `: ${reasons}` : ''}, open ${orders.created}`
+  );
+}
+
+function queuesLine({ queues }: MonitorSnapshot): string {
+  if (!queues) return 'queues unknown';
+  const rows = consumerQueueRows(queues);
+  const busy = rows.flatMap((row) =>
+    (['ready', 'unacked', 'retrying', 'dead'] as const)
+      .filter((column) => row[column] !== 0)
+      .map((column) => `${row.queue} ${column} ${count(row[column])}`),
+  );
+  const total = (column: 'ready' | 'unacked' | 'retrying' | 'dead') =>
+    rows.some((row) => row[column] === null) ? '?' : String(rows.reduce((n, row) => n + row[column]!, 0));
+  return (
+    `queues ready ${total('ready')}, unacked ${total('unacked')}, retrying ${total('retrying')}, ` +
+    `dead ${total('dead')}${busy.length ? ` (${busy.join(', ')})` : ''}`
+  );
+}
+
+export function outboxText({ outbox }: MonitorSnapshot): string {
+  const services = ['order', 'payment'] as const;
+  return services
+    .map((service) => {
+      const backlog = outbox[service];
+      if (!backlog) return `${service} unknown`;
+      const oldest =
+        backlog.oldestUnsentSeconds === null ? '' : ` (oldest ${age(backlog.oldestUnsentSeconds)})`;
+      const parked = backlog.parked ? `, ${backlog.parked} parked` : '';
+      return `${service} ${backlog.unsent} unsent${oldest}${parked}`;
+    })
+    .join(', ');
+}
+
+export function oldestCreatedText({ oldestCreated }: MonitorSnapshot): string {
+  if (oldestCreated === undefined) return 'oldest CREATED unknown';
+  if (oldestCreated === null) return 'no order CREATED';
+  const { ageSeconds, orderId, eventId, count: created } = oldestCreated;
+  return `oldest CREATED ${age(ageSeconds)} (${orderId}, sale ${eventId}; ${created} CREATED in all)`;
+}
