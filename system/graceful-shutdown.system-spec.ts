@@ -2,6 +2,7 @@ import { eventually } from '@boxoffice/testing/eventually';
 import { watchReadiness } from '@boxoffice/testing/readiness-watch';
 import { startServiceProcess, type ServiceProcess } from '@boxoffice/testing/service-process';
 import { openTestCorner, type TestCorner } from '@boxoffice/testing/test-corner';
+import { AS_ADMIN } from '@boxoffice/testing/test-tokens';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@boxoffice/testing/test-namespace';
 import { TEST_RABBITMQ_MANAGEMENT_URL, type TestVhost } from '@boxoffice/testing/test-vhost';
 import { startBuyers } from '../chaos/buyers';
@@ -75,6 +76,7 @@ describe('SIGTERM to each service in the middle of a sale (system: real processe
     const created = await processes.inventory
       .http()
       .put(`/events/${SALE}`)
+      .set(AS_ADMIN)
       .send({ name: 'Encore', totalStock: STOCK, unitPrice: 5000, currency: 'EUR', perUserLimit: 2 });
     expect(created.status).toBe(201);
     const buyers = startBuyers({
