@@ -96,7 +96,7 @@ async function createSale(inventoryUrl: string, eventId: string): Promise<void> 
 }
 
 /** Quiet, and nothing changed since the first quiet read, for at least `holdsMs`. */
-class QuietWindow {
+export class QuietWindow {
   since: number | null = null;
   private state = '';
 
@@ -133,7 +133,7 @@ function isQuiet(snapshot: AuditSnapshot): boolean {
  * A 503 means nothing was kept: every order in the database must be one a buyer was answered 202 for, but for as
  * many as the answers that were lost on the way (the client cannot know those).
  */
-function keptWithout202(snapshot: AuditSnapshot, tally: BuyersTally): Violation[] {
+export function keptWithout202(snapshot: AuditSnapshot, tally: BuyersTally): Violation[] {
   const unanswered = snapshot.sales
     .flatMap((sale) => sale.orders)
     .filter((order) => !tally.accepted.has(order.orderId));

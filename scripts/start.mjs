@@ -16,7 +16,8 @@ const env = process.env;
 /** The ports in docs/contract.md §1; a service not listed there needs its <NAME>_PORT set to be health-checked. */
 const DEFAULT_PORTS = INFRASTRUCTURE_DEFAULTS.ports;
 const HEALTH_TIMEOUT_MS = Number(env.START_HEALTH_TIMEOUT_SECONDS || 60) * 1000;
-const STOP_GRACE_MS = Number(env.START_STOP_GRACE_SECONDS || 10) * 1000;
+// Longer than a service's own SHUTDOWN_TIMEOUT_MS (10 s), so that it says what it could not stop before we kill it.
+const STOP_GRACE_MS = Number(env.START_STOP_GRACE_SECONDS || 15) * 1000;
 
 const color = (env.FORCE_COLOR && env.FORCE_COLOR !== '0') || (process.stdout.isTTY && !env.NO_COLOR);
 const paint = (code, text) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -135,14 +136,14 @@ function launch(service, prefix) {
       stopAll('SIGTERM', 1);
     } else {
       say(`${service.name} stopped (${how})`);
-      // Nest stops on the signal and then re-raises it; anything else is an unclean stop.
+      // A service stops on the signal and exits 0 (or dies of it while still booting); a code is an unclean stop.
       if (!signal && code !== 0) exitCode = 1;
     }
     if ([...children.values()].every((c) => c.exited)) process.exit(exitCode);
   });
 }
 
-/** true once GET /health answers 200; false at the deadline or when we are stopping anyway. */
+/** true once GET /health/ready answers 200; false at the deadline or when we are stopping anyway. */
 async function waitHealthy(service) {
   if (!service.url) {
     say(`${service.name}: no port known (set ${service.name.toUpperCase()}_PORT); not health-checked`);
@@ -152,7 +153,7 @@ async function waitHealthy(service) {
   let last = 'no answer yet';
   while (!stopping && Date.now() < deadline) {
     try {
-      const response = await fetch(`${service.url}/health`, { signal: AbortSignal.timeout(2000) });
+      const response = await fetch(`${service.url}/health/ready`, { signal: AbortSignal.timeout(2000) });
       await response.arrayBuffer();
       if (response.status === 200) return true;
       last = `status ${response.status}`;
@@ -162,7 +163,9 @@ async function waitHealthy(service) {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   if (!stopping)
-    alarm(`${service.name}: ${service.url}/health not 200 after ${HEALTH_TIMEOUT_MS / 1000}s (${last})`);
+    alarm(
+      `${service.name}: ${service.url}/health/ready not 200 after ${HEALTH_TIMEOUT_MS / 1000}s (${last})`,
+    );
   return false;
 }
 
@@ -171,7 +174,7 @@ function summary(seconds) {
   const login = `${decodeURIComponent(management.username)} / ${decodeURIComponent(management.password)}`;
   management.username = management.password = '';
   const rows = [
-    ...services.map((s) => [s.name, s.url ?? '(no port known)', s.url ? 'GET /health 200' : '']),
+    ...services.map((s) => [s.name, s.url ?? '(no port known)', s.url ? 'GET /health/ready 200' : '']),
     ['RabbitMQ UI', management.origin + management.pathname.replace(/\/$/, ''), login],
   ];
   const width = Math.max(...rows.map(([name]) => name.length)) + 2;

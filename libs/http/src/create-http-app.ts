@@ -42,7 +42,7 @@ export function configureHttpApp(app: INestApplication, options: HttpAppOptions)
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(contractValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): runService's stopOnSignals (graceful-shutdown.ts) owns SIGTERM and SIGINT.
   serveApiDocs(app, options.service);
   observeHttpDurations(app);
   // JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE rather than a string the validators misread.

@@ -5,20 +5,25 @@ import type { TracingSettings } from '@boxoffice/tracing/tracing-settings';
 import type { LogSettings } from '@boxoffice/logging/log-settings';
 import type { HttpSettings } from './http-settings';
 import { createHttpApp } from './create-http-app';
+import { stopOnSignals } from './graceful-shutdown';
 
-/** A service's main(): the HTTP app, whatever else it attaches (consumers), then listen; a failed boot exits 1. */
+/**
+ * A service's main(): the HTTP app, whatever else it attaches (consumers, stopped with it on SIGTERM), then
+ * listen; a failed boot exits 1.
+ */
 export function runService(
   name: string,
   module: Type<unknown>,
   readConfig: () => { http: HttpSettings; tracing: TracingSettings; log: LogSettings },
-  attach?: (app: NestFastifyApplication) => Promise<unknown>,
+  attach?: (app: NestFastifyApplication) => Promise<{ close(): Promise<void> } | void>,
 ): void {
   const start = async () => {
     const { http, tracing, log } = readConfig();
     // Before the app: its HTTP hooks are added only when tracing is on.
     startTracing(tracing);
     const app = await createHttpApp(module, { ...http, log });
-    await attach?.(app);
+    const consumers = (await attach?.(app)) ?? undefined;
+    stopOnSignals(app, name, { timeoutMs: http.shutdownTimeoutMs, delayMs: http.shutdownDelayMs, consumers });
     await app.listen(http.port, http.host);
     new Logger(name).log(`listening on http://${http.host}:${http.port}`);
   };

@@ -46,6 +46,7 @@ export class AmqpMessageTransport
   /** Publishing and consuming on one connection would let a broker's flow control block the acks too. */
   private readonly forwardingConnection: AmqpConnection;
   private consumer?: MessageConsumer;
+  private closing?: Promise<void>;
 
   constructor(private readonly options: AmqpMessageTransportOptions) {
     super();
@@ -61,7 +62,13 @@ export class AmqpMessageTransport
     );
   }
 
-  override async close(): Promise<void> {
+  /** Once: a graceful shutdown stops the consumers before Nest's own close asks again. */
+  override close(): Promise<void> {
+    this.closing ??= this.stop();
+    return this.closing;
+  }
+
+  private async stop(): Promise<void> {
     await this.consumer?.stop(this.options.shutdownGraceMs ?? MESSAGING_DEFAULTS.shutdownGraceMs);
     await this.connection.close();
     await this.forwardingConnection.close();

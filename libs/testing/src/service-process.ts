@@ -18,7 +18,7 @@ export interface ServiceProcess extends WatchedProcess {
 /**
  * Starts `services/<name>/src/main.ts` (compiled on the fly by @swc-node/register, decorator metadata and the
  * `@boxoffice/*` paths included, so nothing shared such as dist/ is rebuilt under a running test) on a port of 127.0.0.1,
- * with `env` on top of this process's environment, and resolves once GET /health answers 200. A service that
+ * with `env` on top of this process's environment, and resolves once GET /health/ready answers 200. A service that
  * exits or stays unhealthy fails the start with what it printed.
  */
 export async function startServiceProcess(
@@ -52,11 +52,11 @@ export async function startServiceProcess(
     outcome = await eventually(
       async () => {
         if (watched.exit()) return 'exited';
-        const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
+        const response = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2_000) });
         await response.arrayBuffer();
         return response.status === 200 && 'healthy';
       },
-      { timeoutMs: healthTimeoutMs, intervalMs: 100, what: `${name} answering GET /health with 200` },
+      { timeoutMs: healthTimeoutMs, intervalMs: 100, what: `${name} answering GET /health/ready with 200` },
     );
   } catch (error) {
     await watched.kill();

@@ -2,8 +2,9 @@ import { Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { provideDatabase } from '@boxoffice/database/provide-database';
+import { databaseReadiness } from '@boxoffice/database/database-readiness';
+import { HealthModule } from '@boxoffice/http/health.module';
 import { API_TOKENS } from '@boxoffice/http/api-tokens';
-import { HEALTH_CHECKS, HealthController } from '@boxoffice/http/health.controller';
 import { MetricsController } from '@boxoffice/metrics/metrics.controller';
 import { provideMetrics } from '@boxoffice/metrics/provide-metrics';
 import { openRedis } from './stock-gate/open-redis';
@@ -22,9 +23,11 @@ import { GateRebuild } from './stock-gate/gate-rebuild';
 import { GateRetention } from './stock-gate/gate-retention';
 import { RedisWatch } from './stock-gate/redis-watch';
 import { StockGate } from './stock-gate/stock-gate';
+import { stockGateReadiness } from './stock-gate/stock-gate-readiness';
 
 @Module({
-  controllers: [SalesController, ReservationsController, HealthController, MetricsController],
+  imports: [HealthModule.register(databaseReadiness(), stockGateReadiness())],
+  controllers: [SalesController, ReservationsController, MetricsController],
   providers: [
     { provide: InventoryConfig, useFactory: () => new InventoryConfig(process.env) },
     {
@@ -53,11 +56,6 @@ import { StockGate } from './stock-gate/stock-gate';
       inject: [Redis, InventoryConfig, RedisWatch],
       useFactory: (redis: Redis, config: InventoryConfig, watch: RedisWatch) =>
         new StockGate(redis, config.redisPrefix, watch),
-    },
-    {
-      provide: HEALTH_CHECKS,
-      inject: [DataSource, Redis],
-      useFactory: (db: DataSource, redis: Redis) => [() => db.query('SELECT 1'), () => redis.ping()],
     },
     GateRebuild,
     GateRetention,

@@ -7,8 +7,7 @@ import { readTracingSettings, type TracingSettings } from '@boxoffice/tracing/tr
 import { readMetricsSettings, type MetricsSettings } from '@boxoffice/metrics/metrics-settings';
 import { readLogSettings, type LogSettings } from '@boxoffice/logging/log-settings';
 import { readMessagingSettings, type MessagingSettings } from '@boxoffice/messaging/messaging-settings';
-import type { OutboxRelayOptions } from '@boxoffice/outbox/outbox-relay';
-import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
+import { readOutboxSettings, type OutboxSettings } from '@boxoffice/outbox/outbox-settings';
 
 /** Every setting of the order service; read and validated once, at boot, every bad variable named at once. */
 export class OrderConfig {
@@ -28,7 +27,7 @@ export class OrderConfig {
   readonly idempotencyKeyRetentionMs: number;
   readonly timeoutSweepIntervalMs: number;
   readonly messaging: MessagingSettings;
-  readonly outbox: OutboxRelayOptions;
+  readonly outbox: OutboxSettings;
 
   constructor(environment: NodeJS.ProcessEnv) {
     const env = new EnvReader(environment);

@@ -17,5 +17,7 @@ export function orderTransportOptions(config: OrderConfig): AmqpMessageTransport
     retryMaxDelayMs: config.messaging.retryMaxDelayMs,
     // A compensation or a charge waiting for a dependency is retried until it succeeds, never dead-lettered.
     isTransient: isDependencyDown,
+    // Running handlers get the whole shutdown budget; past it the process exits and the broker redelivers.
+    shutdownGraceMs: config.http.shutdownTimeoutMs,
   };
 }

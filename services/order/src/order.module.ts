@@ -2,7 +2,10 @@ import { Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { provideOutbox } from '@boxoffice/outbox/provide-outbox';
 import { provideDatabase } from '@boxoffice/database/provide-database';
-import { HEALTH_CHECKS, HealthController } from '@boxoffice/http/health.controller';
+import { databaseReadiness } from '@boxoffice/database/database-readiness';
+import { HealthModule } from '@boxoffice/http/health.module';
+import { brokerReadiness } from '@boxoffice/messaging/broker-readiness';
+import { outboxBacklogReadiness } from '@boxoffice/outbox/outbox-readiness';
 import { MetricsController } from '@boxoffice/metrics/metrics.controller';
 import { provideMetrics } from '@boxoffice/metrics/provide-metrics';
 import { InventoryClient } from './inventory-client/inventory.client';
@@ -23,7 +26,10 @@ import { IdempotencyKeyRetention } from './idempotency/idempotency-key-retention
 import { PaymentResultHandler } from './saga/payment-result.handler';
 
 @Module({
-  controllers: [OrdersController, PaymentResultHandler, HealthController, MetricsController],
+  imports: [
+    HealthModule.register(databaseReadiness(), brokerReadiness(), outboxBacklogReadiness(OrderConfig)),
+  ],
+  controllers: [OrdersController, PaymentResultHandler, MetricsController],
   providers: [
     { provide: OrderConfig, useFactory: () => new OrderConfig(process.env) },
     provideMetrics(OrderConfig),
@@ -42,11 +48,6 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
       messaging: config.messaging,
       outbox: config.outbox,
     })),
-    {
-      provide: HEALTH_CHECKS,
-      inject: [DataSource],
-      useFactory: (db: DataSource) => [() => db.query('SELECT 1')],
-    },
     OrderMetrics,
     InventoryClient,
     OrdersService,

@@ -6,8 +6,7 @@ import { readTracingSettings, type TracingSettings } from '@boxoffice/tracing/tr
 import { readMetricsSettings, type MetricsSettings } from '@boxoffice/metrics/metrics-settings';
 import { readLogSettings, type LogSettings } from '@boxoffice/logging/log-settings';
 import { readMessagingSettings, type MessagingSettings } from '@boxoffice/messaging/messaging-settings';
-import type { OutboxRelayOptions } from '@boxoffice/outbox/outbox-relay';
-import { readOutboxSettings } from '@boxoffice/outbox/outbox-settings';
+import { readOutboxSettings, type OutboxSettings } from '@boxoffice/outbox/outbox-settings';
 
 /** Every setting of the payment service; read and validated once, at boot, every bad variable named at once. */
 export class PaymentConfig {
@@ -23,7 +22,7 @@ export class PaymentConfig {
   /** A charge without a payment this long after it was made is recorded from the processor's record. */
   readonly reconcileAfterSeconds: number;
   readonly messaging: MessagingSettings;
-  readonly outbox: OutboxRelayOptions;
+  readonly outbox: OutboxSettings;
 
   constructor(environment: NodeJS.ProcessEnv) {
     const env = new EnvReader(environment);

@@ -2,7 +2,10 @@ import { Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { provideOutbox } from '@boxoffice/outbox/provide-outbox';
 import { provideDatabase } from '@boxoffice/database/provide-database';
-import { HEALTH_CHECKS, HealthController } from '@boxoffice/http/health.controller';
+import { databaseReadiness } from '@boxoffice/database/database-readiness';
+import { HealthModule } from '@boxoffice/http/health.module';
+import { brokerReadiness } from '@boxoffice/messaging/broker-readiness';
+import { outboxBacklogReadiness } from '@boxoffice/outbox/outbox-readiness';
 import { MetricsController } from '@boxoffice/metrics/metrics.controller';
 import { provideMetrics } from '@boxoffice/metrics/provide-metrics';
 import { PaymentGateway } from './gateway/payment-gateway';
@@ -21,13 +24,10 @@ import { PaymentsController } from './payments/payments.controller';
 import { PaymentsService } from './payments/payments.service';
 
 @Module({
-  controllers: [
-    PaymentsController,
-    OrderCreatedHandler,
-    OrderCancelledHandler,
-    HealthController,
-    MetricsController,
+  imports: [
+    HealthModule.register(databaseReadiness(), brokerReadiness(), outboxBacklogReadiness(PaymentConfig)),
   ],
+  controllers: [PaymentsController, OrderCreatedHandler, OrderCancelledHandler, MetricsController],
   providers: [
     { provide: PaymentConfig, useFactory: () => new PaymentConfig(process.env) },
     provideMetrics(PaymentConfig),
@@ -55,11 +55,6 @@ import { PaymentsService } from './payments/payments.service';
           declineRate: config.gatewayDeclineRate,
           timeoutMs: config.gatewayTimeoutMs,
         }),
-    },
-    {
-      provide: HEALTH_CHECKS,
-      inject: [DataSource],
-      useFactory: (db: DataSource) => [() => db.query('SELECT 1')],
     },
     PaymentsService,
     ChargeReconciliation,
