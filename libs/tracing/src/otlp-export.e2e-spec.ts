@@ -2,6 +2,7 @@ import { eventually } from '@boxoffice/testing/eventually';
 import { openOtlpReceiver, type OtlpReceiver } from '@boxoffice/testing/otlp-receiver';
 import type { ServiceProcess } from '@boxoffice/testing/service-process';
 import { openTestCorner, type TestCorner } from '@boxoffice/testing/test-corner';
+import { AS_ADMIN } from '@boxoffice/testing/test-tokens';
 
 const CALLER = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };
 
@@ -25,6 +26,7 @@ describe('OTLP export (e2e: inventory as a real process, started as main.ts does
     await inventory
       .http()
       .put('/events/otlp-gig')
+      .set(AS_ADMIN)
       .set('traceparent', `00-${CALLER.traceId}-${CALLER.spanId}-01`)
       .send({ name: 'Gig', totalStock: 5, unitPrice: 4200, currency: 'EUR' })
       .expect(201);
