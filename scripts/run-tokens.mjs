@@ -2,7 +2,7 @@
 // reservation API). The services refuse to boot without them; values set in the environment are used as they are,
 // and any unset one is made for this run and written to .boxoffice/tokens.env (git-ignored) for the operator's curl.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const NAMES = ['ADMIN_TOKEN', 'SERVICE_TOKEN'];
@@ -12,9 +12,13 @@ export function tokensForThisRun(env, root) {
   const generated = Object.fromEntries(
     NAMES.filter((name) => !env[name]).map((name) => [name, randomBytes(32).toString('base64url')]),
   );
-  if (Object.keys(generated).length === 0) return { env: {}, file: null };
   const dir = join(root, '.boxoffice');
   const file = join(dir, 'tokens.env');
+  // A file left by an earlier run would hand curl tokens these services do not accept.
+  if (Object.keys(generated).length === 0) {
+    rmSync(file, { force: true });
+    return { env: {}, file: null };
+  }
   mkdirSync(dir, { recursive: true });
   const lines = Object.entries(generated).map(([name, value]) => `export ${name}=${value}`);
   writeFileSync(

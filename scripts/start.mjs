@@ -189,8 +189,8 @@ function summary(seconds) {
   const docs = services.filter((s) => s.url).map((s) => `${s.url}/docs`);
   if (docs.length) say(`API docs (OpenAPI at /docs/json): ${docs.join('  ')}`);
   if (tokens.file) {
-    say(`${Object.keys(tokens.env).join(' and ')} made for this run, in ${tokens.file}; for curl:`);
-    for (const [name, value] of Object.entries(tokens.env)) say(`  export ${name}=${value}`);
+    // Where, not what: this output often ends up in a log file.
+    say(`${Object.keys(tokens.env).join(' and ')} made for this run; for curl: source ${tokens.file}`);
   }
   say('Ctrl-C stops everything.');
 }

@@ -62,7 +62,7 @@ async function shutDown(
     }
   };
   logger.log(`${signal}: not ready any more, stopping within ${timeoutMs} ms`);
-  app.get(ShutdownState, { strict: false }).begin(signal);
+  readinessOf(app)?.begin(signal);
   if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
   await Promise.all([
     step('HTTP requests in flight', () => app.getHttpAdapter().close()),
@@ -72,6 +72,15 @@ async function shutDown(
   clearTimeout(deadline);
   logger.log(`stopped in ${Date.now() - startedAt} ms (${took.join(', ')})`);
   process.exit(0);
+}
+
+/** An app without the health module has no readiness to withdraw, and still stops. */
+function readinessOf(app: NestFastifyApplication): ShutdownState | undefined {
+  try {
+    return app.get(ShutdownState, { strict: false });
+  } catch {
+    return undefined;
+  }
 }
 
 /** What keeps the event loop alive, by kind: `TCPSocketWrap×3, Timeout×1`. */

@@ -14,7 +14,7 @@ export interface HttpSettings {
 
 /** `<SERVICE>_HOST`, `<SERVICE>_PORT` and the shared `HTTP_BODY_LIMIT_BYTES`, `SHUTDOWN_TIMEOUT_MS`, `SHUTDOWN_DELAY_MS`. */
 export function readHttpSettings(env: EnvReader, service: string, defaultPort: number): HttpSettings {
-  return {
+  const settings = {
     service: service.toLowerCase(),
     host: env.host(`${service}_HOST`, '127.0.0.1'),
     port: env.int(`${service}_PORT`, defaultPort, 0, 65535),
@@ -22,4 +22,9 @@ export function readHttpSettings(env: EnvReader, service: string, defaultPort: n
     shutdownTimeoutMs: env.int('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     shutdownDelayMs: env.int('SHUTDOWN_DELAY_MS', 0, 0, 60_000),
   };
+  // The delay counts within the timeout: one as long would make every stop end past its deadline.
+  if (settings.shutdownDelayMs >= settings.shutdownTimeoutMs) {
+    env.refuse('SHUTDOWN_DELAY_MS must be less than SHUTDOWN_TIMEOUT_MS');
+  }
+  return settings;
 }

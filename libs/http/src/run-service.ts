@@ -23,8 +23,9 @@ export function runService(
     startTracing(tracing);
     const app = await createHttpApp(module, { ...http, log });
     const consumers = (await attach?.(app)) ?? undefined;
-    stopOnSignals(app, name, { timeoutMs: http.shutdownTimeoutMs, delayMs: http.shutdownDelayMs, consumers });
     await app.listen(http.port, http.host);
+    // Only once listening: a signal during boot kills the process as a crash would, which loses nothing.
+    stopOnSignals(app, name, { timeoutMs: http.shutdownTimeoutMs, delayMs: http.shutdownDelayMs, consumers });
     new Logger(name).log(`listening on http://${http.host}:${http.port}`);
   };
   start().catch((error) => {

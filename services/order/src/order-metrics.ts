@@ -13,6 +13,8 @@ export class OrderMetrics {
   readonly accepted: CounterOf;
   /** Every POST /orders the service refused, by the contract's error code (the validation pipe's 400s excluded). */
   readonly refused: CounterOf<'code'>;
+  /** 504 OUTCOME_UNKNOWN: neither accepted nor refused, the order may exist (docs/contract.md §2). */
+  private readonly outcomeUnknown: CounterOf;
   private readonly outcomes: CounterOf<'status' | 'reason'>;
   private readonly timeToFinal: HistogramOf<'status'>;
 
@@ -25,6 +27,10 @@ export class OrderMetrics {
       name: 'boxoffice_orders_refused_total',
       help: 'POST /orders refused, by error code (SOLD_OUT, PURCHASE_LIMIT_EXCEEDED, UNAVAILABLE, OVERLOADED...)',
       labelNames: ['code'],
+    });
+    this.outcomeUnknown = metrics.counter({
+      name: 'boxoffice_orders_outcome_unknown_total',
+      help: 'POST /orders answered 504 OUTCOME_UNKNOWN: the order may have been recorded',
     });
     this.outcomes = metrics.counter({
       name: 'boxoffice_saga_outcomes_total',
@@ -40,7 +46,8 @@ export class OrderMetrics {
   }
 
   refusedWith(code: ErrorCode): void {
-    this.refused.inc({ code });
+    if (code === 'OUTCOME_UNKNOWN') this.outcomeUnknown.inc();
+    else this.refused.inc({ code });
   }
 
   /** An order moved out of CREATED, `seconds` after it was created. */

@@ -26,6 +26,12 @@ describe('PaymentConfig', () => {
     });
   });
 
+  it('given a shutdown delay as long as the shutdown timeout, when read, then it refuses to boot and names the delay', () => {
+    expect(() => new PaymentConfig({ SHUTDOWN_TIMEOUT_MS: '5000', SHUTDOWN_DELAY_MS: '5000' })).toThrow(
+      /SHUTDOWN_DELAY_MS must be less than SHUTDOWN_TIMEOUT_MS/,
+    );
+  });
+
   it('given GATEWAY_DECLINE_RATE=2, when read, then it refuses to boot and names the variable', () => {
     expect(() => new PaymentConfig({ GATEWAY_DECLINE_RATE: '2' })).toThrow(/GATEWAY_DECLINE_RATE/);
   });

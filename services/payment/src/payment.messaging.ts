@@ -21,7 +21,8 @@ export function paymentTransportOptions(config: PaymentConfig): AmqpMessageTrans
     retryMaxDelayMs: config.messaging.retryMaxDelayMs,
     // A compensation or a charge waiting for a dependency is retried until it succeeds, never dead-lettered.
     isTransient: isDependencyDown,
-    // Running handlers get the whole shutdown budget; past it the process exits and the broker redelivers.
-    shutdownGraceMs: config.http.shutdownTimeoutMs,
+    // Running handlers get what is left of the shutdown budget after the delay; past it the process exits 1
+    // and the broker redelivers what they had not acked.
+    shutdownGraceMs: config.http.shutdownTimeoutMs - config.http.shutdownDelayMs,
   };
 }
