@@ -23,6 +23,8 @@ export interface BoxofficeStack {
   /** The test's own connection to the vhost: publishes copies and poison, reads queues over AMQP. */
   broker: TestBroker;
   schemaOf(service: Service): string;
+  /** Where the service listens, for a client of its own (a load driver). */
+  urlOf(service: Service): string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
   call<T = any>(
     service: Service,
@@ -102,6 +104,7 @@ export async function startStack(
       vhost: corner.vhost,
       broker,
       schemaOf: (service) => corner.schemaOf(service),
+      urlOf: (service) => `http://127.0.0.1:${ports[service]}`,
       call,
       logs,
       stop: () => corner.dispose(),
