@@ -42,7 +42,8 @@ async function storm(stack: BoxofficeStack, orderUrl: string, label: string, eve
     { name: eventId, totalStock: STOCK, unitPrice: 4200, currency: 'EUR', perUserLimit: 100 },
     { authorization: `Bearer ${ADMIN_TOKEN}` },
   );
-  if (sale.status !== 201) throw new Error(`PUT /events/${eventId}: ${sale.status} ${JSON.stringify(sale.body)}`);
+  if (sale.status !== 201)
+    throw new Error(`PUT /events/${eventId}: ${sale.status} ${JSON.stringify(sale.body)}`);
   const pool = new Pool(orderUrl, { connections: CONCURRENCY, pipelining: 1 });
   const latencies: number[] = [];
   const statuses: Record<number, number> = {};
@@ -118,7 +119,12 @@ async function main() {
         // A different one goes first each round, so that none always meets the machine just after another.
         const order = names.map((_, i) => names[(i + round) % names.length]);
         for (const name of order) {
-          const result = await storm(stacks[name], stacks[name].urlOf('order'), name, `storm-${name}-${round}`);
+          const result = await storm(
+            stacks[name],
+            stacks[name].urlOf('order'),
+            name,
+            `storm-${name}-${round}`,
+          );
           rounds.push(result);
           console.log(
             `round ${round + 1} ${name.padEnd(8)} ${result.requestsPerSecond.toFixed(0).padStart(6)} req/s  ` +
