@@ -68,7 +68,7 @@ describe('SIGTERM to each service in the middle of a sale (system: real processe
     const exitMs = Date.now() - signalledAt;
     const answers = await readiness.closed;
     await start(service);
-    return { exit: stopping.exit(), exitMs, answers, signalledAt, output: stopping.output() };
+    return { exit: stopping.exit(), exitMs, answers, signalledAt, output: stopping.outputSinceStop() };
   };
 
   it('given 600 buyers racing for 300 tickets, when payment, order and inventory each get SIGTERM mid-sale and are started again, then each exits 0 in time after answering not-ready, and the audit finds nothing lost or done twice', async () => {

@@ -8,6 +8,8 @@ export interface WatchedProcess {
   readonly child: ChildProcess;
   /** The last of what it printed, stdout and stderr interleaved as they came. */
   output(): string;
+  /** All it printed from the last `stop` signal on, however much: what a shutdown said, never cut by the tail. */
+  outputSinceStop(): string;
   /** Whether it has exited, and how. */
   exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
   /** Sends `signal` and waits for the exit; SIGKILL if it has not exited after `graceMs`. */
@@ -35,7 +37,12 @@ function unwatch(child: ChildProcess): void {
 export function spawnWatched(args: string[], env: NodeJS.ProcessEnv): WatchedProcess {
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-KEPT_OUTPUT_CHARS));
+  let sinceStop: string | undefined; // kept only once a stop began
+  const keep = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    output = (output + text).slice(-KEPT_OUTPUT_CHARS);
+    if (sinceStop !== undefined) sinceStop += text;
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   child.on('error', (error) => keep(Buffer.from(`\n[spawn failed: ${error.message}]\n`)));
@@ -52,6 +59,7 @@ export function spawnWatched(args: string[], env: NodeJS.ProcessEnv): WatchedPro
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> => {
     if (exit) return;
+    sinceStop = '';
     child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await exited;
@@ -61,6 +69,7 @@ export function spawnWatched(args: string[], env: NodeJS.ProcessEnv): WatchedPro
   return {
     child,
     output: () => output,
+    outputSinceStop: () => sinceStop ?? '',
     exit: () => exit,
     stop,
     kill: () => stop('SIGKILL'),
