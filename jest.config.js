@@ -5,7 +5,7 @@ const ESM_ONLY = ['content-disposition'];
 module.exports = {
   rootDir: '.',
   testEnvironment: 'node',
-  roots: ['<rootDir>/services', '<rootDir>/libs', '<rootDir>/system', '<rootDir>/ops'],
+  roots: ['<rootDir>/services', '<rootDir>/libs', '<rootDir>/system', '<rootDir>/ops', '<rootDir>/bench'],
   testRegex: '\\.(spec|e2e-spec|system-spec)\\.ts$',
   transform: {
     '^.+\\.ts$': [
