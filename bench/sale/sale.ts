@@ -14,7 +14,8 @@ import { readSaleOrders, readSaleStack, type SaleOrders, type SaleStack } from '
 import { renderProgress, renderSummary, summarize } from './sale-summary';
 
 const WAIT_DEADLINE_MS = 120_000;
-/** Violations that only say the saga is still moving; the audit is repeated for this long while they last. */
+/** Violations that only say the saga is still moving, or that the broker has not counted a new queue yet (its
+ * statistics come every few seconds); the audit is repeated for this long while they last. */
 const SETTLE_MS = 15_000;
 const POLL_MS = 250;
 
@@ -100,7 +101,13 @@ async function waitForOrdersEnded(db: Client, stack: SaleStack, eventId: string,
   }
 }
 
-const SETTLING = new Set(['SAGA_QUEUE_NOT_EMPTY', 'OUTBOX_UNSENT', 'SOLD_NOT_CONFIRMED', 'GATE_DIVERGES_FROM_LEDGER']);
+const SETTLING = new Set([
+  'SAGA_QUEUE_NOT_EMPTY',
+  'SAGA_QUEUE_UNKNOWN',
+  'OUTBOX_UNSENT',
+  'SOLD_NOT_CONFIRMED',
+  'GATE_DIVERGES_FROM_LEDGER',
+]);
 
 /** The audit of this sale; repeated for a while as long as what it finds is the saga still finishing. */
 async function auditSale(stack: SaleStack, eventId: string): Promise<Violation[]> {
