@@ -32,13 +32,18 @@ describe('npm run sale: the drivers', () => {
     let inFlight = 0;
     let most = 0;
     const seen: number[] = [];
-    await driveClosed(50, 5, async (index) => {
-      seen.push(index);
-      most = Math.max(most, ++inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      inFlight--;
-      return { status: 202, orderId: `o${index}` };
-    }, record);
+    await driveClosed(
+      50,
+      5,
+      async (index) => {
+        seen.push(index);
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        inFlight--;
+        return { status: 202, orderId: `o${index}` };
+      },
+      record,
+    );
     expect(most).toBe(5);
     expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(record.acceptedOrderIds).toHaveLength(50);

@@ -3,9 +3,12 @@ import { latencyByStatus, percentile } from './latency-record';
 describe('npm run sale: latency per status', () => {
   it('given 100 sorted values, when a percentile is taken, then it is the nearest rank', () => {
     const values = Array.from({ length: 100 }, (_, i) => i + 1);
-    expect([percentile(values, 50), percentile(values, 90), percentile(values, 99), percentile(values, 100)]).toEqual([
-      50, 90, 99, 100,
-    ]);
+    expect([
+      percentile(values, 50),
+      percentile(values, 90),
+      percentile(values, 99),
+      percentile(values, 100),
+    ]).toEqual([50, 90, 99, 100]);
     expect(percentile([7], 99)).toBe(7);
   });
 

@@ -23,7 +23,10 @@ describe('npm run sale: the command line', () => {
 
   it('given --rate and --duration, when parsed, then the buyers are rate × duration (open model)', () => {
     const parsed = parse('--rate', '50', '--duration', '3', '--event', 'gig', '--json');
-    expect(parsed).toMatchObject({ ok: true, options: { rate: 50, buyers: 150, users: 150, eventId: 'gig', json: true } });
+    expect(parsed).toMatchObject({
+      ok: true,
+      options: { rate: 50, buyers: 150, users: 150, eventId: 'gig', json: true },
+    });
   });
 
   it('given several bad values, when parsed, then every one is listed at once', () => {
@@ -43,7 +46,10 @@ describe('npm run sale: the command line', () => {
   });
 
   it('given --duration without --rate, or an unknown option, when parsed, then it is refused', () => {
-    expect(parse('--duration', '5')).toEqual({ ok: false, errors: [expect.stringContaining('--duration needs --rate')] });
+    expect(parse('--duration', '5')).toEqual({
+      ok: false,
+      errors: [expect.stringContaining('--duration needs --rate')],
+    });
     expect(parse('--stok', '5')).toMatchObject({ ok: false });
   });
 });

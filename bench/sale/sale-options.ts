@@ -44,7 +44,8 @@ export function parseSaleOptions(args: string[], newEventId: () => string): Pars
     const raw = values[name];
     if (raw === undefined) return fallback;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < min) errors.push(`--${name} must be an integer >= ${min}, got ${raw}`);
+    if (!Number.isInteger(value) || value < min)
+      errors.push(`--${name} must be an integer >= ${min}, got ${raw}`);
     return value;
   };
   const real = (name: string, fallback: number | null, min: number, max: number): number | null => {
@@ -63,7 +64,9 @@ export function parseSaleOptions(args: string[], newEventId: () => string): Pars
   if (duration !== null && values.buyers !== undefined)
     errors.push('--duration sets the buyers (rate × duration): leave out --buyers');
   const buyers =
-    rate !== null && duration !== null ? Math.max(1, Math.round(rate * duration)) : integer('buyers', 1000, 1);
+    rate !== null && duration !== null
+      ? Math.max(1, Math.round(rate * duration))
+      : integer('buyers', 1000, 1);
   const options: SaleOptions = {
     stock: integer('stock', 100, 0),
     buyers,

@@ -38,7 +38,14 @@ export async function readSaleOrders(db: Client, orderSchema: string, eventId: s
      FROM "${orderSchema}".orders WHERE event_id = $1 GROUP BY status, reason`,
     [eventId],
   );
-  const orders: SaleOrders = { total: 0, created: 0, confirmed: 0, cancelled: 0, cancelledBy: {}, lastEndedAtEpochMs: null };
+  const orders: SaleOrders = {
+    total: 0,
+    created: 0,
+    confirmed: 0,
+    cancelled: 0,
+    cancelledBy: {},
+    lastEndedAtEpochMs: null,
+  };
   for (const row of rows) {
     orders.total += row.count;
     if (row.status === 'CREATED') orders.created += row.count;

@@ -1,9 +1,11 @@
 import { renderProgress, renderSummary, summarize } from './sale-summary';
 import { parseSaleOptions, type SaleOptions } from './sale-options';
 
-const options = (parseSaleOptions(['--stock', '20', '--buyers', '4', '--event', 'gig'], () => 'x') as {
-  options: SaleOptions;
-}).options;
+const options = (
+  parseSaleOptions(['--stock', '20', '--buyers', '4', '--event', 'gig'], () => 'x') as {
+    options: SaleOptions;
+  }
+).options;
 
 describe('npm run sale: the summary', () => {
   it('given the answers and the orders of a sale, when summarized and rendered, then a person reads rate, latency per status, orders by reason and the violations', () => {
@@ -28,7 +30,11 @@ describe('npm run sale: the summary', () => {
     const text = renderSummary(summary);
 
     // then
-    expect(summary).toMatchObject({ answered: 3, requestsPerSecond: 8, answersByStatus: { 202: 2, 409: 1, 0: 1 } });
+    expect(summary).toMatchObject({
+      answered: 3,
+      requestsPerSecond: 8,
+      answersByStatus: { 202: 2, 409: 1, 0: 1 },
+    });
     expect(text.split('\n')).toEqual([
       'sale gig: stock 20, 4 buyers (closed, 100 concurrent)',
       'answers: 1 × no answer, 2 × 202, 1 × 409; 8 req/s',
@@ -46,6 +52,8 @@ describe('npm run sale: the summary', () => {
 
   it('given counts so far, when the progress line is drawn, then it shows sent, each class of answer and the rate', () => {
     const counts = { sent: 40, accepted: 20, soldOut: 15, otherClientError: 1, serverError: 0 };
-    expect(renderProgress(counts, 812.4, 100)).toBe('sent 40/100  202 20  409 15  4xx 1  5xx/none 0  812 req/s');
+    expect(renderProgress(counts, 812.4, 100)).toBe(
+      'sent 40/100  202 20  409 15  4xx 1  5xx/none 0  812 req/s',
+    );
   });
 });

@@ -12,7 +12,13 @@ export interface SaleSummary {
   answersByStatus: Record<string, number>;
   requestsPerSecond: number;
   latencyMs: Record<string, LatencyFigures>;
-  orders: { accepted: number; confirmed: number; created: number; cancelled: number; cancelledBy: Record<string, number> };
+  orders: {
+    accepted: number;
+    confirmed: number;
+    created: number;
+    cancelled: number;
+    cancelledBy: Record<string, number>;
+  };
   /** From the first request to the last order ended; null when no order was accepted. */
   firstRequestToLastEndedSeconds: number | null;
   /** Set when the wait for every accepted order to end hit its deadline. */
@@ -36,7 +42,8 @@ export function summarize(input: {
   return {
     eventId: options.eventId,
     stock: options.stock,
-    model: options.rate === null ? `closed, ${options.concurrency} concurrent` : `open, ${options.rate} req/s`,
+    model:
+      options.rate === null ? `closed, ${options.concurrency} concurrent` : `open, ${options.rate} req/s`,
     sent: input.sent,
     answered: answers.filter((answer) => answer.status !== 0).length,
     answersByStatus,
@@ -73,21 +80,23 @@ export function renderSummary(summary: SaleSummary): string {
       ? 'no order accepted'
       : `first request to last order ended: ${summary.firstRequestToLastEndedSeconds.toFixed(2)} s`,
     ...(summary.waitDeadlineHit ? ['the wait for every order to end hit its deadline'] : []),
-    summary.violations.length
-      ? `violations (${summary.violations.length}):`
-      : 'violations: none',
+    summary.violations.length ? `violations (${summary.violations.length}):` : 'violations: none',
     ...summary.violations.map((v) => `  ${v.code} ${v.where}: ${v.detail}`),
   ];
   return lines.join('\n');
 }
 
 /** The live line: sent, answers by class so far, current req/s. */
-export function renderProgress(counts: {
-  sent: number;
-  accepted: number;
-  soldOut: number;
-  otherClientError: number;
-  serverError: number;
-}, perSecond: number, buyers: number): string {
+export function renderProgress(
+  counts: {
+    sent: number;
+    accepted: number;
+    soldOut: number;
+    otherClientError: number;
+    serverError: number;
+  },
+  perSecond: number,
+  buyers: number,
+): string {
   return `sent ${counts.sent}/${buyers}  202 ${counts.accepted}  409 ${counts.soldOut}  4xx ${counts.otherClientError}  5xx/none ${counts.serverError}  ${perSecond.toFixed(0)} req/s`;
 }

@@ -57,7 +57,10 @@ describe('npm run sale: a sale from the command line (e2e, three real services)'
     const exit = await eventually(() => sale.exit(), { timeoutMs: 50_000, what: 'the sale exited' });
 
     // then
-    expect({ exit, output: exit?.code === 0 ? '' : sale.output() }).toEqual({ exit: { code: 0, signal: null }, output: '' });
+    expect({ exit, output: exit?.code === 0 ? '' : sale.output() }).toEqual({
+      exit: { code: 0, signal: null },
+      output: '',
+    });
     expect(stdout.trimEnd().split('\n')).toHaveLength(1);
     const summary = JSON.parse(stdout) as SaleSummary;
     expect(summary.answered).toBe(100);

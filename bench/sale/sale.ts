@@ -37,7 +37,9 @@ async function createSale(stack: SaleStack, options: SaleOptions): Promise<void>
     throw new UsageError(`inventory at ${stack.serviceUrls.inventory} does not answer: ${error.message}`);
   });
   if (response.status !== 200 && response.status !== 201)
-    throw new UsageError(`PUT /events/${options.eventId} answered ${response.status}: ${await response.text()}`);
+    throw new UsageError(
+      `PUT /events/${options.eventId} answered ${response.status}: ${await response.text()}`,
+    );
 }
 
 function buyerOf(pool: Pool, options: SaleOptions): Buy {
@@ -134,7 +136,9 @@ async function main(): Promise<number> {
   await db.connect().catch((error: Error) => {
     throw new UsageError(`Postgres at ${stack.databaseUrl} does not answer: ${error.message}`);
   });
-  const pool = new Pool(stack.serviceUrls.order, { connections: options.rate === null ? options.concurrency : 256 });
+  const pool = new Pool(stack.serviceUrls.order, {
+    connections: options.rate === null ? options.concurrency : 256,
+  });
   try {
     await createSale(stack, options);
     const record = newDriveRecord();
