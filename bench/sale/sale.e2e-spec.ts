@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { eventually } from '@boxoffice/testing/eventually';
+import { operatorEnv } from '@boxoffice/testing/operator-env';
 import { startInCorner, type TestCorner } from '@boxoffice/testing/test-corner';
-import { TEST_RABBITMQ_MANAGEMENT_URL } from '@boxoffice/testing/test-vhost';
 import { spawnWatched } from '@boxoffice/testing/watched-process';
 import type { SaleSummary } from './sale-summary';
 
@@ -18,15 +18,7 @@ function startStack(): Promise<Stack> {
     const inventory = await corner.startProcess('inventory');
     const payment = await corner.startProcess('payment', fastOutbox);
     const order = await corner.startProcess('order', { ...fastOutbox, INVENTORY_URL: inventory.url });
-    const env = {
-      ...corner.env('inventory'),
-      ...corner.env('order'),
-      ...corner.env('payment'),
-      RABBITMQ_MANAGEMENT_URL: TEST_RABBITMQ_MANAGEMENT_URL,
-      INVENTORY_URL: inventory.url,
-      ORDER_URL: order.url,
-      PAYMENT_URL: payment.url,
-    };
+    const env = operatorEnv(corner, { inventory: inventory.url, order: order.url, payment: payment.url });
     return { corner, env };
   });
 }

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { eventually } from '@boxoffice/testing/eventually';
 import type { FaultProxy } from '@boxoffice/testing/fault-proxy';
+import { operatorEnv } from '@boxoffice/testing/operator-env';
 import { putSale } from '@boxoffice/testing/sale-stock';
 import type { ServiceProcess } from '@boxoffice/testing/service-process';
 import type { TestBroker } from '@boxoffice/testing/test-broker';
 import { startInCorner, type TestCorner } from '@boxoffice/testing/test-corner';
-import { TEST_AMQP_URL, TEST_RABBITMQ_MANAGEMENT_URL } from '@boxoffice/testing/test-vhost';
+import { TEST_AMQP_URL } from '@boxoffice/testing/test-vhost';
 import { spawnWatched } from '@boxoffice/testing/watched-process';
 import { consumerQueueRows } from './consumer-queues';
 import { readMonitorSettings } from './monitor-settings';
@@ -38,15 +39,7 @@ function startStack(): Promise<Stack> {
       INVENTORY_URL: inventory.url,
       RABBITMQ_URL: orderBroker.url(corner.vhost.url),
     });
-    const env = {
-      ...corner.env('inventory'),
-      ...corner.env('order'),
-      ...corner.env('payment'),
-      RABBITMQ_MANAGEMENT_URL: TEST_RABBITMQ_MANAGEMENT_URL,
-      INVENTORY_URL: inventory.url,
-      ORDER_URL: order.url,
-      PAYMENT_URL: payment.url,
-    };
+    const env = operatorEnv(corner, { inventory: inventory.url, order: order.url, payment: payment.url });
     return { corner, inventory, order, payment, orderBroker, broker: await corner.openBroker(), env };
   });
 }
