@@ -33,28 +33,39 @@ describe('npm run sale: a sale from the command line (e2e, three real services)'
     await stack?.corner.dispose();
   });
 
-  it('given a running stack, when a user runs a sale of 20 tickets for 100 buyers, 10 % declined, with --json, then every buyer is answered, no ticket is oversold and the audit finds nothing', async () => {
-    // when
+  /** Runs `npm run sale` with `args` against the stack; its exit, its stdout (the JSON) and all it printed. */
+  const runSale = async (args: string[]) => {
     const sale = spawnWatched(
-      [
-        '-r',
-        require.resolve('@swc-node/register'),
-        join(__dirname, 'sale.ts'),
-        ...['--json', '--stock', '20', '--buyers', '100', '--concurrency', '20', '--decline-rate', '0.1'],
-      ],
+      ['-r', require.resolve('@swc-node/register'), join(__dirname, 'sale.ts'), ...args],
       { ...process.env, SWC_NODE_PROJECT: join(__dirname, '..', '..', 'tsconfig.json'), ...stack.env },
     );
     let stdout = '';
     sale.child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    const exit = await eventually(() => sale.exit(), { timeoutMs: 50_000, what: 'the sale exited' });
+    const exit = await eventually(() => sale.exit(), { timeoutMs: 40_000, what: 'the sale exited' });
+    return { exit, stdout, output: sale.output() };
+  };
+
+  it('given a running stack, when a user runs a sale of 20 tickets for 100 buyers, 10 % declined, with --json, then every buyer is answered, no ticket is oversold and the audit finds nothing', async () => {
+    // when
+    const run = await runSale([
+      '--json',
+      '--stock',
+      '20',
+      '--buyers',
+      '100',
+      '--concurrency',
+      '20',
+      '--decline-rate',
+      '0.1',
+    ]);
 
     // then
-    expect({ exit, output: exit?.code === 0 ? '' : sale.output() }).toEqual({
+    expect({ exit: run.exit, output: run.exit?.code === 0 ? '' : run.output }).toEqual({
       exit: { code: 0, signal: null },
       output: '',
     });
-    expect(stdout.trimEnd().split('\n')).toHaveLength(1);
-    const summary = JSON.parse(stdout) as SaleSummary;
+    expect(run.stdout.trimEnd().split('\n')).toHaveLength(1);
+    const summary = JSON.parse(run.stdout) as SaleSummary;
     expect(summary.answered).toBe(100);
     expect(summary.orders.accepted).toBe(summary.orders.confirmed + summary.orders.cancelled);
     expect(summary.orders.confirmed).toBeLessThanOrEqual(20);
@@ -62,5 +73,19 @@ describe('npm run sale: a sale from the command line (e2e, three real services)'
     expect(summary.orders.cancelledBy).toHaveProperty('PAYMENT_DECLINED');
     expect(summary.violations).toEqual([]);
     expect(summary.latencyMs.all.count).toBe(100);
-  }, 60_000);
+  }, 45_000);
+
+  it('given a running stack, when a user runs an open-model sale at 40 req/s for 1 s, then 40 buyers are sent on schedule and answered', async () => {
+    // when
+    const run = await runSale(['--json', '--stock', '5', '--rate', '40', '--duration', '1']);
+
+    // then
+    expect({ exit: run.exit, output: run.exit?.code === 0 ? '' : run.output }).toEqual({
+      exit: { code: 0, signal: null },
+      output: '',
+    });
+    const summary = JSON.parse(run.stdout) as SaleSummary;
+    expect(summary).toMatchObject({ model: 'open, 40 req/s', sent: 40, answered: 40, violations: [] });
+    expect(summary.orders.confirmed).toBeLessThanOrEqual(5);
+  }, 45_000);
 });
