@@ -98,10 +98,17 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Rows still waiting for the broker; parked rows wait for an operator, not for the relay. */
   async pending(): Promise<number> {
-    const [{ count }] = await this.db.query(
-      'SELECT count(*)::int AS count FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL',
+    return (await this.backlog()).rows;
+  }
+
+  /** The pending rows and the age of the oldest, on the database's clock (0 when none), in one statement. */
+  async backlog(): Promise<{ rows: number; oldestSeconds: number }> {
+    const [backlog] = await this.db.query(
+      `SELECT count(*)::int AS rows,
+              coalesce(extract(epoch FROM statement_timestamp() - min(created_at)), 0)::float8 AS "oldestSeconds"
+       FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL`,
     );
-    return count;
+    return backlog;
   }
 
   private rowBackoff(): RowBackoff {

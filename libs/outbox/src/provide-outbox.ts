@@ -35,8 +35,8 @@ export function provideOutbox<C>(configType: Type<C>, setup: (config: C) => Outb
     },
     {
       provide: OutboxBacklog,
-      inject: [DataSource, ServiceMetrics],
-      useFactory: (db: DataSource, metrics: ServiceMetrics) => new OutboxBacklog(db, metrics),
+      inject: [OutboxRelay, ServiceMetrics],
+      useFactory: (relay: OutboxRelay, metrics: ServiceMetrics) => new OutboxBacklog(relay, metrics),
     },
   ];
 }
