@@ -35,6 +35,10 @@ export interface BoxofficeStack {
   ): Promise<JsonResponse<T>>;
   /** What the services printed so far, for a failing test's message. */
   logs(): string;
+  /** The pid of `npm start` (scripts/start.mjs); the services are its children. */
+  pid: number;
+  /** Whether `npm start` is still running: it ends when a service dies. */
+  running(): boolean;
   stop(): Promise<void>;
 }
 
@@ -107,6 +111,8 @@ export async function startStack(
       urlOf: (service) => `http://127.0.0.1:${ports[service]}`,
       call,
       logs,
+      pid: npmStart.child.pid!,
+      running: () => !npmStart.exit(),
       stop: () => corner.dispose(),
     };
   } catch (error) {

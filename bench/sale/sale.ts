@@ -5,70 +5,17 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { Pool } from 'undici';
-import { findViolations, type Violation } from '../../ops/audit/find-violations';
-import { readSnapshot } from '../../ops/audit/read-snapshot';
-import { driveClosed, driveOpen, newDriveRecord, type Buy, type DriveRecord } from './buyer-drivers';
+import { driveClosed, driveOpen, newDriveRecord, type DriveRecord } from './buyer-drivers';
 import { countAnswers } from './latency-record';
 import { parseSaleOptions, type SaleOptions } from './sale-options';
-import { readSaleOrders, readSaleStack, type SaleOrders, type SaleStack } from './sale-stack';
+import { auditSale, waitForOrdersEnded } from './sale-ending';
+import { buyerOf, createSale } from './sale-requests';
+import { readSaleStack, type SaleOrders, type SaleStack } from './sale-stack';
 import { renderProgress, renderSummary, summarize } from './sale-summary';
 
-const WAIT_DEADLINE_MS = 120_000;
-/** Violations that only say the saga is still moving, or that the broker has not counted a new queue yet (its
- * statistics come every few seconds); the audit is repeated for this long while they last. */
-const SETTLE_MS = 15_000;
 const POLL_MS = 250;
 
 class UsageError extends Error {}
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function createSale(stack: SaleStack, options: SaleOptions): Promise<void> {
-  const response = await fetch(`${stack.serviceUrls.inventory}/events/${options.eventId}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.adminToken}` },
-    body: JSON.stringify({
-      name: `npm run sale ${options.eventId}`,
-      totalStock: options.stock,
-      unitPrice: 4200,
-      currency: 'EUR',
-      perUserLimit: options.perUserLimit,
-    }),
-  }).catch((error: Error) => {
-    throw new UsageError(`inventory at ${stack.serviceUrls.inventory} does not answer: ${error.message}`);
-  });
-  if (response.status !== 200 && response.status !== 201)
-    throw new UsageError(
-      `PUT /events/${options.eventId} answered ${response.status}: ${await response.text()}`,
-    );
-}
-
-function buyerOf(pool: Pool, options: SaleOptions): Buy {
-  return async (index) => {
-    // Spread evenly: buyer i declines when the running share of declines crosses a whole number.
-    const declined = Math.floor((index + 1) * options.declineRate) > Math.floor(index * options.declineRate);
-    try {
-      const response = await pool.request({
-        method: 'POST',
-        path: '/orders',
-        headers: { 'content-type': 'application/json', 'idempotency-key': `${options.eventId}-${index}` },
-        body: JSON.stringify({
-          eventId: options.eventId,
-          userId: `buyer-${index % options.users}`,
-          quantity: options.quantity,
-          paymentToken: declined ? 'tok_chargeDeclined' : 'tok_visa',
-        }),
-      });
-      if (response.statusCode !== 202) {
-        await response.body.dump();
-        return { status: response.statusCode };
-      }
-      const { orderId } = (await response.body.json()) as { orderId: string };
-      return { status: 202, orderId };
-    } catch {
-      return { status: 0 };
-    }
-  };
-}
 
 /** Redraws one line on a terminal; otherwise a plain line every 2 s. On stderr when stdout carries the JSON. */
 function showProgress(record: DriveRecord, options: SaleOptions): () => void {
@@ -93,35 +40,6 @@ function showProgress(record: DriveRecord, options: SaleOptions): () => void {
   };
 }
 
-async function waitForOrdersEnded(db: Client, stack: SaleStack, eventId: string, accepted: number) {
-  const deadline = Date.now() + WAIT_DEADLINE_MS;
-  for (;;) {
-    const orders = await readSaleOrders(db, stack.schemas.order, eventId);
-    const ended = orders.created === 0 && orders.total >= accepted;
-    if (ended || Date.now() > deadline) return { orders, deadlineHit: !ended };
-    await sleep(POLL_MS);
-  }
-}
-
-const SETTLING = new Set([
-  'SAGA_QUEUE_NOT_EMPTY',
-  'SAGA_QUEUE_UNKNOWN',
-  'OUTBOX_UNSENT',
-  'SOLD_NOT_CONFIRMED',
-  'GATE_DIVERGES_FROM_LEDGER',
-]);
-
-/** The audit of this sale; repeated for a while as long as what it finds is the saga still finishing. */
-async function auditSale(stack: SaleStack, eventId: string): Promise<Violation[]> {
-  const deadline = Date.now() + SETTLE_MS;
-  for (;;) {
-    const violations = findViolations(await readSnapshot(stack, eventId));
-    const settling = violations.length > 0 && violations.every((v) => SETTLING.has(v.code));
-    if (!settling || Date.now() > deadline) return violations;
-    await sleep(500);
-  }
-}
-
 async function main(): Promise<number> {
   const parsed = parseSaleOptions(process.argv.slice(2), () => `sale-${randomUUID().slice(0, 8)}`);
   if (!parsed.ok) throw new UsageError(parsed.errors.join('\n'));
@@ -140,7 +58,9 @@ async function main(): Promise<number> {
     connections: options.rate === null ? options.concurrency : 256,
   });
   try {
-    await createSale(stack, options);
+    await createSale(stack, options).catch((error: Error) => {
+      throw new UsageError(error.message);
+    });
     const record = newDriveRecord();
     const stopProgress = showProgress(record, options);
     const buy = buyerOf(pool, options);

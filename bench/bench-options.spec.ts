@@ -1,0 +1,72 @@
+import { parseBenchOptions } from './bench-options';
+
+describe('npm run bench options', () => {
+  it('given no option, when parsed, then the full bench runs three times with a warm-up and writes its results', () => {
+    // when
+    const parsed = parseBenchOptions([]);
+
+    // then
+    expect(parsed).toEqual({
+      ok: true,
+      options: {
+        quick: false,
+        runs: 3,
+        warmUp: true,
+        concurrency: 100,
+        s1: { stock: 100, requests: 20_000 },
+        s2: { requests: 3_000 },
+        s3: { seconds: 30 },
+        write: true,
+      },
+    });
+  });
+
+  it('given --quick, when parsed, then one small run without warm-up that writes nothing', () => {
+    // when
+    const parsed = parseBenchOptions(['--quick']);
+
+    // then
+    expect(parsed).toMatchObject({
+      ok: true,
+      options: {
+        quick: true,
+        runs: 1,
+        warmUp: false,
+        s1: { requests: 3_000 },
+        s2: { requests: 300 },
+        write: false,
+      },
+    });
+  });
+
+  it('given --no-write and --runs 5, when parsed, then five runs and nothing written', () => {
+    // when
+    const parsed = parseBenchOptions(['--runs', '5', '--no-write']);
+
+    // then
+    expect(parsed).toMatchObject({ ok: true, options: { runs: 5, write: false } });
+  });
+
+  it('given two bad values, when parsed, then both are listed', () => {
+    // when
+    const parsed = parseBenchOptions(['--runs', '0', '--concurrency', 'many']);
+
+    // then
+    expect(parsed).toEqual({
+      ok: false,
+      errors: [
+        '--runs must be an integer in 1..20, got 0',
+        '--concurrency must be an integer in 1..1000, got many',
+      ],
+    });
+  });
+
+  it('given an unknown option, when parsed, then it is named', () => {
+    // when
+    const parsed = parseBenchOptions(['--fast']);
+
+    // then
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.errors[0]).toMatch(/--fast/);
+  });
+});

@@ -1,0 +1,61 @@
+import { parseArgs } from 'node:util';
+
+/** The size of each scenario; `--quick` shrinks them so that CI runs the whole bench in under two minutes. */
+export interface BenchOptions {
+  quick: boolean;
+  /** Measured runs of each scenario on each system, after the warm-up. */
+  runs: number;
+  warmUp: boolean;
+  concurrency: number;
+  s1: { stock: number; requests: number };
+  s2: { requests: number };
+  s3: { seconds: number };
+  /** Write bench/results/<date>-<commit>.json, the chart and the README table. */
+  write: boolean;
+}
+
+export type ParsedBenchOptions = { ok: true; options: BenchOptions } | { ok: false; errors: string[] };
+
+const FULL = { runs: 3, s1: { stock: 100, requests: 20_000 }, s2: { requests: 3_000 }, s3: { seconds: 30 } };
+const QUICK = { runs: 1, s1: { stock: 100, requests: 3_000 }, s2: { requests: 300 }, s3: { seconds: 5 } };
+
+/** `[--quick] [--runs n] [--concurrency n] [--no-write]`; every bad value is listed at once. */
+export function parseBenchOptions(args: string[]): ParsedBenchOptions {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        quick: { type: 'boolean', default: false },
+        runs: { type: 'string' },
+        concurrency: { type: 'string' },
+        'no-write': { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    return { ok: false, errors: [(error as Error).message] };
+  }
+  const quick = values.quick === true;
+  const sizes = quick ? QUICK : FULL;
+  const errors: string[] = [];
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = values[name];
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max)
+      errors.push(`--${name} must be an integer in ${min}..${max}, got ${String(raw)}`);
+    return value;
+  };
+  const options: BenchOptions = {
+    quick,
+    runs: integer('runs', sizes.runs, 1, 20),
+    warmUp: !quick,
+    concurrency: integer('concurrency', 100, 1, 1000),
+    s1: sizes.s1,
+    s2: sizes.s2,
+    s3: sizes.s3,
+    // A quick run's figures are too small to stand for the machine: it checks, it does not publish.
+    write: !quick && values['no-write'] !== true,
+  };
+  return errors.length ? { ok: false, errors } : { ok: true, options };
+}

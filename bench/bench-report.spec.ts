@@ -1,0 +1,118 @@
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchOptions } from './bench-options';
+import { renderTable, rowsOf, spreadOf, writeResults, type BenchResults } from './bench-report';
+import type { AcceptedFigures, ArrivalFigures, RunFigures } from './bench-scenarios';
+
+const run = (requestsPerSecond: number, p99Ms = 10): RunFigures => ({
+  requests: 1000,
+  seconds: 1000 / requestsPerSecond,
+  requestsPerSecond,
+  p50Ms: p99Ms / 2,
+  p99Ms,
+  statuses: { '202': 100, '409': 900 },
+  accepted: 100,
+  violations: [],
+});
+const accepted = (acceptedPerSecond: number, confirmedPerSecond?: number): AcceptedFigures => ({
+  ...run(acceptedPerSecond),
+  acceptedPerSecond,
+  confirmedPerSecond,
+});
+const arrivals = (p99Ms: number): ArrivalFigures => ({ ...run(50, p99Ms), rate: 50 });
+
+/** Boxoffice at 0.5x the baseline in S1, 0.7x in S2 with a saga at 0.9x, S3 p99 3x: two targets met, two not. */
+function results(overrides: Partial<BenchResults> = {}): BenchResults {
+  return {
+    date: '2026-12-01',
+    commit: 'abc1234',
+    machine: { cpus: 2, cpuModel: 'test cpu', node: 'v20.19.0', memoryGiB: 24 },
+    options: { runs: 3 } as BenchOptions,
+    s1: { Boxoffice: [run(400), run(500), run(600)], baseline: [run(900), run(1000), run(1100)] },
+    s2: {
+      Boxoffice: [accepted(60, 54), accepted(70, 63), accepted(80, 72)],
+      baseline: [accepted(100), accepted(100), accepted(100)],
+    },
+    s3Rate: 35,
+    s3: {
+      Boxoffice: [arrivals(30), arrivals(30), arrivals(31)],
+      baseline: [arrivals(9), arrivals(10), arrivals(11)],
+    },
+    peakRssMiB: { order: 120.4, inventory: 310, baseline: 60 },
+    violations: [],
+    ...overrides,
+  };
+}
+
+describe('npm run bench: its report', () => {
+  it('given runs in any order, when spread, then the median is the middle run and the range spans them', () => {
+    expect(spreadOf([30, 10, 20])).toEqual({ median: 20, min: 10, max: 30 });
+    expect(spreadOf([4, 1, 3, 2])).toEqual({ median: 2.5, min: 1, max: 4 });
+    expect(spreadOf([undefined, NaN])).toEqual({ median: NaN, min: NaN, max: NaN });
+  });
+
+  it('given Boxoffice and the baseline, when the rows are made, then each target is judged on the ratio of medians', () => {
+    // when
+    const rows = rowsOf(results());
+
+    // then
+    const judged = rows.filter((row) => row.target).map((row) => [row.figure, row.ratio, row.target?.met]);
+    expect(judged).toEqual([
+      ['req/s', 0.5, false],
+      ['accepted/s', 0.7, true],
+      ['confirmed/s in the storm (ratio: to accepted/s)', 0.9, true],
+      ['p99 ms', 3, false],
+    ]);
+  });
+
+  it('given a run, when the table is rendered, then it shows medians with their range, unmet targets, RSS over 300 and violations', () => {
+    // when
+    const table = renderTable(results({ violations: ['OVERSOLD (101 confirmed of 100)'] }));
+
+    // then
+    expect(table).toContain(
+      '| S1 sold-out storm | req/s | 500 (400–600) | 1,000 (900–1,100) | 0.50 | >= 0.8 **not met** |',
+    );
+    expect(table).toContain(
+      '| S3 open model, 35 req/s | p99 ms | 30.0 (30.0–31.0) | 10.0 (9.00–11.0) | 3.00 | <= 2 **not met** |',
+    );
+    expect(table).toContain('Peak RSS: order 120 MiB, inventory 310 MiB (**over 300**), baseline 60 MiB.');
+    expect(table).toContain('Violations: OVERSOLD (101 confirmed of 100).');
+  });
+
+  it('given a README with the markers, when results are written, then the JSON, the chart and the table between the markers are replaced and the rest kept', () => {
+    // given
+    const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+    mkdirSync(join(dir, 'results'));
+    writeFileSync(
+      join(dir, 'README.md'),
+      '# Before\n<!-- bench:latest:start -->\nold table\n<!-- bench:latest:end -->\n# After\n',
+    );
+
+    // when
+    const file = writeResults(results(), dir);
+
+    // then
+    expect(file).toBe(join(dir, 'results', '2026-12-01-abc1234.json'));
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ commit: 'abc1234', s3Rate: 35 });
+    expect(readFileSync(join(dir, 'results', 'latest.svg'), 'utf8')).toMatch(/^<svg /);
+    const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+    expect(readme).not.toContain('old table');
+    expect(readme).toMatch(/^# Before\n<!-- bench:latest:start -->\nRun of 2026-12-01 on abc1234/);
+    expect(readme).toContain(
+      '| S2 accepted orders | accepted/s | 70.0 (60.0–80.0) | 100 | 0.70 | >= 0.6 met |',
+    );
+    expect(readme).toMatch(/<!-- bench:latest:end -->\n# After\n$/);
+  });
+
+  it('given a README without the markers, when results are written, then it says so', () => {
+    // given
+    const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+    mkdirSync(join(dir, 'results'));
+    writeFileSync(join(dir, 'README.md'), '# No markers\n');
+
+    // when / then
+    expect(() => writeResults(results(), dir)).toThrow(/has no <!-- bench:latest:start -->/);
+  });
+});

@@ -1,0 +1,246 @@
+// What `npm run bench` keeps of a run: the JSON of every figure, and from it the table and the chart that
+// bench/README.md shows. Pure, except writeResults.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderChart, type ChartPanel } from './bench-chart';
+import type { BenchOptions } from './bench-options';
+import type { AcceptedFigures, ArrivalFigures, RunFigures } from './bench-scenarios';
+
+export type SystemName = 'Boxoffice' | 'baseline';
+type PerSystem<T> = Record<SystemName, T[]>;
+
+export interface BenchResults {
+  date: string;
+  commit: string;
+  machine: { cpus: number; cpuModel: string; node: string; memoryGiB: number };
+  options: BenchOptions;
+  s1: PerSystem<RunFigures>;
+  s2: PerSystem<AcceptedFigures>;
+  /** The rate S3 ran at: half of Boxoffice's median accepted/s in S2. */
+  s3Rate: number;
+  s3: PerSystem<ArrivalFigures>;
+  /** Peak resident set of each process over the whole bench, warm-up included. */
+  peakRssMiB: Record<string, number | null>;
+  violations: string[];
+}
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** Median (the middle run; the mean of the two middle ones when even) and the range of the runs. */
+export function spreadOf(values: (number | undefined)[]): Spread {
+  const sorted = values
+    .filter((v): v is number => v !== undefined && Number.isFinite(v))
+    .sort((a, b) => a - b);
+  if (!sorted.length) return { median: NaN, min: NaN, max: NaN };
+  const middle = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
+}
+
+interface Row {
+  scenario: string;
+  figure: string;
+  boxoffice: Spread;
+  baseline?: Spread;
+  /** Boxoffice's median over the baseline's (or over the row's own reference, as the target says). */
+  ratio?: number;
+  target?: { text: string; met: boolean };
+}
+
+/** The table's rows: each figure of each scenario, its ratio and, where the issue set one, its target. */
+export function rowsOf(results: BenchResults): Row[] {
+  const of = <T>(runs: T[], pick: (run: T) => number | undefined) => spreadOf(runs.map(pick));
+  const s1 = { b: results.s1.Boxoffice, y: results.s1.baseline };
+  const s2 = { b: results.s2.Boxoffice, y: results.s2.baseline };
+  const s3 = { b: results.s3.Boxoffice, y: results.s3.baseline };
+  const s1Rps = [of(s1.b, (r) => r.requestsPerSecond), of(s1.y, (r) => r.requestsPerSecond)];
+  const s2Accepted = [of(s2.b, (r) => r.acceptedPerSecond), of(s2.y, (r) => r.acceptedPerSecond)];
+  const s2Confirmed = of(s2.b, (r) => r.confirmedPerSecond);
+  const s3P99 = [of(s3.b, (r) => r.p99Ms), of(s3.y, (r) => r.p99Ms)];
+  const ratio = (a: Spread, b: Spread) => a.median / b.median;
+  const atLeast = (value: number, bound: number) => ({ text: `>= ${bound}`, met: value >= bound });
+  const atMost = (value: number, bound: number) => ({ text: `<= ${bound}`, met: value <= bound });
+  const s1Ratio = ratio(s1Rps[0], s1Rps[1]);
+  const s2Ratio = ratio(s2Accepted[0], s2Accepted[1]);
+  const keepUp = ratio(s2Confirmed, s2Accepted[0]);
+  const s3Ratio = ratio(s3P99[0], s3P99[1]);
+  const s3Name = `S3 open model, ${results.s3Rate.toFixed(0)} req/s`;
+  return [
+    {
+      scenario: 'S1 sold-out storm',
+      figure: 'req/s',
+      boxoffice: s1Rps[0],
+      baseline: s1Rps[1],
+      ratio: s1Ratio,
+      target: atLeast(s1Ratio, 0.8),
+    },
+    {
+      scenario: 'S1 sold-out storm',
+      figure: 'p99 ms',
+      boxoffice: of(s1.b, (r) => r.p99Ms),
+      baseline: of(s1.y, (r) => r.p99Ms),
+    },
+    {
+      scenario: 'S2 accepted orders',
+      figure: 'accepted/s',
+      boxoffice: s2Accepted[0],
+      baseline: s2Accepted[1],
+      ratio: s2Ratio,
+      target: atLeast(s2Ratio, 0.6),
+    },
+    {
+      scenario: 'S2 accepted orders',
+      figure: 'confirmed/s in the storm (ratio: to accepted/s)',
+      boxoffice: s2Confirmed,
+      ratio: keepUp,
+      target: atLeast(keepUp, 0.8),
+    },
+    {
+      scenario: 'S2 accepted orders',
+      figure: 'orders not ended at the last answer',
+      boxoffice: of(s2.b, (r) => r.unendedAtStormEnd),
+    },
+    {
+      scenario: 'S2 accepted orders',
+      figure: 'seconds to end them after it',
+      boxoffice: of(s2.b, (r) => r.drainSeconds),
+    },
+    {
+      scenario: 'S2 accepted orders',
+      figure: 'p99 ms',
+      boxoffice: of(s2.b, (r) => r.p99Ms),
+      baseline: of(s2.y, (r) => r.p99Ms),
+    },
+    {
+      scenario: s3Name,
+      figure: 'p50 ms',
+      boxoffice: of(s3.b, (r) => r.p50Ms),
+      baseline: of(s3.y, (r) => r.p50Ms),
+    },
+    {
+      scenario: s3Name,
+      figure: 'p99 ms',
+      boxoffice: s3P99[0],
+      baseline: s3P99[1],
+      ratio: s3Ratio,
+      target: atMost(s3Ratio, 2),
+    },
+    {
+      scenario: s3Name,
+      figure: 'time to CONFIRMED p50 ms',
+      boxoffice: of(s3.b, (r) => r.timeToConfirmedP50Ms),
+    },
+    {
+      scenario: s3Name,
+      figure: 'time to CONFIRMED p99 ms',
+      boxoffice: of(s3.b, (r) => r.timeToConfirmedP99Ms),
+    },
+  ];
+}
+
+const number = (value: number) =>
+  !Number.isFinite(value)
+    ? '–'
+    : value >= 100
+      ? Math.round(value).toLocaleString('en-US')
+      : value.toFixed(value >= 10 ? 1 : 2);
+const spread = (s: Spread | undefined, runs: number) =>
+  !s
+    ? ''
+    : runs > 1 && s.min !== s.max
+      ? `${number(s.median)} (${number(s.min)}–${number(s.max)})`
+      : number(s.median);
+
+/** The markdown table of a run: figures, ratios, targets, peak RSS and violations. */
+export function renderTable(results: BenchResults): string {
+  const runs = results.options.runs;
+  const lines = [
+    `| scenario | figure | Boxoffice, median (min–max) | baseline | ratio | target |`,
+    `| --- | --- | --- | --- | --- | --- |`,
+    ...rowsOf(results).map(
+      (row) =>
+        `| ${row.scenario} | ${row.figure} | ${spread(row.boxoffice, runs)} | ${spread(row.baseline, runs)} | ` +
+        `${row.ratio === undefined ? '' : number(row.ratio)} | ` +
+        `${row.target ? `${row.target.text} ${row.target.met ? 'met' : '**not met**'}` : ''} |`,
+    ),
+  ];
+  const rss = Object.entries(results.peakRssMiB)
+    .map(
+      ([name, mib]) =>
+        `${name} ${mib === null ? '?' : `${Math.round(mib)} MiB`}${mib !== null && mib >= 300 ? ' (**over 300**)' : ''}`,
+    )
+    .join(', ');
+  lines.push('', `Peak RSS: ${rss}.`);
+  lines.push(
+    results.violations.length ? `Violations: ${results.violations.join('; ')}.` : 'Violations: none.',
+  );
+  return lines.join('\n');
+}
+
+/** The chart's panels: S1 req/s, S2 accepted/s (and Boxoffice's confirmed/s), S3 p99. */
+export function chartPanels(results: BenchResults): ChartPanel[] {
+  const bars = <T>(runs: PerSystem<T>, pick: (run: T) => number | undefined) =>
+    (['Boxoffice', 'baseline'] as const).map((name) => ({ name, ...spreadOf(runs[name].map(pick)) }));
+  return [
+    {
+      title: 'S1 sold-out storm',
+      unit: 'req/s',
+      better: 'higher',
+      bars: bars(results.s1, (r) => r.requestsPerSecond),
+    },
+    {
+      title: 'S2 accepted orders',
+      unit: 'accepted/s',
+      better: 'higher',
+      bars: bars(results.s2, (r) => r.acceptedPerSecond),
+    },
+    {
+      title: 'S2 saga',
+      unit: 'confirmed/s',
+      better: 'higher',
+      bars: [{ name: 'Boxoffice', ...spreadOf(results.s2.Boxoffice.map((r) => r.confirmedPerSecond)) }],
+    },
+    {
+      title: `S3 at ${results.s3Rate.toFixed(0)} req/s`,
+      unit: 'p99 ms',
+      better: 'lower',
+      bars: bars(results.s3, (r) => r.p99Ms),
+    },
+  ];
+}
+
+const START = '<!-- bench:latest:start -->';
+const END = '<!-- bench:latest:end -->';
+
+/** bench/results/<date>-<commit>.json, bench/results/latest.svg, and the table between the README's markers. */
+export function writeResults(results: BenchResults, benchDir: string): string {
+  mkdirSync(join(benchDir, 'results'), { recursive: true });
+  const file = join(benchDir, 'results', `${results.date}-${results.commit}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  const subtitle = `${results.date}, ${results.commit}, ${results.machine.cpus} cores; median of ${results.options.runs} runs, whiskers min–max`;
+  writeFileSync(
+    join(benchDir, 'results', 'latest.svg'),
+    renderChart('Boxoffice and the baseline', subtitle, chartPanels(results)),
+  );
+  const readme = join(benchDir, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const [before, rest] = text.split(START);
+  const after = rest?.split(END)[1];
+  if (after === undefined) throw new Error(`${readme} has no ${START} ... ${END} section`);
+  const section = [
+    START,
+    `Run of ${results.date} on ${results.commit} (${results.machine.cpus} × ${results.machine.cpuModel}, Node ${results.machine.node}); ` +
+      `JSON: [results/${results.date}-${results.commit}.json](results/${results.date}-${results.commit}.json).`,
+    '',
+    renderTable(results),
+    '',
+    '![Boxoffice and the baseline, latest run](results/latest.svg)',
+    END,
+  ].join('\n');
+  writeFileSync(readme, `${before}${section}${after}`);
+  return file;
+}

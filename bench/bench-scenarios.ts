@@ -1,0 +1,145 @@
+// The three scenarios of `npm run bench`, each run against one system (Boxoffice or the baseline) and checked:
+// S1 sold-out storm, S2 accepted orders, S3 open-model arrivals. A run's figures come with its violations.
+import { performance } from 'node:perf_hooks';
+import type { BenchSystem } from './bench-systems';
+import { driveClosed, driveOpen, newDriveRecord, type Buy, type DriveRecord } from './sale/buyer-drivers';
+import { latencyByStatus, percentile } from './sale/latency-record';
+
+export interface RunFigures {
+  requests: number;
+  seconds: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Answers by HTTP status; "0" counts requests that got no answer. */
+  statuses: Record<string, number>;
+  accepted: number;
+  violations: string[];
+}
+
+export interface AcceptedFigures extends RunFigures {
+  acceptedPerSecond: number;
+  /** Boxoffice: orders CONFIRMED while the storm lasted, per second of it. */
+  confirmedPerSecond?: number;
+  /** Boxoffice: orders not ended yet when the last answer came, and how long they took to end after it. */
+  unendedAtStormEnd?: number;
+  drainSeconds?: number;
+}
+
+export interface ArrivalFigures extends RunFigures {
+  rate: number;
+  /** Boxoffice: from a buyer's scheduled send to its order CONFIRMED. */
+  timeToConfirmedP50Ms?: number;
+  timeToConfirmedP99Ms?: number;
+}
+
+interface Drive {
+  record: DriveRecord;
+  seconds: number;
+  endedAtEpochMs: number;
+  /** When each accepted order's request was sent, epoch ms by order id. */
+  sentAt: Map<string, number>;
+}
+
+async function drive(buy: Buy, run: (buy: Buy, record: DriveRecord) => Promise<void>): Promise<Drive> {
+  const record = newDriveRecord();
+  const sentAt = new Map<string, number>();
+  const timed: Buy = async (index) => {
+    const at = Date.now();
+    const answer = await buy(index);
+    if (answer.orderId) sentAt.set(answer.orderId, at);
+    return answer;
+  };
+  await run(timed, record);
+  return {
+    record,
+    seconds: (performance.now() - record.startedAt) / 1000,
+    endedAtEpochMs: Date.now(),
+    sentAt,
+  };
+}
+
+function figuresOf({ record, seconds }: Drive, violations: string[]): RunFigures {
+  const all = latencyByStatus(record.answers).all;
+  const statuses: Record<string, number> = {};
+  for (const { status } of record.answers) statuses[status] = (statuses[status] ?? 0) + 1;
+  // No answer at all means a connection refused or reset: a process died or stopped listening.
+  if (statuses['0']) violations.push(`NO_ANSWER (${statuses['0']} requests got none)`);
+  return {
+    requests: record.sent,
+    seconds,
+    requestsPerSecond: record.answers.length / seconds,
+    p50Ms: all?.p50 ?? NaN,
+    p99Ms: all?.p99 ?? NaN,
+    statuses,
+    accepted: record.acceptedOrderIds.length,
+    violations,
+  };
+}
+
+/** S1: `requests` buyers over `concurrency` connections for a sale of `stock`; all but `stock` answered 409. */
+export async function soldOutStorm(
+  system: BenchSystem,
+  {
+    eventId,
+    stock,
+    requests,
+    concurrency,
+  }: { eventId: string; stock: number; requests: number; concurrency: number },
+): Promise<RunFigures> {
+  await system.createSale(eventId, stock);
+  const run = await drive(system.buyer(eventId), (buy, record) =>
+    driveClosed(requests, concurrency, buy, record),
+  );
+  const accepted = run.record.acceptedOrderIds.length;
+  return figuresOf(run, await system.violations(eventId, stock, accepted));
+}
+
+/** S2: as many tickets as buyers, so that every one is accepted; Boxoffice's saga must keep up with them. */
+export async function acceptedOrders(
+  system: BenchSystem,
+  { eventId, requests, concurrency }: { eventId: string; requests: number; concurrency: number },
+): Promise<AcceptedFigures> {
+  await system.createSale(eventId, requests);
+  const run = await drive(system.buyer(eventId), (buy, record) =>
+    driveClosed(requests, concurrency, buy, record),
+  );
+  const accepted = run.record.acceptedOrderIds.length;
+  const saga = system.saga;
+  const sagaFigures = saga && {
+    confirmedPerSecond: (await saga.confirmedBy(eventId, run.endedAtEpochMs)) / run.seconds,
+    unendedAtStormEnd: await saga.unended(eventId),
+    drainSeconds: await saga
+      .waitEnded(eventId, accepted)
+      .then(({ orders }) =>
+        Math.max(0, ((orders.lastEndedAtEpochMs ?? run.endedAtEpochMs) - run.endedAtEpochMs) / 1000),
+      ),
+  };
+  const figures = figuresOf(run, await system.violations(eventId, requests, accepted));
+  return { ...figures, acceptedPerSecond: accepted / run.seconds, ...sagaFigures };
+}
+
+/** S3: buyers arrive on a schedule, `rate` a second for `seconds`, whatever the answers (no coordinated omission). */
+export async function openArrivals(
+  system: BenchSystem,
+  { eventId, rate, seconds }: { eventId: string; rate: number; seconds: number },
+): Promise<ArrivalFigures> {
+  const buyers = Math.max(1, Math.round(rate * seconds));
+  await system.createSale(eventId, buyers);
+  const run = await drive(system.buyer(eventId), (buy, record) => driveOpen(buyers, rate, buy, record));
+  const accepted = run.record.acceptedOrderIds.length;
+  const violations = await system.violations(eventId, buyers, accepted);
+  let confirmTimes: { timeToConfirmedP50Ms: number; timeToConfirmedP99Ms: number } | undefined;
+  if (system.saga) {
+    const confirmedAt = await system.saga.confirmedAt(eventId);
+    const waits = [...confirmedAt]
+      .filter(([orderId]) => run.sentAt.has(orderId))
+      .map(([orderId, at]) => at - run.sentAt.get(orderId)!)
+      .sort((a, b) => a - b);
+    confirmTimes = {
+      timeToConfirmedP50Ms: percentile(waits, 50),
+      timeToConfirmedP99Ms: percentile(waits, 99),
+    };
+  }
+  return { ...figuresOf(run, violations), rate, ...confirmTimes };
+}

@@ -1,0 +1,128 @@
+// `npm run bench [-- --quick] [--runs n] [--concurrency n] [--no-write]`: Boxoffice (npm start, its defaults) and
+// the hand-written baseline (bench/baseline/) side by side, in a corner of the local servers of their own; each
+// scenario on each system in turn, after a warm-up, `runs` times. Writes bench/results/<date>-<commit>.json, the
+// chart and the README table (not with --quick). Exit 0; 1 on a violation or a dead process; 2 on a usage error.
+import { execSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { parseBenchOptions, type BenchOptions } from './bench-options';
+import { renderTable, spreadOf, writeResults, type BenchResults } from './bench-report';
+import { acceptedOrders, openArrivals, soldOutStorm, type RunFigures } from './bench-scenarios';
+import { startBaseline, startBoxoffice, type BenchSystem } from './bench-systems';
+import { peakRssMiB } from './process-memory';
+
+let sales = 0;
+const newEventId = (scenario: string, system: BenchSystem) =>
+  `bench-${scenario}-${system.name.toLowerCase()}-${++sales}`;
+
+const say = (text: string) => process.stdout.write(`${text}\n`);
+const brief = (run: RunFigures) =>
+  `${run.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${run.p50Ms.toFixed(1)} ms  p99 ${run.p99Ms.toFixed(1)} ms  ` +
+  `${JSON.stringify(run.statuses)}${run.violations.length ? `  VIOLATIONS: ${run.violations.join('; ')}` : ''}`;
+
+/** Each run gives every system its turn, a different one first each time, so that none always follows the other. */
+async function inTurns<T extends RunFigures>(
+  systems: BenchSystem[],
+  runs: number,
+  label: string,
+  scenario: (system: BenchSystem) => Promise<T>,
+): Promise<Record<string, T[]>> {
+  const results: Record<string, T[]> = Object.fromEntries(systems.map((system) => [system.name, []]));
+  for (let run = 0; run < runs; run++) {
+    for (const system of systems.map((_, i) => systems[(i + run) % systems.length])) {
+      const figures = await scenario(system);
+      results[system.name].push(figures);
+      say(`${label} run ${run + 1} ${system.name.padEnd(9)} ${brief(figures)}`);
+      if (!system.alive()) figures.violations.push(`${system.name} died during ${label}`);
+    }
+  }
+  return results;
+}
+
+async function bench(options: BenchOptions): Promise<BenchResults> {
+  say('starting Boxoffice (npm start) and the baseline...');
+  const boxoffice = await startBoxoffice('bench');
+  try {
+    const baseline = await startBaseline(boxoffice.corner);
+    const systems = [boxoffice, baseline];
+    const { concurrency } = options;
+    const s1 = (system: BenchSystem, requests = options.s1.requests) =>
+      soldOutStorm(system, {
+        eventId: newEventId('s1', system),
+        stock: options.s1.stock,
+        requests,
+        concurrency,
+      });
+    const s2 = (system: BenchSystem, requests = options.s2.requests) =>
+      acceptedOrders(system, { eventId: newEventId('s2', system), requests, concurrency });
+    if (options.warmUp) {
+      // JIT, connection pools, prepared plans: the first thousands of requests are not the machine's pace.
+      await inTurns(systems, 1, 'warm-up S1', (system) => s1(system, 5_000));
+      await inTurns(systems, 1, 'warm-up S2', (system) => s2(system, 500));
+    }
+    const s1Runs = await inTurns(systems, options.runs, 'S1', (system) => s1(system));
+    const s2Runs = await inTurns(systems, options.runs, 'S2', (system) => s2(system));
+    const s3Rate = Math.max(1, spreadOf(s2Runs.Boxoffice.map((run) => run.acceptedPerSecond)).median / 2);
+    const s3Runs = await inTurns(systems, options.runs, `S3 (${s3Rate.toFixed(0)} req/s)`, (system) =>
+      openArrivals(system, { eventId: newEventId('s3', system), rate: s3Rate, seconds: options.s3.seconds }),
+    );
+    const peakRss: Record<string, number | null> = {};
+    for (const system of systems)
+      for (const [name, pid] of Object.entries(system.pids())) peakRss[name] = peakRssMiB(pid);
+    const all = [...Object.values(s1Runs), ...Object.values(s2Runs), ...Object.values(s3Runs)].flat();
+    const violations = [...new Set(all.flatMap((run) => run.violations))];
+    for (const system of systems)
+      if (!system.alive()) violations.push(`${system.name} is not running at the end`);
+    return {
+      date: new Date().toISOString().slice(0, 10),
+      commit: commitOf(),
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model.trim() ?? '?',
+        node: process.version,
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+      },
+      options,
+      s1: { Boxoffice: s1Runs.Boxoffice, baseline: s1Runs.baseline },
+      s2: { Boxoffice: s2Runs.Boxoffice, baseline: s2Runs.baseline },
+      s3Rate,
+      s3: { Boxoffice: s3Runs.Boxoffice, baseline: s3Runs.baseline },
+      peakRssMiB: peakRss,
+      violations,
+    };
+  } finally {
+    await boxoffice.corner.dispose();
+  }
+}
+
+/** The short commit, marked -dirty when the working tree has changes: figures belong to the code they measured. */
+function commitOf(): string {
+  const git = (command: string) => execSync(`git ${command}`, { cwd: __dirname, encoding: 'utf8' }).trim();
+  try {
+    return `${git('rev-parse --short HEAD')}${git('status --porcelain') ? '-dirty' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(): Promise<number> {
+  const parsed = parseBenchOptions(process.argv.slice(2));
+  if (!parsed.ok) {
+    process.stderr.write(`${parsed.errors.join('\n')}\n`);
+    return 2;
+  }
+  const results = await bench(parsed.options);
+  say(`\n${renderTable(results)}`);
+  if (parsed.options.write)
+    say(`\nwrote ${writeResults(results, __dirname)}, results/latest.svg and README.md`);
+  return results.violations.length ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);
