@@ -23,6 +23,7 @@ export class OrderConfig {
   readonly inventoryToken: string;
   readonly requestDeadlineMs: number;
   readonly maxInFlight: number;
+  readonly soldOutMemoryMs: number;
   readonly paymentTimeoutMs: number;
   readonly idempotencyKeyRetentionMs: number;
   readonly timeoutSweepIntervalMs: number;
@@ -44,6 +45,8 @@ export class OrderConfig {
     this.requestDeadlineMs = env.int('ORDER_REQUEST_DEADLINE_MS', 5000, 100, 120_000);
     // About what the order transaction clears in half a second (~2.6k/s, docs/decisions.md): more waits in queues.
     this.maxInFlight = env.int('ORDER_MAX_IN_FLIGHT', 1000, 1, 100_000);
+    // How stale a SOLD_OUT answered from memory may be: a returned ticket is on sale again within this (0: never).
+    this.soldOutMemoryMs = env.int('ORDER_SOLD_OUT_MEMORY_MS', 250, 0, 10_000);
     // Longer than inventory's hold (HOLD_TTL_SECONDS, 600): normally the payment answers long before either.
     this.paymentTimeoutMs = env.int('ORDER_PAYMENT_TIMEOUT_SECONDS', 900, 1, 86_400) * 1000;
     this.idempotencyKeyRetentionMs = env.int('IDEMPOTENCY_KEY_RETENTION_HOURS', 24, 1, 24 * 365) * 3_600_000;

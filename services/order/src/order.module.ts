@@ -21,6 +21,7 @@ import { IdempotentOrders } from './idempotency/idempotent-orders';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
 import { OrderSaga } from './saga/order-saga';
+import { SoldOutSales } from './sold-out/sold-out-sales';
 import { OrderTimeouts } from './saga/order-timeouts';
 import { IdempotencyKeyRetention } from './idempotency/idempotency-key-retention';
 import { PaymentResultHandler } from './saga/payment-result.handler';
@@ -53,6 +54,11 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
     OrdersService,
     IdempotentOrders,
     OrderSaga,
+    {
+      provide: SoldOutSales,
+      useFactory: (config: OrderConfig) => new SoldOutSales(config.soldOutMemoryMs),
+      inject: [OrderConfig],
+    },
     OrderTimeouts,
     IdempotencyKeyRetention,
   ],

@@ -17,7 +17,8 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
     stack.db.query('SELECT message_id FROM outbox WHERE correlation_id = $1', [orderId]);
 
   beforeAll(async () => {
-    stack = await startOrderStack('idem_key');
+    // Keys only: a sale's stock added is on sale at once, not after the sold-out memory (its own spec).
+    stack = await startOrderStack('idem_key', { order: { ORDER_SOLD_OUT_MEMORY_MS: '0' } });
     await putSale(stack.inventory, 'gig', { totalStock: 50, perUserLimit: 4, unitPrice: 2500 });
   });
   afterAll(() => stack?.close());

@@ -7,6 +7,7 @@ import { DomainError, isRefusal } from '@boxoffice/errors/domain-error';
 import { toErrorBody } from '@boxoffice/http/problem.filter';
 import type { Deadline } from '../saga/deadline';
 import { orderNotTaken, type OrderIdClaim } from '../saga/order-id-claim';
+import { FirstRefusals } from './first-refusals';
 import {
   claimIdempotencyKey,
   forgetIdempotencyKey,
@@ -23,19 +24,27 @@ import {
  */
 @Injectable()
 export class IdempotentOrders {
-  constructor(private readonly db: DataSource) {}
+  private readonly firstRefusals: FirstRefusals;
+
+  constructor(private readonly db: DataSource) {
+    this.firstRefusals = new FirstRefusals(() => this.db.manager);
+  }
 
   /**
    * Runs `place` at most once per key, with the order id every request with that key shares. Waits that may be
-   * abandoned end at `deadline`: a claim that lands after it only names an order id, which a retry uses.
+   * abandoned end at `deadline`: a claim that lands after it only names an order id, which a retry uses. A
+   * `knownRefusal` (decided without asking anyone) is stored with the claim, unless the key was claimed before.
    */
   async once(
     key: string,
     request: object,
     deadline: Deadline,
     place: (orderId: string, claim: OrderIdClaim) => Promise<OrderView>,
+    knownRefusal?: DomainError,
   ): Promise<OrderView> {
     const hash = requestHash(request);
+    if (knownRefusal && (await this.firstRefusals.store(key, hash, randomUUID(), stored(knownRefusal))))
+      throw knownRefusal;
     const first = await deadline.orLate(claimIdempotencyKey(this.db.manager, key, hash, randomUUID()), () => {
       throw orderNotTaken('out of time');
     });

@@ -67,9 +67,18 @@ export class OrdersService {
       quantity: request.quantity,
       paymentToken: request.paymentToken ?? DEFAULT_TOKEN,
     };
-    if (!idempotencyKey) return this.saga.begin(randomUUID(), order, deadline);
-    return this.idempotent.once(idempotencyKey, order, deadline, (orderId, claim) =>
-      this.saga.begin(orderId, order, deadline, claim),
+    // A sold-out storm is answered here: no order id, no log context, for a key one batched INSERT.
+    const known = this.saga.knownRefusal(order);
+    if (!idempotencyKey) {
+      if (known) throw known;
+      return this.saga.begin(randomUUID(), order, deadline);
+    }
+    return this.idempotent.once(
+      idempotencyKey,
+      order,
+      deadline,
+      (orderId, claim) => this.saga.begin(orderId, order, deadline, claim),
+      known,
     );
   }
 }

@@ -12,6 +12,7 @@ import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { Traced } from '@boxoffice/tracing/traced.decorator';
 import { InventoryClient } from '../inventory-client/inventory.client';
 import { OrderMetrics } from '../order-metrics';
+import { SoldOutSales } from '../sold-out/sold-out-sales';
 import { Order } from '../orders/order.entity';
 import { toOrderView } from '../orders/order.view';
 import type { Deadline } from './deadline';
@@ -26,6 +27,7 @@ const LOST_ANSWER_MIN_MS = 1000;
  * the replies it handles, in the order they happen:
  *
  *  1. hold stock        inventory POST /reservations             compensation: release the hold
+ *                       (SOLD_OUT from memory while inventory said so within ORDER_SOLD_OUT_MEMORY_MS)
  *  2. record the order  CREATED + order_created, one transaction  on failure: step 1's compensation, answer 503;
  *                                                                 COMMIT's answer lost: 202 if it took effect, 504
  *                                                                 if that cannot be known (the hold is kept)
@@ -50,6 +52,7 @@ export class OrderSaga {
     private readonly inventory: InventoryClient,
     private readonly relay: OutboxRelay,
     private readonly metrics: OrderMetrics,
+    private readonly soldOut: SoldOutSales,
   ) {}
 
   /**
@@ -83,6 +86,11 @@ export class OrderSaga {
     }
   }
 
+  /** Step 1 answered without a call: SOLD_OUT while inventory said so within ORDER_SOLD_OUT_MEMORY_MS. */
+  knownRefusal({ eventId, quantity }: OrderRequest): DomainError | undefined {
+    return this.soldOut.covers(eventId, quantity) ? soldOut(eventId) : undefined;
+  }
+
   /** Step 4: payment's reply. */
   @Traced('payment_result')
   @WithLogFields((result: PaymentResultMessage) => ({ orderId: result.orderId }))
@@ -98,7 +106,7 @@ export class OrderSaga {
       case 'refund-late-charge':
         return this.refundLateCharge(order, step.paymentId);
       case 'release-hold':
-        await this.inventory.release(order.orderId, order.eventId);
+        await this.release(order.orderId, order.eventId);
         return this.end(order, afterRelease(step));
       case 'commit-hold':
         return this.end(order, afterCommit(step.paymentId, await this.commitHold(order)));
@@ -109,7 +117,7 @@ export class OrderSaga {
   @WithLogFields((order: Order) => ({ orderId: order.orderId }))
   async onPaymentTimeout(order: Order): Promise<void> {
     try {
-      await this.inventory.release(order.orderId, order.eventId);
+      await this.release(order.orderId, order.eventId);
     } catch (error) {
       if (!(error instanceof DomainError) || error.code !== 'RESERVATION_COMMITTED') throw error;
       // The hold was committed, which only follows a successful payment whose result could not be recorded
@@ -121,10 +129,13 @@ export class OrderSaga {
 
   /** Step 1. A hold of this id released already means an earlier attempt gave it up: the client should retry. */
   private async holdStock(orderId: string, request: OrderRequest, deadline: Deadline): Promise<Hold> {
+    const known = this.knownRefusal(request);
+    if (known) throw known;
     const { eventId, userId, quantity } = request;
     const dto = { orderId, eventId, userId, quantity };
     return this.inventory.reserve(dto, deadline.signal()).catch((error: unknown) => {
       if (error instanceof DomainError && error.code === 'RESERVATION_RELEASED') throw orderNotTaken();
+      if (error instanceof DomainError && error.code === 'SOLD_OUT') this.soldOut.refused(eventId, quantity);
       throw error;
     });
   }
@@ -203,9 +214,15 @@ export class OrderSaga {
 
   /** Step 1's compensation, best effort: what is not released now returns to stock when the hold expires. */
   private async releaseHold(orderId: string, eventId: string): Promise<void> {
-    await this.inventory.release(orderId, eventId).catch((error: Error) => {
+    await this.release(orderId, eventId).catch((error: Error) => {
       this.logger.warn(`could not release the hold of ${orderId} now: ${error.message}`);
     });
+  }
+
+  /** Every release: the ticket is on sale again, so this instance stops answering SOLD_OUT from memory. */
+  private async release(orderId: string, eventId: string): Promise<void> {
+    await this.inventory.release(orderId, eventId);
+    this.soldOut.returned(eventId);
   }
 
   /** Step 4, payment succeeded: true when the hold was committed, false when it had expired (then released). */
@@ -217,7 +234,7 @@ export class OrderSaga {
       const holdGone =
         error instanceof DomainError && ['HOLD_EXPIRED', 'RESERVATION_RELEASED'].includes(error.code);
       if (!holdGone) throw error;
-      await this.inventory.release(orderId, eventId); // an expired hold not yet swept goes back to stock now
+      await this.release(orderId, eventId); // an expired hold not yet swept goes back to stock now
       return false;
     }
   }
@@ -327,4 +344,9 @@ export function afterRelease(step: Extract<SagaStep, { kind: 'release-hold' }>):
 /** No payment_result came in time: the hold is released and the order ends; a late charge is refunded then. */
 export function afterTimeout(): SagaOutcome {
   return { status: 'CANCELLED', reason: 'PAYMENT_TIMEOUT' };
+}
+
+/** Inventory's own words for it, so that a buyer cannot tell memory from a call. */
+function soldOut(eventId: string): DomainError {
+  return new DomainError('SOLD_OUT', `Not enough tickets left for ${eventId}`);
 }

@@ -1,0 +1,126 @@
+import type { EntityManager } from 'typeorm';
+import { FirstRefusals } from './first-refusals';
+
+const SOLD_OUT = { status: 409, body: { code: 'SOLD_OUT', message: 'Not enough tickets left for final' } };
+
+/** A Postgres stand-in for the one INSERT: `taken` keys conflict, every statement is kept. */
+function fakeDb(taken: string[] = [], failure?: Error) {
+  const statements: Array<{ sql: string; parameters: unknown[] }> = [];
+  const manager = {
+    query: async (sql: string, parameters: unknown[]) => {
+      statements.push({ sql, parameters });
+      if (failure) throw failure;
+      const keys = parameters.filter((_, i) => i % 5 === 0) as string[];
+      return keys.filter((key) => !taken.includes(key)).map((key) => ({ key }));
+    },
+  } as unknown as EntityManager;
+  return { manager, statements };
+}
+
+describe('FirstRefusals: keys claimed with their refusal, batched', () => {
+  it('given three refusals in one event-loop turn, when stored, then one INSERT stores all three', async () => {
+    // given
+    const db = fakeDb();
+    const refusals = new FirstRefusals(() => db.manager);
+
+    // when
+    const stored = await Promise.all(
+      ['k1', 'k2', 'k3'].map((key) => refusals.store(key, 'h', `o-${key}`, SOLD_OUT)),
+    );
+
+    // then
+    expect(stored).toEqual([true, true, true]);
+    expect(db.statements).toHaveLength(1);
+    expect(db.statements[0].sql).toMatch(
+      /INSERT INTO idempotency_keys .* ON CONFLICT \(key\) DO NOTHING RETURNING key/s,
+    );
+    expect(db.statements[0].parameters).toEqual([
+      'k1',
+      'h',
+      'o-k1',
+      409,
+      JSON.stringify(SOLD_OUT.body),
+      'k2',
+      'h',
+      'o-k2',
+      409,
+      JSON.stringify(SOLD_OUT.body),
+      'k3',
+      'h',
+      'o-k3',
+      409,
+      JSON.stringify(SOLD_OUT.body),
+    ]);
+  });
+
+  it('given a key claimed before, when its refusal is stored, then it says false and the others true', async () => {
+    // given
+    const db = fakeDb(['k2']);
+    const refusals = new FirstRefusals(() => db.manager);
+
+    // when
+    const stored = await Promise.all(['k1', 'k2'].map((key) => refusals.store(key, 'h', 'o', SOLD_OUT)));
+
+    // then
+    expect(stored).toEqual([true, false]);
+  });
+
+  it('given one key twice in a batch, when stored, then the first stores it and the second is told it was claimed', async () => {
+    // given
+    const db = fakeDb();
+    const refusals = new FirstRefusals(() => db.manager);
+
+    // when
+    const stored = await Promise.all([
+      refusals.store('k1', 'h', 'o1', SOLD_OUT),
+      refusals.store('k1', 'h', 'o2', SOLD_OUT),
+    ]);
+
+    // then
+    expect(stored).toEqual([true, false]);
+    expect(db.statements[0].parameters).toHaveLength(5);
+  });
+
+  it('given requests in two turns, when stored, then each turn is its own INSERT', async () => {
+    // given
+    const db = fakeDb();
+    const refusals = new FirstRefusals(() => db.manager);
+
+    // when
+    await refusals.store('k1', 'h', 'o', SOLD_OUT);
+    await refusals.store('k2', 'h', 'o', SOLD_OUT);
+
+    // then
+    expect(db.statements).toHaveLength(2);
+  });
+
+  it('given 1,200 refusals in one turn, when stored, then they go in INSERTs of at most 500 rows', async () => {
+    // given
+    const db = fakeDb();
+    const refusals = new FirstRefusals(() => db.manager);
+
+    // when
+    await Promise.all(Array.from({ length: 1200 }, (_, i) => refusals.store(`k${i}`, 'h', 'o', SOLD_OUT)));
+
+    // then
+    expect(db.statements.map((s) => s.parameters.length / 5)).toEqual([500, 500, 200]);
+  });
+
+  it('given Postgres failing, when refusals are stored, then every one of the batch fails with its error', async () => {
+    // given
+    const down = new Error('connection refused');
+    const db = fakeDb([], down);
+    const refusals = new FirstRefusals(() => db.manager);
+
+    // when
+    const outcomes = await Promise.allSettled(
+      ['k1', 'k2'].map((key) => refusals.store(key, 'h', 'o', SOLD_OUT)),
+    );
+
+    // then
+    expect(outcomes).toEqual([
+      { status: 'rejected', reason: down },
+      { status: 'rejected', reason: down },
+    ]);
+  });
+});

@@ -1,0 +1,67 @@
+import type { EntityManager } from 'typeorm';
+import type { StoredResponse } from './idempotency-keys';
+
+interface Pending {
+  key: string;
+  hash: string;
+  resourceId: string;
+  response: StoredResponse;
+  settle: (stored: boolean) => void;
+  fail: (error: unknown) => void;
+}
+
+/** Rows per INSERT: far below Postgres's 65,535 parameters, and one storm's event-loop turn rarely has more. */
+const MAX_ROWS = 500;
+
+/**
+ * Keys claimed with their refusal already decided (a sale sold out from memory), batched: every such request of
+ * one event-loop turn is one INSERT, one commit. A key someone claimed first is not stored here, and says so.
+ */
+export class FirstRefusals {
+  private pending: Pending[] = [];
+
+  constructor(private readonly db: () => EntityManager) {}
+
+  /** True: the key is now claimed with this response. False: it was claimed already (by a request before). */
+  store(key: string, hash: string, resourceId: string, response: StoredResponse): Promise<boolean> {
+    return new Promise((settle, fail) => {
+      if (this.pending.length === 0) setImmediate(() => void this.flush());
+      this.pending.push({ key, hash, resourceId, response, settle, fail });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const all = this.pending;
+    this.pending = [];
+    for (let start = 0; start < all.length; start += MAX_ROWS)
+      await this.insert(all.slice(start, start + MAX_ROWS));
+  }
+
+  private async insert(batch: Pending[]): Promise<void> {
+    // A key twice in one batch: the first one stores it, the other goes the way of any later request.
+    const first = new Map<string, Pending>();
+    for (const entry of batch) if (!first.has(entry.key)) first.set(entry.key, entry);
+    const rows = [...first.values()];
+    const parameters = rows.flatMap((r) => [
+      r.key,
+      r.hash,
+      r.resourceId,
+      r.response.status,
+      JSON.stringify(r.response.body),
+    ]);
+    const values = rows.map(
+      (_, i) => `($${i * 5 + 1}, $${i * 5 + 2}, $${i * 5 + 3}, $${i * 5 + 4}, $${i * 5 + 5})`,
+    );
+    try {
+      const inserted = (await this.db().query(
+        `INSERT INTO idempotency_keys (key, request_hash, resource_id, response_status, response_body)
+         VALUES ${values.join(', ')} ON CONFLICT (key) DO NOTHING RETURNING key`,
+        parameters,
+      )) as Array<{ key: string }>;
+      const stored = new Set(inserted.map((row) => row.key));
+      for (const entry of batch) entry.settle(first.get(entry.key) === entry && stored.has(entry.key));
+    } catch (error) {
+      for (const entry of batch) entry.fail(error);
+    }
+  }
+}

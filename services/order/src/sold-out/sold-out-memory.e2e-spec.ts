@@ -1,0 +1,106 @@
+import type { OrderView } from '@boxoffice/contracts/order/order.dto';
+import { eventually } from '@boxoffice/testing/eventually';
+import { putSale } from '@boxoffice/testing/sale-stock';
+import { scrapeMetrics } from '@boxoffice/testing/scraped-metrics';
+import { publishPaymentResult, startOrderStack, type OrderTestApp } from '../order.test-app';
+
+const MEMORY_MS = 1000;
+
+describe('Sold out from memory (e2e: order in-process, inventory as a process)', () => {
+  let stack: OrderTestApp;
+  const order = (eventId: string, userId: string, quantity = 1, idempotencyKey?: string) => {
+    const call = stack.http().post('/orders');
+    return (idempotencyKey ? call.set('Idempotency-Key', idempotencyKey) : call).send({
+      eventId,
+      userId,
+      quantity,
+    });
+  };
+  /** How many POST /reservations inventory answered with `status`, from its own metrics. */
+  const reserveCalls = async (status: string) =>
+    (await scrapeMetrics(stack.inventory)).value('boxoffice_http_request_duration_seconds_count', {
+      method: 'POST',
+      route: '/reservations',
+      status,
+    }) ?? 0;
+
+  beforeAll(async () => {
+    stack = await startOrderStack('sold_out', { order: { ORDER_SOLD_OUT_MEMORY_MS: String(MEMORY_MS) } });
+  });
+  afterAll(() => stack?.close());
+
+  it('given a sale inventory just said was sold out, when 30 buyers (10 with keys) order, then all get 409 SOLD_OUT and inventory is not asked', async () => {
+    // given
+    await putSale(stack.inventory, 'storm', { totalStock: 1 });
+    await order('storm', 'first').expect(202);
+    await order('storm', 'told').expect(409);
+    const before = await reserveCalls('409');
+
+    // when
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        order('storm', `buyer-${i}`, 1, i < 10 ? `storm-key-${i}` : undefined),
+      ),
+    );
+
+    // then
+    expect(answers.map((answer) => [answer.status, answer.body.code])).toEqual(
+      answers.map(() => [409, 'SOLD_OUT']),
+    );
+    expect(answers[0].body.message).toBe('Not enough tickets left for storm');
+    expect((await reserveCalls('409')) - before).toBe(0);
+    // A key refused from memory was stored like any refusal: the same request again is that 409.
+    const again = await order('storm', 'buyer-3', 1, 'storm-key-3').expect(409);
+    expect(again.body.code).toBe('SOLD_OUT');
+  });
+
+  it('given a sale sold out for 2 tickets, when 1 is asked, then inventory is asked and sells it', async () => {
+    // given
+    await putSale(stack.inventory, 'pair', { totalStock: 1 });
+    await order('pair', 'duo', 2).expect(409);
+
+    // when / then
+    await order('pair', 'solo', 1).expect(202);
+  });
+
+  it('given a sold-out sale, when stock is added, then a buyer is accepted within ORDER_SOLD_OUT_MEMORY_MS', async () => {
+    // given
+    await putSale(stack.inventory, 'more', { totalStock: 1 });
+    await order('more', 'first').expect(202);
+    await order('more', 'late').expect(409);
+
+    // when
+    await putSale(stack.inventory, 'more', { totalStock: 2 });
+    const added = performance.now();
+
+    // then
+    await eventually(async () => (await order('more', 'late')).status === 202, {
+      timeoutMs: MEMORY_MS + 2000,
+      intervalMs: 50,
+      what: 'the added ticket on sale',
+    });
+    expect(performance.now() - added).toBeLessThan(MEMORY_MS + 2000);
+  });
+
+  it('given a sold-out sale, when this instance releases a hold (payment declined), then the ticket is on sale at once', async () => {
+    // given
+    await putSale(stack.inventory, 'back', { totalStock: 1 });
+    const taken: OrderView = (await order('back', 'first').expect(202)).body;
+    await order('back', 'waiting').expect(409);
+
+    // when
+    await publishPaymentResult(stack, {
+      orderId: taken.orderId,
+      paymentId: 'pay-first',
+      status: 'failed',
+      reason: 'card_declined',
+    });
+    await eventually(
+      async () => (await stack.http().get(`/orders/${taken.orderId}`)).body.status === 'CANCELLED',
+      { what: 'the first order CANCELLED, its hold released' },
+    );
+
+    // then: the first try, well within the memory's 1 s
+    await order('back', 'waiting').expect(202);
+  });
+});

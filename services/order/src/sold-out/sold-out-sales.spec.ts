@@ -1,0 +1,90 @@
+import { SoldOutSales } from './sold-out-sales';
+
+describe('SoldOutSales: the sales inventory just said were sold out', () => {
+  let now = 0;
+  const clock = () => now;
+  beforeEach(() => (now = 1_000));
+
+  it('given inventory refused 1 ticket of a sale, when 1 or 2 more are asked within the ttl, then they are refused from memory', () => {
+    // given
+    const sales = new SoldOutSales(250, clock);
+    sales.refused('final', 1);
+
+    // when / then
+    now += 249;
+    expect(sales.covers('final', 1)).toBe(true);
+    expect(sales.covers('final', 2)).toBe(true);
+    expect(sales.covers('encore', 1)).toBe(false);
+  });
+
+  it('given a refusal, when the ttl has passed, then inventory is asked again', () => {
+    // given
+    const sales = new SoldOutSales(250, clock);
+    sales.refused('final', 1);
+
+    // when
+    now += 250;
+
+    // then
+    expect(sales.covers('final', 1)).toBe(false);
+  });
+
+  it('given inventory refused 3 tickets, when 2 are asked, then inventory is asked (2 may still be there)', () => {
+    // given
+    const sales = new SoldOutSales(250, clock);
+    sales.refused('final', 3);
+
+    // when / then
+    expect(sales.covers('final', 2)).toBe(false);
+    expect(sales.covers('final', 3)).toBe(true);
+    expect(sales.covers('final', 4)).toBe(true);
+  });
+
+  it('given refusals of 1 then 3 tickets, when 2 are asked, then the smaller refusal still answers', () => {
+    // given
+    const sales = new SoldOutSales(250, clock);
+    sales.refused('final', 1);
+    now += 100;
+    sales.refused('final', 3);
+
+    // when / then
+    expect(sales.covers('final', 2)).toBe(true);
+  });
+
+  it('given a refusal, when this instance releases a hold of that sale, then inventory is asked again at once', () => {
+    // given
+    const sales = new SoldOutSales(250, clock);
+    sales.refused('final', 1);
+
+    // when
+    sales.returned('final');
+
+    // then
+    expect(sales.covers('final', 1)).toBe(false);
+  });
+
+  it('given a ttl of 0, when inventory refuses, then nothing is remembered', () => {
+    // given
+    const sales = new SoldOutSales(0, clock);
+
+    // when
+    sales.refused('final', 1);
+
+    // then
+    expect(sales.covers('final', 1)).toBe(false);
+  });
+
+  it('given as many sold-out sales as it keeps, when one more is refused, then the oldest is forgotten and the newest kept', () => {
+    // given
+    const sales = new SoldOutSales(60_000, clock);
+    for (let i = 0; i < 10_000; i++) sales.refused(`sale-${i}`, 1);
+
+    // when
+    sales.refused('one-more', 1);
+
+    // then
+    expect(sales.covers('sale-0', 1)).toBe(false);
+    expect(sales.covers('sale-1', 1)).toBe(true);
+    expect(sales.covers('one-more', 1)).toBe(true);
+  });
+});
