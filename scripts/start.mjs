@@ -170,7 +170,7 @@ async function waitHealthy(service) {
 }
 
 function summary(seconds) {
-  const management = new URL(env.RABBITMQ_MANAGEMENT_URL || 'http://guest:guest@127.0.0.1:15672');
+  const management = new URL(env.RABBITMQ_MANAGEMENT_URL || INFRASTRUCTURE_DEFAULTS.rabbitmqManagementUrl);
   const login = `${decodeURIComponent(management.username)} / ${decodeURIComponent(management.password)}`;
   management.username = management.password = '';
   const rows = [

@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { connect } from 'amqplib';
 import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
 import {
   ATTEMPT_HEADER,
@@ -31,29 +29,18 @@ describe('npm run dlq: dead letters an operator lists, replays and purges (e2e, 
   });
 
   /** A payment_result parked in order's DLQ as the consumer parks one (here: as if its attempts ran out). */
-  async function park(result: Omit<PaymentResultMessage, 'version' | 'processedAt'>): Promise<string> {
-    const messageId = randomUUID();
-    const connection = await connect(stack.corner.vhost!.url);
-    try {
-      const channel = await connection.createConfirmChannel();
-      const message: PaymentResultMessage = { version: 1, processedAt: new Date().toISOString(), ...result };
-      channel.sendToQueue(DLQ, Buffer.from(JSON.stringify(message)), {
-        messageId,
-        correlationId: result.orderId,
-        contentType: 'application/json',
-        persistent: true,
-        headers: {
-          [ATTEMPT_HEADER]: 8,
-          [DEAD_LETTER_REASON_HEADER]: 'attempts-exhausted',
-          [ERROR_HEADER]: 'inventory unreachable',
-          [ORIGINAL_QUEUE_HEADER]: QUEUE,
-        },
-      });
-      await channel.waitForConfirms();
-    } finally {
-      await connection.close();
-    }
-    return messageId;
+  function park(result: Omit<PaymentResultMessage, 'version' | 'processedAt'>): Promise<string> {
+    const message: PaymentResultMessage = { version: 1, processedAt: new Date().toISOString(), ...result };
+    // Straight to the DLQ through the default exchange; correlationId is the payload's orderId.
+    return stack.broker.publish(DLQ, message, {
+      exchange: '',
+      headers: {
+        [ATTEMPT_HEADER]: 8,
+        [DEAD_LETTER_REASON_HEADER]: 'attempts-exhausted',
+        [ERROR_HEADER]: 'inventory unreachable',
+        [ORIGINAL_QUEUE_HEADER]: QUEUE,
+      },
+    });
   }
 
   const statusOf = async (orderId: string): Promise<string> =>

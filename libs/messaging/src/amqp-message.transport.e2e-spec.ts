@@ -22,11 +22,11 @@ import { subscription } from './subscription';
 import { createTestVhost, type TestVhost } from '@boxoffice/testing/test-vhost';
 import { deadLetterQueueOf, BOXOFFICE_EXCHANGE, retryQueuesOf } from './topology';
 
-interface ProbeEvent {
+interface ProbeMessage {
   orderId: string;
 }
 
-function parseProbeEvent(raw: unknown): ProbeEvent {
+function parseProbeMessage(raw: unknown): ProbeMessage {
   const orderId = (raw as { orderId?: unknown } | null)?.orderId;
   if (typeof orderId !== 'string') throw new Error('orderId must be a string');
   return { orderId };
@@ -46,10 +46,10 @@ async function found<T>(probe: () => Promise<T | false | undefined>, what: strin
 }
 
 /** What the handlers saw, and what each order's handler should do on each attempt. */
-const deliveries: Array<{ routingKey: string; payload: ProbeEvent; context: MessageContext }> = [];
+const deliveries: Array<{ routingKey: string; payload: ProbeMessage; context: MessageContext }> = [];
 const failuresWanted = new Map<string, number>();
 
-async function behave(routingKey: string, payload: ProbeEvent, context: MessageContext): Promise<void> {
+async function behave(routingKey: string, payload: ProbeMessage, context: MessageContext): Promise<void> {
   deliveries.push({ routingKey, payload, context });
   const failures = failuresWanted.get(payload.orderId) ?? 0;
   if (context.attempt <= failures) {
@@ -60,20 +60,20 @@ async function behave(routingKey: string, payload: ProbeEvent, context: MessageC
 @Controller()
 class ProbeListener {
   @EventPattern(ORDER_CREATED)
-  async onOrderCreated(@Payload() payload: ProbeEvent, @Ctx() context: MessageContext): Promise<void> {
+  async onOrderCreated(@Payload() payload: ProbeMessage, @Ctx() context: MessageContext): Promise<void> {
     await behave(ORDER_CREATED, payload, context);
   }
 
   // Returns an Observable, as Nest handlers may: the transport must wait for it and see its errors.
   @EventPattern(PAYMENT_RESULT)
-  onPaymentResult(@Payload() payload: ProbeEvent, @Ctx() context: MessageContext): Observable<void> {
+  onPaymentResult(@Payload() payload: ProbeMessage, @Ctx() context: MessageContext): Observable<void> {
     return defer(() => behave(PAYMENT_RESULT, payload, context));
   }
 }
 
 describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
-  const orderCreated = subscription(SERVICE, ORDER_CREATED, parseProbeEvent);
-  const paymentResult = subscription(SERVICE, PAYMENT_RESULT, parseProbeEvent);
+  const orderCreated = subscription(SERVICE, ORDER_CREATED, parseProbeMessage);
+  const paymentResult = subscription(SERVICE, PAYMENT_RESULT, parseProbeMessage);
   let vhost: TestVhost;
   let app: INestApplication;
   let transport: AmqpMessageTransport;
@@ -142,7 +142,7 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
   function publish(routingKey: string, payload: unknown, messageId: string = randomUUID()): Promise<void> {
     return publisher.publish(routingKey, payload, {
       messageId,
-      correlationId: String((payload as ProbeEvent).orderId),
+      correlationId: String((payload as ProbeMessage).orderId),
     });
   }
 
@@ -399,14 +399,14 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
   });
 
   it('refuses to boot when a subscription has no @EventPattern handler', async () => {
-    // given a transport subscribed to an event nobody handles
+    // given a transport subscribed to a message nobody handles
     const moduleRef = await Test.createTestingModule({ controllers: [ProbeListener] }).compile();
     const orphanApp = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
     orphanApp.connectMicroservice({
       strategy: new AmqpMessageTransport({
         url: vhost.url,
         serviceName: 'orphan',
-        subscriptions: [subscription('orphan', 'nobody_handles', parseProbeEvent)],
+        subscriptions: [subscription('orphan', 'nobody_handles', parseProbeMessage)],
       }),
     });
 
@@ -441,7 +441,7 @@ describe('AmqpMessageTransport (real RabbitMQ, own vhost)', () => {
 
   it('keeps retrying a declaration the broker refuses, and consumes once the conflict is gone', async () => {
     // given a queue that already exists with other arguments (classic, not quorum)
-    const clash = subscription('clash', ORDER_CREATED, parseProbeEvent);
+    const clash = subscription('clash', ORDER_CREATED, parseProbeMessage);
     await broker.declareQueue(clash.queue, { durable: true });
     const moduleRef = await Test.createTestingModule({ controllers: [ProbeListener] }).compile();
     const clashApp = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });

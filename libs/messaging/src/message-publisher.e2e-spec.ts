@@ -22,7 +22,7 @@ describe('MessagePublisher (real RabbitMQ, own vhost)', () => {
     await vhost?.dispose();
   });
 
-  const event = (routingKey: string): OutgoingMessage => {
+  const probeMessage = (routingKey: string): OutgoingMessage => {
     const orderId = randomUUID();
     return {
       routingKey,
@@ -33,18 +33,18 @@ describe('MessagePublisher (real RabbitMQ, own vhost)', () => {
   };
 
   it('publishes a batch with its confirms in flight together and resolves once all are in the queue', async () => {
-    // given a queue bound for the event
+    // given a queue bound for the message
     const queue = await broker.tap('batch_probe');
-    const events = Array.from({ length: 500 }, () => event('batch_probe'));
+    const messages = Array.from({ length: 500 }, () => probeMessage('batch_probe'));
 
     // when
-    const results = await publisher.publishEach(events);
+    const results = await publisher.publishEach(messages);
 
     // then: a confirm means the broker has the message, so all 500 are there already
     expect(results.every((result) => result.status === 'confirmed')).toBe(true);
     expect(await broker.depth(queue)).toBe(500);
     const [first] = await broker.tapped('batch_probe');
-    expect(first && first.properties).toMatchObject({ deliveryMode: 2, messageId: events[0].messageId });
+    expect(first && first.properties).toMatchObject({ deliveryMode: 2, messageId: messages[0].messageId });
   });
 
   it('given a batch with a message the broker nacks, one it returns, one it cannot encode and one too large, when published each, then only those fail and each says why', async () => {
@@ -58,12 +58,12 @@ describe('MessagePublisher (real RabbitMQ, own vhost)', () => {
       maxMessageBytes: 1024,
     });
     const batch = [
-      event('each_probe'),
-      event('each_refused'),
-      event('each_unbound'),
-      { ...event('each_probe'), correlationId: '' },
-      { ...event('each_probe'), payload: { padding: 'x'.repeat(2048) } },
-      event('each_probe'),
+      probeMessage('each_probe'),
+      probeMessage('each_refused'),
+      probeMessage('each_unbound'),
+      { ...probeMessage('each_probe'), correlationId: '' },
+      { ...probeMessage('each_probe'), payload: { padding: 'x'.repeat(2048) } },
+      probeMessage('each_probe'),
     ];
 
     try {
@@ -93,9 +93,9 @@ describe('MessagePublisher (real RabbitMQ, own vhost)', () => {
     }
   });
 
-  it('rejects an event no queue is bound for, instead of letting the broker drop it', async () => {
+  it('rejects a message no queue is bound for, instead of letting the broker drop it', async () => {
     // given no queue bound for the routing key
-    const lonely = event('nobody_listens');
+    const lonely = probeMessage('nobody_listens');
 
     // when / then
     await expect(
@@ -113,7 +113,7 @@ describe('MessagePublisher (real RabbitMQ, own vhost)', () => {
       serviceName: 'stranded',
       publishTimeoutMs: 300,
     });
-    const single = event('order_created');
+    const single = probeMessage('order_created');
     const startedAt = Date.now();
 
     try {
@@ -124,7 +124,10 @@ describe('MessagePublisher (real RabbitMQ, own vhost)', () => {
           correlationId: single.correlationId,
         }),
       ).rejects.toThrow(/broker unavailable/);
-      const results = await stranded.publishEach([event('order_created'), event('order_created')]);
+      const results = await stranded.publishEach([
+        probeMessage('order_created'),
+        probeMessage('order_created'),
+      ]);
       expect(results).toEqual([
         expect.objectContaining({
           status: 'unconfirmed',
@@ -141,7 +144,7 @@ describe('MessagePublisher (real RabbitMQ, own vhost)', () => {
     }
   });
 
-  it('refuses an event without a messageId before touching the broker', async () => {
+  it('refuses a message without a messageId before touching the broker', async () => {
     await expect(
       publisher.publish('order_created', {}, { messageId: '', correlationId: 'o-1' }),
     ).rejects.toThrow('messageId must be a non-empty string');

@@ -21,6 +21,8 @@ export interface TestPublishOptions {
   correlationId?: string;
   /** Default: `boxoffice.events`; '' is the default exchange, where the routing key names a queue. */
   exchange?: string;
+  /** AMQP headers, e.g. the ones a consumer sets when it parks a message in a DLQ. Default: none. */
+  headers?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /**
@@ -124,7 +126,7 @@ export class TestBroker {
     body: string | Buffer,
     options: TestPublishOptions = {},
   ): Promise<string> {
-    const { messageId = randomUUID(), correlationId, exchange = BOXOFFICE_EXCHANGE } = options;
+    const { messageId = randomUUID(), correlationId, exchange = BOXOFFICE_EXCHANGE, headers } = options;
     const properties: Options.Publish = {
       persistent: true,
       mandatory: true,
@@ -134,6 +136,7 @@ export class TestBroker {
       type: routingKey,
       timestamp: Math.floor(Date.now() / 1000),
       appId: this.appId,
+      ...(headers !== undefined && { headers: { ...headers } }),
     };
     await new Promise<void>((resolve, reject) =>
       this.publishing.publish(exchange, routingKey, Buffer.from(body), properties, (error: unknown) =>

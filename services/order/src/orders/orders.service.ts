@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CreateOrderDto, OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
-import { toErrorBody } from '@boxoffice/http/problem.filter';
+import { errorCode } from '@boxoffice/errors/error-code';
 import { IdempotentOrders } from '../idempotency/idempotent-orders';
 import { OrderConfig } from '../order.config';
 import { OrderMetrics } from '../order-metrics';
@@ -41,8 +41,8 @@ export class OrdersService {
       this.metrics.accepted.inc();
       return order;
     } catch (error) {
-      // A refusal is a DomainError (SOLD_OUT on a sold-out storm): its code without building an error body.
-      this.metrics.refusedWith(error instanceof DomainError ? error.code : toErrorBody(error).code);
+      // A refusal is a DomainError (SOLD_OUT on a sold-out storm) and carries its code; nothing HTTP is needed.
+      this.metrics.refusedWith(errorCode(error));
       throw error;
     } finally {
       leave?.();
