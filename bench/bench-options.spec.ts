@@ -17,6 +17,7 @@ describe('npm run bench options', () => {
         s2: { requests: 3_000 },
         s3: { seconds: 30 },
         write: true,
+        profileDir: null,
       },
     });
   });
@@ -45,6 +46,14 @@ describe('npm run bench options', () => {
 
     // then
     expect(parsed).toMatchObject({ ok: true, options: { runs: 5, write: false } });
+  });
+
+  it('given --profile with a folder, when parsed, then the services are profiled into it', () => {
+    // when
+    const parsed = parseBenchOptions(['--quick', '--profile', '/tmp/profiles']);
+
+    // then
+    expect(parsed).toMatchObject({ ok: true, options: { profileDir: '/tmp/profiles' } });
   });
 
   it('given two bad values, when parsed, then both are listed', () => {

@@ -12,6 +12,8 @@ export interface BenchOptions {
   s3: { seconds: number };
   /** Write bench/results/<date>-<commit>.json, the chart and the README table. */
   write: boolean;
+  /** A folder for one CPU profile per Boxoffice service (node --cpu-prof), or null. */
+  profileDir: string | null;
 }
 
 export type ParsedBenchOptions = { ok: true; options: BenchOptions } | { ok: false; errors: string[] };
@@ -19,7 +21,7 @@ export type ParsedBenchOptions = { ok: true; options: BenchOptions } | { ok: fal
 const FULL = { runs: 3, s1: { stock: 100, requests: 20_000 }, s2: { requests: 3_000 }, s3: { seconds: 30 } };
 const QUICK = { runs: 1, s1: { stock: 100, requests: 3_000 }, s2: { requests: 300 }, s3: { seconds: 5 } };
 
-/** `[--quick] [--runs n] [--concurrency n] [--no-write]`; every bad value is listed at once. */
+/** `[--quick] [--runs n] [--concurrency n] [--no-write] [--profile dir]`; every bad value is listed at once. */
 export function parseBenchOptions(args: string[]): ParsedBenchOptions {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -30,6 +32,7 @@ export function parseBenchOptions(args: string[]): ParsedBenchOptions {
         runs: { type: 'string' },
         concurrency: { type: 'string' },
         'no-write': { type: 'boolean', default: false },
+        profile: { type: 'string' },
       },
     }));
   } catch (error) {
@@ -56,6 +59,7 @@ export function parseBenchOptions(args: string[]): ParsedBenchOptions {
     s3: sizes.s3,
     // A quick run's figures are too small to stand for the machine: it checks, it does not publish.
     write: !quick && values['no-write'] !== true,
+    profileDir: (values.profile as string | undefined) ?? null,
   };
   return errors.length ? { ok: false, errors } : { ok: true, options };
 }

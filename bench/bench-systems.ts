@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { Pool } from 'undici';
@@ -45,8 +45,14 @@ const CONNECTIONS = 256;
 const buyerOptions = (eventId: string) => ({ eventId, users: 1_000_000_000, quantity: 1, declineRate: 0 });
 
 /** Boxoffice: scripts/start.mjs with its defaults (logs, metrics on), in the bench's corner of the servers. */
-export async function startBoxoffice(label: string): Promise<BenchSystem & { corner: TestCorner }> {
-  const stack = await startStack(label);
+export async function startBoxoffice(
+  label: string,
+  profileDir: string | null,
+): Promise<BenchSystem & { corner: TestCorner }> {
+  const stack = await startStack(
+    label,
+    profileDir ? { START_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${resolve(profileDir)}` } : {},
+  );
   const stackEnv = operatorEnv(stack.corner, {
     inventory: stack.urlOf('inventory'),
     order: stack.urlOf('order'),

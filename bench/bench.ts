@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--runs n] [--concurrency n] [--no-write]`: Boxoffice (npm start, its defaults) and
+// `npm run bench [-- --quick] [--runs n] [--concurrency n] [--no-write] [--profile dir]`: Boxoffice (npm start, its defaults) and
 // the hand-written baseline (bench/baseline/) side by side, in a corner of the local servers of their own; each
 // scenario on each system in turn, after a warm-up, `runs` times. Writes bench/results/<date>-<commit>.json, the
 // chart and the README table (not with --quick). Exit 0; 1 on a violation or a dead process; 2 on a usage error.
@@ -40,7 +40,7 @@ async function inTurns<T extends RunFigures>(
 
 async function bench(options: BenchOptions): Promise<BenchResults> {
   say('starting Boxoffice (npm start) and the baseline...');
-  const boxoffice = await startBoxoffice('bench');
+  const boxoffice = await startBoxoffice('bench', options.profileDir);
   try {
     const baseline = await startBaseline(boxoffice.corner);
     const systems = [boxoffice, baseline];

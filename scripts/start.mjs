@@ -18,6 +18,8 @@ const DEFAULT_PORTS = INFRASTRUCTURE_DEFAULTS.ports;
 const HEALTH_TIMEOUT_MS = Number(env.START_HEALTH_TIMEOUT_SECONDS || 60) * 1000;
 // Longer than a service's own SHUTDOWN_TIMEOUT_MS (10 s), so that it says what it could not stop before we kill it.
 const STOP_GRACE_MS = Number(env.START_STOP_GRACE_SECONDS || 15) * 1000;
+// Node's own flags for every service, e.g. "--cpu-prof --cpu-prof-dir=.boxoffice/profiles" (not allowed in NODE_OPTIONS).
+const NODE_ARGS = (env.START_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
 const color = (env.FORCE_COLOR && env.FORCE_COLOR !== '0') || (process.stdout.isTTY && !env.NO_COLOR);
 const paint = (code, text) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -110,7 +112,7 @@ function reachableHost(host) {
 function launch(service, prefix) {
   // Its own process group: a Ctrl-C in the terminal reaches only us, and each service gets the
   // signal exactly once, from us. Twice would cut short Nest's graceful shutdown.
-  const child = spawn(process.execPath, ['--enable-source-maps', service.entry], {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...NODE_ARGS, service.entry], {
     cwd: root,
     env: childEnv,
     detached: true,

@@ -2,12 +2,20 @@ import { ERROR_STATUS, type ErrorCode, type ErrorDetail } from '@boxoffice/contr
 
 /** A refusal the domain understands; its code decides the HTTP status, in `problem.filter.ts` only. */
 export class DomainError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details?: ErrorDetail[],
-  ) {
-    super(message);
+  readonly code: ErrorCode;
+  readonly details?: ErrorDetail[];
+
+  constructor(code: ErrorCode, message: string, details?: ErrorDetail[]) {
+    // A refusal is an answer, not a fault: no stack to capture (a sold-out storm makes thousands a second).
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (ERROR_STATUS[code] < 500) Error.stackTraceLimit = 0;
+    try {
+      super(message);
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
+    this.code = code;
+    this.details = details;
   }
 }
 

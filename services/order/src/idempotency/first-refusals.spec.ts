@@ -106,6 +106,42 @@ describe('FirstRefusals: keys claimed with their refusal, batched', () => {
     expect(db.statements.map((s) => s.parameters.length / 5)).toEqual([500, 500, 200]);
   });
 
+  it('given two INSERTs in flight, when more refusals come in several turns, then they wait and go in one INSERT', async () => {
+    // given: Postgres answers only when told to
+    const answers: Array<() => void> = [];
+    const statements: unknown[][] = [];
+    const manager = {
+      query: (_sql: string, parameters: unknown[]) => {
+        statements.push(parameters);
+        const keys = parameters.filter((_, i) => i % 5 === 0);
+        return new Promise((resolve) => answers.push(() => resolve(keys.map((key) => ({ key })))));
+      },
+    } as unknown as EntityManager;
+    const refusals = new FirstRefusals(() => manager);
+    const first = refusals.store('k1', 'h', 'o', SOLD_OUT);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = refusals.store('k2', 'h', 'o', SOLD_OUT);
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // when
+    const waiting = [];
+    for (const key of ['k3', 'k4', 'k5']) {
+      waiting.push(refusals.store(key, 'h', 'o', SOLD_OUT));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(statements).toHaveLength(2);
+    answers[0]();
+    await first;
+
+    // then
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(statements).toHaveLength(3);
+    expect(statements[2].filter((_, i) => i % 5 === 0)).toEqual(['k3', 'k4', 'k5']);
+    answers[1]();
+    answers[2]();
+    expect(await Promise.all([second, ...waiting])).toEqual([true, true, true, true]);
+  });
+
   it('given Postgres failing, when refusals are stored, then every one of the batch fails with its error', async () => {
     // given
     const down = new Error('connection refused');

@@ -10,31 +10,39 @@ interface Pending {
   fail: (error: unknown) => void;
 }
 
-/** Rows per INSERT: far below Postgres's 65,535 parameters, and one storm's event-loop turn rarely has more. */
+/** Rows per INSERT: far below Postgres's 65,535 parameters. */
 const MAX_ROWS = 500;
+/** INSERTs at once: while they run, what comes waits and goes in the next one (a group commit of our own). */
+const MAX_IN_FLIGHT = 2;
 
 /**
- * Keys claimed with their refusal already decided (a sale sold out from memory), batched: every such request of
- * one event-loop turn is one INSERT, one commit. A key someone claimed first is not stored here, and says so.
+ * Keys claimed with their refusal already decided (a sale sold out from memory), batched: what arrives while
+ * earlier INSERTs run goes in one INSERT, one commit. A key someone claimed first is not stored here, and says so.
  */
 export class FirstRefusals {
   private pending: Pending[] = [];
+  private inFlight = 0;
 
   constructor(private readonly db: () => EntityManager) {}
 
   /** True: the key is now claimed with this response. False: it was claimed already (by a request before). */
   store(key: string, hash: string, resourceId: string, response: StoredResponse): Promise<boolean> {
     return new Promise((settle, fail) => {
-      if (this.pending.length === 0) setImmediate(() => void this.flush());
       this.pending.push({ key, hash, resourceId, response, settle, fail });
+      // At least the rest of this event-loop turn is gathered.
+      if (this.pending.length === 1) setImmediate(() => this.flush());
     });
   }
 
-  private async flush(): Promise<void> {
-    const all = this.pending;
-    this.pending = [];
-    for (let start = 0; start < all.length; start += MAX_ROWS)
-      await this.insert(all.slice(start, start + MAX_ROWS));
+  private flush(): void {
+    while (this.pending.length && this.inFlight < MAX_IN_FLIGHT) {
+      const batch = this.pending.splice(0, MAX_ROWS);
+      this.inFlight++;
+      void this.insert(batch).finally(() => {
+        this.inFlight--;
+        this.flush();
+      });
+    }
   }
 
   private async insert(batch: Pending[]): Promise<void> {
