@@ -20,6 +20,8 @@ RUN npm run build \
 # ---- runtime: compiled code and production dependencies only, as the unprivileged `node` user ----
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
+# V8's old space for each service (npm start's SERVICE_HEAP_MB): a storm's garbage is collected before 300 MB.
+ENV NODE_OPTIONS=--max-old-space-size=192
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

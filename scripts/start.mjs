@@ -18,8 +18,14 @@ const DEFAULT_PORTS = INFRASTRUCTURE_DEFAULTS.ports;
 const HEALTH_TIMEOUT_MS = Number(env.START_HEALTH_TIMEOUT_SECONDS || 60) * 1000;
 // Longer than a service's own SHUTDOWN_TIMEOUT_MS (10 s), so that it says what it could not stop before we kill it.
 const STOP_GRACE_MS = Number(env.START_STOP_GRACE_SECONDS || 15) * 1000;
+// Left alone, V8 lets a storm's garbage grow a service past 350 MB before a full collection; its live set is far
+// smaller. The same limit is in the Dockerfile.
+const HEAP_MB = Number(env.SERVICE_HEAP_MB || 192);
 // Node's own flags for every service, e.g. "--cpu-prof --cpu-prof-dir=.boxoffice/profiles" (not allowed in NODE_OPTIONS).
-const NODE_ARGS = (env.START_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+const NODE_ARGS = [
+  `--max-old-space-size=${HEAP_MB}`,
+  ...(env.START_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
+];
 
 const color = (env.FORCE_COLOR && env.FORCE_COLOR !== '0') || (process.stdout.isTTY && !env.NO_COLOR);
 const paint = (code, text) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);

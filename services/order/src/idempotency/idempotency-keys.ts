@@ -29,10 +29,13 @@ export async function claimIdempotencyKey(
   hash: string,
   resourceId: string,
 ): Promise<IdempotencyRecord> {
-  await db.query(
-    `INSERT INTO idempotency_keys (key, request_hash, resource_id) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`,
+  // One statement when the key is new (the usual case); the first claim is read only when there was one.
+  const claimed = (await db.query(
+    `INSERT INTO idempotency_keys (key, request_hash, resource_id) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING
+     RETURNING key`,
     [key, hash, resourceId],
-  );
+  )) as unknown[];
+  if (claimed.length) return { key, requestHash: hash, resourceId };
   return (await readIdempotencyKey(db, key, false))!;
 }
 
@@ -62,10 +65,13 @@ export async function storeIdempotentResponse(
   key: string,
   response: StoredResponse,
 ): Promise<StoredResponse> {
-  await db.query(
-    `UPDATE idempotency_keys SET response_status = $2, response_body = $3 WHERE key = $1 AND response_status IS NULL`,
+  // TypeORM answers an UPDATE with [rows, count]: a row back means ours is the response that stands.
+  const [stored] = (await db.query(
+    `UPDATE idempotency_keys SET response_status = $2, response_body = $3 WHERE key = $1 AND response_status IS NULL
+     RETURNING key`,
     [key, response.status, JSON.stringify(response.body)],
-  );
+  )) as [unknown[], number];
+  if (stored.length) return response;
   return (await readIdempotencyKey(db, key, false))!.response!;
 }
 
