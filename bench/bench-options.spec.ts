@@ -18,6 +18,7 @@ describe('npm run bench options', () => {
         s3: { seconds: 30 },
         write: true,
         profileDir: null,
+        against: null,
       },
     });
   });
@@ -54,6 +55,14 @@ describe('npm run bench options', () => {
 
     // then
     expect(parsed).toMatchObject({ ok: true, options: { profileDir: '/tmp/profiles' } });
+  });
+
+  it('given --against a commit, when parsed, then that build runs beside this one', () => {
+    // when
+    const parsed = parseBenchOptions(['--against', '03c2d5f']);
+
+    // then
+    expect(parsed).toMatchObject({ ok: true, options: { against: '03c2d5f' } });
   });
 
   it('given two bad values, when parsed, then both are listed', () => {

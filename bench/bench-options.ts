@@ -14,6 +14,8 @@ export interface BenchOptions {
   write: boolean;
   /** A folder for one CPU profile per Boxoffice service (node --cpu-prof), or null. */
   profileDir: string | null;
+  /** A git ref whose build runs beside this one in the same run (before/after a change), or null. */
+  against: string | null;
 }
 
 export type ParsedBenchOptions = { ok: true; options: BenchOptions } | { ok: false; errors: string[] };
@@ -21,7 +23,7 @@ export type ParsedBenchOptions = { ok: true; options: BenchOptions } | { ok: fal
 const FULL = { runs: 3, s1: { stock: 100, requests: 20_000 }, s2: { requests: 3_000 }, s3: { seconds: 30 } };
 const QUICK = { runs: 1, s1: { stock: 100, requests: 3_000 }, s2: { requests: 300 }, s3: { seconds: 5 } };
 
-/** `[--quick] [--runs n] [--concurrency n] [--no-write] [--profile dir]`; every bad value is listed at once. */
+/** `[--quick] [--runs n] [--concurrency n] [--no-write] [--profile dir] [--against ref]`; bad values all at once. */
 export function parseBenchOptions(args: string[]): ParsedBenchOptions {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -33,6 +35,7 @@ export function parseBenchOptions(args: string[]): ParsedBenchOptions {
         concurrency: { type: 'string' },
         'no-write': { type: 'boolean', default: false },
         profile: { type: 'string' },
+        against: { type: 'string' },
       },
     }));
   } catch (error) {
@@ -60,6 +63,7 @@ export function parseBenchOptions(args: string[]): ParsedBenchOptions {
     // A quick run's figures are too small to stand for the machine: it checks, it does not publish.
     write: !quick && values['no-write'] !== true,
     profileDir: (values.profile as string | undefined) ?? null,
+    against: (values.against as string | undefined) ?? null,
   };
   return errors.length ? { ok: false, errors } : { ok: true, options };
 }

@@ -2,7 +2,14 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions } from './bench-options';
-import { renderTable, rowsOf, spreadOf, writeResults, type BenchResults } from './bench-report';
+import {
+  renderAgainstTable,
+  renderTable,
+  rowsOf,
+  spreadOf,
+  writeResults,
+  type BenchResults,
+} from './bench-report';
 import type { AcceptedFigures, ArrivalFigures, RunFigures } from './bench-scenarios';
 
 const run = (requestsPerSecond: number, p99Ms = 10): RunFigures => ({
@@ -79,6 +86,31 @@ describe('npm run bench: its report', () => {
     );
     expect(table).toContain('Peak RSS: order 120 MiB, inventory 310 MiB (**over 300**), baseline 60 MiB.');
     expect(table).toContain('Violations: OVERSOLD (101 confirmed of 100).');
+  });
+
+  it('given a run against another commit, when its table is rendered, then each figure is shown then and now with now ÷ then', () => {
+    // given
+    const run3 = results();
+    const withThen: BenchResults = {
+      ...run3,
+      against: { name: 'Boxoffice@03c2d5f', ref: 'HEAD~3' },
+      s1: { ...run3.s1, 'Boxoffice@03c2d5f': [run(100), run(125), run(150)] },
+      s2: { ...run3.s2, 'Boxoffice@03c2d5f': [accepted(35, 28), accepted(35, 28), accepted(35, 28)] },
+      s3: { ...run3.s3, 'Boxoffice@03c2d5f': [arrivals(60), arrivals(60), arrivals(60)] },
+    };
+
+    // when
+    const table = renderAgainstTable(withThen);
+
+    // then
+    expect(table).toContain(
+      '| S1 sold-out storm | req/s (higher is better) | 125 (100–150) | 500 (400–600) | 4.00 |',
+    );
+    expect(table).toContain(
+      '| S2 accepted orders | accepted/s (higher is better) | 35.0 | 70.0 (60.0–80.0) | 2.00 |',
+    );
+    expect(table).toContain('| S3 open model | p99 ms (lower is better) | 60.0 | 30.0 (30.0–31.0) | 0.50 |');
+    expect(renderAgainstTable(run3)).toBe('');
   });
 
   it('given a README with the markers, when results are written, then the JSON, the chart and the table between the markers are replaced and the rest kept', () => {

@@ -6,8 +6,8 @@ import { renderChart, type ChartPanel } from './bench-chart';
 import type { BenchOptions } from './bench-options';
 import type { AcceptedFigures, ArrivalFigures, RunFigures } from './bench-scenarios';
 
-export type SystemName = 'Boxoffice' | 'baseline';
-type PerSystem<T> = Record<SystemName, T[]>;
+/** Runs by system: 'Boxoffice', 'baseline' and, with --against, 'Boxoffice@<commit>'. */
+type PerSystem<T> = Record<string, T[]>;
 
 export interface BenchResults {
   date: string;
@@ -19,6 +19,8 @@ export interface BenchResults {
   /** The rate S3 ran at: half of Boxoffice's median accepted/s in S2. */
   s3Rate: number;
   s3: PerSystem<ArrivalFigures>;
+  /** With --against: the other build's name ('Boxoffice@<commit>') and the ref asked for. */
+  against?: { name: string; ref: string };
   /** Peak resident set of each process over the whole bench, warm-up included. */
   peakRssMiB: Record<string, number | null>;
   violations: string[];
@@ -181,10 +183,60 @@ export function renderTable(results: BenchResults): string {
   return lines.join('\n');
 }
 
+/** With --against: each headline figure now and at the other commit, in the same run, and the ratio. */
+export function renderAgainstTable(results: BenchResults): string {
+  if (!results.against) return '';
+  const then = results.against.name;
+  const runs = results.options.runs;
+  const rows: Array<
+    [string, string, PerSystem<RunFigures>, (run: RunFigures) => number | undefined, 'higher' | 'lower']
+  > = [
+    ['S1 sold-out storm', 'req/s', results.s1, (r) => r.requestsPerSecond, 'higher'],
+    ['S1 sold-out storm', 'p99 ms', results.s1, (r) => r.p99Ms, 'lower'],
+    [
+      'S2 accepted orders',
+      'accepted/s',
+      results.s2,
+      (r) => (r as AcceptedFigures).acceptedPerSecond,
+      'higher',
+    ],
+    [
+      'S2 accepted orders',
+      'confirmed/s in the storm',
+      results.s2,
+      (r) => (r as AcceptedFigures).confirmedPerSecond,
+      'higher',
+    ],
+    ['S2 accepted orders', 'p99 ms', results.s2, (r) => r.p99Ms, 'lower'],
+    ['S3 open model', 'p99 ms', results.s3, (r) => r.p99Ms, 'lower'],
+    [
+      'S3 open model',
+      'time to CONFIRMED p99 ms',
+      results.s3,
+      (r) => (r as ArrivalFigures).timeToConfirmedP99Ms,
+      'lower',
+    ],
+  ];
+  const lines = [
+    `| scenario | figure | ${then}, median (min–max) | Boxoffice now | now ÷ then |`,
+    `| --- | --- | --- | --- | --- |`,
+    ...rows.map(([scenario, figure, runsOf, pick, better]) => {
+      const before = spreadOf((runsOf[then] ?? []).map(pick));
+      const after = spreadOf((runsOf.Boxoffice ?? []).map(pick));
+      const ratio = after.median / before.median;
+      return `| ${scenario} | ${figure} (${better} is better) | ${spread(before, runs)} | ${spread(after, runs)} | ${number(ratio)} |`;
+    }),
+  ];
+  return lines.join('\n');
+}
+
 /** The chart's panels: S1 req/s, S2 accepted/s (and Boxoffice's confirmed/s), S3 p99. */
 export function chartPanels(results: BenchResults): ChartPanel[] {
   const bars = <T>(runs: PerSystem<T>, pick: (run: T) => number | undefined) =>
-    (['Boxoffice', 'baseline'] as const).map((name) => ({ name, ...spreadOf(runs[name].map(pick)) }));
+    ['Boxoffice', 'baseline', ...(results.against ? [results.against.name] : [])].map((name) => ({
+      name,
+      ...spreadOf((runs[name] ?? []).map(pick)),
+    }));
   return [
     {
       title: 'S1 sold-out storm',
@@ -238,6 +290,14 @@ export function writeResults(results: BenchResults, benchDir: string): string {
     '',
     renderTable(results),
     '',
+    ...(results.against
+      ? [
+          `The same run against ${results.against.name} (\`--against ${results.against.ref}\`):`,
+          '',
+          renderAgainstTable(results),
+          '',
+        ]
+      : []),
     '![Boxoffice and the baseline, latest run](results/latest.svg)',
     END,
   ].join('\n');

@@ -17,7 +17,8 @@ import type { Buy } from './sale/buyer-drivers';
 
 /** What the bench drives: Boxoffice as `npm start` runs it, or the hand-written baseline. */
 export interface BenchSystem {
-  name: 'Boxoffice' | 'baseline';
+  /** 'Boxoffice', 'baseline', or 'Boxoffice@<commit>' for another commit's build. */
+  name: string;
   createSale(eventId: string, stock: number): Promise<void>;
   /** POST /orders for buyer `index` of the sale, over keep-alive connections of the system's own pool. */
   buyer(eventId: string): Buy;
@@ -47,12 +48,21 @@ const buyerOptions = (eventId: string) => ({ eventId, users: 1_000_000_000, quan
 /** Boxoffice: scripts/start.mjs with its defaults (logs, metrics on), in the bench's corner of the servers. */
 export async function startBoxoffice(
   label: string,
-  profileDir: string | null,
+  {
+    profileDir = null,
+    at,
+    poolSize,
+  }: { profileDir?: string | null; at?: { root: string; commit: string }; poolSize?: number },
 ): Promise<BenchSystem & { corner: TestCorner }> {
-  const stack = await startStack(
-    label,
-    profileDir ? { START_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${resolve(profileDir)}` } : {},
-  );
+  const pools = poolSize
+    ? Object.fromEntries(
+        ['INVENTORY', 'ORDER', 'PAYMENT'].map((service) => [`${service}_DB_POOL_SIZE`, String(poolSize)]),
+      )
+    : {};
+  const profile: Record<string, string> = profileDir
+    ? { START_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${resolve(profileDir)}` }
+    : {};
+  const stack = await startStack(label, { ...pools, ...profile }, at?.root);
   const stackEnv = operatorEnv(stack.corner, {
     inventory: stack.urlOf('inventory'),
     order: stack.urlOf('order'),
@@ -68,7 +78,7 @@ export async function startBoxoffice(
   const count = async (sql: string, parameters: unknown[]) =>
     ((await db.query(sql, parameters)).rows[0] as { count: number }).count;
   return {
-    name: 'Boxoffice',
+    name: at ? `Boxoffice@${at.commit}` : 'Boxoffice',
     corner: stack.corner,
     createSale: (eventId, stock) => createSale(sale, { eventId, stock, perUserLimit: 0 }),
     buyer: (eventId) => buyerOf(pool, buyerOptions(eventId)),
@@ -107,7 +117,7 @@ export async function startBoxoffice(
 }
 
 /** The baseline (bench/baseline/baseline-server.ts) as a process of its own, in the same corner. */
-export async function startBaseline(corner: TestCorner): Promise<BenchSystem> {
+export async function startBaseline(corner: TestCorner, poolSize = 20): Promise<BenchSystem> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const schema = corner.schemaOf('baseline');
@@ -122,6 +132,7 @@ export async function startBaseline(corner: TestCorner): Promise<BenchSystem> {
       BASELINE_PORT: String(port),
       BASELINE_SCHEMA: schema,
       BASELINE_REDIS_PREFIX: prefix,
+      BASELINE_DB_POOL_SIZE: String(poolSize),
     },
   );
   corner.defer(() => server.stop('SIGTERM', 5_000));

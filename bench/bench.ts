@@ -1,18 +1,22 @@
-// `npm run bench [-- --quick] [--runs n] [--concurrency n] [--no-write] [--profile dir]`: Boxoffice (npm start, its defaults) and
+// `npm run bench [-- --quick] [--runs n] [--concurrency n] [--no-write] [--profile dir] [--against ref]`: Boxoffice (npm start, its defaults) and
 // the hand-written baseline (bench/baseline/) side by side, in a corner of the local servers of their own; each
 // scenario on each system in turn, after a warm-up, `runs` times. Writes bench/results/<date>-<commit>.json, the
 // chart and the README table (not with --quick). Exit 0; 1 on a violation or a dead process; 2 on a usage error.
 import { execSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { TestCorner } from '@boxoffice/testing/test-corner';
 import { parseBenchOptions, type BenchOptions } from './bench-options';
-import { renderTable, spreadOf, writeResults, type BenchResults } from './bench-report';
+import { renderAgainstTable, renderTable, spreadOf, writeResults, type BenchResults } from './bench-report';
 import { acceptedOrders, openArrivals, soldOutStorm, type RunFigures } from './bench-scenarios';
 import { startBaseline, startBoxoffice, type BenchSystem } from './bench-systems';
+import { checkoutAt } from './bench-worktree';
 import { peakRssMiB } from './process-memory';
 
+const AGAINST_POOL_SIZE = 10;
 let sales = 0;
 const newEventId = (scenario: string, system: BenchSystem) =>
-  `bench-${scenario}-${system.name.toLowerCase()}-${++sales}`;
+  `bench-${scenario}-${system.name.toLowerCase().replace(/[^a-z0-9_.:-]/g, '-')}-${++sales}`;
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const brief = (run: RunFigures) =>
@@ -39,11 +43,24 @@ async function inTurns<T extends RunFigures>(
 }
 
 async function bench(options: BenchOptions): Promise<BenchResults> {
+  // Taken now: the code measured is what npm start builds from the tree as it is at the start.
+  const commit = commitOf();
   say('starting Boxoffice (npm start) and the baseline...');
-  const boxoffice = await startBoxoffice('bench', options.profileDir);
+  // Two stacks of three 20-connection pools and the baseline's would pass Postgres's 100 connections: with
+  // --against every pool has 10.
+  const poolSize = options.against ? AGAINST_POOL_SIZE : undefined;
+  const boxoffice = await startBoxoffice('bench', { profileDir: options.profileDir, poolSize });
+  const checkout = options.against ? checkoutAt(options.against, join(__dirname, '..')) : null;
+  let then: (BenchSystem & { corner: TestCorner }) | null = null;
   try {
-    const baseline = await startBaseline(boxoffice.corner);
-    const systems = [boxoffice, baseline];
+    const baseline = await startBaseline(boxoffice.corner, poolSize);
+    if (checkout) {
+      say(
+        `starting Boxoffice at ${checkout.commit} (npm start in ${checkout.root}); every pool ${AGAINST_POOL_SIZE}...`,
+      );
+      then = await startBoxoffice('benchat', { at: checkout, poolSize });
+    }
+    const systems = [boxoffice, baseline, ...(then ? [then] : [])];
     const { concurrency } = options;
     const s1 = (system: BenchSystem, requests = options.s1.requests) =>
       soldOutStorm(system, {
@@ -67,14 +84,15 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
     );
     const peakRss: Record<string, number | null> = {};
     for (const system of systems)
-      for (const [name, pid] of Object.entries(system.pids())) peakRss[name] = peakRssMiB(pid);
+      for (const [name, pid] of Object.entries(system.pids()))
+        peakRss[system === then ? `${name}@${then.name.split('@')[1]}` : name] = peakRssMiB(pid);
     const all = [...Object.values(s1Runs), ...Object.values(s2Runs), ...Object.values(s3Runs)].flat();
     const violations = [...new Set(all.flatMap((run) => run.violations))];
     for (const system of systems)
       if (!system.alive()) violations.push(`${system.name} is not running at the end`);
     return {
       date: new Date().toISOString().slice(0, 10),
-      commit: commitOf(),
+      commit,
       machine: {
         cpus: cpus().length,
         cpuModel: cpus()[0]?.model.trim() ?? '?',
@@ -82,15 +100,18 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
         memoryGiB: Math.round(totalmem() / 2 ** 30),
       },
       options,
-      s1: { Boxoffice: s1Runs.Boxoffice, baseline: s1Runs.baseline },
-      s2: { Boxoffice: s2Runs.Boxoffice, baseline: s2Runs.baseline },
+      s1: s1Runs,
+      s2: s2Runs,
       s3Rate,
-      s3: { Boxoffice: s3Runs.Boxoffice, baseline: s3Runs.baseline },
+      s3: s3Runs,
+      ...(then && options.against && { against: { name: then.name, ref: options.against } }),
       peakRssMiB: peakRss,
       violations,
     };
   } finally {
+    await then?.corner.dispose();
     await boxoffice.corner.dispose();
+    checkout?.remove();
   }
 }
 
@@ -112,6 +133,7 @@ async function main(): Promise<number> {
   }
   const results = await bench(parsed.options);
   say(`\n${renderTable(results)}`);
+  if (results.against) say(`\n${renderAgainstTable(results)}`);
   if (parsed.options.write)
     say(`\nwrote ${writeResults(results, __dirname)}, results/latest.svg and README.md`);
   return results.violations.length ? 1 : 0;

@@ -42,16 +42,18 @@ export interface BoxofficeStack {
   stop(): Promise<void>;
 }
 
+/** `root`: the checkout whose start.mjs runs (another commit's worktree, for a bench against it). */
 export async function startStack(
   label: string,
   settings: Record<string, string> = {},
+  root = join(__dirname, '..'),
 ): Promise<BoxofficeStack> {
   const corner = await openTestCorner(label, { vhost: true });
   let logs = () => '';
   try {
     const ports = { inventory: await freePort(), order: await freePort(), payment: await freePort() };
     // start.mjs whole, its build included: this is the `npm start` a newcomer runs.
-    const npmStart = spawnWatched([join(__dirname, '..', 'scripts', 'start.mjs')], {
+    const npmStart = spawnWatched([join(root, 'scripts', 'start.mjs')], {
       ...process.env,
       NO_COLOR: '1',
       ...corner.env('inventory'),

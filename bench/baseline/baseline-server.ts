@@ -12,7 +12,8 @@ const env = process.env;
 const schema = env.BASELINE_SCHEMA ?? 'bench_baseline';
 const prefix = env.BASELINE_REDIS_PREFIX ?? 'bench-baseline';
 const redis = new Redis(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-const db = new Pool({ connectionString: env.DATABASE_URL, max: 20 });
+// As many connections as each Boxoffice service has (<SERVICE>_DB_POOL_SIZE).
+const db = new Pool({ connectionString: env.DATABASE_URL, max: Number(env.BASELINE_DB_POOL_SIZE ?? 20) });
 const reserve = readFileSync(
   join(__dirname, '..', '..', 'services', 'inventory', 'src', 'stock-gate', 'lua', 'reserve.lua'),
   'utf8',

@@ -4,7 +4,6 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ERROR_STATUS, type ErrorBody } from '@boxoffice/contracts/errors/error-codes';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError, isRefusal } from '@boxoffice/errors/domain-error';
-import { toErrorBody } from '@boxoffice/http/problem.filter';
 import type { Deadline } from '../saga/deadline';
 import { orderNotTaken, type OrderIdClaim } from '../saga/order-id-claim';
 import { FirstRefusals } from './first-refusals';
@@ -108,8 +107,10 @@ class KeyClaim implements OrderIdClaim {
 }
 
 function stored(refusal: DomainError): StoredResponse {
-  const body = toErrorBody(refusal);
-  return { status: ERROR_STATUS[body.code], body };
+  // The contract's error body and status for the code, as the HTTP filter would answer it.
+  const { code, message, details } = refusal;
+  const body: ErrorBody = { code, message, ...(details ? { details } : {}) };
+  return { status: ERROR_STATUS[code], body };
 }
 
 /** A stored response as the request's outcome: the order, or the refusal thrown again. */
