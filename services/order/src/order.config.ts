@@ -24,6 +24,7 @@ export class OrderConfig {
   readonly requestDeadlineMs: number;
   readonly maxInFlight: number;
   readonly soldOutMemoryMs: number;
+  readonly maxSagaBacklog: number;
   readonly paymentTimeoutMs: number;
   readonly idempotencyKeyRetentionMs: number;
   readonly timeoutSweepIntervalMs: number;
@@ -47,6 +48,8 @@ export class OrderConfig {
     this.maxInFlight = env.int('ORDER_MAX_IN_FLIGHT', 1000, 1, 100_000);
     // How stale a SOLD_OUT answered from memory may be: a returned ticket is on sale again within this (0: never).
     this.soldOutMemoryMs = env.int('ORDER_SOLD_OUT_MEMORY_MS', 250, 0, 10_000);
+    // Orders not ended yet (all instances) beyond which no new stock is taken: the saga clears 500 in seconds.
+    this.maxSagaBacklog = env.int('ORDER_MAX_SAGA_BACKLOG', 500, 0, 1_000_000);
     // Longer than inventory's hold (HOLD_TTL_SECONDS, 600): normally the payment answers long before either.
     this.paymentTimeoutMs = env.int('ORDER_PAYMENT_TIMEOUT_SECONDS', 900, 1, 86_400) * 1000;
     this.idempotencyKeyRetentionMs = env.int('IDEMPOTENCY_KEY_RETENTION_HOURS', 24, 1, 24 * 365) * 3_600_000;

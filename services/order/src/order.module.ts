@@ -21,6 +21,7 @@ import { IdempotentOrders } from './idempotency/idempotent-orders';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
 import { OrderSaga } from './saga/order-saga';
+import { SagaBacklog } from './saga/saga-backlog';
 import { SoldOutSales } from './sold-out/sold-out-sales';
 import { OrderTimeouts } from './saga/order-timeouts';
 import { IdempotencyKeyRetention } from './idempotency/idempotency-key-retention';
@@ -60,6 +61,7 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
       inject: [OrderConfig],
     },
     OrderTimeouts,
+    SagaBacklog,
     IdempotencyKeyRetention,
   ],
 })

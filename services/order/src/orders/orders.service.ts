@@ -9,6 +9,7 @@ import { OrderConfig } from '../order.config';
 import { OrderMetrics } from '../order-metrics';
 import { Deadline } from '../saga/deadline';
 import { OrderSaga, type OrderRequest } from '../saga/order-saga';
+import { SagaBacklog } from '../saga/saga-backlog';
 import { InFlightLimit } from './in-flight-limit';
 import { Order } from './order.entity';
 import { toOrderView } from './order.view';
@@ -29,6 +30,7 @@ export class OrdersService {
     private readonly idempotent: IdempotentOrders,
     private readonly config: OrderConfig,
     private readonly metrics: OrderMetrics,
+    private readonly backlog: SagaBacklog,
   ) {
     this.inFlight = new InFlightLimit(config.maxInFlight);
   }
@@ -69,6 +71,8 @@ export class OrdersService {
     };
     // A sold-out storm is answered here: no order id, no log context, for a key one batched INSERT.
     const known = this.saga.knownRefusal(order);
+    // What would take stock waits while the saga is behind; nothing is kept, not even the key.
+    if (!known && this.backlog.behind()) throw sagaBehind();
     if (!idempotencyKey) {
       if (known) throw known;
       return this.saga.begin(randomUUID(), order, deadline);
@@ -81,4 +85,8 @@ export class OrdersService {
       known,
     );
   }
+}
+
+function sagaBehind(): DomainError {
+  return new DomainError('OVERLOADED', 'Orders are being confirmed; nothing was kept. Retry later.');
 }
