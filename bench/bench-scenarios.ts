@@ -95,13 +95,27 @@ export async function soldOutStorm(
   return figuresOf(run, await system.violations(eventId, stock, accepted));
 }
 
+const RETRY_AFTER_MS = 1000;
+const MAX_TRIES = 120;
+
+/** A buyer as a client should be: a 503 OVERLOADED is asked again after its Retry-After (1 s), same key. */
+function retryingOverload(buy: Buy): Buy {
+  return async (index) => {
+    for (let tries = 1; ; tries++) {
+      const answer = await buy(index);
+      if (answer.status !== 503 || tries === MAX_TRIES) return answer;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_MS));
+    }
+  };
+}
+
 /** S2: as many tickets as buyers, so that every one is accepted; Boxoffice's saga must keep up with them. */
 export async function acceptedOrders(
   system: BenchSystem,
   { eventId, requests, concurrency }: { eventId: string; requests: number; concurrency: number },
 ): Promise<AcceptedFigures> {
   await system.createSale(eventId, requests);
-  const run = await drive(system.buyer(eventId), (buy, record) =>
+  const run = await drive(retryingOverload(system.buyer(eventId)), (buy, record) =>
     driveClosed(requests, concurrency, buy, record),
   );
   const accepted = run.record.acceptedOrderIds.length;
