@@ -18,6 +18,8 @@ function fakeDb(taken: string[] = [], failure?: Error) {
 }
 
 describe('FirstRefusals: keys claimed with their refusal, batched', () => {
+  afterEach(() => jest.useRealTimers());
+
   it('given three refusals in one event-loop turn, when stored, then one INSERT stores all three', async () => {
     // given
     const db = fakeDb();
@@ -106,8 +108,26 @@ describe('FirstRefusals: keys claimed with their refusal, batched', () => {
     expect(db.statements.map((s) => s.parameters.length / 5)).toEqual([500, 500, 200]);
   });
 
-  it('given two INSERTs in flight, when more refusals come in several turns, then they wait and go in one INSERT', async () => {
+  it('given refusals a few milliseconds apart, when stored, then they share one INSERT', async () => {
+    // given
+    jest.useFakeTimers();
+    const db = fakeDb();
+    const refusals = new FirstRefusals(() => db.manager);
+
+    // when
+    const first = refusals.store('k1', 'h', 'o', SOLD_OUT);
+    await jest.advanceTimersByTimeAsync(3);
+    const second = refusals.store('k2', 'h', 'o', SOLD_OUT);
+    await jest.advanceTimersByTimeAsync(2);
+
+    // then
+    expect(await Promise.all([first, second])).toEqual([true, true]);
+    expect(db.statements).toHaveLength(1);
+  });
+
+  it('given an INSERT in flight, when more refusals come in several turns, then they wait and go in one INSERT', async () => {
     // given: Postgres answers only when told to
+    jest.useFakeTimers();
     const answers: Array<() => void> = [];
     const statements: unknown[][] = [];
     const manager = {
@@ -119,27 +139,25 @@ describe('FirstRefusals: keys claimed with their refusal, batched', () => {
     } as unknown as EntityManager;
     const refusals = new FirstRefusals(() => manager);
     const first = refusals.store('k1', 'h', 'o', SOLD_OUT);
-    await new Promise((resolve) => setImmediate(resolve));
-    const second = refusals.store('k2', 'h', 'o', SOLD_OUT);
-    await new Promise((resolve) => setImmediate(resolve));
+    await jest.advanceTimersByTimeAsync(10);
+    expect(statements).toHaveLength(1);
 
     // when
     const waiting = [];
-    for (const key of ['k3', 'k4', 'k5']) {
+    for (const key of ['k2', 'k3', 'k4']) {
       waiting.push(refusals.store(key, 'h', 'o', SOLD_OUT));
-      await new Promise((resolve) => setImmediate(resolve));
+      await jest.advanceTimersByTimeAsync(10);
     }
-    expect(statements).toHaveLength(2);
+    expect(statements).toHaveLength(1);
     answers[0]();
     await first;
 
     // then
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(statements).toHaveLength(3);
-    expect(statements[2].filter((_, i) => i % 5 === 0)).toEqual(['k3', 'k4', 'k5']);
+    await jest.advanceTimersByTimeAsync(10);
+    expect(statements).toHaveLength(2);
+    expect(statements[1].filter((_, i) => i % 5 === 0)).toEqual(['k2', 'k3', 'k4']);
     answers[1]();
-    answers[2]();
-    expect(await Promise.all([second, ...waiting])).toEqual([true, true, true, true]);
+    expect(await Promise.all(waiting)).toEqual([true, true, true]);
   });
 
   it('given Postgres failing, when refusals are stored, then every one of the batch fails with its error', async () => {

@@ -129,15 +129,17 @@ export class OrderSaga {
 
   /** Step 1. A hold of this id released already means an earlier attempt gave it up: the client should retry. */
   private async holdStock(orderId: string, request: OrderRequest, deadline: Deadline): Promise<Hold> {
-    const known = this.knownRefusal(request);
-    if (known) throw known;
     const { eventId, userId, quantity } = request;
     const dto = { orderId, eventId, userId, quantity };
-    return this.inventory.reserve(dto, deadline.signal()).catch((error: unknown) => {
+    try {
+      const hold = await this.inventory.reserve(dto, deadline.signal());
+      this.soldOut.onSale(eventId);
+      return hold;
+    } catch (error) {
       if (error instanceof DomainError && error.code === 'RESERVATION_RELEASED') throw orderNotTaken();
       if (error instanceof DomainError && error.code === 'SOLD_OUT') this.soldOut.refused(eventId, quantity);
       throw error;
-    });
+    }
   }
 
   /**
@@ -222,7 +224,7 @@ export class OrderSaga {
   /** Every release: the ticket is on sale again, so this instance stops answering SOLD_OUT from memory. */
   private async release(orderId: string, eventId: string): Promise<void> {
     await this.inventory.release(orderId, eventId);
-    this.soldOut.returned(eventId);
+    this.soldOut.onSale(eventId);
   }
 
   /** Step 4, payment succeeded: true when the hold was committed, false when it had expired (then released). */

@@ -54,6 +54,31 @@ describe('Sold out from memory (e2e: order in-process, inventory as a process)',
     expect(again.body.code).toBe('SOLD_OUT');
   });
 
+  it('given a sold-out storm that outlasts the memory, when 20 buyers at a time keep ordering, then inventory is asked about twice per ORDER_SOLD_OUT_MEMORY_MS, not once per buyer in flight', async () => {
+    // given
+    await putSale(stack.inventory, 'long', { totalStock: 1 });
+    await order('long', 'first').expect(202);
+    await order('long', 'told').expect(409);
+    const before = await reserveCalls('409');
+
+    // when: for 2.5 memories, 20 buyers each ordering again as soon as answered
+    const started = performance.now();
+    const statuses = new Set<number>();
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, buyer) => {
+        while (performance.now() - started < 2.5 * MEMORY_MS)
+          statuses.add((await order('long', `buyer-${buyer}`)).status);
+      }),
+    );
+    const lasted = performance.now() - started;
+
+    // then: one request asks from half the memory on; the others are answered meanwhile
+    expect([...statuses]).toEqual([409]);
+    const asked = (await reserveCalls('409')) - before;
+    expect(asked).toBeGreaterThanOrEqual(1);
+    expect(asked).toBeLessThanOrEqual(Math.ceil(lasted / (MEMORY_MS / 2)) + 1);
+  });
+
   it('given a sale sold out for 2 tickets, when 1 is asked, then inventory is asked and sells it', async () => {
     // given
     await putSale(stack.inventory, 'pair', { totalStock: 1 });

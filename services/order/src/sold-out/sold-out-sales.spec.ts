@@ -5,13 +5,13 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
   const clock = () => now;
   beforeEach(() => (now = 1_000));
 
-  it('given inventory refused 1 ticket of a sale, when 1 or 2 more are asked within the ttl, then they are refused from memory', () => {
+  it('given inventory refused 1 ticket of a sale, when 1 or 2 more are asked within half the ttl, then they are refused from memory', () => {
     // given
     const sales = new SoldOutSales(250, clock);
     sales.refused('final', 1);
 
     // when / then
-    now += 249;
+    now += 124;
     expect(sales.covers('final', 1)).toBe(true);
     expect(sales.covers('final', 2)).toBe(true);
     expect(sales.covers('encore', 1)).toBe(false);
@@ -51,16 +51,67 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
     expect(sales.covers('final', 2)).toBe(true);
   });
 
-  it('given a refusal, when this instance releases a hold of that sale, then inventory is asked again at once', () => {
+  it('given a refusal, when half the ttl has passed, then one request asks inventory and the others are still refused', () => {
     // given
     const sales = new SoldOutSales(250, clock);
     sales.refused('final', 1);
 
     // when
-    sales.returned('final');
+    now += 125;
 
     // then
     expect(sales.covers('final', 1)).toBe(false);
+    expect(sales.covers('final', 1)).toBe(true);
+    expect(sales.covers('final', 2)).toBe(true);
+  });
+
+  it('given one request is asking inventory, when inventory refuses again, then the sale is refused from memory for another ttl', () => {
+    // given
+    const sales = new SoldOutSales(250, clock);
+    sales.refused('final', 1);
+    now += 125;
+    sales.covers('final', 1);
+
+    // when
+    now += 10;
+    sales.refused('final', 1);
+
+    // then
+    now += 124;
+    expect(sales.covers('final', 1)).toBe(true);
+    now += 1;
+    expect(sales.covers('final', 1)).toBe(false);
+    expect(sales.covers('final', 1)).toBe(true);
+  });
+
+  it('given the request asking inventory never hears back, when the ttl has passed, then every request asks', () => {
+    // given
+    const sales = new SoldOutSales(250, clock);
+    sales.refused('final', 1);
+    now += 125;
+    sales.covers('final', 1);
+
+    // when
+    now += 125;
+
+    // then
+    expect(sales.covers('final', 1)).toBe(false);
+    expect(sales.covers('final', 1)).toBe(false);
+  });
+
+  it('given a refusal, when this instance releases a hold of that sale or inventory holds tickets of it, then inventory is asked again at once', () => {
+    // given
+    const sales = new SoldOutSales(250, clock);
+    sales.refused('final', 1);
+    sales.refused('encore', 1);
+
+    // when
+    sales.onSale('final');
+    sales.onSale('encore');
+
+    // then
+    expect(sales.covers('final', 1)).toBe(false);
+    expect(sales.covers('encore', 1)).toBe(false);
   });
 
   it('given a ttl of 0, when inventory refuses, then nothing is remembered', () => {

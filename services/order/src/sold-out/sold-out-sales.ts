@@ -1,6 +1,11 @@
-/** A sale inventory said was sold out: for this quantity and more, until `until` (ms, the monotonic clock). */
+/** A sale inventory said was sold out, for this quantity and more (times in ms, the monotonic clock). */
 interface SoldOut {
   quantity: number;
+  /** From then on one request asks inventory again, while the others are still answered from memory. */
+  askAt: number;
+  /** Some request is asking inventory now. */
+  asking: boolean;
+  /** Forgotten then: every request asks inventory. */
   until: number;
 }
 
@@ -9,8 +14,10 @@ const MAX_SALES = 10_000;
 
 /**
  * The sales inventory answered SOLD_OUT for within the last `ttlMs`: a sold-out storm is answered here, without a
- * call, and a returned ticket is on sale again within `ttlMs` at most (docs/contract.md §2, "Sold out"). A refusal
- * for quantity q says nothing of smaller quantities, so only q and more are answered from memory.
+ * call, and a returned ticket is on sale again within `ttlMs` at most (docs/contract.md §2, "Sold out from memory").
+ * Past half of `ttlMs` a single request asks inventory again: were every request to ask once the memory ended, a
+ * storm would send inventory all of its requests in flight at once, several times a second. A refusal for quantity
+ * q says nothing of smaller quantities, so only q and more are answered from memory.
  */
 export class SoldOutSales {
   private readonly sales = new Map<string, SoldOut>();
@@ -20,31 +27,42 @@ export class SoldOutSales {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Whether an order of `quantity` for this sale is refused from memory. */
+  /** Whether an order of `quantity` for this sale is refused from memory; false for the one request that asks. */
   covers(eventId: string, quantity: number): boolean {
     const soldOut = this.sales.get(eventId);
     if (!soldOut) return false;
-    if (soldOut.until <= this.now()) {
+    const now = this.now();
+    if (soldOut.until <= now) {
       this.sales.delete(eventId);
       return false;
     }
-    return quantity >= soldOut.quantity;
+    if (quantity < soldOut.quantity) return false;
+    if (soldOut.askAt <= now && !soldOut.asking) {
+      soldOut.asking = true;
+      return false;
+    }
+    return true;
   }
 
   /** Inventory refused `quantity` of this sale as sold out. */
   refused(eventId: string, quantity: number): void {
     if (this.ttlMs === 0) return;
     const known = this.sales.get(eventId);
-    const until = this.now() + this.ttlMs;
+    const now = this.now();
     // A fresh refusal of a larger quantity keeps the smaller one's reach, but not its age.
-    const smallest = known && known.until > this.now() ? Math.min(known.quantity, quantity) : quantity;
+    const smallest = known && known.until > now ? Math.min(known.quantity, quantity) : quantity;
     this.sales.delete(eventId);
     if (this.sales.size >= MAX_SALES) this.sales.delete(this.sales.keys().next().value!);
-    this.sales.set(eventId, { quantity: smallest, until });
+    this.sales.set(eventId, {
+      quantity: smallest,
+      askAt: now + this.ttlMs / 2,
+      asking: false,
+      until: now + this.ttlMs,
+    });
   }
 
-  /** Tickets of this sale went back on sale (this instance released a hold): ask inventory again. */
-  returned(eventId: string): void {
+  /** Tickets of this sale are on sale: this instance released a hold, or inventory just held some. */
+  onSale(eventId: string): void {
     this.sales.delete(eventId);
   }
 }
