@@ -19,6 +19,7 @@ describe('npm run bench options', () => {
         write: true,
         profileDir: null,
         against: null,
+        scenarios: ['s1', 's2', 's3'],
       },
     });
   });
@@ -63,6 +64,27 @@ describe('npm run bench options', () => {
 
     // then
     expect(parsed).toMatchObject({ ok: true, options: { against: '03c2d5f' } });
+  });
+
+  it('given --only s1, when parsed, then only the sold-out storm runs and nothing is written', () => {
+    // when
+    const parsed = parseBenchOptions(['--only', 's1']);
+
+    // then
+    expect(parsed).toMatchObject({ ok: true, options: { scenarios: ['s1'], write: false } });
+  });
+
+  it('given --only s3 without s2, or an unknown scenario, when parsed, then it is refused with the reason', () => {
+    // when
+    const alone = parseBenchOptions(['--only', 's3']);
+    const unknown = parseBenchOptions(['--only', 's1,s4']);
+
+    // then
+    expect(alone).toEqual({
+      ok: false,
+      errors: ['--only s3 needs s2 too: S3 runs at half of S2 accepted/s'],
+    });
+    expect(unknown).toEqual({ ok: false, errors: ['--only takes s1, s2 and s3, got s4'] });
   });
 
   it('given two bad values, when parsed, then both are listed', () => {

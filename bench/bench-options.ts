@@ -16,14 +16,22 @@ export interface BenchOptions {
   profileDir: string | null;
   /** A git ref whose build runs beside this one in the same run (before/after a change), or null. */
   against: string | null;
+  /** The scenarios run (`--only s1,s2`): all three unless told. S3 needs S2, whose throughput sets its rate. */
+  scenarios: Scenario[];
 }
+
+export type Scenario = 's1' | 's2' | 's3';
+const SCENARIOS: Scenario[] = ['s1', 's2', 's3'];
 
 export type ParsedBenchOptions = { ok: true; options: BenchOptions } | { ok: false; errors: string[] };
 
 const FULL = { runs: 3, s1: { stock: 100, requests: 20_000 }, s2: { requests: 3_000 }, s3: { seconds: 30 } };
 const QUICK = { runs: 1, s1: { stock: 100, requests: 3_000 }, s2: { requests: 300 }, s3: { seconds: 5 } };
 
-/** `[--quick] [--runs n] [--concurrency n] [--no-write] [--profile dir] [--against ref]`; bad values all at once. */
+/**
+ * `[--quick] [--runs n] [--concurrency n] [--no-write] [--profile dir] [--against ref] [--only s1,s2,s3]`; bad values
+ * all at once.
+ */
 export function parseBenchOptions(args: string[]): ParsedBenchOptions {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -36,6 +44,7 @@ export function parseBenchOptions(args: string[]): ParsedBenchOptions {
         'no-write': { type: 'boolean', default: false },
         profile: { type: 'string' },
         against: { type: 'string' },
+        only: { type: 'string' },
       },
     }));
   } catch (error) {
@@ -52,6 +61,11 @@ export function parseBenchOptions(args: string[]): ParsedBenchOptions {
       errors.push(`--${name} must be an integer in ${min}..${max}, got ${String(raw)}`);
     return value;
   };
+  const scenarios = values.only === undefined ? SCENARIOS : String(values.only).split(',');
+  const unknown = scenarios.filter((name) => !SCENARIOS.includes(name as Scenario));
+  if (unknown.length) errors.push(`--only takes s1, s2 and s3, got ${unknown.join(', ')}`);
+  else if (scenarios.includes('s3') && !scenarios.includes('s2'))
+    errors.push('--only s3 needs s2 too: S3 runs at half of S2 accepted/s');
   const options: BenchOptions = {
     quick,
     runs: integer('runs', sizes.runs, 1, 20),
@@ -60,10 +74,11 @@ export function parseBenchOptions(args: string[]): ParsedBenchOptions {
     s1: sizes.s1,
     s2: sizes.s2,
     s3: sizes.s3,
-    // A quick run's figures are too small to stand for the machine: it checks, it does not publish.
-    write: !quick && values['no-write'] !== true,
+    // A quick run's figures are too small to stand for the machine, a partial one leaves rows out: neither publishes.
+    write: !quick && values['no-write'] !== true && scenarios.length === SCENARIOS.length,
     profileDir: (values.profile as string | undefined) ?? null,
     against: (values.against as string | undefined) ?? null,
+    scenarios: SCENARIOS.filter((name) => scenarios.includes(name)),
   };
   return errors.length ? { ok: false, errors } : { ok: true, options };
 }

@@ -59,6 +59,22 @@ describe('npm run bench: its report', () => {
     expect(spreadOf([undefined, NaN])).toEqual({ median: NaN, min: NaN, max: NaN });
   });
 
+  it('given only S1 was run (--only s1), when the table is rendered, then it has S1 rows and no others', () => {
+    // given
+    const onlyS1 = results({
+      s2: { Boxoffice: [], baseline: [] },
+      s3Rate: NaN,
+      s3: { Boxoffice: [], baseline: [] },
+    });
+
+    // when
+    const table = renderTable(onlyS1);
+
+    // then
+    const rows = table.split('\n').filter((line) => line.startsWith('| S'));
+    expect(rows.map((row) => row.split(' | ')[0])).toEqual(['| S1 sold-out storm', '| S1 sold-out storm']);
+  });
+
   it('given Boxoffice and the baseline, when the rows are made, then each target is judged on the ratio of medians', () => {
     // when
     const rows = rowsOf(results());

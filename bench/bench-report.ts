@@ -164,12 +164,15 @@ export function renderTable(results: BenchResults): string {
   const lines = [
     `| scenario | figure | Boxoffice, median (min–max) | baseline | ratio | target |`,
     `| --- | --- | --- | --- | --- | --- |`,
-    ...rowsOf(results).map(
-      (row) =>
-        `| ${row.scenario} | ${row.figure} | ${spread(row.boxoffice, runs)} | ${spread(row.baseline, runs)} | ` +
-        `${row.ratio === undefined ? '' : number(row.ratio)} | ` +
-        `${row.target ? `${row.target.text} ${row.target.met ? 'met' : '**not met**'}` : ''} |`,
-    ),
+    // A scenario left out (`--only`) has no figures: no row.
+    ...rowsOf(results)
+      .filter((row) => Number.isFinite(row.boxoffice.median))
+      .map(
+        (row) =>
+          `| ${row.scenario} | ${row.figure} | ${spread(row.boxoffice, runs)} | ${spread(row.baseline, runs)} | ` +
+          `${row.ratio === undefined ? '' : number(row.ratio)} | ` +
+          `${row.target ? `${row.target.text} ${row.target.met ? 'met' : '**not met**'}` : ''} |`,
+      ),
   ];
   const rss = Object.entries(results.peakRssMiB)
     .map(
@@ -221,11 +224,14 @@ export function renderAgainstTable(results: BenchResults): string {
   const lines = [
     `| scenario | figure | ${then}, median (min–max) | Boxoffice now | now ÷ then |`,
     `| --- | --- | --- | --- | --- |`,
-    ...rows.map(([scenario, figure, runsOf, pick, better]) => {
+    ...rows.flatMap(([scenario, figure, runsOf, pick, better]) => {
       const before = spreadOf((runsOf[then] ?? []).map(pick));
       const after = spreadOf((runsOf.Boxoffice ?? []).map(pick));
+      if (!Number.isFinite(after.median)) return [];
       const ratio = after.median / before.median;
-      return `| ${scenario} | ${figure} (${better} is better) | ${spread(before, runs)} | ${spread(after, runs)} | ${number(ratio)} |`;
+      return [
+        `| ${scenario} | ${figure} (${better} is better) | ${spread(before, runs)} | ${spread(after, runs)} | ${number(ratio)} |`,
+      ];
     }),
   ];
   return lines.join('\n');

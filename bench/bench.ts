@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--runs n] [--concurrency n] [--no-write] [--profile dir] [--against ref]`: Boxoffice (npm start, its defaults) and
+// `npm run bench [-- --quick] [--runs n] [--concurrency n] [--no-write] [--profile dir] [--against ref] [--only s1,s2]`: Boxoffice (npm start, its defaults) and
 // the hand-written baseline (bench/baseline/) side by side, in a corner of the local servers of their own; each
 // scenario on each system in turn, after a warm-up, `runs` times. Writes bench/results/<date>-<commit>.json, the
 // chart and the README table (not with --quick). Exit 0; 1 on a violation or a dead process; 2 on a usage error.
@@ -6,7 +6,7 @@ import { execSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { TestCorner } from '@boxoffice/testing/test-corner';
-import { parseBenchOptions, type BenchOptions } from './bench-options';
+import { parseBenchOptions, type BenchOptions, type Scenario } from './bench-options';
 import { renderAgainstTable, renderTable, spreadOf, writeResults, type BenchResults } from './bench-report';
 import { acceptedOrders, openArrivals, soldOutStorm, type RunFigures } from './bench-scenarios';
 import { startBaseline, startBoxoffice, type BenchSystem } from './bench-systems';
@@ -71,15 +71,18 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
       });
     const s2 = (system: BenchSystem, requests = options.s2.requests) =>
       acceptedOrders(system, { eventId: newEventId('s2', system), requests, concurrency });
+    // A scenario left out by --only runs no time: its rows stay empty.
+    const wanted = (scenario: Scenario, runs: number) => (options.scenarios.includes(scenario) ? runs : 0);
     if (options.warmUp) {
       // JIT, connection pools, prepared plans: the first thousands of requests are not the machine's pace.
-      await inTurns(systems, 1, 'warm-up S1', (system) => s1(system, 5_000));
-      await inTurns(systems, 1, 'warm-up S2', (system) => s2(system, 500));
+      await inTurns(systems, wanted('s1', 1), 'warm-up S1', (system) => s1(system, 5_000));
+      await inTurns(systems, wanted('s2', 1), 'warm-up S2', (system) => s2(system, 500));
     }
-    const s1Runs = await inTurns(systems, options.runs, 'S1', (system) => s1(system));
-    const s2Runs = await inTurns(systems, options.runs, 'S2', (system) => s2(system));
+    const runs = options.runs;
+    const s1Runs = await inTurns(systems, wanted('s1', runs), 'S1', (system) => s1(system));
+    const s2Runs = await inTurns(systems, wanted('s2', runs), 'S2', (system) => s2(system));
     const s3Rate = Math.max(1, spreadOf(s2Runs.Boxoffice.map((run) => run.acceptedPerSecond)).median / 2);
-    const s3Runs = await inTurns(systems, options.runs, `S3 (${s3Rate.toFixed(0)} req/s)`, (system) =>
+    const s3Runs = await inTurns(systems, wanted('s3', runs), `S3 (${s3Rate.toFixed(0)} req/s)`, (system) =>
       openArrivals(system, { eventId: newEventId('s3', system), rate: s3Rate, seconds: options.s3.seconds }),
     );
     const peakRss: Record<string, number | null> = {};
