@@ -74,6 +74,16 @@ describe('npm run bench options', () => {
     expect(parsed).toMatchObject({ ok: true, options: { scenarios: ['s1'], write: false } });
   });
 
+  it('given --only with a scenario twice, when parsed, then a partial run still writes nothing and a full one writes', () => {
+    // when
+    const partial = parseBenchOptions(['--only', 's1,s1,s2']);
+    const full = parseBenchOptions(['--only', 's3,s2,s1,s1']);
+
+    // then
+    expect(partial).toMatchObject({ ok: true, options: { scenarios: ['s1', 's2'], write: false } });
+    expect(full).toMatchObject({ ok: true, options: { scenarios: ['s1', 's2', 's3'], write: true } });
+  });
+
   it('given --only s3 without s2, or an unknown scenario, when parsed, then it is refused with the reason', () => {
     // when
     const alone = parseBenchOptions(['--only', 's3']);

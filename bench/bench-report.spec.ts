@@ -62,6 +62,7 @@ describe('npm run bench: its report', () => {
   it('given only S1 was run (--only s1), when the table is rendered, then it has S1 rows and no others', () => {
     // given
     const onlyS1 = results({
+      options: { runs: 3, scenarios: ['s1'] } as BenchOptions,
       s2: { Boxoffice: [], baseline: [] },
       s3Rate: NaN,
       s3: { Boxoffice: [], baseline: [] },

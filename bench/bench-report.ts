@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderChart, type ChartPanel } from './bench-chart';
-import type { BenchOptions } from './bench-options';
+import type { BenchOptions, Scenario } from './bench-options';
 import type { AcceptedFigures, ArrivalFigures, RunFigures } from './bench-scenarios';
 
 /** Runs by system: 'Boxoffice', 'baseline' and, with --against, 'Boxoffice@<commit>'. */
@@ -164,9 +164,8 @@ export function renderTable(results: BenchResults): string {
   const lines = [
     `| scenario | figure | Boxoffice, median (min–max) | baseline | ratio | target |`,
     `| --- | --- | --- | --- | --- | --- |`,
-    // A scenario left out (`--only`) has no figures: no row.
     ...rowsOf(results)
-      .filter((row) => Number.isFinite(row.boxoffice.median))
+      .filter((row) => ran(results, row.scenario))
       .map(
         (row) =>
           `| ${row.scenario} | ${row.figure} | ${spread(row.boxoffice, runs)} | ${spread(row.baseline, runs)} | ` +
@@ -185,6 +184,12 @@ export function renderTable(results: BenchResults): string {
     results.violations.length ? `Violations: ${results.violations.join('; ')}.` : 'Violations: none.',
   );
   return lines.join('\n');
+}
+
+/** Whether the scenario of a row ("S1 sold-out storm") ran: one left out by `--only` has no row. */
+function ran(results: BenchResults, scenario: string): boolean {
+  const scenarios = results.options.scenarios ?? ['s1', 's2', 's3'];
+  return scenarios.includes(scenario.slice(0, 2).toLowerCase() as Scenario);
 }
 
 /** With --against: each headline figure now and at the other commit, in the same run, and the ratio. */
@@ -227,7 +232,7 @@ export function renderAgainstTable(results: BenchResults): string {
     ...rows.flatMap(([scenario, figure, runsOf, pick, better]) => {
       const before = spreadOf((runsOf[then] ?? []).map(pick));
       const after = spreadOf((runsOf.Boxoffice ?? []).map(pick));
-      if (!Number.isFinite(after.median)) return [];
+      if (!ran(results, scenario)) return [];
       const ratio = after.median / before.median;
       return [
         `| ${scenario} | ${figure} (${better} is better) | ${spread(before, runs)} | ${spread(after, runs)} | ${number(ratio)} |`,

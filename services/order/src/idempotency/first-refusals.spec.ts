@@ -83,7 +83,7 @@ describe('FirstRefusals: keys claimed with their refusal, batched', () => {
     expect(db.statements[0].parameters).toHaveLength(5);
   });
 
-  it('given requests in two turns, when stored, then each turn is its own INSERT', async () => {
+  it('given a refusal stored before the next one comes, when both are stored, then each has its own INSERT', async () => {
     // given
     const db = fakeDb();
     const refusals = new FirstRefusals(() => db.manager);

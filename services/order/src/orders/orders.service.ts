@@ -69,10 +69,12 @@ export class OrdersService {
       quantity: request.quantity,
       paymentToken: request.paymentToken ?? DEFAULT_TOKEN,
     };
-    // A sold-out storm is answered here: no order id, no log context, for a key one batched INSERT.
-    const known = this.saga.knownRefusal(order);
     // What would take stock waits while the saga is behind; nothing is kept, not even the key.
-    if (!known && this.backlog.behind()) throw sagaBehind();
+    const behind = this.backlog.behind();
+    // A sold-out storm is answered here: no order id, no log context, for a key one batched INSERT. While the saga
+    // is behind no request asks inventory again, so a sale known sold out is still 409.
+    const known = this.saga.knownRefusal(order, !behind);
+    if (!known && behind) throw sagaBehind();
     if (!idempotencyKey) {
       if (known) throw known;
       return this.saga.begin(randomUUID(), order, deadline);

@@ -86,9 +86,12 @@ export class OrderSaga {
     }
   }
 
-  /** Step 1 answered without a call: SOLD_OUT while inventory said so within ORDER_SOLD_OUT_MEMORY_MS. */
-  knownRefusal({ eventId, quantity }: OrderRequest): DomainError | undefined {
-    return this.soldOut.covers(eventId, quantity) ? soldOut(eventId) : undefined;
+  /**
+   * Step 1 answered without a call: SOLD_OUT while inventory said so within ORDER_SOLD_OUT_MEMORY_MS, except for the
+   * one request whose turn it is to ask inventory again, if it `mayAsk` (it is not to be turned away first).
+   */
+  knownRefusal({ eventId, quantity }: OrderRequest, mayAsk = true): DomainError | undefined {
+    return this.soldOut.covers(eventId, quantity, mayAsk) ? soldOut(eventId) : undefined;
   }
 
   /** Step 4: payment's reply. */

@@ -48,13 +48,14 @@ describe('Sold out from memory (e2e: order in-process, inventory as a process)',
       answers.map(() => [409, 'SOLD_OUT']),
     );
     expect(answers[0].body.message).toBe('Not enough tickets left for storm');
-    expect((await reserveCalls('409')) - before).toBe(0);
+    // None, or the one request whose turn it was to ask again, had the burst come half a memory after "told".
+    expect((await reserveCalls('409')) - before).toBeLessThanOrEqual(1);
     // A key refused from memory was stored like any refusal: the same request again is that 409.
     const again = await order('storm', 'buyer-3', 1, 'storm-key-3').expect(409);
     expect(again.body.code).toBe('SOLD_OUT');
   });
 
-  it('given a sold-out storm that outlasts the memory, when 20 buyers at a time keep ordering, then inventory is asked about twice per ORDER_SOLD_OUT_MEMORY_MS, not once per buyer in flight', async () => {
+  it('given a sold-out storm that outlasts the memory, when 20 buyers at a time (half with keys) keep ordering, then inventory is asked about twice per ORDER_SOLD_OUT_MEMORY_MS, not once per buyer in flight', async () => {
     // given
     await putSale(stack.inventory, 'long', { totalStock: 1 });
     await order('long', 'first').expect(202);
@@ -64,10 +65,13 @@ describe('Sold out from memory (e2e: order in-process, inventory as a process)',
     // when: for 2.5 memories, 20 buyers each ordering again as soon as answered
     const started = performance.now();
     const statuses = new Set<number>();
+    let sent = 0;
     await Promise.all(
       Array.from({ length: 20 }, async (_, buyer) => {
-        while (performance.now() - started < 2.5 * MEMORY_MS)
-          statuses.add((await order('long', `buyer-${buyer}`)).status);
+        while (performance.now() - started < 2.5 * MEMORY_MS) {
+          const key = buyer % 2 ? `long-${++sent}` : undefined;
+          statuses.add((await order('long', `buyer-${buyer}`, 1, key)).status);
+        }
       }),
     );
     const lasted = performance.now() - started;
@@ -75,7 +79,7 @@ describe('Sold out from memory (e2e: order in-process, inventory as a process)',
     // then: one request asks from half the memory on; the others are answered meanwhile
     expect([...statuses]).toEqual([409]);
     const asked = (await reserveCalls('409')) - before;
-    expect(asked).toBeGreaterThanOrEqual(1);
+    expect(asked).toBeGreaterThanOrEqual(Math.floor(lasted / MEMORY_MS));
     expect(asked).toBeLessThanOrEqual(Math.ceil(lasted / (MEMORY_MS / 2)) + 1);
   });
 

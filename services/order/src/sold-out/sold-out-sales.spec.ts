@@ -40,7 +40,7 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
     expect(sales.covers('final', 4)).toBe(true);
   });
 
-  it('given refusals of 1 then 3 tickets, when 2 are asked, then the smaller refusal still answers', () => {
+  it('given refusals of 1 then 3 tickets, when 2 are asked, then the refusal of 1 answers, as old as it is', () => {
     // given
     const sales = new SoldOutSales(250, clock);
     sales.refused('final', 1);
@@ -49,6 +49,34 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
 
     // when / then
     expect(sales.covers('final', 2)).toBe(true);
+    now += 150;
+    expect(sales.covers('final', 2)).toBe(false);
+  });
+
+  it('given a refusal of 1 ticket, when 2 are asked past half the ttl, then they are refused and do not take the turn to ask', () => {
+    // given
+    const sales = new SoldOutSales(250, clock);
+    sales.refused('final', 1);
+
+    // when
+    now += 125;
+
+    // then
+    expect(sales.covers('final', 2)).toBe(true);
+    expect(sales.covers('final', 1)).toBe(false);
+  });
+
+  it('given requests that may not ask (the saga is behind), when half the ttl has passed, then they are still refused', () => {
+    // given
+    const sales = new SoldOutSales(250, clock);
+    sales.refused('final', 1);
+
+    // when
+    now += 125;
+
+    // then
+    expect(sales.covers('final', 1, false)).toBe(true);
+    expect(sales.covers('final', 1)).toBe(false);
   });
 
   it('given a refusal, when half the ttl has passed, then one request asks inventory and the others are still refused', () => {
@@ -84,17 +112,20 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
     expect(sales.covers('final', 1)).toBe(true);
   });
 
-  it('given the request asking inventory never hears back, when the ttl has passed, then every request asks', () => {
+  it('given the request asking inventory never hears back, when a quarter of the ttl has passed, then another asks, and after the ttl every request', () => {
     // given
     const sales = new SoldOutSales(250, clock);
     sales.refused('final', 1);
     now += 125;
     sales.covers('final', 1);
 
-    // when
-    now += 125;
-
-    // then
+    // when / then
+    now += 62;
+    expect(sales.covers('final', 1)).toBe(true);
+    now += 1;
+    expect(sales.covers('final', 1)).toBe(false);
+    expect(sales.covers('final', 1)).toBe(true);
+    now += 62;
     expect(sales.covers('final', 1)).toBe(false);
     expect(sales.covers('final', 1)).toBe(false);
   });

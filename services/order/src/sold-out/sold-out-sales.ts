@@ -1,23 +1,24 @@
 /** A sale inventory said was sold out, for this quantity and more (times in ms, the monotonic clock). */
 interface SoldOut {
   quantity: number;
-  /** From then on one request asks inventory again, while the others are still answered from memory. */
+  /** From then on one request asks inventory again; the next may ask ASK_AGAIN of the ttl later, if no answer came. */
   askAt: number;
-  /** Some request is asking inventory now. */
-  asking: boolean;
   /** Forgotten then: every request asks inventory. */
   until: number;
 }
 
 /** More sales than a flash sale has at once; beyond it the oldest entry goes (it only costs a call to inventory). */
 const MAX_SALES = 10_000;
+/** A request that asks but never reaches inventory (turned away, a replayed key) holds the turn this long at most. */
+const ASK_AGAIN = 1 / 4;
 
 /**
  * The sales inventory answered SOLD_OUT for within the last `ttlMs`: a sold-out storm is answered here, without a
  * call, and a returned ticket is on sale again within `ttlMs` at most (docs/contract.md §2, "Sold out from memory").
- * Past half of `ttlMs` a single request asks inventory again: were every request to ask once the memory ended, a
- * storm would send inventory all of its requests in flight at once, several times a second. A refusal for quantity
- * q says nothing of smaller quantities, so only q and more are answered from memory.
+ * Past half of `ttlMs` one request of the refused quantity asks inventory again while the others are still
+ * answered from memory: were every request to ask once the memory ended, a storm would send inventory all of its
+ * requests in flight at once, several times a second. A refusal for quantity q says nothing of smaller quantities,
+ * so only q and more are answered from memory.
  */
 export class SoldOutSales {
   private readonly sales = new Map<string, SoldOut>();
@@ -27,8 +28,11 @@ export class SoldOutSales {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Whether an order of `quantity` for this sale is refused from memory; false for the one request that asks. */
-  covers(eventId: string, quantity: number): boolean {
+  /**
+   * Whether an order of `quantity` for this sale is refused from memory; false for the one request whose turn it
+   * is to ask inventory, unless it `mayAsk` not (it would be turned away before asking).
+   */
+  covers(eventId: string, quantity: number, mayAsk = true): boolean {
     const soldOut = this.sales.get(eventId);
     if (!soldOut) return false;
     const now = this.now();
@@ -37,8 +41,9 @@ export class SoldOutSales {
       return false;
     }
     if (quantity < soldOut.quantity) return false;
-    if (soldOut.askAt <= now && !soldOut.asking) {
-      soldOut.asking = true;
+    // Only the refused quantity asks: a refusal of more would say nothing of it.
+    if (mayAsk && quantity === soldOut.quantity && soldOut.askAt <= now) {
+      soldOut.askAt = now + this.ttlMs * ASK_AGAIN;
       return false;
     }
     return true;
@@ -49,16 +54,11 @@ export class SoldOutSales {
     if (this.ttlMs === 0) return;
     const known = this.sales.get(eventId);
     const now = this.now();
-    // A fresh refusal of a larger quantity keeps the smaller one's reach, but not its age.
-    const smallest = known && known.until > now ? Math.min(known.quantity, quantity) : quantity;
+    // A refusal of more than the remembered quantity leaves that memory as it is, age included.
+    if (known && known.until > now && quantity > known.quantity) return;
     this.sales.delete(eventId);
     if (this.sales.size >= MAX_SALES) this.sales.delete(this.sales.keys().next().value!);
-    this.sales.set(eventId, {
-      quantity: smallest,
-      askAt: now + this.ttlMs / 2,
-      asking: false,
-      until: now + this.ttlMs,
-    });
+    this.sales.set(eventId, { quantity, askAt: now + this.ttlMs / 2, until: now + this.ttlMs });
   }
 
   /** Tickets of this sale are on sale: this instance released a hold, or inventory just held some. */
