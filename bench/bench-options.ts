@@ -21,7 +21,7 @@ export interface BenchOptions {
 }
 
 export type Scenario = 's1' | 's2' | 's3';
-const SCENARIOS: Scenario[] = ['s1', 's2', 's3'];
+export const SCENARIOS: Scenario[] = ['s1', 's2', 's3'];
 
 export type ParsedBenchOptions = { ok: true; options: BenchOptions } | { ok: false; errors: string[] };
 

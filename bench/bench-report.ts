@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderChart, type ChartPanel } from './bench-chart';
-import type { BenchOptions, Scenario } from './bench-options';
+import { SCENARIOS, type BenchOptions, type Scenario } from './bench-options';
 import type { AcceptedFigures, ArrivalFigures, RunFigures } from './bench-scenarios';
 
 /** Runs by system: 'Boxoffice', 'baseline' and, with --against, 'Boxoffice@<commit>'. */
@@ -188,8 +188,7 @@ export function renderTable(results: BenchResults): string {
 
 /** Whether the scenario of a row ("S1 sold-out storm") ran: one left out by `--only` has no row. */
 function ran(results: BenchResults, scenario: string): boolean {
-  const scenarios = results.options.scenarios ?? ['s1', 's2', 's3'];
-  return scenarios.includes(scenario.slice(0, 2).toLowerCase() as Scenario);
+  return (results.options.scenarios ?? SCENARIOS).includes(scenario.slice(0, 2).toLowerCase() as Scenario);
 }
 
 /** With --against: each headline figure now and at the other commit, in the same run, and the ratio. */
@@ -229,15 +228,14 @@ export function renderAgainstTable(results: BenchResults): string {
   const lines = [
     `| scenario | figure | ${then}, median (min–max) | Boxoffice now | now ÷ then |`,
     `| --- | --- | --- | --- | --- |`,
-    ...rows.flatMap(([scenario, figure, runsOf, pick, better]) => {
-      const before = spreadOf((runsOf[then] ?? []).map(pick));
-      const after = spreadOf((runsOf.Boxoffice ?? []).map(pick));
-      if (!ran(results, scenario)) return [];
-      const ratio = after.median / before.median;
-      return [
-        `| ${scenario} | ${figure} (${better} is better) | ${spread(before, runs)} | ${spread(after, runs)} | ${number(ratio)} |`,
-      ];
-    }),
+    ...rows
+      .filter(([scenario]) => ran(results, scenario))
+      .map(([scenario, figure, runsOf, pick, better]) => {
+        const before = spreadOf((runsOf[then] ?? []).map(pick));
+        const after = spreadOf((runsOf.Boxoffice ?? []).map(pick));
+        const ratio = after.median / before.median;
+        return `| ${scenario} | ${figure} (${better} is better) | ${spread(before, runs)} | ${spread(after, runs)} | ${number(ratio)} |`;
+      }),
   ];
   return lines.join('\n');
 }

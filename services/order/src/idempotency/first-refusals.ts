@@ -35,7 +35,7 @@ export class FirstRefusals {
   store(key: string, hash: string, resourceId: string, response: StoredResponse): Promise<boolean> {
     return new Promise((settle, fail) => {
       this.pending.push({ key, hash, resourceId, response, settle, fail });
-      if (this.pending.length === 1 && !this.busy) {
+      if (!this.busy) {
         this.busy = true;
         setTimeout(() => this.flush(), LINGER_MS);
       }
