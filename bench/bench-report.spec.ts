@@ -140,11 +140,16 @@ describe('npm run bench: its report', () => {
     );
 
     // when
-    const file = writeResults(results(), dir);
+    const file = writeResults(
+      results({ options: { runs: 3, scenarios: ['s1', 's2', 's3'] } as BenchOptions }),
+      dir,
+    );
 
     // then
     expect(file).toBe(join(dir, 'results', '2026-12-01-abc1234.json'));
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ commit: 'abc1234', s3Rate: 35 });
+    // In Prettier's style, as `npm run lint` checks it: a short array on one line.
+    expect(readFileSync(file, 'utf8')).toContain('"scenarios": ["s1", "s2", "s3"]');
     expect(readFileSync(join(dir, 'results', 'latest.svg'), 'utf8')).toMatch(/^<svg /);
     const readme = readFileSync(join(dir, 'README.md'), 'utf8');
     expect(readme).not.toContain('old table');
