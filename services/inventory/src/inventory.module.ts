@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { provideDatabase } from '@boxoffice/database/provide-database';
 import { databaseReadiness } from '@boxoffice/database/database-readiness';
-import { HealthModule } from '@boxoffice/http/health.module';
+import { HealthModule } from '@boxoffice/health/health.module';
 import { API_TOKENS } from '@boxoffice/http/api-tokens';
 import { MetricsController } from '@boxoffice/metrics/metrics.controller';
 import { provideMetrics } from '@boxoffice/metrics/provide-metrics';
