@@ -2,8 +2,8 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { RabbitManagement } from '@boxoffice/messaging/rabbit-management';
 import { DEAD_LETTER_REASON_HEADER } from '@boxoffice/messaging/message-headers';
-// The audit reads each service's own records, not its answers: it knows where inventory keeps a sale in Redis.
-import { saleKeys } from '../../services/inventory/src/stock-gate/stock-keys';
+// The audit reads each service's own records, not its answers: inventory publishes where it keeps a sale in Redis.
+import { saleKeys } from '@boxoffice/contracts/inventory/stock-keys';
 import type {
   AuditSnapshot,
   OrderSnapshot,

@@ -1,8 +1,8 @@
 import type Redis from 'ioredis';
 import type { ReservationStatus } from '@boxoffice/contracts/inventory/reservation.dto';
+import { keyList, saleKeys } from '@boxoffice/contracts/inventory/stock-keys';
 import { LuaScript } from './lua-script';
 import type { RedisWatch } from './redis-watch';
-import { keyList, saleKeys } from './stock-keys';
 
 export interface GateHold {
   status: ReservationStatus;
