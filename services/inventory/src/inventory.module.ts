@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { provideDatabase } from '@boxoffice/database/provide-database';
 import { databaseReadiness } from '@boxoffice/database/database-readiness';
 import { HealthModule } from '@boxoffice/health/health.module';
+import { SchedulingModule } from '@boxoffice/scheduling/scheduling.module';
 import { API_TOKENS } from '@boxoffice/http/api-tokens';
 import { MetricsController } from '@boxoffice/metrics/metrics.controller';
 import { provideMetrics } from '@boxoffice/metrics/provide-metrics';
@@ -26,7 +27,7 @@ import { StockGate } from './stock-gate/stock-gate';
 import { stockGateReadiness } from './stock-gate/stock-gate-readiness';
 
 @Module({
-  imports: [HealthModule.register(databaseReadiness(), stockGateReadiness())],
+  imports: [HealthModule.register(databaseReadiness(), stockGateReadiness()), SchedulingModule],
   controllers: [SalesController, ReservationsController, MetricsController],
   providers: [
     { provide: InventoryConfig, useFactory: () => new InventoryConfig(process.env) },
