@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { Periodic } from '@boxoffice/scheduling/periodic.decorator';
 import { InventoryConfig } from '../inventory.config';
 import { StockGate } from '../stock-gate/stock-gate';
-import { Reservation } from './reservation.entity';
+import { Reservation } from '../ledger/reservation.entity';
 import { ReservationsService } from './reservations.service';
 
 const BATCH = 200;

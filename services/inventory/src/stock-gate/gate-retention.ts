@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Periodic } from '@boxoffice/scheduling/periodic.decorator';
 import { InventoryConfig } from '../inventory.config';
-import { lockSaleExclusive } from './sale-lock';
+import { lockSaleExclusive } from '../ledger/sale-lock';
 import { StockGate } from './stock-gate';
 
 const EVERY_MS = 60_000;
