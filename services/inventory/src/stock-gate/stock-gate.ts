@@ -158,8 +158,8 @@ export class StockGate {
     );
   }
 
-  /** The sales Redis holds now (what gate retention has not dropped yet), by a SCAN over their `sale` keys. */
-  async loadedSales(): Promise<string[]> {
+  /** Event ids of the sales Redis holds now (gate retention has not dropped them), by a SCAN of their `sale` keys. */
+  async loadedEventIds(): Promise<string[]> {
     const head = `${this.prefix}:{`;
     const tail = '}:sale';
     const eventIds: string[] = [];
