@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-// The scenario reaches into inventory's Redis layout on purpose: it plays a failover that brings old keys back.
-import { keyList, saleKeys } from '../../services/inventory/src/stock-gate/stock-keys';
+// The scenario writes into inventory's Redis layout on purpose (published by inventory): it plays a failover that
+// brings old keys back.
+import { keyList, saleKeys } from '@boxoffice/contracts/inventory/stock-keys';
 import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
 import type { Scenario } from '../scenario';
 

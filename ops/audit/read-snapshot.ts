@@ -2,8 +2,8 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { RabbitManagement } from '@boxoffice/messaging/rabbit-management';
 import { DEAD_LETTER_REASON_HEADER } from '@boxoffice/messaging/message-headers';
-// The audit reads each service's own records, not its answers: it knows where inventory keeps a sale in Redis.
-import { saleKeys } from '../../services/inventory/src/stock-gate/stock-keys';
+// The audit reads each service's own records, not its answers: inventory publishes where it keeps a sale in Redis.
+import { saleKeys } from '@boxoffice/contracts/inventory/stock-keys';
 import type {
   AuditSnapshot,
   OrderSnapshot,
@@ -21,15 +21,15 @@ const DEAD_LETTER_PEEK_LIMIT = 1000;
 export type Queryable = Pick<Client, 'query'>;
 const PARKED_EXAMPLES = 5;
 
-/** Reads Postgres, Redis and the RabbitMQ management API; writes nothing. `saleId` narrows it to one sale. */
-export async function readSnapshot(settings: AuditSettings, saleId?: string): Promise<AuditSnapshot> {
+/** Reads Postgres, Redis and the RabbitMQ management API; writes nothing. `eventId` narrows it to one sale. */
+export async function readSnapshot(settings: AuditSettings, eventId?: string): Promise<AuditSnapshot> {
   const db = new Client({ connectionString: settings.databaseUrl });
   await db.connect();
   const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
   try {
     await db.query('SET default_transaction_read_only = on');
     await redis.connect();
-    const sales = await readSales(db, redis, settings, saleId);
+    const sales = await readSales(db, redis, settings, eventId);
     const unsentOutbox: Record<string, number> = {};
     const parkedOutbox: Record<string, ParkedOutbox> = {};
     for (const schema of [settings.schemas.order, settings.schemas.payment]) {
@@ -47,10 +47,10 @@ async function readSales(
   db: Client,
   redis: Redis,
   settings: AuditSettings,
-  saleId: string | undefined,
+  eventId: string | undefined,
 ): Promise<SaleSnapshot[]> {
   const { inventory, order, payment } = settings.schemas;
-  const sales = await readLedgers(db, inventory, saleId === undefined ? null : [saleId]);
+  const sales = await readLedgers(db, inventory, eventId === undefined ? null : [eventId]);
   // Charges and refunds as the processor recorded them: any of its keys that names the order counts.
   const { rows: orders } = await db.query(
     `SELECT o.order_id, o.event_id, o.quantity, o.status, o.reason, r.status AS reservation, p.status AS payment,
@@ -63,7 +63,7 @@ async function readSales(
      LEFT JOIN "${payment}".payments p ON p.order_id = o.order_id
      WHERE $1::text IS NULL OR o.event_id = $1
      ORDER BY o.created_at, o.order_id`,
-    [saleId ?? null],
+    [eventId ?? null],
   );
   const ordersOf = new Map<string, OrderSnapshot[]>();
   for (const row of orders) {
@@ -91,11 +91,11 @@ async function readSales(
 
 export type SaleLedger = Pick<SaleSnapshot, 'eventId' | 'totalStock' | 'ledger' | 'counters'>;
 
-/** Each sale's stock as its reservations and its own counters record it; `saleIds` null: every sale. */
+/** Each sale's stock as its reservations and its own counters record it; `eventIds` null: every sale. */
 export async function readLedgers(
   db: Queryable,
   inventorySchema: string,
-  saleIds: string[] | null,
+  eventIds: string[] | null,
 ): Promise<SaleLedger[]> {
   const { rows } = await db.query(
     `SELECT s.event_id, s.total_stock, s.held AS counted_held, s.sold AS counted_sold,
@@ -104,7 +104,7 @@ export async function readLedgers(
      FROM "${inventorySchema}".sales s LEFT JOIN "${inventorySchema}".reservations r ON r.event_id = s.event_id
      WHERE $1::text[] IS NULL OR s.event_id = ANY($1)
      GROUP BY s.event_id, s.total_stock, s.held, s.sold ORDER BY s.event_id`,
-    [saleIds],
+    [eventIds],
   );
   return rows.map((sale) => ({
     eventId: sale.event_id,

@@ -12,7 +12,7 @@ const READ_TIMEOUT_MS = 2000;
 
 /**
  * Reads what the monitor shows, read-only, with the audit's readers where they fit; keeps its connection pool
- * between refreshes (a lost connection is replaced on the next read). `saleIds`: only those, else the active ones.
+ * between refreshes (a lost connection is replaced on the next read). `eventIds`: only those, else the active ones.
  */
 export class MonitorReader {
   private readonly db: Pool;
@@ -20,7 +20,7 @@ export class MonitorReader {
 
   constructor(
     private readonly settings: MonitorSettings,
-    private readonly saleIds: string[] | null = null,
+    private readonly eventIds: string[] | null = null,
   ) {
     this.db = new Pool({
       connectionString: settings.databaseUrl,
@@ -76,13 +76,13 @@ export class MonitorReader {
 
   private async readSales(): Promise<Array<Omit<SaleStatus, 'orders'>>> {
     const inventory = this.settings.schemas.inventory;
-    const ids = this.saleIds ?? (await readActiveSaleIds(this.db, inventory));
+    const ids = this.eventIds ?? (await readActiveEventIds(this.db, inventory));
     const ledgers = await readLedgers(this.db, inventory, ids);
     return ledgers.map(({ eventId, totalStock, ledger }) => ({ eventId, totalStock, stock: ledger }));
   }
 }
 
-async function readActiveSaleIds(db: Queryable, schema: string): Promise<string[]> {
+async function readActiveEventIds(db: Queryable, schema: string): Promise<string[]> {
   const { rows } = await db.query(
     `SELECT s.event_id FROM "${schema}".sales s
      WHERE s.held > 0 OR s.updated_at >= now() - make_interval(secs => $1)

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import type { ReadinessCheck } from '@boxoffice/http/readiness-check';
+import type { ReadinessCheck } from '@boxoffice/health/readiness-check';
 
 /** Up when the service's Postgres answers a query. */
 export function databaseReadiness(): ReadinessCheck {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ShutdownState } from './shutdown-state';
+import { ShutdownState } from '@boxoffice/health/shutdown-state';
 
 /** Only these: Nest's default list has SIGUSR2 too, which profilers and debuggers send to a running process. */
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { DependencyState, ReadinessCheck } from '@boxoffice/http/readiness-check';
+import type { DependencyState, ReadinessCheck } from '@boxoffice/health/readiness-check';
 import type { AmqpConnection } from './amqp-connection';
 import type { AmqpMessageTransport } from './amqp-message.transport';
 

@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import type { ReadinessCheck } from '@boxoffice/http/readiness-check';
+import type { ReadinessCheck } from '@boxoffice/health/readiness-check';
 import { OutboxRelay } from './outbox-relay';
 import type { OutboxSettings } from './outbox-settings';
 

@@ -7,7 +7,7 @@ import { eventually } from '@boxoffice/testing/eventually';
 import { TestBroker } from '@boxoffice/testing/test-broker';
 import { TEST_DATABASE_URL, testNamespace, type TestNamespace } from '@boxoffice/testing/test-namespace';
 import { createTestVhost, type TestVhost } from '@boxoffice/testing/test-vhost';
-import { addToOutbox, resendFromOutbox } from './outbox';
+import { addToOutbox, putInOutbox } from './outbox';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 
 // The table as the services' migrations leave it (libs never import services): create-*, outbox-parking, then
@@ -241,7 +241,7 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
     );
 
     // when
-    await db.transaction((tx) => resendFromOutbox(tx, nacked));
+    await db.transaction((tx) => putInOutbox(tx, nacked));
 
     // then
     expect(await rows(db)).toEqual([

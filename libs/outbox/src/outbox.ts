@@ -24,10 +24,11 @@ export async function addToOutbox(
 }
 
 /**
- * Queues a message again under its original id, whether or not its row was sent, parked or cleaned up since: a
- * parked row gets its attempts afresh (its last_error stays, for whoever looks).
+ * Puts a message in the outbox under its own id, pending (like an HTTP PUT: created or made pending again): its first
+ * send, or a send again whether or not its row was sent, parked or cleaned up since. A parked row gets its attempts
+ * afresh (its last_error stays, for whoever looks).
  */
-export async function resendFromOutbox(tx: EntityManager, message: OutgoingMessage): Promise<void> {
+export async function putInOutbox(tx: EntityManager, message: OutgoingMessage): Promise<void> {
   await tx.query(
     `INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (message_id) DO UPDATE SET sent_at = NULL, parked_at = NULL, attempts = 0, next_attempt_at = now(),

@@ -3,7 +3,8 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { provideDatabase } from '@boxoffice/database/provide-database';
 import { databaseReadiness } from '@boxoffice/database/database-readiness';
-import { HealthModule } from '@boxoffice/http/health.module';
+import { HealthModule } from '@boxoffice/health/health.module';
+import { SchedulingModule } from '@boxoffice/scheduling/scheduling.module';
 import { API_TOKENS } from '@boxoffice/http/api-tokens';
 import { MetricsController } from '@boxoffice/metrics/metrics.controller';
 import { provideMetrics } from '@boxoffice/metrics/provide-metrics';
@@ -12,10 +13,10 @@ import { InventoryConfig } from './inventory.config';
 import { CreateSalesAndReservations1764072000000 } from './migrations/1764072000000-create-sales-and-reservations';
 import { LedgerStockCounters1764532800000 } from './migrations/1764532800000-ledger-stock-counters';
 import { HoldExpiry } from './reservations/hold-expiry';
-import { Reservation } from './reservations/reservation.entity';
+import { Reservation } from './ledger/reservation.entity';
 import { ReservationsController } from './reservations/reservations.controller';
 import { ReservationsService } from './reservations/reservations.service';
-import { Sale } from './sales/sale.entity';
+import { Sale } from './ledger/sale.entity';
 import { SalesController } from './sales/sales.controller';
 import { SalesService } from './sales/sales.service';
 import { SaleStockMetrics } from './sales/sale-stock-metrics';
@@ -26,7 +27,7 @@ import { StockGate } from './stock-gate/stock-gate';
 import { stockGateReadiness } from './stock-gate/stock-gate-readiness';
 
 @Module({
-  imports: [HealthModule.register(databaseReadiness(), stockGateReadiness())],
+  imports: [HealthModule.register(databaseReadiness(), stockGateReadiness()), SchedulingModule],
   controllers: [SalesController, ReservationsController, MetricsController],
   providers: [
     { provide: InventoryConfig, useFactory: () => new InventoryConfig(process.env) },

@@ -1,4 +1,4 @@
-import { ShutdownState } from '@boxoffice/http/shutdown-state';
+import { ShutdownState } from '@boxoffice/health/shutdown-state';
 import { eventually } from '@boxoffice/testing/eventually';
 import { OrderTestApp, startOrderStack } from './order.test-app';
 

@@ -3,7 +3,8 @@ import { DataSource } from 'typeorm';
 import { provideOutbox } from '@boxoffice/outbox/provide-outbox';
 import { provideDatabase } from '@boxoffice/database/provide-database';
 import { databaseReadiness } from '@boxoffice/database/database-readiness';
-import { HealthModule } from '@boxoffice/http/health.module';
+import { HealthModule } from '@boxoffice/health/health.module';
+import { SchedulingModule } from '@boxoffice/scheduling/scheduling.module';
 import { brokerReadiness } from '@boxoffice/messaging/broker-readiness';
 import { outboxBacklogReadiness } from '@boxoffice/outbox/outbox-readiness';
 import { MetricsController } from '@boxoffice/metrics/metrics.controller';
@@ -30,6 +31,7 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
 @Module({
   imports: [
     HealthModule.register(databaseReadiness(), brokerReadiness(), outboxBacklogReadiness(OrderConfig)),
+    SchedulingModule,
   ],
   controllers: [OrdersController, PaymentResultHandler, MetricsController],
   providers: [

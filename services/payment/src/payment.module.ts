@@ -3,7 +3,8 @@ import { DataSource } from 'typeorm';
 import { provideOutbox } from '@boxoffice/outbox/provide-outbox';
 import { provideDatabase } from '@boxoffice/database/provide-database';
 import { databaseReadiness } from '@boxoffice/database/database-readiness';
-import { HealthModule } from '@boxoffice/http/health.module';
+import { HealthModule } from '@boxoffice/health/health.module';
+import { SchedulingModule } from '@boxoffice/scheduling/scheduling.module';
 import { brokerReadiness } from '@boxoffice/messaging/broker-readiness';
 import { outboxBacklogReadiness } from '@boxoffice/outbox/outbox-readiness';
 import { MetricsController } from '@boxoffice/metrics/metrics.controller';
@@ -26,6 +27,7 @@ import { PaymentsService } from './payments/payments.service';
 @Module({
   imports: [
     HealthModule.register(databaseReadiness(), brokerReadiness(), outboxBacklogReadiness(PaymentConfig)),
+    SchedulingModule,
   ],
   controllers: [PaymentsController, OrderCreatedHandler, OrderCancelledHandler, MetricsController],
   providers: [

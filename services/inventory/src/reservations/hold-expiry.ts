@@ -1,9 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PeriodicTask } from '@boxoffice/scheduling/periodic-task';
+import { Periodic } from '@boxoffice/scheduling/periodic.decorator';
 import { InventoryConfig } from '../inventory.config';
 import { StockGate } from '../stock-gate/stock-gate';
-import { Reservation } from './reservation.entity';
+import { Reservation } from '../ledger/reservation.entity';
 import { ReservationsService } from './reservations.service';
 
 const BATCH = 200;
@@ -13,29 +13,17 @@ const BATCH = 200;
  * It also settles holds that Redis still has after their expiry: left over by a crash between Redis and Postgres.
  */
 @Injectable()
-export class HoldExpiry implements OnApplicationBootstrap, OnModuleDestroy {
+export class HoldExpiry {
   private readonly logger = new Logger('hold-expiry');
-  private readonly task: PeriodicTask;
 
   constructor(
     private readonly db: DataSource,
     private readonly gate: StockGate,
     private readonly reservations: ReservationsService,
-    private readonly config: InventoryConfig,
-  ) {
-    this.task = new PeriodicTask('hold expiry sweep', config.holdSweepIntervalMs, () => this.sweep());
-  }
-
-  onApplicationBootstrap(): void {
-    this.task.start();
-  }
-
-  // Stops before the modules close their database pools (onApplicationShutdown).
-  async onModuleDestroy(): Promise<void> {
-    await this.task.stop();
-  }
+  ) {}
 
   /** One pass: release expired ledger holds, then settle Redis holds the ledger has already decided. */
+  @Periodic('hold expiry sweep', InventoryConfig, (config) => config.holdSweepIntervalMs)
   async sweep(): Promise<number> {
     let released = 0;
     for (;;) {

@@ -1,7 +1,7 @@
 import { eventually } from '@boxoffice/testing/eventually';
 import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
 import { AS_ORDER_SERVICE } from '@boxoffice/testing/test-tokens';
-import { lockSaleShared } from '../stock-gate/sale-lock';
+import { lockSaleShared } from '../ledger/sale-lock';
 import { InventoryTestApp, startInventory } from '../inventory.test-app';
 
 describe('Reservations API (e2e, real Postgres and Redis)', () => {

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { InventoryConfig } from '../inventory.config';
 import type { GateRebuild } from '../stock-gate/gate-rebuild';
 import type { StockGate } from '../stock-gate/stock-gate';
-import { Reservation } from './reservation.entity';
+import { Reservation } from '../ledger/reservation.entity';
 import { ReservationsService } from './reservations.service';
 
 // The gate and its rebuild are ports here: what is tested is the order of the calls.

@@ -4,9 +4,9 @@ import type { ReservationView, ReserveStockDto } from '@boxoffice/contracts/inve
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { InventoryConfig } from '../inventory.config';
 import { GateRebuild } from '../stock-gate/gate-rebuild';
-import { lockSaleExclusive, lockSaleShared } from '../stock-gate/sale-lock';
+import { lockSaleExclusive, lockSaleShared } from '../ledger/sale-lock';
 import { GateHold, StockGate } from '../stock-gate/stock-gate';
-import { Reservation } from './reservation.entity';
+import { Reservation } from '../ledger/reservation.entity';
 
 const RECORD_ATTEMPTS = 3;
 

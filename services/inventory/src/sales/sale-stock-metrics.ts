@@ -19,7 +19,7 @@ export class SaleStockMetrics {
       help: 'Tickets of each active sale (one the Redis gate holds) by state: available, held, sold; from the ledger',
       labelNames: ['event_id', 'state'],
       read: async (gauge) => {
-        const active = await gate.loadedSales();
+        const active = await gate.loadedEventIds();
         const sales: Array<{ event_id: string; available: number; held: number; sold: number }> =
           await db.query(
             `SELECT event_id, total_stock - held - sold AS available, held, sold FROM sales

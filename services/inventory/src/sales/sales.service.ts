@@ -3,9 +3,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { PutSaleDto, SaleView, StockCounts } from '@boxoffice/contracts/inventory/sale.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { GateRebuild } from '../stock-gate/gate-rebuild';
-import { lockSaleExclusive } from '../stock-gate/sale-lock';
+import { lockSaleExclusive } from '../ledger/sale-lock';
 import { StockGate } from '../stock-gate/stock-gate';
-import { Sale } from './sale.entity';
+import { Sale } from '../ledger/sale.entity';
 
 @Injectable()
 export class SalesService {

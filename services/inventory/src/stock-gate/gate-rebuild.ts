@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ReservationStatus } from '@boxoffice/contracts/inventory/reservation.dto';
-import { Sale } from '../sales/sale.entity';
-import { lockSaleExclusive } from './sale-lock';
+import { Sale } from '../ledger/sale.entity';
+import { lockSaleExclusive } from '../ledger/sale-lock';
 import { StockGate } from './stock-gate';
 
 interface LedgerRow {

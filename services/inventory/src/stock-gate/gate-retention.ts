@@ -1,8 +1,8 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PeriodicTask } from '@boxoffice/scheduling/periodic-task';
+import { Periodic } from '@boxoffice/scheduling/periodic.decorator';
 import { InventoryConfig } from '../inventory.config';
-import { lockSaleExclusive } from './sale-lock';
+import { lockSaleExclusive } from '../ledger/sale-lock';
 import { StockGate } from './stock-gate';
 
 const EVERY_MS = 60_000;
@@ -12,27 +12,17 @@ const EVERY_MS = 60_000;
  * changed for `INVENTORY_GATE_IDLE_HOURS` is dropped from Redis. Its ledger stays; the next call rebuilds it.
  */
 @Injectable()
-export class GateRetention implements OnApplicationBootstrap, OnModuleDestroy {
+export class GateRetention {
   private readonly logger = new Logger('gate-retention');
-  private readonly task: PeriodicTask;
 
   constructor(
     private readonly db: DataSource,
     private readonly gate: StockGate,
     private readonly config: InventoryConfig,
-  ) {
-    this.task = new PeriodicTask('gate retention sweep', EVERY_MS, () => this.sweep());
-  }
-
-  onApplicationBootstrap(): void {
-    this.task.start();
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.task.stop();
-  }
+  ) {}
 
   /** Drops every idle sale still in Redis; returns their event ids. */
+  @Periodic('gate retention sweep', EVERY_MS)
   async sweep(): Promise<string[]> {
     const idle: { event_id: string }[] = await this.db.query(
       `SELECT s.event_id FROM sales s

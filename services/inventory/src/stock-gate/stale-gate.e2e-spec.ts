@@ -1,7 +1,7 @@
 import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
 import { AS_ORDER_SERVICE } from '@boxoffice/testing/test-tokens';
+import { keyList, saleKeys } from '@boxoffice/contracts/inventory/stock-keys';
 import { InventoryTestApp, startInventory } from '../inventory.test-app';
-import { keyList, saleKeys } from './stock-keys';
 
 /*
  * Redis is a cache of the ledger and may come back from the past (a snapshot restored, a lagging replica promoted).

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import type { ReadinessCheck } from '@boxoffice/http/readiness-check';
+import type { ReadinessCheck } from '@boxoffice/health/readiness-check';
 import { RedisWatch } from './redis-watch';
 
 /** Up when Redis answers and the gate trusts it (fit, and rebuilt after a change of instance). */

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { deleteKeys, TEST_REDIS_URL } from '@boxoffice/testing/test-namespace';
-import { saleKeys } from './stock-keys';
+import { saleKeys } from '@boxoffice/contracts/inventory/stock-keys';
 import { LedgerSnapshot, StockGate } from './stock-gate';
 
 // The Lua scripts against a real Redis, without Postgres: their semantics alone.

@@ -1,8 +1,8 @@
 import type Redis from 'ioredis';
 import type { ReservationStatus } from '@boxoffice/contracts/inventory/reservation.dto';
+import { keyList, saleKeys } from '@boxoffice/contracts/inventory/stock-keys';
 import { LuaScript } from './lua-script';
 import type { RedisWatch } from './redis-watch';
-import { keyList, saleKeys } from './stock-keys';
 
 export interface GateHold {
   status: ReservationStatus;
@@ -158,8 +158,8 @@ export class StockGate {
     );
   }
 
-  /** The sales Redis holds now (what gate retention has not dropped yet), by a SCAN over their `sale` keys. */
-  async loadedSales(): Promise<string[]> {
+  /** Event ids of the sales Redis holds now (gate retention has not dropped them), by a SCAN of their `sale` keys. */
+  async loadedEventIds(): Promise<string[]> {
     const head = `${this.prefix}:{`;
     const tail = '}:sale';
     const eventIds: string[] = [];

@@ -1,6 +1,6 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PeriodicTask } from '@boxoffice/scheduling/periodic-task';
+import { Periodic } from '@boxoffice/scheduling/periodic.decorator';
 import { OrderConfig } from '../order.config';
 
 const EVERY_MS = 60_000;
@@ -9,26 +9,16 @@ const BATCH = 1_000;
 
 /** An Idempotency-Key is answered for `IDEMPOTENCY_KEY_RETENTION_HOURS`, then forgotten (docs/contract.md §2). */
 @Injectable()
-export class IdempotencyKeyRetention implements OnApplicationBootstrap, OnModuleDestroy {
+export class IdempotencyKeyRetention {
   private readonly logger = new Logger('idempotency-key-retention');
-  private readonly task: PeriodicTask;
 
   constructor(
     private readonly db: DataSource,
     private readonly config: OrderConfig,
-  ) {
-    this.task = new PeriodicTask('idempotency key retention', EVERY_MS, () => this.sweep());
-  }
-
-  onApplicationBootstrap(): void {
-    this.task.start();
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.task.stop();
-  }
+  ) {}
 
   /** Forgets every key older than the retention; returns how many. */
+  @Periodic('idempotency key retention', EVERY_MS)
   async sweep(): Promise<number> {
     let forgotten = 0;
     for (;;) {

@@ -1,7 +1,7 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import { withLogFields } from '@boxoffice/logging/log-context';
-import { PeriodicTask } from '@boxoffice/scheduling/periodic-task';
+import { Periodic } from '@boxoffice/scheduling/periodic.decorator';
 import { OrderConfig } from '../order.config';
 import { Order } from '../orders/order.entity';
 import { OrderSaga } from './order-saga';
@@ -18,28 +18,17 @@ const CLAIM_SECONDS = 30;
  * (SKIP LOCKED, so instances take different ones) and times them out, several at a time.
  */
 @Injectable()
-export class OrderTimeouts implements OnApplicationBootstrap, OnModuleDestroy {
+export class OrderTimeouts {
   private readonly logger = new Logger('order-timeouts');
-  private readonly task: PeriodicTask;
 
   constructor(
     private readonly db: DataSource,
     private readonly saga: OrderSaga,
     private readonly config: OrderConfig,
-  ) {
-    this.task = new PeriodicTask('timeout sweep', config.timeoutSweepIntervalMs, () => this.sweep());
-  }
-
-  onApplicationBootstrap(): void {
-    this.task.start();
-  }
-
-  // Stops before the module closes its database pool (onApplicationShutdown).
-  async onModuleDestroy(): Promise<void> {
-    await this.task.stop();
-  }
+  ) {}
 
   /** Ends every CREATED order older than the payment timeout; returns how many it ended. */
+  @Periodic('timeout sweep', OrderConfig, (config) => config.timeoutSweepIntervalMs)
   async sweep(): Promise<number> {
     let ended = 0;
     for (let claimed = await this.claimOverdue(); claimed.length; claimed = await this.claimOverdue()) {

@@ -1,6 +1,6 @@
-import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PeriodicTask } from '@boxoffice/scheduling/periodic-task';
+import { Periodic } from '@boxoffice/scheduling/periodic.decorator';
 import { OrderConfig } from '../order.config';
 
 /** Often enough that a storm is held back within a fraction of a second; one indexed count each time. */
@@ -12,31 +12,23 @@ const COUNT_INTERVAL_MS = 250;
  * within seconds, never so late that their holds expire after payment (docs/contract.md §2, "Saga backlog").
  */
 @Injectable()
-export class SagaBacklog implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly task: PeriodicTask;
+export class SagaBacklog {
   private count = 0;
 
   constructor(
     private readonly db: DataSource,
     private readonly config: OrderConfig,
-  ) {
-    this.task = new PeriodicTask('saga backlog', COUNT_INTERVAL_MS, () => this.recount());
-  }
-
-  onApplicationBootstrap(): void {
-    if (this.config.maxSagaBacklog > 0) this.task.start();
-  }
-
-  // Stops before the module closes its database pool (onApplicationShutdown).
-  async onModuleDestroy(): Promise<void> {
-    await this.task.stop();
-  }
+  ) {}
 
   /** True while the last count reached the limit. */
   behind(): boolean {
     return this.config.maxSagaBacklog > 0 && this.count >= this.config.maxSagaBacklog;
   }
 
+  // Not counted at all without a limit (ORDER_MAX_SAGA_BACKLOG=0).
+  @Periodic('saga backlog', OrderConfig, (config) =>
+    config.maxSagaBacklog > 0 ? COUNT_INTERVAL_MS : undefined,
+  )
   async recount(): Promise<number> {
     try {
       const [{ count }] = (await this.db.query(

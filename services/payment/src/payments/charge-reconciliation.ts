@@ -1,5 +1,5 @@
-import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { PeriodicTask } from '@boxoffice/scheduling/periodic-task';
+import { Injectable } from '@nestjs/common';
+import { Periodic } from '@boxoffice/scheduling/periodic.decorator';
 import { PaymentConfig } from '../payment.config';
 import { PaymentsService } from './payments.service';
 
@@ -8,24 +8,14 @@ const WINDOW_SECONDS = 86_400;
 
 /** Every `PAYMENT_RECONCILE_INTERVAL_MS`, finds charges the processor made that have no payment (see reconcile()). */
 @Injectable()
-export class ChargeReconciliation implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly task: PeriodicTask;
-
+export class ChargeReconciliation {
   constructor(
     private readonly payments: PaymentsService,
     private readonly config: PaymentConfig,
-  ) {
-    this.task = new PeriodicTask('charge reconciliation', config.reconcileIntervalMs, () =>
-      this.payments.reconcile(this.config.reconcileAfterSeconds, WINDOW_SECONDS),
-    );
-  }
+  ) {}
 
-  onApplicationBootstrap(): void {
-    this.task.start();
-  }
-
-  // Stops before the module closes its database pool (onApplicationShutdown).
-  async onModuleDestroy(): Promise<void> {
-    await this.task.stop();
+  @Periodic('charge reconciliation', PaymentConfig, (config) => config.reconcileIntervalMs)
+  reconcile(): Promise<unknown> {
+    return this.payments.reconcile(this.config.reconcileAfterSeconds, WINDOW_SECONDS);
   }
 }

@@ -6,7 +6,7 @@ import type { OrderCreatedMessage } from '@boxoffice/contracts/order/order-creat
 import type { PaymentView } from '@boxoffice/contracts/payment/payment.dto';
 import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
-import { resendFromOutbox } from '@boxoffice/outbox/outbox';
+import { putInOutbox } from '@boxoffice/outbox/outbox';
 import type { OutgoingMessage } from '@boxoffice/messaging/message-publisher';
 import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { DomainError } from '@boxoffice/errors/domain-error';
@@ -96,7 +96,7 @@ export class PaymentsService {
       const [row] = inserted.raw as { created_at: Date }[];
       if (!row) return false;
       payment.createdAt = row.created_at;
-      await resendFromOutbox(tx, resultMessageOf(payment));
+      await putInOutbox(tx, resultMessageOf(payment));
       return true;
     });
     if (recorded) this.relay.wake();
@@ -140,7 +140,7 @@ export class PaymentsService {
 
   /** `order_created` came again: send the decided result again, under its original message id. */
   private async sendResult(payment: Payment): Promise<void> {
-    await this.db.transaction((tx) => resendFromOutbox(tx, resultMessageOf(payment)));
+    await this.db.transaction((tx) => putInOutbox(tx, resultMessageOf(payment)));
     this.relay.wake();
   }
 }

@@ -3,7 +3,7 @@ import { deleteKeys } from '@boxoffice/testing/test-namespace';
 import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
 import { AS_ORDER_SERVICE } from '@boxoffice/testing/test-tokens';
 import { InventoryTestApp, startInventory } from '../inventory.test-app';
-import { HoldExpiry } from '../reservations/hold-expiry';
+import { HoldExpiry } from './hold-expiry';
 
 /*
  * The write order between Redis and Postgres (README "Redis and Postgres"): a hold is taken in Redis, then

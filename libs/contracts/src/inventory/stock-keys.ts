@@ -1,3 +1,6 @@
+// Owned by inventory (its stock gate writes these keys); published here because ops/audit reads a sale's gate and
+// a chaos scenario plays a failover on it, and neither may reach into inventory's folders. A change of layout is a
+// change of contract: the readers follow in the same commit.
 // All keys of one sale share the hash tag {eventId}, so every script touches one Redis Cluster slot.
 export interface SaleKeys {
   sale: string;
