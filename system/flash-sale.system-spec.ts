@@ -138,10 +138,12 @@ describe('A flash sale through the three services (system: real processes, Rabbi
     // 3. Every 202 ends.
     const ended = await stormEnded();
     const endedMs = Date.now() - started;
+    const countOf = (answer: string) => refused.filter((r) => r.answer === answer).length;
     console.log(
       `system: ${REQUESTS} orders answered in ${answeredMs} ms (${Math.round((REQUESTS / answeredMs) * 1000)} req/s), ` +
         `${accepted.length} accepted, all ended after ${endedMs} ms: ` +
-        `${ended.filter((o) => o.status === 'CONFIRMED').length} CONFIRMED, ${ended.filter((o) => o.status === 'CANCELLED').length} CANCELLED`,
+        `${ended.filter((o) => o.status === 'CONFIRMED').length} CONFIRMED, ${ended.filter((o) => o.status === 'CANCELLED').length} CANCELLED; ` +
+        `refused ${countOf('409 SOLD_OUT')} SOLD_OUT, ${countOf('422 PURCHASE_LIMIT_EXCEEDED')} PURCHASE_LIMIT_EXCEEDED`,
     );
 
     // 1 and 2. No oversell, conservation in Redis and Postgres; sold = confirmed quantities.
