@@ -50,8 +50,8 @@ describe('A flash sale through the three services (system: real processes, Rabbi
   };
   /**
    * Every accepted order of the storm ended (§6.3). Each test that reads what the storm left waits for this itself:
-   * when the storm's own test failed before it got that far, the next one used to read the outbox while payment
-   * was still charging (8 payment_result rows of 10).
+   * were the storm's own test to fail before its wait, the next would read the outbox while payment is still
+   * charging (8 payment_result rows of 10).
    */
   const stormEnded = () =>
     eventually(() => allEnded(accepted), {
@@ -113,7 +113,7 @@ describe('A flash sale through the three services (system: real processes, Rabbi
     const answeredMs = Date.now() - started;
     for (const response of responses) if (response.status === 202) accepted.push(response.body);
     // Which refusals a storm gets depends on timing (while the sale is answered sold out from memory, SOLD_OUT comes
-    // before PURCHASE_LIMIT_EXCEEDED), so each is checked for its meaning, not for being there; the next test
+    // before PURCHASE_LIMIT_EXCEEDED), so each is checked for its meaning, not for being there; the last test
     // gets a 422 for certain.
     const refused = responses.flatMap((r, i) =>
       r.status === 202 ? [] : [{ ...requests[i], answer: `${r.status} ${r.body.code}` }],
@@ -305,6 +305,7 @@ describe('A flash sale through the three services (system: real processes, Rabbi
       JSON.parse((await eventually(() => dead('order.payment_result'), { what: 'poison in order DLQ' }))!),
     ).toEqual({ orderId: 42, status: 'maybe' });
   }, 60_000);
+
   it('given 2 tickets and a limit of 2 per user, when the buyer of both asks for one more, then 422 PURCHASE_LIMIT_EXCEEDED, checked before stock, and another buyer gets 409 SOLD_OUT', async () => {
     const sale = { name: 'Limit', totalStock: 2, unitPrice: 1000, currency: 'EUR', perUserLimit: 2 };
     expect((await stack.call('inventory', 'PUT', '/events/limit', sale, AS_ADMIN)).status).toBe(201);
