@@ -104,7 +104,9 @@ describe('FaultProxy (e2e: real sockets to an echo server)', () => {
 
   it('given a latency, when a message goes through and back, then it takes at least the latency each way, and the bytes keep their order', async () => {
     const socket = await open();
-    const direct = await timedRoundTrip(socket, 'ping');
+    // The quickest of three: one round trip stalled by a busy machine must not look slower than the latency.
+    let direct = Infinity;
+    for (let i = 0; i < 3; i++) direct = Math.min(direct, await timedRoundTrip(socket, 'ping'));
 
     proxy.setLatency(LATENCY_MS);
     const delayed = await timedRoundTrip(socket, 'ping');
