@@ -4,13 +4,13 @@
 # Node 22 LTS: the code also runs on the Node 20.19+ of the dev machines, but 20 is out of maintenance.
 ARG NODE_IMAGE=node:22-bookworm-slim
 
-# ---- build: all dependencies, compile every service and lib into dist/ ----
+# ---- build: all dependencies; npm run build (nest build --all) compiles the services into dist/ ----
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # Manifests first, so that a code change does not re-run npm ci.
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY nest-cli.json tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY libs ./libs
 COPY services ./services

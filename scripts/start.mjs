@@ -60,12 +60,13 @@ async function main() {
     return fail('the infrastructure is not there; nothing was started');
   }
 
-  say('building (tsc)...');
+  say('building (nest build --all)...');
   const buildStarted = Date.now();
   try {
     build();
-  } catch {
-    return fail('the build failed (tsc output above); nothing was started');
+  } catch (error) {
+    if (error.status === undefined) alarm(error.message); // nest's own output says why it failed
+    return fail('the build failed (output above); nothing was started');
   }
   say(`built in ${((Date.now() - buildStarted) / 1000).toFixed(1)}s`);
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
 import {
   ATTEMPT_HEADER,
@@ -8,6 +9,8 @@ import {
 import { deadLetterQueueOf } from '@boxoffice/messaging/topology';
 import { eventually } from '@boxoffice/testing/eventually';
 import { putSale } from '@boxoffice/testing/sale-stock';
+import { TEST_RABBITMQ_MANAGEMENT_URL } from '@boxoffice/testing/test-vhost';
+import { spawnWatched } from '@boxoffice/testing/watched-process';
 import { OrderTestApp, startOrderStack } from '../../services/order/src/order.test-app';
 import { DeadLetters } from './dead-letters';
 
@@ -41,6 +44,24 @@ describe('npm run dlq: dead letters an operator lists, replays and purges (e2e, 
         [ORIGINAL_QUEUE_HEADER]: QUEUE,
       },
     });
+  }
+
+  /** `npm run dlq -- <args>` as an operator runs it on the services' vhost: how it exited and what it printed. */
+  async function runDlq(...args: string[]): Promise<{ code: number | null; output: string }> {
+    const dlq = spawnWatched(
+      ['-r', require.resolve('@swc-node/register'), join(__dirname, 'dlq.ts'), ...args],
+      {
+        ...process.env,
+        SWC_NODE_PROJECT: join(__dirname, '..', '..', 'tsconfig.json'),
+        RABBITMQ_URL: stack.corner.vhost!.url,
+        RABBITMQ_MANAGEMENT_URL: TEST_RABBITMQ_MANAGEMENT_URL,
+      },
+    );
+    const exit = await eventually(() => dlq.exit(), {
+      timeoutMs: 30_000,
+      what: `dlq ${args.join(' ')} exited`,
+    });
+    return { code: exit.code, output: dlq.output() };
   }
 
   const statusOf = async (orderId: string): Promise<string> =>
@@ -99,5 +120,50 @@ describe('npm run dlq: dead letters an operator lists, replays and purges (e2e, 
     expect((await letters.list(DLQ, 100)).map((letter) => letter.messageId)).toEqual([kept]);
     expect(await letters.purge(DLQ)).toBe(1);
     expect(await letters.list(DLQ, 100)).toEqual([]);
+  });
+
+  it('given a parked message, when an operator runs `dlq check` and `dlq list --queue`, then check exits 1 naming the queue and its count, and list exits 0 with the message', async () => {
+    // given
+    await letters.purge(DLQ);
+    const messageId = await park({ orderId: 'o-parked', paymentId: 'pay-4', status: 'succeeded' });
+
+    // when
+    const check = await runDlq('check');
+    const list = await runDlq('list', '--queue', QUEUE);
+
+    // then
+    expect(check.code).toBe(1);
+    expect(check.output).toMatch(/^order\.payment_result\.dlq +1$/m);
+    expect(check.output).toMatch(/^1 parked message in 1 of \d+ dead-letter queues/m);
+    expect(list).toEqual({ code: 0, output: expect.stringContaining(`${messageId}  attempts-exhausted`) });
+  });
+
+  it('given every dead-letter queue empty, when an operator runs `dlq check` and `dlq list --queue`, then both exit 0 and say so', async () => {
+    // given
+    await letters.purge(DLQ);
+
+    // when
+    const check = await runDlq('check');
+    const list = await runDlq('list', '--queue', QUEUE);
+
+    // then
+    expect(check).toEqual({
+      code: 0,
+      output: expect.stringMatching(/^nothing parked: \d+ dead-letter queues, all empty\n$/),
+    });
+    expect(list).toEqual({ code: 0, output: 'no messages\n' });
+  });
+
+  it('when an operator asks for `dlq --help`, or names no command it knows, then the usage lists every command, with exit 0 and 2', async () => {
+    // when
+    const help = await runDlq('--help');
+    const unknown = await runDlq('count');
+
+    // then
+    expect(help.code).toBe(0);
+    for (const command of ['check', 'list', 'show', 'replay', 'purge']) {
+      expect(help.output).toMatch(new RegExp(`^  ${command} `, 'm'));
+    }
+    expect(unknown).toEqual({ code: 2, output: help.output });
   });
 });

@@ -66,6 +66,11 @@ export class DeadLetters {
     return chosen.map(readDeadLetter);
   }
 
+  /** The messages the DLQ holds, as the broker counts them now (the management API's figure lags). */
+  async count(dlq: string): Promise<number> {
+    return (await this.channel.checkQueue(dlq)).messageCount;
+  }
+
   /** Removes every message of the DLQ; returns how many there were. */
   async purge(dlq: string): Promise<number> {
     return (await this.channel.purgeQueue(dlq)).messageCount;

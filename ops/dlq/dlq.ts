@@ -1,10 +1,5 @@
-// `npm run dlq -- list|show|replay|purge`: the dead-letter queues an operator works with (docs in README).
-//   list   [--queue <q>]                     every DLQ with its count, or one DLQ's messages: id, reason, error
-//   show   --queue <q> --id <messageId>      one message: its headers and body
-//   replay --queue <q> (--id <id>... | --all) back to the queue it was parked from, as a first attempt
-//   purge  --queue <q> [--yes]               deletes them all, after confirmation
-// <q> is a consumer queue (`payment.order_created`) or its DLQ (`payment.order_created.dlq`).
-// Exit code 0: done; 1: nothing matched or purge declined; 2: it could not run.
+// `npm run dlq -- <command>`: the dead-letter queues an operator works with (docs/operations.md); USAGE below says
+// what each command does and what it exits with.
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { EnvReader } from '@boxoffice/config/env-reader';
@@ -15,6 +10,18 @@ import { DeadLetters, type DeadLetter } from './dead-letters';
 
 const LIMIT = 1_000;
 
+const USAGE = `usage: npm run dlq -- <command>
+  check                                     exits 1 when any .dlq holds a message, naming each and its count
+  list   [--queue <q>]                      every .dlq with its count, or one .dlq's messages: id, reason, error
+  show   --queue <q> --id <messageId>       one message: its headers and body
+  replay --queue <q> (--id <id>... | --all) back to the queue each was parked from, as a first attempt
+  purge  --queue <q> [--yes]                deletes them all, after confirmation
+<q> is a consumer queue (payment.order_created) or its DLQ (payment.order_created.dlq).
+Reads RABBITMQ_URL (its vhost is the services') and RABBITMQ_MANAGEMENT_URL.
+Exit code 0: done (for list, also when there is nothing to list); 1: check found parked messages,
+show or replay matched nothing, or purge was declined; 2: it could not run.
+`;
+
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
@@ -23,8 +30,13 @@ async function main(): Promise<number> {
       id: { type: 'string', multiple: true },
       all: { type: 'boolean', default: false },
       yes: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const env = new EnvReader(process.env);
   const url = env.url('RABBITMQ_URL', INFRASTRUCTURE_DEFAULTS.rabbitmqUrl, ['amqp:', 'amqps:']);
   const managementUrl = env.url('RABBITMQ_MANAGEMENT_URL', INFRASTRUCTURE_DEFAULTS.rabbitmqManagementUrl, [
@@ -35,13 +47,13 @@ async function main(): Promise<number> {
   const [command] = positionals;
   const dlq =
     values.queue && (values.queue.endsWith('.dlq') ? values.queue : deadLetterQueueOf(values.queue));
-  if (command === 'list' && !dlq) return listQueues(managementUrl, url);
+  if (command === 'check' || (command === 'list' && !dlq)) return everyQueue(command, url, managementUrl);
   if (!dlq || !['list', 'show', 'replay', 'purge'].includes(command ?? '')) return usage();
   const letters = await DeadLetters.open(url);
   try {
     switch (command) {
       case 'list':
-        return print((await letters.list(dlq, LIMIT)).map(summary), 'no messages');
+        return print((await letters.list(dlq, LIMIT)).map(summary), 'no messages', 0);
       case 'show': {
         const found = (await letters.list(dlq, LIMIT)).find((letter) =>
           values.id?.includes(letter.messageId),
@@ -70,18 +82,50 @@ async function main(): Promise<number> {
   }
 }
 
-/** Every `.dlq` of the services' vhost with its message count (the management API's, a few seconds behind). */
-async function listQueues(managementUrl: string, url: string): Promise<number> {
+interface QueueCount {
+  name: string;
+  messages: number;
+}
+
+/**
+ * `check` or `list` of every `.dlq` of the services' vhost with its count. The names come from the management API,
+ * whose definitions do not lag; the counts from the broker itself: the API's statistics are up to 5 s behind, and
+ * `check` must not call a queue empty that has just had a message parked in it.
+ */
+async function everyQueue(command: 'check' | 'list', url: string, managementUrl: string): Promise<number> {
   const vhost = decodeURIComponent(new URL(url).pathname.slice(1)) || '/';
   const queues =
-    (await new RabbitManagement(managementUrl).request<Array<{ name: string; messages?: number }>>(
+    (await new RabbitManagement(managementUrl).request<Array<{ name: string }>>(
       'GET',
-      `/queues/${encodeURIComponent(vhost)}?columns=name,messages`,
+      `/queues/${encodeURIComponent(vhost)}?columns=name`,
     )) ?? [];
-  const lines = queues
-    .filter((queue) => queue.name.endsWith('.dlq'))
-    .map((queue) => `${queue.name.padEnd(40)} ${queue.messages ?? 'unknown'}`);
-  return print(lines, 'no dead-letter queues');
+  const names = queues.map((queue) => queue.name).filter((name) => name.endsWith('.dlq'));
+  const letters = await DeadLetters.open(url);
+  try {
+    const counts = await Promise.all(
+      names.sort().map(async (name) => ({ name, messages: await letters.count(name) })),
+    );
+    return command === 'check' ? check(counts) : print(counts.map(countLine), 'no dead-letter queues', 0);
+  } finally {
+    await letters.close();
+  }
+}
+
+const countLine = (queue: QueueCount): string => `${queue.name.padEnd(40)} ${queue.messages}`;
+
+/** For cron or an alert: 1 and which queues when anything is parked, 0 when nothing is. */
+function check(counts: QueueCount[]): number {
+  const parked = counts.filter((queue) => queue.messages > 0);
+  if (parked.length === 0) {
+    process.stdout.write(`nothing parked: ${counts.length} dead-letter queues, all empty\n`);
+    return 0;
+  }
+  const total = parked.reduce((sum, queue) => sum + queue.messages, 0);
+  process.stdout.write(
+    `${parked.map(countLine).join('\n')}\n${total} parked message${total === 1 ? '' : 's'} in ${parked.length} of ` +
+      `${counts.length} dead-letter queues (npm run dlq -- list --queue <q> shows them)\n`,
+  );
+  return 1;
 }
 
 function summary(letter: DeadLetter): string {
@@ -90,9 +134,10 @@ function summary(letter: DeadLetter): string {
   );
 }
 
-function print(lines: string[], none: string): number {
+/** `none` when there are no lines; exit 1 then for a command that was to find something, 0 for a listing. */
+function print(lines: string[], none: string, exitWhenNone: 0 | 1 = 1): number {
   process.stdout.write(`${lines.length ? lines.join('\n') : none}\n`);
-  return lines.length ? 0 : 1;
+  return lines.length ? 0 : exitWhenNone;
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -107,10 +152,7 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 function usage(): number {
-  process.stderr.write(
-    'usage: npm run dlq -- list [--queue <q>] | show --queue <q> --id <id> | ' +
-      'replay --queue <q> (--id <id>... | --all) | purge --queue <q> [--yes]\n',
-  );
+  process.stderr.write(USAGE);
   return 2;
 }
 
