@@ -4,8 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ERROR_STATUS, type ErrorBody } from '@boxoffice/contracts/errors/error-codes';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError, isRefusal } from '@boxoffice/errors/domain-error';
-import type { Deadline } from '../saga/deadline';
-import { orderNotTaken, type OrderIdClaim } from '../saga/order-id-claim';
+import type { Deadline } from '../request/deadline';
+import { orderNotTaken, type OrderIdClaim } from '../request/order-id-claim';
 import { FirstRefusals } from './first-refusals';
 import {
   claimIdempotencyKey,

@@ -7,12 +7,12 @@ import { errorCode } from '@boxoffice/errors/error-code';
 import { IdempotentOrders } from '../idempotency/idempotent-orders';
 import { OrderConfig } from '../order.config';
 import { OrderMetrics } from '../order-metrics';
-import { Deadline } from '../saga/deadline';
+import { Deadline } from '../request/deadline';
 import { OrderSaga, type OrderRequest } from '../saga/order-saga';
 import { SagaBacklog } from '../saga/saga-backlog';
-import { InFlightLimit } from './in-flight-limit';
-import { Order } from './order.entity';
-import { toOrderView } from './order.view';
+import { InFlightLimit } from '../saga/in-flight-limit';
+import { Order } from '../saga/order.entity';
+import { toOrderView } from '../saga/order.view';
 
 const DEFAULT_TOKEN = 'tok_visa';
 

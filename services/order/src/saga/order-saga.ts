@@ -13,10 +13,10 @@ import { Traced } from '@boxoffice/tracing/traced.decorator';
 import { InventoryClient } from '../inventory-client/inventory.client';
 import { OrderMetrics } from '../order-metrics';
 import { SoldOutSales } from '../sold-out/sold-out-sales';
-import { Order } from '../orders/order.entity';
-import { toOrderView } from '../orders/order.view';
-import type { Deadline } from './deadline';
-import { orderNotTaken, SOLE_CLAIM, type OrderIdClaim } from './order-id-claim';
+import { Order } from './order.entity';
+import { toOrderView } from './order.view';
+import type { Deadline } from '../request/deadline';
+import { orderNotTaken, SOLE_CLAIM, type OrderIdClaim } from '../request/order-id-claim';
 import { inOrderTransaction, recordedOrder } from './order-transaction';
 
 /** A lost COMMIT answer is looked into until the request's deadline, and at least this long, before it is unknown. */
