@@ -17,6 +17,7 @@ const ROLES = [
   'config',
   'controller',
   'decorator',
+  'definition',
   'dto',
   'entity',
   'filter',

@@ -1,4 +1,4 @@
-import { afterCommit, afterRelease, afterTimeout, stepForPayment } from './order-saga';
+import { afterCommit, afterRelease, afterTimeout, stepForPayment } from './order-saga-decisions';
 
 describe('OrderSaga transitions', () => {
   const succeeded = { status: 'succeeded' as const, paymentId: 'pay-1' };

@@ -1,0 +1,30 @@
+import type { OrderStatus } from '@boxoffice/contracts/order/order.dto';
+import type { ReservationView } from '@boxoffice/contracts/inventory/reservation.dto';
+
+/** What a buyer asks for, its payment token defaulted. */
+export interface OrderRequest {
+  eventId: string;
+  userId: string;
+  quantity: number;
+  paymentToken: string;
+}
+
+/** Step 1's answer: the tickets inventory holds for the order, at the sale's price then. */
+export type Hold = ReservationView;
+
+/** What the saga does next for an order, given a payment result. */
+export type SagaStep =
+  | { kind: 'ignore'; why: string }
+  | { kind: 'refund-late-charge'; paymentId: string }
+  | { kind: 'commit-hold'; paymentId: string }
+  | { kind: 'release-hold'; paymentId: string; reason: CancelReason };
+
+export type CancelReason = 'PAYMENT_DECLINED' | 'HOLD_EXPIRED' | 'PAYMENT_TIMEOUT';
+
+/** The end state of a step, once inventory answered. */
+export interface SagaOutcome {
+  status: Exclude<OrderStatus, 'CREATED'>;
+  /** Unknown when the order timed out before payment answered. */
+  paymentId?: string;
+  reason?: CancelReason;
+}
