@@ -1,13 +1,13 @@
 import type { OrderStatus } from '@boxoffice/contracts/order/order.dto';
 import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
-import type { SagaOutcome, SagaStep } from './order-saga-types';
+import type { PaymentDecision, SagaOutcome } from './order-saga-types';
 
 // The decisions of step 4, free of I/O.
 
-export function stepForPayment(
+export function decideOnPayment(
   order: { status: OrderStatus; paymentId: string | null },
   result: Pick<PaymentResultMessage, 'status' | 'paymentId'>,
-): SagaStep {
+): PaymentDecision {
   if (order.status === 'CANCELLED' && !order.paymentId && result.status === 'succeeded') {
     return { kind: 'refund-late-charge', paymentId: result.paymentId };
   }
@@ -23,8 +23,8 @@ export function afterCommit(paymentId: string, holdStillThere: boolean): SagaOut
     : { status: 'CANCELLED', paymentId, reason: 'HOLD_EXPIRED' };
 }
 
-export function afterRelease(step: Extract<SagaStep, { kind: 'release-hold' }>): SagaOutcome {
-  return { status: 'CANCELLED', paymentId: step.paymentId, reason: step.reason };
+export function afterRelease(decision: Extract<PaymentDecision, { kind: 'release-hold' }>): SagaOutcome {
+  return { status: 'CANCELLED', paymentId: decision.paymentId, reason: decision.reason };
 }
 
 /** No payment_result came in time: the hold is released and the order ends; a late charge is refunded then. */

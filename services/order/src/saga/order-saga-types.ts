@@ -13,7 +13,7 @@ export interface OrderRequest {
 export type Hold = ReservationView;
 
 /** What the saga does next for an order, given a payment result. */
-export type SagaStep =
+export type PaymentDecision =
   | { kind: 'ignore'; why: string }
   | { kind: 'refund-late-charge'; paymentId: string }
   | { kind: 'commit-hold'; paymentId: string }

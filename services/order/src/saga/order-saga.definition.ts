@@ -37,7 +37,7 @@ export const ORDER_SAGA = {
   // 3. payment consumes order_created, charges at most once, and replies payment_result
   charge: {
     participant: 'payment',
-    handler: 'onPaymentResult', // stepForPayment decides which of these a payment_result leads to
+    handler: 'onPaymentResult', // decideOnPayment picks which of these a payment_result leads to
     onReply: {
       succeeded: 'commitHold', // 4. CONFIRMED; a hold expired meanwhile is released: CANCELLED (HOLD_EXPIRED)
       failed: 'releaseHold', // 4. CANCELLED (PAYMENT_DECLINED)

@@ -20,7 +20,7 @@ import { SoldOutSales } from '../sold-out/sold-out-sales';
 import { InFlightLimit } from './in-flight-limit';
 import { Order } from './order.entity';
 import { recordOrder } from './order-recording';
-import { afterCommit, afterRelease, afterTimeout, stepForPayment } from './order-saga-decisions';
+import { afterCommit, afterRelease, afterTimeout, decideOnPayment } from './order-saga-decisions';
 import type { Hold, OrderRequest, SagaOutcome } from './order-saga-types';
 import { SagaBacklog } from './saga-backlog';
 
@@ -148,18 +148,18 @@ export class OrderSaga {
     const order = await this.db.getRepository(Order).findOne({ where: { orderId: result.orderId } });
     if (!order)
       throw new DomainError('ORDER_NOT_FOUND', `payment_result for unknown order ${result.orderId}`);
-    const step = stepForPayment(order, result);
-    switch (step.kind) {
+    const decision = decideOnPayment(order, result);
+    switch (decision.kind) {
       case 'ignore':
-        this.logger.debug?.(`payment_result for ${order.orderId} ignored: ${step.why}`);
+        this.logger.debug?.(`payment_result for ${order.orderId} ignored: ${decision.why}`);
         return;
       case 'refund-late-charge':
-        return this.refundLateCharge(order, step.paymentId);
+        return this.refundLateCharge(order, decision.paymentId);
       case 'release-hold':
         await this.releaseHold(order.orderId, order.eventId);
-        return this.end(order, afterRelease(step));
+        return this.end(order, afterRelease(decision));
       case 'commit-hold':
-        return this.end(order, afterCommit(step.paymentId, await this.commitHold(order)));
+        return this.end(order, afterCommit(decision.paymentId, await this.commitHold(order)));
     }
   }
 
