@@ -5,11 +5,10 @@ import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { addToOutbox } from '@boxoffice/outbox/outbox';
-import type { Deadline } from '../request/deadline';
-import { orderNotTaken, type OrderIdClaim } from '../request/order-id-claim';
+import { orderNotTaken } from '../request/order-id-claim';
 import { Order } from './order.entity';
 import { toOrderView } from './order.view';
-import type { Hold, OrderRequest } from './order-saga-types';
+import type { OrderRequest, OrderToRecord } from './order-saga-types';
 import { inOrderTransaction, recordedOrder } from './order-transaction';
 
 /** A lost COMMIT answer is looked into until the request's deadline, and at least this long, before it is unknown. */
@@ -24,11 +23,7 @@ const logger = new Logger('order-saga');
  */
 export async function recordOrder(
   db: DataSource,
-  orderId: string,
-  request: OrderRequest,
-  hold: Hold,
-  claim: OrderIdClaim,
-  deadline: Deadline,
+  { orderId, request, hold, claim, deadline }: OrderToRecord,
 ): Promise<OrderView | DomainError> {
   let decided: OrderView | DomainError | undefined;
   let committing = false;

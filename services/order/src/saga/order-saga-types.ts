@@ -1,5 +1,7 @@
 import type { OrderStatus } from '@boxoffice/contracts/order/order.dto';
 import type { ReservationView } from '@boxoffice/contracts/inventory/reservation.dto';
+import type { Deadline } from '../request/deadline';
+import type { OrderIdClaim } from '../request/order-id-claim';
 
 /** What a buyer asks for, its payment token defaulted. */
 export interface OrderRequest {
@@ -11,6 +13,15 @@ export interface OrderRequest {
 
 /** Step 1's answer: the tickets inventory holds for the order, at the sale's price then. */
 export type Hold = ReservationView;
+
+/** Step 2's input: the order to record once its tickets are held, under the request's claim on its id. */
+export interface OrderToRecord {
+  orderId: string;
+  request: OrderRequest;
+  hold: Hold;
+  claim: OrderIdClaim;
+  deadline: Deadline;
+}
 
 /** What the saga does next for an order, given a payment result. */
 export type PaymentDecision =

@@ -21,7 +21,7 @@ import { InFlightLimit } from './in-flight-limit';
 import { Order } from './order.entity';
 import { recordOrder } from './order-recording';
 import { afterCommit, afterRelease, afterTimeout, decideOnPayment } from './order-saga-decisions';
-import type { Hold, OrderRequest, SagaOutcome } from './order-saga-types';
+import type { Hold, OrderRequest, OrderToRecord, SagaOutcome } from './order-saga-types';
 import { SagaBacklog } from './saga-backlog';
 
 /**
@@ -95,7 +95,7 @@ export class OrderSaga {
     try {
       const hold = await this.holdStock(orderId, request, deadline);
       if (deadline.passed) throw orderNotTaken('out of time');
-      const decided = await this.record(orderId, request, hold, claim, deadline);
+      const decided = await this.record({ orderId, request, hold, claim, deadline });
       if (decided instanceof DomainError) {
         // A racing request with this id was refused: so is this one.
         await deadline.orLate(this.releaseHoldOrLetExpire(orderId, request.eventId), () => undefined);
@@ -129,14 +129,8 @@ export class OrderSaga {
   }
 
   /** Step 2: the order and its order_created, or what a racing request with this id decided (see order-recording.ts). */
-  async record(
-    orderId: string,
-    request: OrderRequest,
-    hold: Hold,
-    claim: OrderIdClaim,
-    deadline: Deadline,
-  ): Promise<OrderView | DomainError> {
-    const decided = await recordOrder(this.db, orderId, request, hold, claim, deadline);
+  async record(order: OrderToRecord): Promise<OrderView | DomainError> {
+    const decided = await recordOrder(this.db, order);
     this.relay.wake();
     return decided;
   }
