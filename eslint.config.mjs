@@ -19,6 +19,7 @@ const ROLES = [
   'config',
   'controller',
   'decorator',
+  'definition',
   'dto',
   'entity',
   'filter',

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ErrorCode } from '@boxoffice/contracts/errors/error-codes';
+import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import { ServiceMetrics, type CounterOf, type HistogramOf } from '@boxoffice/metrics/service-metrics';
-import type { SagaOutcome } from './saga/order-saga';
 
 // From a payment answered at once to ORDER_PAYMENT_TIMEOUT_SECONDS (900) and past it.
 const TIME_TO_FINAL_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900, 1800];
@@ -51,7 +51,7 @@ export class OrderMetrics {
   }
 
   /** An order moved out of CREATED, `seconds` after it was created. */
-  ended({ status, reason }: SagaOutcome, seconds: number): void {
+  ended({ status, reason }: Pick<OrderView, 'status' | 'reason'>, seconds: number): void {
     this.outcomes.inc({ status, reason: reason ?? '' });
     this.timeToFinal.observe({ status }, seconds);
   }

@@ -17,7 +17,7 @@ import { OutboxParking1765152000000 } from './migrations/1765152000000-outbox-pa
 import { OutboxTraceContext1765238400000 } from './migrations/1765238400000-outbox-trace-context';
 import { OrderConfig } from './order.config';
 import { OrderMetrics } from './order-metrics';
-import { Order } from './orders/order.entity';
+import { Order } from './saga/order.entity';
 import { IdempotentOrders } from './idempotency/idempotent-orders';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';

@@ -4,8 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ERROR_STATUS, type ErrorBody } from '@boxoffice/contracts/errors/error-codes';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError, isRefusal } from '@boxoffice/errors/domain-error';
-import type { Deadline } from '../saga/deadline';
-import { orderNotTaken, type OrderIdClaim } from '../saga/order-id-claim';
+import type { Deadline } from '../request/deadline';
+import { orderNotTaken, type OrderIdClaim } from '../request/order-id-claim';
 import { FirstRefusals } from './first-refusals';
 import {
   claimIdempotencyKey,
@@ -30,20 +30,13 @@ export class IdempotentOrders {
   }
 
   /**
-   * Runs `place` at most once per key, with the order id every request with that key shares. Waits that may be
-   * abandoned end at `deadline`: a claim that lands after it only names an order id, which a retry uses. A
-   * `knownRefusal` (decided without asking anyone) is stored with the claim, unless the key was claimed before.
+   * Runs `place` at most once per key, with the order id every request with that key shares; every request gets
+   * the first one's answer. Waits that may be abandoned end at `deadline`: a claim that lands after it only names an
+   * order id, which a retry uses.
    */
-  async once(
-    key: string,
-    request: object,
-    deadline: Deadline,
-    place: (orderId: string, claim: OrderIdClaim) => Promise<OrderView>,
-    knownRefusal?: DomainError,
-  ): Promise<OrderView> {
+  async placeOnce({ key, request, deadline, place, refusal }: KeyedOrder): Promise<OrderView> {
     const hash = requestHash(request);
-    if (knownRefusal && (await this.firstRefusals.store(key, hash, randomUUID(), stored(knownRefusal))))
-      throw knownRefusal;
+    if (refusal && (await this.firstRefusals.store(key, hash, randomUUID(), stored(refusal)))) throw refusal;
     const first = await deadline.orLate(claimIdempotencyKey(this.db.manager, key, hash, randomUUID()), () => {
       throw orderNotTaken('out of time');
     });
@@ -70,6 +63,18 @@ export class IdempotentOrders {
       throw error;
     }
   }
+}
+
+/** A request with an Idempotency-Key, as the saga's step 0 hands it over. */
+export interface KeyedOrder {
+  key: string;
+  /** Hashed: the same key with another request is refused. */
+  request: object;
+  deadline: Deadline;
+  /** Steps 1 and 2 under the key's order id: run by the request that claims the key only. */
+  place: (orderId: string, claim: OrderIdClaim) => Promise<OrderView>;
+  /** Decided before anything was asked (SOLD_OUT from memory): stored with the claim, unless the key was claimed before. */
+  refusal?: DomainError;
 }
 
 /** The order id of a key, shared by every request with that key. */

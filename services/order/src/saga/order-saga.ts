@@ -1,8 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { OrderCancelledMessage } from '@boxoffice/contracts/order/order-cancelled.message';
-import type { OrderCreatedMessage } from '@boxoffice/contracts/order/order-created.message';
-import type { OrderStatus, OrderView } from '@boxoffice/contracts/order/order.dto';
+import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { DomainError, isRefusal, OutcomeUnknownError } from '@boxoffice/errors/domain-error';
@@ -10,34 +10,23 @@ import { WithLogFields } from '@boxoffice/logging/log-context';
 import { addToOutbox } from '@boxoffice/outbox/outbox';
 import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { Traced } from '@boxoffice/tracing/traced.decorator';
+import { IdempotentOrders } from '../idempotency/idempotent-orders';
 import { InventoryClient } from '../inventory-client/inventory.client';
+import { OrderConfig } from '../order.config';
 import { OrderMetrics } from '../order-metrics';
+import { Deadline } from '../request/deadline';
+import { orderNotTaken, SOLE_CLAIM, type OrderIdClaim } from '../request/order-id-claim';
 import { SoldOutSales } from '../sold-out/sold-out-sales';
-import { Order } from '../orders/order.entity';
-import { toOrderView } from '../orders/order.view';
-import type { Deadline } from './deadline';
-import { orderNotTaken, SOLE_CLAIM, type OrderIdClaim } from './order-id-claim';
-import { inOrderTransaction, recordedOrder } from './order-transaction';
+import { InFlightLimit } from './in-flight-limit';
+import { Order } from './order.entity';
+import { recordOrder } from './order-recording';
+import { afterCommit, afterRelease, afterTimeout, decideOnPayment } from './order-saga-decisions';
+import type { Hold, OrderRequest, OrderToRecord, SagaOutcome } from './order-saga-types';
+import { SagaBacklog } from './saga-backlog';
 
-/** A lost COMMIT answer is looked into until the request's deadline, and at least this long, before it is unknown. */
-const LOST_ANSWER_MIN_MS = 1000;
-
-/*
- * The order saga (docs/contract.md §2 and §5), orchestrated by the order service. Each step, its compensation, and
- * the replies it handles, in the order they happen:
- *
- *  1. hold stock        inventory POST /reservations             compensation: release the hold
- *                       (SOLD_OUT from memory while inventory said so within ORDER_SOLD_OUT_MEMORY_MS)
- *  2. record the order  CREATED + order_created, one transaction  on failure: step 1's compensation, answer 503;
- *                                                                 COMMIT's answer lost: 202 if it took effect, 504
- *                                                                 if that cannot be known (the hold is kept)
- *  3. charge            payment consumes order_created            reply: payment_result (succeeded | failed)
- *  4. on the reply      succeeded → commit the hold → CONFIRMED
- *                       succeeded, hold expired → release → CANCELLED (HOLD_EXPIRED)
- *                       failed → release the hold → CANCELLED (PAYMENT_DECLINED)
- *     no reply          within ORDER_PAYMENT_TIMEOUT_SECONDS → release → CANCELLED (PAYMENT_TIMEOUT)
- *  5. refund            every CANCELLED sends order_cancelled: payment refunds its charge, if any; a success
- *                       arriving after the timeout leaves the order CANCELLED and is refunded too
+/**
+ * The order saga (docs/contract.md §2 and §5), orchestrated by the order service: one method per step of
+ * ORDER_SAGA (order-saga.definition.ts, the saga at one glance), in the order they happen.
  *
  * CREATED → CONFIRMED | CANCELLED, nothing else: every transition is one guarded UPDATE … WHERE status = 'CREATED',
  * so a duplicate or late reply changes nothing. Inventory's commit and release are idempotent; an unreachable
@@ -46,6 +35,7 @@ const LOST_ANSWER_MIN_MS = 1000;
 @Injectable()
 export class OrderSaga {
   private readonly logger = new Logger('order-saga');
+  private readonly inFlight: InFlightLimit;
 
   constructor(
     private readonly db: DataSource,
@@ -53,14 +43,50 @@ export class OrderSaga {
     private readonly relay: OutboxRelay,
     private readonly metrics: OrderMetrics,
     private readonly soldOut: SoldOutSales,
-  ) {}
+    private readonly idempotent: IdempotentOrders,
+    private readonly backlog: SagaBacklog,
+    private readonly config: OrderConfig,
+  ) {
+    this.inFlight = new InFlightLimit(config.maxInFlight);
+  }
 
   /**
-   * Steps 1 and 2 (POST /orders): the order is CREATED and its order_created will reach payment. A step not done by
-   * `deadline` is given up (503), except a transaction that may have committed: that one decides the answer.
+   * Step 0 (POST /orders): whether the order is taken at all, and under which order id. Beyond ORDER_MAX_IN_FLIGHT
+   * at once one more is refused at once; steps 1 and 2 then have ORDER_REQUEST_DEADLINE_MS, once per
+   * Idempotency-Key.
+   */
+  async admit(request: OrderRequest, idempotencyKey?: string): Promise<OrderView> {
+    const leave = this.inFlight.enter();
+    try {
+      const deadline = new Deadline(this.config.requestDeadlineMs);
+      // What would take stock waits while the saga is behind; nothing is kept, not even the key.
+      const behind = this.backlog.behind();
+      // A sold-out storm is answered here: no order id, no log context, for a key one batched INSERT. While the saga
+      // is behind no request asks inventory again, so a sale known sold out is still 409.
+      const refusal = this.soldOutFromMemory(request, !behind);
+      if (!refusal && behind) throw sagaBehind();
+      if (!idempotencyKey) {
+        if (refusal) throw refusal;
+        return await this.begin(randomUUID(), request, deadline);
+      }
+      return await this.idempotent.placeOnce({
+        key: idempotencyKey,
+        request,
+        deadline,
+        refusal,
+        place: (orderId, claim) => this.begin(orderId, request, deadline, claim),
+      });
+    } finally {
+      leave();
+    }
+  }
+
+  /**
+   * Steps 1 and 2: the order is CREATED and its order_created will reach payment. A step not done by `deadline` is
+   * given up (503), except a transaction that may have committed: that one decides the answer.
    */
   @WithLogFields((orderId: string) => ({ orderId }))
-  async begin(
+  private async begin(
     orderId: string,
     request: OrderRequest,
     deadline: Deadline,
@@ -69,10 +95,10 @@ export class OrderSaga {
     try {
       const hold = await this.holdStock(orderId, request, deadline);
       if (deadline.passed) throw orderNotTaken('out of time');
-      const decided = await this.record(orderId, request, hold, claim, deadline);
+      const decided = await this.record({ orderId, request, hold, claim, deadline });
       if (decided instanceof DomainError) {
         // A racing request with this id was refused: so is this one.
-        await deadline.orLate(this.releaseHold(orderId, request.eventId), () => undefined);
+        await deadline.orLate(this.releaseHoldOrLetExpire(orderId, request.eventId), () => undefined);
         throw decided;
       }
       this.logger.debug('order CREATED, its tickets held');
@@ -81,57 +107,14 @@ export class OrderSaga {
       // A refusal took no hold; an unknown outcome keeps it for the order that may have been recorded.
       const keepHold = isRefusal(error) || error instanceof OutcomeUnknownError;
       // Waited for until the deadline at most: what is left goes on after the answer.
-      if (!keepHold) await deadline.orLate(this.giveBack(orderId, request.eventId, claim), () => undefined);
+      if (!keepHold)
+        await deadline.orLate(this.releaseHoldIfOurs(orderId, request.eventId, claim), () => undefined);
       throw error;
     }
   }
 
-  /**
-   * Step 1 answered without a call: SOLD_OUT while inventory said so within ORDER_SOLD_OUT_MEMORY_MS, except for the
-   * one request whose turn it is to ask inventory again, if it `mayAsk` (it is not to be turned away first).
-   */
-  knownRefusal({ eventId, quantity }: OrderRequest, mayAsk = true): DomainError | undefined {
-    return this.soldOut.covers(eventId, quantity, mayAsk) ? soldOut(eventId) : undefined;
-  }
-
-  /** Step 4: payment's reply. */
-  @Traced('payment_result')
-  @WithLogFields((result: PaymentResultMessage) => ({ orderId: result.orderId }))
-  async onPaymentResult(result: PaymentResultMessage): Promise<void> {
-    const order = await this.db.getRepository(Order).findOne({ where: { orderId: result.orderId } });
-    if (!order)
-      throw new DomainError('ORDER_NOT_FOUND', `payment_result for unknown order ${result.orderId}`);
-    const step = stepForPayment(order, result);
-    switch (step.kind) {
-      case 'ignore':
-        this.logger.debug?.(`payment_result for ${order.orderId} ignored: ${step.why}`);
-        return;
-      case 'refund-late-charge':
-        return this.refundLateCharge(order, step.paymentId);
-      case 'release-hold':
-        await this.release(order.orderId, order.eventId);
-        return this.end(order, afterRelease(step));
-      case 'commit-hold':
-        return this.end(order, afterCommit(step.paymentId, await this.commitHold(order)));
-    }
-  }
-
-  /** Step 4 without a reply: no payment_result within the timeout (see OrderTimeouts). */
-  @WithLogFields((order: Order) => ({ orderId: order.orderId }))
-  async onPaymentTimeout(order: Order): Promise<void> {
-    try {
-      await this.release(order.orderId, order.eventId);
-    } catch (error) {
-      if (!(error instanceof DomainError) || error.code !== 'RESERVATION_COMMITTED') throw error;
-      // The hold was committed, which only follows a successful payment whose result could not be recorded
-      // yet: the ticket is sold, so the order is CONFIRMED (without its payment id, which only that result had).
-      return this.end(order, { status: 'CONFIRMED' });
-    }
-    await this.end(order, afterTimeout());
-  }
-
   /** Step 1. A hold of this id released already means an earlier attempt gave it up: the client should retry. */
-  private async holdStock(orderId: string, request: OrderRequest, deadline: Deadline): Promise<Hold> {
+  async holdStock(orderId: string, request: OrderRequest, deadline: Deadline): Promise<Hold> {
     const { eventId, userId, quantity } = request;
     const dto = { orderId, eventId, userId, quantity };
     try {
@@ -145,93 +128,51 @@ export class OrderSaga {
     }
   }
 
-  /**
-   * Step 2: the order row and its order_created, atomically; a racing request with the same id may have won. A COMMIT
-   * whose answer was lost may have taken effect: what Postgres kept then decides the answer.
-   */
-  private async record(
-    orderId: string,
-    request: OrderRequest,
-    hold: Hold,
-    claim: OrderIdClaim,
-    deadline: Deadline,
-  ): Promise<OrderView | DomainError> {
-    let decided: OrderView | DomainError | undefined;
-    let committing = false;
-    try {
-      decided = await inOrderTransaction(this.db, orderId, deadline, async (tx) => {
-        const first = await claim.decided(tx);
-        if (first) return first;
-        const order = await this.insertOrder(tx, {
-          ...request,
-          orderId,
-          amount: hold.unitPrice * hold.quantity,
-          currency: hold.currency,
-        });
-        await claim.recorded(tx, order);
-        committing = true;
-        return order;
-      });
-    } catch (error) {
-      if (error instanceof DomainError) throw error;
-      const why = (error as Error).message;
-      if (committing) decided = await recordedOrder(this.db, orderId, deadline.atLeast(LOST_ANSWER_MIN_MS));
-      if (!decided) {
-        this.logger.warn(`order ${orderId} not recorded: ${why}`);
-        throw orderNotTaken();
-      }
-      this.logger.warn(`order ${orderId} recorded, though the answer to its COMMIT was lost: ${why}`);
-    }
+  /** Step 2: the order and its order_created, or what a racing request with this id decided (see order-recording.ts). */
+  async record(order: OrderToRecord): Promise<OrderView | DomainError> {
+    const decided = await recordOrder(this.db, order);
     this.relay.wake();
     return decided;
   }
 
-  private async insertOrder(
-    tx: EntityManager,
-    order: OrderRequest & Pick<Order, 'orderId' | 'amount' | 'currency'>,
-  ): Promise<OrderView> {
-    const repository = tx.getRepository(Order);
-    const saved = repository.create({ ...order, status: 'CREATED', reason: null, paymentId: null });
-    Object.assign(saved, (await repository.insert(saved)).generatedMaps[0]);
-    const message: OrderCreatedMessage = {
-      version: 1,
-      orderId: saved.orderId,
-      eventId: saved.eventId,
-      userId: saved.userId,
-      quantity: saved.quantity,
-      amount: saved.amount,
-      currency: saved.currency,
-      paymentToken: saved.paymentToken,
-      createdAt: saved.createdAt.toISOString(),
-    };
-    await addToOutbox(tx, {
-      routingKey: ROUTING_KEYS.orderCreated,
-      correlationId: saved.orderId,
-      payload: message,
-    });
-    return toOrderView(saved);
+  /** Step 4: payment's reply. */
+  @Traced('payment_result')
+  @WithLogFields((result: PaymentResultMessage) => ({ orderId: result.orderId }))
+  async onPaymentResult(result: PaymentResultMessage): Promise<void> {
+    const order = await this.db.getRepository(Order).findOne({ where: { orderId: result.orderId } });
+    if (!order)
+      throw new DomainError('ORDER_NOT_FOUND', `payment_result for unknown order ${result.orderId}`);
+    const decision = decideOnPayment(order, result);
+    switch (decision.kind) {
+      case 'ignore':
+        this.logger.debug?.(`payment_result for ${order.orderId} ignored: ${decision.why}`);
+        return;
+      case 'refund-late-charge':
+        return this.refundLateCharge(order, decision.paymentId);
+      case 'release-hold':
+        await this.releaseHold(order.orderId, order.eventId);
+        return this.end(order, afterRelease(decision));
+      case 'commit-hold':
+        return this.end(order, afterCommit(decision.paymentId, await this.commitHold(order)));
+    }
   }
 
-  /** Step 1's compensation, unless the order id is still someone else's to finish (see OrderIdClaim). */
-  private async giveBack(orderId: string, eventId: string, claim: OrderIdClaim): Promise<void> {
-    if (await claim.giveUp()) await this.releaseHold(orderId, eventId);
-  }
-
-  /** Step 1's compensation, best effort: what is not released now returns to stock when the hold expires. */
-  private async releaseHold(orderId: string, eventId: string): Promise<void> {
-    await this.release(orderId, eventId).catch((error: Error) => {
-      this.logger.warn(`could not release the hold of ${orderId} now: ${error.message}`);
-    });
-  }
-
-  /** Every release: the ticket is on sale again, so this instance stops answering SOLD_OUT from memory. */
-  private async release(orderId: string, eventId: string): Promise<void> {
-    await this.inventory.release(orderId, eventId);
-    this.soldOut.onSale(eventId);
+  /** Step 4 without a reply: no payment_result within the timeout (see OrderTimeouts). */
+  @WithLogFields((order: Order) => ({ orderId: order.orderId }))
+  async onPaymentTimeout(order: Order): Promise<void> {
+    try {
+      await this.releaseHold(order.orderId, order.eventId);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== 'RESERVATION_COMMITTED') throw error;
+      // The hold was committed, which only follows a successful payment whose result could not be recorded
+      // yet: the ticket is sold, so the order is CONFIRMED (without its payment id, which only that result had).
+      return this.end(order, { status: 'CONFIRMED' });
+    }
+    await this.end(order, afterTimeout());
   }
 
   /** Step 4, payment succeeded: true when the hold was committed, false when it had expired (then released). */
-  private async commitHold({ orderId, eventId }: Order): Promise<boolean> {
+  async commitHold({ orderId, eventId }: Order): Promise<boolean> {
     try {
       await this.inventory.commit(orderId);
       return true;
@@ -239,9 +180,65 @@ export class OrderSaga {
       const holdGone =
         error instanceof DomainError && ['HOLD_EXPIRED', 'RESERVATION_RELEASED'].includes(error.code);
       if (!holdGone) throw error;
-      await this.release(orderId, eventId); // an expired hold not yet swept goes back to stock now
+      await this.releaseHold(orderId, eventId); // an expired hold not yet swept goes back to stock now
       return false;
     }
+  }
+
+  /**
+   * Step 1's compensation: the ticket is on sale again, so this instance stops answering SOLD_OUT from memory. An
+   * unreachable inventory throws: the message or the sweep that called it tries again later.
+   */
+  async releaseHold(orderId: string, eventId: string): Promise<void> {
+    await this.inventory.release(orderId, eventId);
+    this.soldOut.onSale(eventId);
+  }
+
+  /** Step 1's compensation, best effort: what is not released now returns to stock when the hold expires. */
+  async releaseHoldOrLetExpire(orderId: string, eventId: string): Promise<void> {
+    await this.releaseHold(orderId, eventId).catch((error: Error) => {
+      this.logger.warn(`could not release the hold of ${orderId} now: ${error.message}`);
+    });
+  }
+
+  /**
+   * Step 1's compensation when step 2 failed: the order id is given up, and its hold released (best effort) unless
+   * the id is still someone else's to finish (see OrderIdClaim).
+   */
+  async releaseHoldIfOurs(orderId: string, eventId: string, claim: OrderIdClaim): Promise<void> {
+    if (await claim.giveUp()) await this.releaseHoldOrLetExpire(orderId, eventId);
+  }
+
+  /** Step 5 for a charge that came after the timeout: the order stays CANCELLED and the charge is refunded. */
+  async refundLateCharge(order: Order, paymentId: string): Promise<void> {
+    const recorded = await this.db.transaction(async (tx) => {
+      const [rows] = (await tx.query(
+        `UPDATE orders SET payment_id = $2, version = version + 1, updated_at = now()
+         WHERE order_id = $1 AND status = 'CANCELLED' AND payment_id IS NULL RETURNING order_id`,
+        [order.orderId, paymentId],
+      )) as [unknown[], number];
+      if (rows.length) await this.askForRefund(tx, order.orderId, order.reason ?? 'PAYMENT_TIMEOUT');
+      return rows.length > 0;
+    });
+    if (recorded) this.relay.wake();
+  }
+
+  /**
+   * Step 3's compensation (step 5): `order_cancelled`, in the transaction that cancelled, and payment refunds
+   * whatever it charged for the order.
+   */
+  async askForRefund(tx: EntityManager, orderId: string, reason: string): Promise<void> {
+    const message: OrderCancelledMessage = {
+      version: 1,
+      orderId,
+      reason,
+      cancelledAt: new Date().toISOString(),
+    };
+    await addToOutbox(tx, {
+      routingKey: ROUTING_KEYS.orderCancelled,
+      correlationId: orderId,
+      payload: message,
+    });
   }
 
   /** Moves a CREATED order to its end state; a cancelled order tells payment, which refunds any charge (step 5). */
@@ -267,94 +264,22 @@ export class OrderSaga {
     if (outcome.status === 'CANCELLED') this.relay.wake();
   }
 
-  /** Step 5 for a charge that came after the timeout: the order stays CANCELLED and the charge is refunded. */
-  private async refundLateCharge(order: Order, paymentId: string): Promise<void> {
-    const recorded = await this.db.transaction(async (tx) => {
-      const [rows] = (await tx.query(
-        `UPDATE orders SET payment_id = $2, version = version + 1, updated_at = now()
-         WHERE order_id = $1 AND status = 'CANCELLED' AND payment_id IS NULL RETURNING order_id`,
-        [order.orderId, paymentId],
-      )) as [unknown[], number];
-      if (rows.length) await this.askForRefund(tx, order.orderId, order.reason ?? 'PAYMENT_TIMEOUT');
-      return rows.length > 0;
-    });
-    if (recorded) this.relay.wake();
+  /**
+   * Step 0's SOLD_OUT from memory: while inventory said so within ORDER_SOLD_OUT_MEMORY_MS, except for the one
+   * request that takes the turn to ask inventory again, if it `mayAsk` (it is not to be turned away first).
+   */
+  private soldOutFromMemory({ eventId, quantity }: OrderRequest, mayAsk: boolean): DomainError | undefined {
+    if (!this.soldOut.remembers(eventId, quantity)) return undefined;
+    if (mayAsk && this.soldOut.takeTurnToAsk(eventId, quantity)) return undefined;
+    return soldOut(eventId);
   }
-
-  /** `order_cancelled`, in the transaction that cancelled: payment refunds whatever it charged for the order. */
-  private async askForRefund(tx: EntityManager, orderId: string, reason: string): Promise<void> {
-    const message: OrderCancelledMessage = {
-      version: 1,
-      orderId,
-      reason,
-      cancelledAt: new Date().toISOString(),
-    };
-    await addToOutbox(tx, {
-      routingKey: ROUTING_KEYS.orderCancelled,
-      correlationId: orderId,
-      payload: message,
-    });
-  }
-}
-
-/** What a buyer asks for, its payment token defaulted. */
-export interface OrderRequest {
-  eventId: string;
-  userId: string;
-  quantity: number;
-  paymentToken: string;
-}
-
-type Hold = Awaited<ReturnType<InventoryClient['reserve']>>;
-
-// The decisions of step 4, free of I/O.
-
-/** What the saga does next for an order, given a payment result. */
-export type SagaStep =
-  | { kind: 'ignore'; why: string }
-  | { kind: 'refund-late-charge'; paymentId: string }
-  | { kind: 'commit-hold'; paymentId: string }
-  | { kind: 'release-hold'; paymentId: string; reason: CancelReason };
-
-export type CancelReason = 'PAYMENT_DECLINED' | 'HOLD_EXPIRED' | 'PAYMENT_TIMEOUT';
-
-/** The end state of a step, once inventory answered. */
-export interface SagaOutcome {
-  status: Exclude<OrderStatus, 'CREATED'>;
-  /** Unknown when the order timed out before payment answered. */
-  paymentId?: string;
-  reason?: CancelReason;
-}
-
-export function stepForPayment(
-  order: { status: OrderStatus; paymentId: string | null },
-  result: Pick<PaymentResultMessage, 'status' | 'paymentId'>,
-): SagaStep {
-  if (order.status === 'CANCELLED' && !order.paymentId && result.status === 'succeeded') {
-    return { kind: 'refund-late-charge', paymentId: result.paymentId };
-  }
-  if (order.status !== 'CREATED') return { kind: 'ignore', why: `order already ${order.status}` };
-  if (result.status === 'succeeded') return { kind: 'commit-hold', paymentId: result.paymentId };
-  return { kind: 'release-hold', paymentId: result.paymentId, reason: 'PAYMENT_DECLINED' };
-}
-
-/** After inventory answered the commit: sold, or the hold was gone (expired); payment refunds a cancelled order's charge. */
-export function afterCommit(paymentId: string, holdStillThere: boolean): SagaOutcome {
-  return holdStillThere
-    ? { status: 'CONFIRMED', paymentId }
-    : { status: 'CANCELLED', paymentId, reason: 'HOLD_EXPIRED' };
-}
-
-export function afterRelease(step: Extract<SagaStep, { kind: 'release-hold' }>): SagaOutcome {
-  return { status: 'CANCELLED', paymentId: step.paymentId, reason: step.reason };
-}
-
-/** No payment_result came in time: the hold is released and the order ends; a late charge is refunded then. */
-export function afterTimeout(): SagaOutcome {
-  return { status: 'CANCELLED', reason: 'PAYMENT_TIMEOUT' };
 }
 
 /** Inventory's own words for it, so that a buyer cannot tell memory from a call. */
 function soldOut(eventId: string): DomainError {
   return new DomainError('SOLD_OUT', `Not enough tickets left for ${eventId}`);
+}
+
+function sagaBehind(): DomainError {
+  return new DomainError('OVERLOADED', 'Orders are being confirmed; nothing was kept. Retry later.');
 }

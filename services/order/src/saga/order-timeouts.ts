@@ -3,7 +3,7 @@ import { DataSource, In } from 'typeorm';
 import { withLogFields } from '@boxoffice/logging/log-context';
 import { Periodic } from '@boxoffice/scheduling/periodic.decorator';
 import { OrderConfig } from '../order.config';
-import { Order } from '../orders/order.entity';
+import { Order } from './order.entity';
 import { OrderSaga } from './order-saga';
 
 const BATCH = 100;

@@ -1,10 +1,10 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import { OutcomeUnknownError } from '@boxoffice/errors/domain-error';
-import { Order } from '../orders/order.entity';
-import { toOrderView } from '../orders/order.view';
-import type { Deadline } from './deadline';
-import { orderNotTaken } from './order-id-claim';
+import { Order } from './order.entity';
+import { toOrderView } from './order.view';
+import type { Deadline } from '../request/deadline';
+import { orderNotTaken } from '../request/order-id-claim';
 
 // The order's transaction holds a lock on its order id until it ends, so that a reader after a lost COMMIT answer
 // waits until that transaction is over: a plain read could run while the COMMIT is still on its way or under way.

@@ -28,24 +28,26 @@ export class SoldOutSales {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /**
-   * Whether an order of `quantity` for this sale is refused from memory; false for the one request whose turn it
-   * is to ask inventory, unless it `mayAsk` not (it would be turned away before asking).
-   */
-  covers(eventId: string, quantity: number, mayAsk = true): boolean {
+  /** Whether inventory refused this quantity or less of the sale within the ttl: then an order of it is refused. */
+  remembers(eventId: string, quantity: number): boolean {
     const soldOut = this.sales.get(eventId);
     if (!soldOut) return false;
-    const now = this.now();
-    if (soldOut.until <= now) {
+    if (soldOut.until <= this.now()) {
       this.sales.delete(eventId);
       return false;
     }
-    if (quantity < soldOut.quantity) return false;
-    // Only the refused quantity asks: a refusal of more would say nothing of it.
-    if (mayAsk && quantity === soldOut.quantity && soldOut.askAt <= now) {
-      soldOut.askAt = now + this.ttlMs * ASK_AGAIN;
-      return false;
-    }
+    return quantity >= soldOut.quantity;
+  }
+
+  /**
+   * Takes the turn to ask inventory again, when it is due; true when taken (the next turn is ASK_AGAIN of the ttl
+   * later). Only the refused quantity asks: a refusal of more would say nothing of it.
+   */
+  takeTurnToAsk(eventId: string, quantity: number): boolean {
+    const soldOut = this.sales.get(eventId);
+    const now = this.now();
+    if (!soldOut || quantity !== soldOut.quantity || soldOut.askAt > now) return false;
+    soldOut.askAt = now + this.ttlMs * ASK_AGAIN;
     return true;
   }
 

@@ -1,4 +1,4 @@
-import { afterCommit, afterRelease, afterTimeout, stepForPayment } from './order-saga';
+import { afterCommit, afterRelease, afterTimeout, decideOnPayment } from './order-saga-decisions';
 
 describe('OrderSaga transitions', () => {
   const succeeded = { status: 'succeeded' as const, paymentId: 'pay-1' };
@@ -6,13 +6,13 @@ describe('OrderSaga transitions', () => {
   const created = { status: 'CREATED' as const, paymentId: null };
 
   it('given a CREATED order, when the payment succeeded, then the hold is committed and the order CONFIRMED', () => {
-    const step = stepForPayment(created, succeeded);
+    const step = decideOnPayment(created, succeeded);
     expect(step).toEqual({ kind: 'commit-hold', paymentId: 'pay-1' });
     expect(afterCommit('pay-1', true)).toEqual({ status: 'CONFIRMED', paymentId: 'pay-1' });
   });
 
   it('given a CREATED order, when the payment failed, then the hold is released and the order CANCELLED as declined', () => {
-    const step = stepForPayment(created, failed);
+    const step = decideOnPayment(created, failed);
     expect(step).toEqual({ kind: 'release-hold', paymentId: 'pay-2', reason: 'PAYMENT_DECLINED' });
     expect(afterRelease(step as Extract<typeof step, { kind: 'release-hold' }>)).toEqual({
       status: 'CANCELLED',
@@ -32,15 +32,15 @@ describe('OrderSaga transitions', () => {
   it.each(['CONFIRMED', 'CANCELLED'] as const)(
     'given a %s order that knows its payment, when any payment result arrives again, then nothing happens',
     (status) => {
-      expect(stepForPayment({ status, paymentId: 'pay-1' }, succeeded).kind).toBe('ignore');
-      expect(stepForPayment({ status, paymentId: 'pay-1' }, failed).kind).toBe('ignore');
+      expect(decideOnPayment({ status, paymentId: 'pay-1' }, succeeded).kind).toBe('ignore');
+      expect(decideOnPayment({ status, paymentId: 'pay-1' }, failed).kind).toBe('ignore');
     },
   );
 
   it('given an order CANCELLED by the payment timeout, when a success arrives late, then the charge is refunded and the order stays CANCELLED', () => {
     const timedOut = { status: 'CANCELLED' as const, paymentId: null };
     expect(afterTimeout()).toEqual({ status: 'CANCELLED', reason: 'PAYMENT_TIMEOUT' });
-    expect(stepForPayment(timedOut, succeeded)).toEqual({ kind: 'refund-late-charge', paymentId: 'pay-1' });
-    expect(stepForPayment(timedOut, failed).kind).toBe('ignore');
+    expect(decideOnPayment(timedOut, succeeded)).toEqual({ kind: 'refund-late-charge', paymentId: 'pay-1' });
+    expect(decideOnPayment(timedOut, failed).kind).toBe('ignore');
   });
 });

@@ -1,0 +1,41 @@
+import type { OrderStatus } from '@boxoffice/contracts/order/order.dto';
+import type { ReservationView } from '@boxoffice/contracts/inventory/reservation.dto';
+import type { Deadline } from '../request/deadline';
+import type { OrderIdClaim } from '../request/order-id-claim';
+
+/** What a buyer asks for, its payment token defaulted. */
+export interface OrderRequest {
+  eventId: string;
+  userId: string;
+  quantity: number;
+  paymentToken: string;
+}
+
+/** Step 1's answer: the tickets inventory holds for the order, at the sale's price then. */
+export type Hold = ReservationView;
+
+/** Step 2's input: the order to record once its tickets are held, under the request's claim on its id. */
+export interface OrderToRecord {
+  orderId: string;
+  request: OrderRequest;
+  hold: Hold;
+  claim: OrderIdClaim;
+  deadline: Deadline;
+}
+
+/** What the saga does next for an order, given a payment result. */
+export type PaymentDecision =
+  | { kind: 'ignore'; why: string }
+  | { kind: 'refund-late-charge'; paymentId: string }
+  | { kind: 'commit-hold'; paymentId: string }
+  | { kind: 'release-hold'; paymentId: string; reason: CancelReason };
+
+export type CancelReason = 'PAYMENT_DECLINED' | 'HOLD_EXPIRED' | 'PAYMENT_TIMEOUT';
+
+/** The end state of a step, once inventory answered. */
+export interface SagaOutcome {
+  status: Exclude<OrderStatus, 'CREATED'>;
+  /** Unknown when the order timed out before payment answered. */
+  paymentId?: string;
+  reason?: CancelReason;
+}
