@@ -1,5 +1,5 @@
 // `npm run monitor -- [--plain] [--interval <seconds>] [--once] [--sale <eventId>...]`: a live view of a sale for
-// an operator (docs in README, "Live monitor"), read-only. On a terminal a full screen redrawn every second; else,
+// an operator (docs/operations.md#live-monitor), read-only. On a terminal a full screen redrawn every second; else,
 // or with --plain, one line per interval (default 5 s) for a log. --once: one snapshot, then exit 0.
 // Exit code 2: it could not start (bad settings or arguments).
 import { parseArgs } from 'node:util';
