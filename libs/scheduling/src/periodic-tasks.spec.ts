@@ -55,25 +55,22 @@ class Pool implements OnApplicationShutdown {
 @Module({ providers: [Pool], exports: [Pool] })
 class PoolModule {}
 
-@Injectable({ scope: Scope.TRANSIENT })
-class TransientSweeper {
-  static runs = 0;
+/** A sweeper Nest makes one of per consumer or per request: none of its instances is the one to sweep with. */
+function scopedSweeper(scope: Scope.TRANSIENT | Scope.REQUEST) {
+  @Injectable({ scope })
+  class ScopedSweeper {
+    static runs = 0;
 
-  @Periodic('transient', 5)
-  async sweep(): Promise<void> {
-    TransientSweeper.runs++;
+    @Periodic(`sweep ${scope}`, 5)
+    async sweep(): Promise<void> {
+      ScopedSweeper.runs++;
+    }
   }
+  return ScopedSweeper;
 }
 
-@Injectable({ scope: Scope.REQUEST })
-class RequestSweeper {
-  static runs = 0;
-
-  @Periodic('per request', 5)
-  async sweep(): Promise<void> {
-    RequestSweeper.runs++;
-  }
-}
+const TransientSweeper = scopedSweeper(Scope.TRANSIENT);
+const RequestSweeper = scopedSweeper(Scope.REQUEST);
 
 async function start(config: SweepConfig, providers: Array<new (...args: never[]) => unknown> = []) {
   const module = await Test.createTestingModule({
