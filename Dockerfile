@@ -30,6 +30,6 @@ COPY --from=build /app/dist ./dist
 ARG SERVICE=inventory
 ENV SERVICE=${SERVICE}
 USER node
-# exec: node, not the shell, gets SIGTERM and shuts down gracefully (README "Health and shutdown"). As PID 1 it has no default
-# signal handling, so run with an init (`init: true` in compose, `docker run --init`).
+# exec: node, not the shell, gets SIGTERM and shuts down gracefully (docs/operations.md#health-and-shutdown).
+# As PID 1 it has no default signal handling, so run with an init (`init: true` in compose, `docker run --init`).
 CMD ["sh", "-c", "exec node --enable-source-maps dist/services/$SERVICE/src/main.js"]

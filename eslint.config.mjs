@@ -5,10 +5,10 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
-// The rules that keep the layout findable (README "Where to find what"): libs sit below services, tools (ops/,
-// chaos/, bench/, system/) above them. Services never import each other nor a tool; libs never import a service nor
-// a tool; a tool imports a service only through its public face (SERVICE_FACE); libs/testing stays out of
-// production code; files are kebab-case with their role.
+// The rules that keep the layout findable (docs/architecture.md#where-to-find-what): libs sit below services,
+// tools (ops/, chaos/, bench/, system/) above them. Services never import each other nor a tool; libs never import
+// a service nor a tool; a tool imports a service only through its public face (SERVICE_FACE); libs/testing stays
+// out of production code; files are kebab-case with their role.
 const SERVICES = readdirSync(new URL('./services', import.meta.url), { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name);

@@ -1,18 +1,16 @@
-// `npm run audit -- [--sale <eventId>] [--json]`: checks the contract's invariants (docs/contract.md §6) on what
+// `npm run audit -- [--event <eventId>] [--json]`: checks the contract's invariants (docs/contract.md §6) on what
 // the services recorded, read-only. Exit code 0: no violation; 1: violations; 2: the audit itself could not run.
-import { parseArgs } from 'node:util';
+import { parseAuditOptions } from './audit-options';
 import { readAuditSettings } from './audit-settings';
 import { toJson, toText } from './audit-report';
 import { findViolations } from './find-violations';
 import { readSnapshot } from './read-snapshot';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { sale: { type: 'string' }, json: { type: 'boolean', default: false } },
-  });
-  const snapshot = await readSnapshot(readAuditSettings(process.env), values.sale);
+  const options = parseAuditOptions(process.argv.slice(2));
+  const snapshot = await readSnapshot(readAuditSettings(process.env), options.eventId);
   const violations = findViolations(snapshot);
-  process.stdout.write(`${values.json ? toJson(snapshot, violations) : toText(snapshot, violations)}\n`);
+  process.stdout.write(`${options.json ? toJson(snapshot, violations) : toText(snapshot, violations)}\n`);
   return violations.length ? 1 : 0;
 }
 

@@ -48,12 +48,16 @@ describe('npm run dlq: dead letters an operator lists, replays and purges (e2e, 
 
   /** `npm run dlq -- <args>` as an operator runs it on the services' vhost: how it exited and what it printed. */
   async function runDlq(...args: string[]): Promise<{ code: number | null; output: string }> {
+    return runDlqOn(stack.corner.vhost!.url, ...args);
+  }
+
+  async function runDlqOn(url: string, ...args: string[]): Promise<{ code: number | null; output: string }> {
     const dlq = spawnWatched(
       ['-r', require.resolve('@swc-node/register'), join(__dirname, 'dlq.ts'), ...args],
       {
         ...process.env,
         SWC_NODE_PROJECT: join(__dirname, '..', '..', 'tsconfig.json'),
-        RABBITMQ_URL: stack.corner.vhost!.url,
+        RABBITMQ_URL: url,
         RABBITMQ_MANAGEMENT_URL: TEST_RABBITMQ_MANAGEMENT_URL,
       },
     );
@@ -152,6 +156,21 @@ describe('npm run dlq: dead letters an operator lists, replays and purges (e2e, 
       output: expect.stringMatching(/^nothing parked: \d+ dead-letter queues, all empty\n$/),
     });
     expect(list).toEqual({ code: 0, output: 'no messages\n' });
+  });
+
+  it('given a vhost without any dead-letter queue (a wrong RABBITMQ_URL), when an operator runs `dlq check`, then it exits 2 saying no dead-letter queue was found', async () => {
+    // given
+    const wrongVhost = new URL(stack.corner.vhost!.url);
+    wrongVhost.pathname = '/boxoffice-no-such-vhost';
+
+    // when
+    const check = await runDlqOn(wrongVhost.href, 'check');
+
+    // then
+    expect(check).toEqual({
+      code: 2,
+      output: expect.stringMatching(/^no dead-letter queue found in vhost boxoffice-no-such-vhost/),
+    });
   });
 
   it('when an operator asks for `dlq --help`, or names no command it knows, then the usage lists every command, with exit 0 and 2', async () => {

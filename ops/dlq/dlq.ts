@@ -19,7 +19,8 @@ const USAGE = `usage: npm run dlq -- <command>
 <q> is a consumer queue (payment.order_created) or its DLQ (payment.order_created.dlq).
 Reads RABBITMQ_URL (its vhost is the services') and RABBITMQ_MANAGEMENT_URL.
 Exit code 0: done (for list, also when there is nothing to list); 1: check found parked messages,
-show or replay matched nothing, or purge was declined; 2: it could not run.
+show or replay matched nothing, or purge was declined; 2: it could not run, or check found no
+dead-letter queue at all (a wrong vhost).
 `;
 
 async function main(): Promise<number> {
@@ -100,6 +101,13 @@ async function everyQueue(command: 'check' | 'list', url: string, managementUrl:
       `/queues/${encodeURIComponent(vhost)}?columns=name`,
     )) ?? [];
   const names = queues.map((queue) => queue.name).filter((name) => name.endsWith('.dlq'));
+  if (command === 'check' && names.length === 0) {
+    // the services declare a .dlq per consumer queue: none at all means the wrong vhost, not a healthy one
+    process.stderr.write(
+      `no dead-letter queue found in vhost ${vhost}: is RABBITMQ_URL the services' vhost?\n`,
+    );
+    return 2;
+  }
   const letters = await DeadLetters.open(url);
   try {
     const counts = await Promise.all(

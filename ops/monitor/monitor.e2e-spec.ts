@@ -135,7 +135,7 @@ describe('npm run monitor: what an operator watches during a sale (e2e, three re
     expect(line).toContain('payment down (ECONNREFUSED)');
   });
 
-  it('given that sale, when an operator runs `npm run monitor -- --once --plain --sale gig`, then it prints one line of it and exits 0', async () => {
+  it('given that sale, when an operator runs `npm run monitor -- --once --plain --event gig`, then it prints one line of it and exits 0', async () => {
     // when
     const monitor = spawnWatched(
       [
@@ -144,7 +144,7 @@ describe('npm run monitor: what an operator watches during a sale (e2e, three re
         join(__dirname, 'monitor.ts'),
         '--once',
         '--plain',
-        '--sale',
+        '--event',
         'gig',
       ],
       { ...process.env, SWC_NODE_PROJECT: join(__dirname, '..', '..', 'tsconfig.json'), ...stack.env },

@@ -1,8 +1,8 @@
-// `npm run monitor -- [--plain] [--interval <seconds>] [--once] [--sale <eventId>...]`: a live view of a sale for
-// an operator (docs in README, "Live monitor"), read-only. On a terminal a full screen redrawn every second; else,
+// `npm run monitor -- [--plain] [--interval <seconds>] [--once] [--event <eventId>...]`: a live view of a sale for
+// an operator (docs/operations.md#live-monitor), read-only. On a terminal a full screen redrawn every second; else,
 // or with --plain, one line per interval (default 5 s) for a log. --once: one snapshot, then exit 0.
 // Exit code 2: it could not start (bad settings or arguments).
-import { parseArgs } from 'node:util';
+import { parseMonitorOptions } from './monitor-options';
 import { readMonitorSettings } from './monitor-settings';
 import type { MonitorSnapshot } from './monitor-snapshot';
 import { MonitorReader } from './read-monitor-snapshot';
@@ -17,21 +17,14 @@ const CLEAR_TO_END_OF_LINE = '\x1b[K';
 const CLEAR_BELOW = '\x1b[J';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      plain: { type: 'boolean', default: false },
-      once: { type: 'boolean', default: false },
-      interval: { type: 'string' },
-      sale: { type: 'string', multiple: true },
-    },
-  });
+  const values = parseMonitorOptions(process.argv.slice(2));
   const out = process.stdout;
   const screen = out.isTTY && !values.plain;
   const intervalSeconds = Number(values.interval ?? (screen ? 1 : 5));
   if (!(intervalSeconds >= 0.2 && intervalSeconds <= 3600))
     throw new Error('--interval: seconds from 0.2 to 3600');
   const color = screen && !process.env.NO_COLOR;
-  const reader = new MonitorReader(readMonitorSettings(process.env), values.sale ?? null);
+  const reader = new MonitorReader(readMonitorSettings(process.env), values.eventIds);
   const size = () => ({ width: out.columns || 100, height: out.rows || 30 });
   const render = (current: MonitorSnapshot, previous: MonitorSnapshot | undefined) => {
     const rates = saleRates(previous, current);

@@ -49,7 +49,7 @@ describe('renderScreen (on a terminal)', () => {
     });
 
     expect(screen.split('\n').length).toBeLessThanOrEqual(30);
-    expect(screen).toMatch(/… \d+ more sales \(pick with --sale <eventId>\)/);
+    expect(screen).toMatch(/… \d+ more sales \(pick with --event <eventId>\)/);
     expect(screen).toMatch(/sale-0 +1 +1 +0 +0 │ +1 +- +0 +- +1 +- +0/);
   });
 });

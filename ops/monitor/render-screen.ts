@@ -97,7 +97,7 @@ function saleLines(sales: SaleStatus[], rates: Map<string, SaleRates>, room: num
     shown += 1;
   }
   const hidden = sales.length - shown;
-  if (hidden) lines.push({ text: `… ${hidden} more sales (pick with --sale <eventId>)`, tone: 'dim' });
+  if (hidden) lines.push({ text: `… ${hidden} more sales (pick with --event <eventId>)`, tone: 'dim' });
   return [head, ...lines];
 }
 

@@ -15,8 +15,7 @@ export interface ConsumerConfig {
  */
 export function serviceTransportOptions(
   serviceName: string,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- validators of any payload type
-  consumes: Record<string, Validator<any>>,
+  consumes: Record<string, Validator<unknown>>,
   config: ConsumerConfig,
 ): AmqpMessageTransportOptions {
   return {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Module, OnApplicationShutdown, Scope } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Periodic } from './periodic.decorator';
@@ -41,14 +41,45 @@ class Sweeper {
   }
 }
 
-async function start(config: SweepConfig) {
+/** Another module's pool: what it finds at onApplicationShutdown tells whether a sweep still used it. */
+@Injectable()
+class Pool implements OnApplicationShutdown {
+  sweeper?: Sweeper;
+  sweepsRunningAtShutdown?: number;
+
+  onApplicationShutdown(): void {
+    this.sweepsRunningAtShutdown = this.sweeper?.running;
+  }
+}
+
+@Module({ providers: [Pool], exports: [Pool] })
+class PoolModule {}
+
+/** A sweeper Nest makes one of per consumer or per request: none of its instances is the one to sweep with. */
+function scopedSweeper(scope: Scope.TRANSIENT | Scope.REQUEST) {
+  @Injectable({ scope })
+  class ScopedSweeper {
+    static runs = 0;
+
+    @Periodic(`sweep ${scope}`, 5)
+    async sweep(): Promise<void> {
+      ScopedSweeper.runs++;
+    }
+  }
+  return ScopedSweeper;
+}
+
+const TransientSweeper = scopedSweeper(Scope.TRANSIENT);
+const RequestSweeper = scopedSweeper(Scope.REQUEST);
+
+async function start(config: SweepConfig, providers: Array<new (...args: never[]) => unknown> = []) {
   const module = await Test.createTestingModule({
-    imports: [SchedulingModule],
-    providers: [Sweeper, { provide: SweepConfig, useValue: config }],
+    imports: [SchedulingModule, PoolModule],
+    providers: [Sweeper, { provide: SweepConfig, useValue: config }, ...providers],
   }).compile();
   // The application context alone: its init() and close() run the same lifecycle hooks as an HTTP app's.
   const app = await module.init();
-  return { app, sweeper: app.get(Sweeper) };
+  return { app, sweeper: app.get(Sweeper), pool: app.get(Pool) };
 }
 
 describe('@Periodic methods (PeriodicTasks)', () => {
@@ -71,6 +102,24 @@ describe('@Periodic methods (PeriodicTasks)', () => {
     const { app, sweeper } = await start(new SweepConfig(undefined));
     await sleep(60);
     expect(sweeper.configured).toBe(0);
+    await app.close();
+  });
+
+  it("stops the sweeps before another module's onApplicationShutdown closes what they use", async () => {
+    const { app, sweeper, pool } = await start(new SweepConfig(10));
+    pool.sweeper = sweeper;
+    while (!sweeper.running) await sleep(1);
+
+    await app.close();
+
+    expect(pool.sweepsRunningAtShutdown).toBe(0);
+  });
+
+  it('leaves request-scoped and transient providers out: they have no one instance to sweep with', async () => {
+    const { app } = await start(new SweepConfig(10), [TransientSweeper, RequestSweeper]);
+    await sleep(60);
+    expect(TransientSweeper.runs).toBe(0);
+    expect(RequestSweeper.runs).toBe(0);
     await app.close();
   });
 });

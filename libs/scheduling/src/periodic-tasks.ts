@@ -18,7 +18,10 @@ export class PeriodicTasks implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     const instances = new Set<object>();
-    for (const { instance } of this.discovery.getProviders()) {
+    for (const wrapper of this.discovery.getProviders()) {
+      // A request-scoped or transient provider has no one instance to sweep with (as @nestjs/schedule's explorer)
+      if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient) continue;
+      const { instance } = wrapper;
       if (typeof instance === 'object' && instance !== null) instances.add(instance);
     }
     for (const instance of instances) {

@@ -11,9 +11,9 @@ import { Reservation } from '../ledger/reservation.entity';
 const RECORD_ATTEMPTS = 3;
 
 /**
- * Holds, commits and releases stock. Write order (README "Redis and Postgres"): Redis may only ever be more
- * cautious than the ledger. A hold is taken in Redis first, then recorded in Postgres; a commit or release is
- * recorded in Postgres first, then applied to Redis. A crash in between leaves a ticket held too long, never sold twice.
+ * Holds, commits and releases stock. Write order (docs/architecture.md#inventory-how-a-ticket-is-never-sold-twice):
+ * Redis may only ever be more cautious than the ledger. A hold is taken in Redis first, then recorded in Postgres;
+ * a commit or release is recorded in Postgres first, then applied to Redis. A crash in between leaves a ticket held too long, never sold twice.
  */
 @Injectable()
 export class ReservationsService {

@@ -6,8 +6,8 @@ import { InventoryTestApp, startInventory } from '../inventory.test-app';
 import { HoldExpiry } from './hold-expiry';
 
 /*
- * The write order between Redis and Postgres (README "Redis and Postgres"): a hold is taken in Redis, then
- * recorded; a commit or release is recorded, then applied to Redis. Each test stops the service between the two
+ * The write order between Redis and Postgres (docs/architecture.md#inventory-how-a-ticket-is-never-sold-twice):
+ * a hold is taken in Redis, then recorded; a commit or release is recorded, then applied to Redis. Each test stops the service between the two
  * writes and checks that no ticket is counted twice or lost.
  */
 describe('Write order between Redis and Postgres (e2e, real Postgres and Redis)', () => {

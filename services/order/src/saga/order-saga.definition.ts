@@ -1,7 +1,23 @@
-import type { OrderSaga } from './order-saga';
+/**
+ * OrderSaga's step methods by name. Most are private to OrderSaga, so `keyof OrderSaga` cannot name them;
+ * order-saga.definition.spec.ts checks each against OrderSaga.prototype instead.
+ */
+export const SAGA_METHODS = [
+  'admit',
+  'holdStock',
+  'record',
+  'onPaymentResult',
+  'onPaymentTimeout',
+  'commitHold',
+  'releaseHold',
+  'releaseHoldOrLetExpire',
+  'releaseHoldIfOurs',
+  'refundLateCharge',
+  'askForRefund',
+] as const;
 
-/** A method of OrderSaga: each step names the code that does it, so that the compiler keeps the two together. */
-type SagaMethod = keyof OrderSaga;
+/** A method of OrderSaga: each step names the code that does it. */
+export type SagaMethod = (typeof SAGA_METHODS)[number];
 
 export interface SagaStepDefinition {
   /** Who does the work: the order service itself, or the participant it asks. */
@@ -10,7 +26,9 @@ export interface SagaStepDefinition {
   invoke?: SagaMethod;
   /** The method that receives the step's reply message. */
   handler?: SagaMethod;
-  /** What the step's outcomes or replies lead to, each to the method that handles it. */
+  /** What the step's own outcomes lead to, each to the method that handles it. */
+  onOutcome?: Readonly<Record<string, SagaMethod>>;
+  /** What the participant's reply messages lead to, each to the method that handles it. */
   onReply?: Readonly<Record<string, SagaMethod>>;
   /** What undoes the step once a later one fails. */
   compensation?: SagaMethod;
@@ -29,7 +47,7 @@ export const ORDER_SAGA = {
   record: {
     participant: 'order',
     invoke: 'record',
-    onReply: {
+    onOutcome: {
       failed: 'releaseHoldIfOurs', // 503: the order id given up, and step 1 undone unless a racing request owns it
       racingRequestRefused: 'releaseHoldOrLetExpire', // its refusal; step 1 undone by the deadline, or the hold expires
     },

@@ -114,7 +114,7 @@ export class OrderSaga {
   }
 
   /** Step 1. A hold of this id released already means an earlier attempt gave it up: the client should retry. */
-  async holdStock(orderId: string, request: OrderRequest, deadline: Deadline): Promise<Hold> {
+  private async holdStock(orderId: string, request: OrderRequest, deadline: Deadline): Promise<Hold> {
     const { eventId, userId, quantity } = request;
     const dto = { orderId, eventId, userId, quantity };
     try {
@@ -129,7 +129,7 @@ export class OrderSaga {
   }
 
   /** Step 2: the order and its order_created, or what a racing request with this id decided (see order-recording.ts). */
-  async record(order: OrderToRecord): Promise<OrderView | DomainError> {
+  private async record(order: OrderToRecord): Promise<OrderView | DomainError> {
     const decided = await recordOrder(this.db, order);
     this.relay.wake();
     return decided;
@@ -172,7 +172,7 @@ export class OrderSaga {
   }
 
   /** Step 4, payment succeeded: true when the hold was committed, false when it had expired (then released). */
-  async commitHold({ orderId, eventId }: Order): Promise<boolean> {
+  private async commitHold({ orderId, eventId }: Order): Promise<boolean> {
     try {
       await this.inventory.commit(orderId);
       return true;
@@ -189,13 +189,13 @@ export class OrderSaga {
    * Step 1's compensation: the ticket is on sale again, so this instance stops answering SOLD_OUT from memory. An
    * unreachable inventory throws: the message or the sweep that called it tries again later.
    */
-  async releaseHold(orderId: string, eventId: string): Promise<void> {
+  private async releaseHold(orderId: string, eventId: string): Promise<void> {
     await this.inventory.release(orderId, eventId);
     this.soldOut.onSale(eventId);
   }
 
   /** Step 1's compensation, best effort: what is not released now returns to stock when the hold expires. */
-  async releaseHoldOrLetExpire(orderId: string, eventId: string): Promise<void> {
+  private async releaseHoldOrLetExpire(orderId: string, eventId: string): Promise<void> {
     await this.releaseHold(orderId, eventId).catch((error: Error) => {
       this.logger.warn(`could not release the hold of ${orderId} now: ${error.message}`);
     });
@@ -205,12 +205,12 @@ export class OrderSaga {
    * Step 1's compensation when step 2 failed: the order id is given up, and its hold released (best effort) unless
    * the id is still someone else's to finish (see OrderIdClaim).
    */
-  async releaseHoldIfOurs(orderId: string, eventId: string, claim: OrderIdClaim): Promise<void> {
+  private async releaseHoldIfOurs(orderId: string, eventId: string, claim: OrderIdClaim): Promise<void> {
     if (await claim.giveUp()) await this.releaseHoldOrLetExpire(orderId, eventId);
   }
 
   /** Step 5 for a charge that came after the timeout: the order stays CANCELLED and the charge is refunded. */
-  async refundLateCharge(order: Order, paymentId: string): Promise<void> {
+  private async refundLateCharge(order: Order, paymentId: string): Promise<void> {
     const recorded = await this.db.transaction(async (tx) => {
       const [rows] = (await tx.query(
         `UPDATE orders SET payment_id = $2, version = version + 1, updated_at = now()
@@ -227,7 +227,7 @@ export class OrderSaga {
    * Step 3's compensation (step 5): `order_cancelled`, in the transaction that cancelled, and payment refunds
    * whatever it charged for the order.
    */
-  async askForRefund(tx: EntityManager, orderId: string, reason: string): Promise<void> {
+  private async askForRefund(tx: EntityManager, orderId: string, reason: string): Promise<void> {
     const message: OrderCancelledMessage = {
       version: 1,
       orderId,

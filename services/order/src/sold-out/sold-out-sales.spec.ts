@@ -1,10 +1,7 @@
 import { SoldOutSales } from './sold-out-sales';
 
-/** What step 0 of the saga makes of it: refused from memory, unless this request takes the turn to ask inventory. */
-function answeredFromMemory(sales: SoldOutSales, eventId: string, quantity: number, mayAsk = true): boolean {
-  return sales.remembers(eventId, quantity) && !(mayAsk && sales.takeTurnToAsk(eventId, quantity));
-}
-
+// remembers says whether a request is refused from memory, takeTurnToAsk whether it asks inventory all the same;
+// how OrderSaga's step 0 puts the two together is for sold-out-memory.e2e-spec.ts.
 describe('SoldOutSales: the sales inventory just said were sold out', () => {
   let now = 0;
   const clock = () => now;
@@ -17,9 +14,10 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
 
     // when / then
     now += 124;
-    expect(answeredFromMemory(sales, 'final', 1)).toBe(true);
-    expect(answeredFromMemory(sales, 'final', 2)).toBe(true);
-    expect(answeredFromMemory(sales, 'encore', 1)).toBe(false);
+    expect(sales.remembers('final', 1)).toBe(true);
+    expect(sales.remembers('final', 2)).toBe(true);
+    expect(sales.remembers('encore', 1)).toBe(false);
+    expect(sales.takeTurnToAsk('final', 1)).toBe(false);
   });
 
   it('given a refusal, when the ttl has passed, then inventory is asked again', () => {
@@ -31,7 +29,7 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
     now += 250;
 
     // then
-    expect(answeredFromMemory(sales, 'final', 1)).toBe(false);
+    expect(sales.remembers('final', 1)).toBe(false);
   });
 
   it('given inventory refused 3 tickets, when 2 are asked, then inventory is asked (2 may still be there)', () => {
@@ -40,9 +38,10 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
     sales.refused('final', 3);
 
     // when / then
-    expect(answeredFromMemory(sales, 'final', 2)).toBe(false);
-    expect(answeredFromMemory(sales, 'final', 3)).toBe(true);
-    expect(answeredFromMemory(sales, 'final', 4)).toBe(true);
+    expect(sales.remembers('final', 2)).toBe(false);
+    expect(sales.remembers('final', 3)).toBe(true);
+    expect(sales.takeTurnToAsk('final', 3)).toBe(false);
+    expect(sales.remembers('final', 4)).toBe(true);
   });
 
   it('given refusals of 1 then 3 tickets, when 2 are asked, then the refusal of 1 answers, as old as it is', () => {
@@ -53,9 +52,10 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
     sales.refused('final', 3);
 
     // when / then
-    expect(answeredFromMemory(sales, 'final', 2)).toBe(true);
+    expect(sales.remembers('final', 2)).toBe(true);
+    expect(sales.takeTurnToAsk('final', 2)).toBe(false);
     now += 150;
-    expect(answeredFromMemory(sales, 'final', 2)).toBe(false);
+    expect(sales.remembers('final', 2)).toBe(false);
   });
 
   it('given a refusal of 1 ticket, when 2 are asked past half the ttl, then they are refused and do not take the turn to ask', () => {
@@ -67,8 +67,10 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
     now += 125;
 
     // then
-    expect(answeredFromMemory(sales, 'final', 2)).toBe(true);
-    expect(answeredFromMemory(sales, 'final', 1)).toBe(false);
+    expect(sales.remembers('final', 2)).toBe(true);
+    expect(sales.takeTurnToAsk('final', 2)).toBe(false);
+    expect(sales.remembers('final', 1)).toBe(true);
+    expect(sales.takeTurnToAsk('final', 1)).toBe(true);
   });
 
   it('given requests that may not ask (the saga is behind), when half the ttl has passed, then they are still refused', () => {
@@ -80,8 +82,8 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
     now += 125;
 
     // then
-    expect(answeredFromMemory(sales, 'final', 1, false)).toBe(true);
-    expect(answeredFromMemory(sales, 'final', 1)).toBe(false);
+    expect(sales.remembers('final', 1)).toBe(true); // refused, without taking the turn
+    expect(sales.takeTurnToAsk('final', 1)).toBe(true); // still there for a request that may ask
   });
 
   it('given a refusal, when half the ttl has passed, then one request asks inventory and the others are still refused', () => {
@@ -93,9 +95,11 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
     now += 125;
 
     // then
-    expect(answeredFromMemory(sales, 'final', 1)).toBe(false);
-    expect(answeredFromMemory(sales, 'final', 1)).toBe(true);
-    expect(answeredFromMemory(sales, 'final', 2)).toBe(true);
+    expect(sales.remembers('final', 1)).toBe(true);
+    expect(sales.takeTurnToAsk('final', 1)).toBe(true);
+    expect(sales.takeTurnToAsk('final', 1)).toBe(false);
+    expect(sales.remembers('final', 2)).toBe(true);
+    expect(sales.takeTurnToAsk('final', 2)).toBe(false);
   });
 
   it('given one request is asking inventory, when inventory refuses again, then the sale is refused from memory for another ttl', () => {
@@ -103,7 +107,7 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
     const sales = new SoldOutSales(250, clock);
     sales.refused('final', 1);
     now += 125;
-    answeredFromMemory(sales, 'final', 1);
+    sales.takeTurnToAsk('final', 1);
 
     // when
     now += 10;
@@ -111,10 +115,12 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
 
     // then
     now += 124;
-    expect(answeredFromMemory(sales, 'final', 1)).toBe(true);
+    expect(sales.remembers('final', 1)).toBe(true);
+    expect(sales.takeTurnToAsk('final', 1)).toBe(false);
     now += 1;
-    expect(answeredFromMemory(sales, 'final', 1)).toBe(false);
-    expect(answeredFromMemory(sales, 'final', 1)).toBe(true);
+    expect(sales.takeTurnToAsk('final', 1)).toBe(true);
+    expect(sales.remembers('final', 1)).toBe(true);
+    expect(sales.takeTurnToAsk('final', 1)).toBe(false);
   });
 
   it('given the request asking inventory never hears back, when a quarter of the ttl has passed, then another asks, and after the ttl every request', () => {
@@ -122,17 +128,18 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
     const sales = new SoldOutSales(250, clock);
     sales.refused('final', 1);
     now += 125;
-    answeredFromMemory(sales, 'final', 1);
+    sales.takeTurnToAsk('final', 1);
 
     // when / then
     now += 62;
-    expect(answeredFromMemory(sales, 'final', 1)).toBe(true);
+    expect(sales.remembers('final', 1)).toBe(true);
+    expect(sales.takeTurnToAsk('final', 1)).toBe(false);
     now += 1;
-    expect(answeredFromMemory(sales, 'final', 1)).toBe(false);
-    expect(answeredFromMemory(sales, 'final', 1)).toBe(true);
+    expect(sales.takeTurnToAsk('final', 1)).toBe(true);
+    expect(sales.takeTurnToAsk('final', 1)).toBe(false);
     now += 62;
-    expect(answeredFromMemory(sales, 'final', 1)).toBe(false);
-    expect(answeredFromMemory(sales, 'final', 1)).toBe(false);
+    expect(sales.remembers('final', 1)).toBe(false);
+    expect(sales.remembers('final', 1)).toBe(false);
   });
 
   it('given a refusal, when this instance releases a hold of that sale or inventory holds tickets of it, then inventory is asked again at once', () => {
@@ -146,8 +153,8 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
     sales.onSale('encore');
 
     // then
-    expect(answeredFromMemory(sales, 'final', 1)).toBe(false);
-    expect(answeredFromMemory(sales, 'encore', 1)).toBe(false);
+    expect(sales.remembers('final', 1)).toBe(false);
+    expect(sales.remembers('encore', 1)).toBe(false);
   });
 
   it('given a ttl of 0, when inventory refuses, then nothing is remembered', () => {
@@ -158,7 +165,7 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
     sales.refused('final', 1);
 
     // then
-    expect(answeredFromMemory(sales, 'final', 1)).toBe(false);
+    expect(sales.remembers('final', 1)).toBe(false);
   });
 
   it('given as many sold-out sales as it keeps, when one more is refused, then the oldest is forgotten and the newest kept', () => {
@@ -170,8 +177,8 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
     sales.refused('one-more', 1);
 
     // then
-    expect(answeredFromMemory(sales, 'sale-0', 1)).toBe(false);
-    expect(answeredFromMemory(sales, 'sale-1', 1)).toBe(true);
-    expect(answeredFromMemory(sales, 'one-more', 1)).toBe(true);
+    expect(sales.remembers('sale-0', 1)).toBe(false);
+    expect(sales.remembers('sale-1', 1)).toBe(true);
+    expect(sales.remembers('one-more', 1)).toBe(true);
   });
 });
