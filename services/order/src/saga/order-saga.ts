@@ -59,12 +59,17 @@ export class OrderSaga {
     const leave = this.inFlight.enter();
     try {
       const deadline = new Deadline(this.config.requestDeadlineMs);
-      // What would take stock waits while the saga is behind; nothing is kept, not even the key.
-      const behind = this.backlog.behind();
+      // What would take stock of a sale waits while the saga is behind on it; nothing is kept, not even the key.
+      const behind = this.backlog.behind(request.eventId);
       // A sold-out storm is answered here: no order id, no log context, for a key one batched INSERT. While the saga
       // is behind no request asks inventory again, so a sale known sold out is still 409.
       const refusal = this.soldOutFromMemory(request, !behind);
-      if (!refusal && behind) throw sagaBehind();
+      if (!refusal && behind) {
+        // A key already answered is answered again: its buyer is told what was kept, not "nothing was kept".
+        if (idempotencyKey)
+          return await this.idempotent.replayOr(idempotencyKey, request, deadline, sagaBehind());
+        throw sagaBehind();
+      }
       if (!idempotencyKey) {
         if (refusal) throw refusal;
         return await this.begin(randomUUID(), request, deadline);
