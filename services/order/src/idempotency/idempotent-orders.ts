@@ -117,9 +117,15 @@ class KeyClaim implements OrderIdClaim {
     await storeIdempotentResponse(tx, this.key, { status: 202, body: order });
   }
 
-  async giveUp(): Promise<boolean> {
-    this.freed = await forgetIdempotencyKey(this.db.manager, this.key, this.orderId).catch(() => false);
-    return this.freed;
+  async giveUp(release: () => Promise<void>): Promise<void> {
+    // The key stays locked while its hold is released: a racing request with it cannot record an order on a hold
+    // being given back, and a release that fails rolls back with the key still claimed.
+    this.freed = await this.db.transaction(async (tx) => {
+      const first = await readIdempotencyKey(tx, this.key, true);
+      if (first?.resourceId !== this.orderId || first.response) return false;
+      await release();
+      return forgetIdempotencyKey(tx, this.key, this.orderId);
+    });
   }
 }
 

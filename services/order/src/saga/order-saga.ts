@@ -207,11 +207,16 @@ export class OrderSaga {
   }
 
   /**
-   * Step 1's compensation when step 2 failed: the order id is given up, and its hold released (best effort) unless
-   * the id is still someone else's to finish (see OrderIdClaim).
+   * Step 1's compensation when step 2 failed: the hold released (best effort) and then the order id given up, unless
+   * the id is still someone else's to finish; a hold not released keeps the id for a retry (see OrderIdClaim).
    */
   async releaseHoldIfOurs(orderId: string, eventId: string, claim: OrderIdClaim): Promise<void> {
-    if (await claim.giveUp()) await this.releaseHoldOrLetExpire(orderId, eventId);
+    await claim
+      .giveUp(() => this.releaseHold(orderId, eventId))
+      .catch((error: Error) => {
+        // Its key, if any, keeps the order id: a retry takes the order with this hold, or it lapses at its expiry.
+        this.logger.warn(`could not release the hold of ${orderId} now: ${error.message}`);
+      });
   }
 
   /** Step 5 for a charge that came after the timeout: the order stays CANCELLED and the charge is refunded. */
