@@ -122,13 +122,15 @@ export class OrderSaga {
   async holdStock(orderId: string, request: OrderRequest, deadline: Deadline): Promise<Hold> {
     const { eventId, userId, quantity } = request;
     const dto = { orderId, eventId, userId, quantity };
+    const askedAt = this.soldOut.now(); // a SOLD_OUT is as old as the question: a release meanwhile outdates it
     try {
       const hold = await this.inventory.reserve(dto, deadline.signal());
       this.soldOut.onSale(eventId);
       return hold;
     } catch (error) {
       if (error instanceof DomainError && error.code === 'RESERVATION_RELEASED') throw orderNotTaken();
-      if (error instanceof DomainError && error.code === 'SOLD_OUT') this.soldOut.refused(eventId, quantity);
+      if (error instanceof DomainError && error.code === 'SOLD_OUT')
+        this.soldOut.refused(eventId, quantity, askedAt);
       throw error;
     }
   }
