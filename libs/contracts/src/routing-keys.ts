@@ -3,6 +3,7 @@ export const ROUTING_KEYS = {
   orderCreated: 'order_created',
   paymentResult: 'payment_result',
   orderCancelled: 'order_cancelled',
+  paymentCancelled: 'payment_cancelled',
 } as const;
 
 export type RoutingKey = (typeof ROUTING_KEYS)[keyof typeof ROUTING_KEYS];

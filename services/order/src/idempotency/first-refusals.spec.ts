@@ -17,6 +17,33 @@ function fakeDb(taken: string[] = [], failure?: Error) {
   return { manager, statements };
 }
 
+/**
+ * A Postgres stand-in with a table: the INSERT stores its rows unless a row is refused (then none, as one statement),
+ * and a SELECT reads rows back. `loseAnswer` drops the answer of that many INSERTs after they took effect.
+ */
+function fakeTable({ taken = [] as string[], refuse = [] as string[], loseAnswer = 0 } = {}) {
+  const rows = new Map<string, string>(taken.map((key) => [key, 'someone-else']));
+  const manager = {
+    query: async (sql: string, parameters: unknown[]) => {
+      if (sql.trim().startsWith('SELECT')) {
+        const keys = parameters[0] as string[];
+        return keys.filter((key) => rows.has(key)).map((key) => ({ key, resource_id: rows.get(key) }));
+      }
+      const batch = [];
+      for (let i = 0; i < parameters.length; i += 5)
+        batch.push({ key: parameters[i] as string, id: parameters[i + 2] });
+      const refused = batch.find((row) => refuse.includes(row.key));
+      if (refused)
+        throw Object.assign(new Error(`invalid byte sequence in ${refused.key}`), { code: '22021' });
+      const inserted = batch.filter((row) => !rows.has(row.key));
+      for (const row of inserted) rows.set(row.key, row.id as string);
+      if (loseAnswer-- > 0) throw new Error('Connection terminated unexpectedly');
+      return inserted.map((row) => ({ key: row.key }));
+    },
+  } as unknown as EntityManager;
+  return { manager, rows };
+}
+
 describe('FirstRefusals: keys claimed with their refusal, batched', () => {
   afterEach(() => jest.useRealTimers());
 
@@ -176,5 +203,45 @@ describe('FirstRefusals: keys claimed with their refusal, batched', () => {
       { status: 'rejected', reason: down },
       { status: 'rejected', reason: down },
     ]);
+  });
+
+  it('given the INSERT took effect but its answer was lost, when stored, then each request is answered as what was stored', async () => {
+    // given
+    const db = fakeTable({ taken: ['k2'], loseAnswer: 1 });
+    const refusals = new FirstRefusals(() => db.manager);
+
+    // when
+    const stored = await Promise.all(
+      ['k1', 'k2', 'k3'].map((key) => refusals.store(key, 'h', `o-${key}`, SOLD_OUT)),
+    );
+
+    // then: k1 and k3 hold this request's refusal, k2 was someone else's
+    expect(stored).toEqual([true, false, true]);
+    expect([...db.rows]).toEqual([
+      ['k2', 'someone-else'],
+      ['k1', 'o-k1'],
+      ['k3', 'o-k3'],
+    ]);
+  });
+
+  it('given one row Postgres refuses, when stored with others, then only that one fails and the others are stored', async () => {
+    // given
+    const db = fakeTable({ taken: ['k4'], refuse: ['bad'] });
+    const refusals = new FirstRefusals(() => db.manager);
+
+    // when
+    const outcomes = await Promise.allSettled(
+      ['k1', 'bad', 'k3', 'k4'].map((key) => refusals.store(key, 'h', `o-${key}`, SOLD_OUT)),
+    );
+
+    // then
+    expect(outcomes).toEqual([
+      { status: 'fulfilled', value: true },
+      { status: 'rejected', reason: expect.objectContaining({ code: '22021' }) },
+      { status: 'fulfilled', value: true },
+      { status: 'fulfilled', value: false },
+    ]);
+    expect(db.rows.get('k1')).toBe('o-k1');
+    expect(db.rows.has('bad')).toBe(false);
   });
 });

@@ -51,30 +51,73 @@ export class FirstRefusals {
   }
 
   private async insert(batch: Pending[]): Promise<void> {
+    // A key twice in one batch: the first one stores it, the other goes the way of any later request.
+    const first = new Map<string, Pending>();
+    for (const entry of batch) if (!first.has(entry.key)) first.set(entry.key, entry);
+    const rows = [...first.values()];
+    const settle = (entry: Pending, stored: Set<string>) =>
+      entry.settle(first.get(entry.key) === entry && stored.has(entry.key));
     try {
-      // A key twice in one batch: the first one stores it, the other goes the way of any later request.
-      const first = new Map<string, Pending>();
-      for (const entry of batch) if (!first.has(entry.key)) first.set(entry.key, entry);
-      const rows = [...first.values()];
-      const parameters = rows.flatMap((r) => [
-        r.key,
-        r.hash,
-        r.resourceId,
-        r.response.status,
-        JSON.stringify(r.response.body),
-      ]);
-      const values = rows.map(
-        (_, i) => `($${i * 5 + 1}, $${i * 5 + 2}, $${i * 5 + 3}, $${i * 5 + 4}, $${i * 5 + 5})`,
-      );
-      const inserted = (await this.db().query(
-        `INSERT INTO idempotency_keys (key, request_hash, resource_id, response_status, response_body)
-         VALUES ${values.join(', ')} ON CONFLICT (key) DO NOTHING RETURNING key`,
-        parameters,
-      )) as Array<{ key: string }>;
-      const stored = new Set(inserted.map((row) => row.key));
-      for (const entry of batch) entry.settle(first.get(entry.key) === entry && stored.has(entry.key));
+      const stored = await this.insertRows(rows);
+      for (const entry of batch) settle(entry, stored);
     } catch (error) {
-      for (const entry of batch) entry.fail(error);
+      if (refusesRow(error)) {
+        // Postgres refused the statement for some row and kept none: each row alone, so only that one fails.
+        await Promise.all(
+          rows.map((row) => this.insertRows([row]).then((stored) => settle(row, stored), row.fail)),
+        );
+        for (const entry of batch) if (first.get(entry.key) !== entry) entry.settle(false);
+        return;
+      }
+      // The answer lost (the INSERT may have taken effect) or Postgres away: what was stored is the answer.
+      await this.storedAfterAll(rows).then(
+        (stored) => batch.forEach((entry) => settle(entry, stored)),
+        () => batch.forEach((entry) => entry.fail(error)),
+      );
     }
   }
+
+  /** The keys this INSERT stored; a key claimed before is left as it is. */
+  private async insertRows(rows: Pending[]): Promise<Set<string>> {
+    const parameters = rows.flatMap((r) => [
+      r.key,
+      r.hash,
+      r.resourceId,
+      r.response.status,
+      JSON.stringify(r.response.body),
+    ]);
+    const values = rows.map(
+      (_, i) => `($${i * 5 + 1}, $${i * 5 + 2}, $${i * 5 + 3}, $${i * 5 + 4}, $${i * 5 + 5})`,
+    );
+    const inserted = (await this.db().query(
+      `INSERT INTO idempotency_keys (key, request_hash, resource_id, response_status, response_body)
+       VALUES ${values.join(', ')} ON CONFLICT (key) DO NOTHING RETURNING key`,
+      parameters,
+    )) as Array<{ key: string }>;
+    return new Set(inserted.map((row) => row.key));
+  }
+
+  /**
+   * After an INSERT whose outcome is unknown: the keys stored with these rows, by that INSERT or by this one. The
+   * INSERT again waits for one still running on a lost connection (a conflicting insert waits for its transaction),
+   * so the read after it sees what that one did; a row whose resource id is ours was stored for its request.
+   */
+  private async storedAfterAll(rows: Pending[]): Promise<Set<string>> {
+    const stored = await this.insertRows(rows);
+    const rest = rows.filter((row) => !stored.has(row.key));
+    if (!rest.length) return stored;
+    const found = (await this.db().query(
+      'SELECT key, resource_id FROM idempotency_keys WHERE key = ANY($1)',
+      [rest.map((row) => row.key)],
+    )) as Array<{ key: string; resource_id: string }>;
+    const ours = new Map(rest.map((row) => [row.key, row.resourceId]));
+    for (const row of found) if (ours.get(row.key) === row.resource_id) stored.add(row.key);
+    return stored;
+  }
+}
+
+/** Postgres refused a value of some row (SQLSTATE class 22, data; 23, a constraint): the statement kept nothing. */
+function refusesRow(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^2[23]/.test(code);
 }

@@ -40,12 +40,7 @@ export class IdempotentOrders {
     const first = await deadline.orLate(claimIdempotencyKey(this.db.manager, key, hash, randomUUID()), () => {
       throw orderNotTaken('out of time');
     });
-    if (first.requestHash !== hash) {
-      throw new DomainError(
-        'IDEMPOTENCY_KEY_REUSED',
-        'This Idempotency-Key was used with a different request',
-      );
-    }
+    if (first.requestHash !== hash) throw keyReused();
     if (first.response) return replay(first.response);
     const claim = new KeyClaim(this.db, key, first.resourceId);
     try {
@@ -62,6 +57,23 @@ export class IdempotentOrders {
       if (racing?.response) return replay(racing.response);
       throw error;
     }
+  }
+
+  /**
+   * For a request that may not place an order now: the answer stored for its key, replayed (the same key with
+   * another body is refused as always), else `unanswered` is thrown. Reads only: the key is not claimed.
+   */
+  async replayOr(
+    key: string,
+    request: object,
+    deadline: Deadline,
+    unanswered: DomainError,
+  ): Promise<OrderView> {
+    const reading = readIdempotencyKey(this.db.manager, key, false).catch(() => null);
+    const first = await deadline.orLate(reading, () => null);
+    if (first && first.requestHash !== requestHash(request)) throw keyReused();
+    if (first?.response) return replay(first.response);
+    throw unanswered;
   }
 }
 
@@ -105,10 +117,20 @@ class KeyClaim implements OrderIdClaim {
     await storeIdempotentResponse(tx, this.key, { status: 202, body: order });
   }
 
-  async giveUp(): Promise<boolean> {
-    this.freed = await forgetIdempotencyKey(this.db.manager, this.key, this.orderId).catch(() => false);
-    return this.freed;
+  async giveUp(release: () => Promise<void>): Promise<void> {
+    // The key stays locked while its hold is released: a racing request with it cannot record an order on a hold
+    // being given back, and a release that fails rolls back with the key still claimed.
+    this.freed = await this.db.transaction(async (tx) => {
+      const first = await readIdempotencyKey(tx, this.key, true);
+      if (first?.resourceId !== this.orderId || first.response) return false;
+      await release();
+      return forgetIdempotencyKey(tx, this.key, this.orderId);
+    });
   }
+}
+
+function keyReused(): DomainError {
+  return new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
 }
 
 function stored(refusal: DomainError): StoredResponse {

@@ -7,7 +7,11 @@ describe("Order's Postgres down while an order is taken (e2e: real inventory, Po
   let stack: OrderTestApp;
 
   beforeAll(async () => {
-    stack = await startOrderStack('order_db_down', { proxyPostgres: true });
+    // A sale sold out stays so in order's memory for the test's length (refusals stored for their keys).
+    stack = await startOrderStack('order_db_down', {
+      proxyPostgres: true,
+      order: { ORDER_SOLD_OUT_MEMORY_MS: '10000' },
+    });
     await putSale(stack.inventory, 'gala', { totalStock: 3 });
   });
   afterAll(() => stack?.close());
@@ -37,6 +41,35 @@ describe("Order's Postgres down while an order is taken (e2e: real inventory, Po
     expect(await stack.db.query(`SELECT order_id FROM orders WHERE user_id = 'u1'`)).toEqual([]);
     expect(await stack.db.query('SELECT message_id FROM outbox')).toEqual([]);
     await stack.http().post('/orders').send({ eventId: 'gala', userId: 'u1', quantity: 2 }).expect(202);
+  });
+
+  it('given a sale sold out from memory, when the answer to the INSERT storing keyed refusals is lost, then each buyer gets the 409 stored for its key, not a 503', async () => {
+    // given
+    await putSale(stack.inventory, 'lost-refusal', { totalStock: 0 });
+    const body = (userId: string) => ({ eventId: 'lost-refusal', userId, quantity: 1 });
+    await stack.http().post('/orders').send(body('told')).expect(409);
+    const cut = stack.postgresProxy!.cutAfterClientSends(
+      'INSERT INTO idempotency_keys (key, request_hash, resource_id, response_status',
+      'lost-refusal-',
+    );
+
+    // when
+    const buyers = ['ada', 'bob', 'cy'];
+    const answers = await Promise.all(
+      buyers.map((buyer) =>
+        stack.http().post('/orders').set('Idempotency-Key', `lost-refusal-${buyer}`).send(body(buyer)),
+      ),
+    );
+
+    // then
+    await cut;
+    expect(answers.map((answer) => [answer.status, answer.body.code])).toEqual(
+      buyers.map(() => [409, 'SOLD_OUT']),
+    );
+    const stored = await stack.db.query(
+      `SELECT key, response_status FROM idempotency_keys WHERE key LIKE 'lost-refusal-%' ORDER BY key`,
+    );
+    expect(stored).toEqual(buyers.map((buyer) => ({ key: `lost-refusal-${buyer}`, response_status: 409 })));
   });
 
   describe("when the answer to the order transaction's COMMIT is lost (the connection dies after COMMIT was sent)", () => {

@@ -203,6 +203,37 @@ describe('Orders API (e2e: real inventory, Postgres, Redis, RabbitMQ)', () => {
     expect(await countOf('orders')).toBe(before.orders + 1);
   });
 
+  it('given a hold taken but its answer lost and inventory gone before the hold could be released, when the buyer retries with the same key, then 202 with that hold, not a 422 from its own orphan hold', async () => {
+    // given: 3 of a sale of at most 4 a buyer; inventory holds them, then becomes unreachable before answering
+    await putSale(stack.inventory, 'orphan', { totalStock: 10, perUserLimit: 4 });
+    const body = { eventId: 'orphan', userId: 'hana', quantity: 3 };
+    const proxy = stack.inventoryProxy!;
+    const gone = proxy.cutAfterClientSends('/reservations', '"userId":"hana"').then(() => proxy.cut());
+    const refused = await order(body, 'hana-1');
+    await gone;
+    expect(refused.body.code).toBe('UNAVAILABLE');
+    const holdsOfHana = (): Promise<Array<{ order_id: string; status: string }>> =>
+      stack.inventory.db.query(`SELECT order_id, status FROM reservations WHERE user_id = 'hana'`);
+    const [orphan] = await eventually(
+      async () => {
+        const holds = await holdsOfHana();
+        return holds.length > 0 && holds;
+      },
+      { what: "hana's hold in inventory" },
+    );
+    expect(orphan.status).toBe('HELD');
+
+    // when
+    await proxy.restore();
+    const retried = await order(body, 'hana-1');
+
+    // then: the retry takes the order under the id of the hold it already has
+    expect({ status: retried.status, code: retried.body.code }).toEqual({ status: 202, code: undefined });
+    expect(retried.body.orderId).toBe(orphan.order_id);
+    expect(await holdsOfHana()).toEqual([{ order_id: orphan.order_id, status: 'HELD' }]);
+    expect((await order(body, 'hana-1').expect(202)).body).toEqual(retried.body);
+  });
+
   it('given RabbitMQ unreachable, when ordering, then 202 and order_created waits in the outbox until the broker is back', async () => {
     const relay = stack.app.get(OutboxRelay);
     const relayBatch = relay.relayBatch.bind(relay);

@@ -11,8 +11,12 @@ export interface OrderIdClaim {
   decided(tx: EntityManager): Promise<OrderView | DomainError | undefined>;
   /** In the same transaction, once the order is recorded. */
   recorded(tx: EntityManager, order: OrderView): Promise<void>;
-  /** After a failure worth retrying: gives the id up; true when its hold is this request's to release. */
-  giveUp(): Promise<boolean>;
+  /**
+   * After a failure worth retrying: gives the id up, once `release` gave its hold back, if the hold is this
+   * request's. A release that fails keeps the id (rethrown): a retry then takes the order under it, with the hold it
+   * already has, instead of a second hold that its own first one would push over the buyer's limit.
+   */
+  giveUp(release: () => Promise<void>): Promise<void>;
 }
 
 /** The 503 of POST /orders: nothing of this attempt was kept, and the client may retry (with its key). */
@@ -26,5 +30,5 @@ export function orderNotTaken(why?: string): DomainError {
 export const SOLE_CLAIM: OrderIdClaim = {
   decided: async () => undefined,
   recorded: async () => undefined,
-  giveUp: async () => true,
+  giveUp: (release) => release(),
 };

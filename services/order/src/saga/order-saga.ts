@@ -59,12 +59,17 @@ export class OrderSaga {
     const leave = this.inFlight.enter();
     try {
       const deadline = new Deadline(this.config.requestDeadlineMs);
-      // What would take stock waits while the saga is behind; nothing is kept, not even the key.
-      const behind = this.backlog.behind();
+      // What would take stock of a sale waits while the saga is behind on it; nothing is kept, not even the key.
+      const behind = this.backlog.behind(request.eventId);
       // A sold-out storm is answered here: no order id, no log context, for a key one batched INSERT. While the saga
       // is behind no request asks inventory again, so a sale known sold out is still 409.
       const refusal = this.soldOutFromMemory(request, !behind);
-      if (!refusal && behind) throw sagaBehind();
+      if (!refusal && behind) {
+        // A key already answered is answered again: its buyer is told what was kept, not "nothing was kept".
+        if (idempotencyKey)
+          return await this.idempotent.replayOr(idempotencyKey, request, deadline, sagaBehind());
+        throw sagaBehind();
+      }
       if (!idempotencyKey) {
         if (refusal) throw refusal;
         return await this.begin(randomUUID(), request, deadline);
@@ -117,13 +122,15 @@ export class OrderSaga {
   private async holdStock(orderId: string, request: OrderRequest, deadline: Deadline): Promise<Hold> {
     const { eventId, userId, quantity } = request;
     const dto = { orderId, eventId, userId, quantity };
+    const askedAt = this.soldOut.now(); // a SOLD_OUT is as old as the question: a release meanwhile outdates it
     try {
       const hold = await this.inventory.reserve(dto, deadline.signal());
       this.soldOut.onSale(eventId);
       return hold;
     } catch (error) {
       if (error instanceof DomainError && error.code === 'RESERVATION_RELEASED') throw orderNotTaken();
-      if (error instanceof DomainError && error.code === 'SOLD_OUT') this.soldOut.refused(eventId, quantity);
+      if (error instanceof DomainError && error.code === 'SOLD_OUT')
+        this.soldOut.refused(eventId, quantity, askedAt);
       throw error;
     }
   }
@@ -202,11 +209,16 @@ export class OrderSaga {
   }
 
   /**
-   * Step 1's compensation when step 2 failed: the order id is given up, and its hold released (best effort) unless
-   * the id is still someone else's to finish (see OrderIdClaim).
+   * Step 1's compensation when step 2 failed: the hold released (best effort) and then the order id given up, unless
+   * the id is still someone else's to finish; a hold not released keeps the id for a retry (see OrderIdClaim).
    */
   private async releaseHoldIfOurs(orderId: string, eventId: string, claim: OrderIdClaim): Promise<void> {
-    if (await claim.giveUp()) await this.releaseHoldOrLetExpire(orderId, eventId);
+    await claim
+      .giveUp(() => this.releaseHold(orderId, eventId))
+      .catch((error: Error) => {
+        // Its key, if any, keeps the order id: a retry takes the order with this hold, or it lapses at its expiry.
+        this.logger.warn(`could not release the hold of ${orderId} now: ${error.message}`);
+      });
   }
 
   /** Step 5 for a charge that came after the timeout: the order stays CANCELLED and the charge is refunded. */

@@ -21,8 +21,62 @@ describe('Saga backlog limit (e2e: order in-process, inventory as a process, no 
     });
   });
   afterAll(() => stack?.close());
+  afterEach(async () => {
+    // Every test starts with no order open: the saga ends what the last one left.
+    const open: Array<{ order_id: string }> = await stack.db.query(
+      `SELECT order_id FROM orders WHERE status = 'CREATED'`,
+    );
+    for (const { order_id } of open)
+      await publishPaymentResult(stack, {
+        orderId: order_id,
+        paymentId: `pay-${order_id}`,
+        status: 'succeeded',
+      });
+    await eventually(async () => (await orderRows(stack, {})).every((row) => row.status !== 'CREATED'), {
+      what: 'every order ended',
+    });
+    await stack.app.get(SagaBacklog).recount();
+  });
 
-  it('given two orders the saga has not ended (the limit), when a third buyer orders, then 503 OVERLOADED with Retry-After and nothing is kept', async () => {
+  it("given one sale's backlog at the limit, when a buyer orders from another sale, then 202: the limit is the sale's", async () => {
+    // given
+    await putSale(stack.inventory, 'packed', { totalStock: 10 });
+    await putSale(stack.inventory, 'calm', { totalStock: 10 });
+    await order('packed', 'ann').expect(202);
+    await order('packed', 'ben').expect(202);
+    const backlog = stack.app.get(SagaBacklog);
+    await eventually(() => backlog.behind('packed'), { what: "the packed sale's backlog at its limit" });
+
+    // when
+    const other = await order('calm', 'cid');
+
+    // then
+    expect({ status: other.status, code: other.body.code }).toEqual({ status: 202, code: undefined });
+    expect((await order('packed', 'dan')).body.code).toBe('OVERLOADED');
+  });
+
+  it('given a sale behind, when a buyer retries with the key of its accepted order, then the stored 202; a new key is refused and not claimed', async () => {
+    // given
+    await putSale(stack.inventory, 'keyed', { totalStock: 10 });
+    const accepted: OrderView = (await order('keyed', 'kim', 'kim-key').expect(202)).body;
+    await order('keyed', 'lou').expect(202);
+    const backlog = stack.app.get(SagaBacklog);
+    await eventually(() => backlog.behind('keyed'), { what: "the keyed sale's backlog at its limit" });
+
+    // when
+    const retried = await order('keyed', 'kim', 'kim-key');
+
+    // then
+    expect({ status: retried.status, body: retried.body }).toEqual({ status: 202, body: accepted });
+    expect(retried.headers.location).toBe(`/orders/${accepted.orderId}`);
+    expect((await order('keyed', 'mia', 'mia-key').expect(503)).body.code).toBe('OVERLOADED');
+    expect(await stack.db.query(`SELECT key FROM idempotency_keys WHERE key = 'mia-key'`)).toEqual([]);
+    expect((await order('keyed', 'someone-else', 'kim-key').expect(422)).body.code).toBe(
+      'IDEMPOTENCY_KEY_REUSED',
+    );
+  });
+
+  it('given two orders of a sale the saga has not ended (the limit), when a third buyer of that sale orders, then 503 OVERLOADED with Retry-After and nothing is kept', async () => {
     // given
     await putSale(stack.inventory, 'busy', { totalStock: 10 });
     await putSale(stack.inventory, 'gone', { totalStock: 0 });
@@ -30,7 +84,7 @@ describe('Saga backlog limit (e2e: order in-process, inventory as a process, no 
     const first: OrderView = (await order('busy', 'ann').expect(202)).body;
     const second: OrderView = (await order('busy', 'ben').expect(202)).body;
     const backlog = stack.app.get(SagaBacklog);
-    await eventually(() => backlog.behind(), { what: 'the backlog counted at its limit' });
+    await eventually(() => backlog.behind('busy'), { what: 'the backlog counted at its limit' });
 
     // when
     const refused = await order('busy', 'cid', 'cid-key');
@@ -46,7 +100,7 @@ describe('Saga backlog limit (e2e: order in-process, inventory as a process, no 
 
     // and when the saga ends one of them, then the key refused before is free and takes a ticket
     await publishPaymentResult(stack, { orderId: first.orderId, paymentId: 'pay-ann', status: 'succeeded' });
-    await eventually(async () => !(await backlog.recount(), backlog.behind()), {
+    await eventually(async () => !(await backlog.recount(), backlog.behind('busy')), {
       what: 'the backlog under its limit',
     });
     await order('busy', 'cid', 'cid-key').expect(202);

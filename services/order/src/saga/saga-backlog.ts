@@ -7,37 +7,40 @@ import { OrderConfig } from '../order.config';
 const COUNT_INTERVAL_MS = 250;
 
 /**
- * Orders the saga has not ended yet, across every instance (CREATED in the table). While there are
- * ORDER_MAX_SAGA_BACKLOG or more, POST /orders takes no new stock (503 OVERLOADED): accepted orders are confirmed
- * within seconds, never so late that their holds expire after payment (docs/contract.md §2, "Saga backlog").
+ * Orders the saga has not ended yet, per sale, across every instance (CREATED in the table). While a sale has
+ * ORDER_MAX_SAGA_BACKLOG or more, POST /orders takes no new stock of it (503 OVERLOADED): its accepted orders are
+ * confirmed within seconds, never so late that their holds expire after payment. Per sale, so that orders held up
+ * by an outage (the broker, payment) stop only the sale they belong to (docs/contract.md §2, "Saga backlog").
  */
 @Injectable()
 export class SagaBacklog {
-  private count = 0;
+  private full: ReadonlySet<string> = new Set();
 
   constructor(
     private readonly db: DataSource,
     private readonly config: OrderConfig,
   ) {}
 
-  /** True while the last count reached the limit. */
-  behind(): boolean {
-    return this.config.maxSagaBacklog > 0 && this.count >= this.config.maxSagaBacklog;
+  /** True while the last count found this sale at the limit. */
+  behind(eventId: string): boolean {
+    return this.full.has(eventId);
   }
 
   // Not counted at all without a limit (ORDER_MAX_SAGA_BACKLOG=0).
   @Periodic('saga backlog', OrderConfig, (config) =>
     config.maxSagaBacklog > 0 ? COUNT_INTERVAL_MS : undefined,
   )
-  async recount(): Promise<number> {
+  async recount(): Promise<ReadonlySet<string>> {
+    if (this.config.maxSagaBacklog === 0) return this.full;
     try {
-      const [{ count }] = (await this.db.query(
-        `SELECT count(*)::int AS count FROM orders WHERE status = 'CREATED'`,
-      )) as [{ count: number }];
-      this.count = count;
+      const rows = (await this.db.query(
+        `SELECT event_id FROM orders WHERE status = 'CREATED' GROUP BY event_id HAVING count(*) >= $1`,
+        [this.config.maxSagaBacklog],
+      )) as Array<{ event_id: string }>;
+      this.full = new Set(rows.map((row) => row.event_id));
     } catch {
       // Postgres away: the last count stands (readiness reports the database; orders fail on their own).
     }
-    return this.count;
+    return this.full;
   }
 }

@@ -157,6 +157,40 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
     expect(sales.remembers('encore', 1)).toBe(false);
   });
 
+  it('given inventory asked before this instance released a hold, when its SOLD_OUT comes after the release, then it is ignored', () => {
+    // given: the request asked at 1000; a hold of the sale was released at 1010
+    const sales = new SoldOutSales(250, clock);
+    const asked = now;
+    now += 10;
+    sales.onSale('final');
+
+    // when: inventory's answer, decided before the release, arrives after it
+    now += 10;
+    sales.refused('final', 1, asked);
+
+    // then
+    expect(answeredFromMemory(sales, 'final', 1)).toBe(false);
+  });
+
+  it('given a SOLD_OUT asked after the last release, when it comes, then it is remembered for the ttl from when it was asked', () => {
+    // given
+    const sales = new SoldOutSales(250, clock);
+    sales.onSale('final');
+    now += 10;
+    const asked = now;
+
+    // when
+    now += 100;
+    sales.refused('final', 1, asked);
+
+    // then: the memory's age counts from the question, not the answer
+    expect(answeredFromMemory(sales, 'final', 1, false)).toBe(true);
+    now += 149;
+    expect(answeredFromMemory(sales, 'final', 1, false)).toBe(true);
+    now += 1;
+    expect(answeredFromMemory(sales, 'final', 1, false)).toBe(false);
+  });
+
   it('given a ttl of 0, when inventory refuses, then nothing is remembered', () => {
     // given
     const sales = new SoldOutSales(0, clock);

@@ -22,10 +22,13 @@ const ASK_AGAIN = 1 / 4;
  */
 export class SoldOutSales {
   private readonly sales = new Map<string, SoldOut>();
+  /** When this instance last saw tickets of a sale on sale: a SOLD_OUT asked before then is out of date. */
+  private readonly onSaleAt = new Map<string, number>();
 
   constructor(
     private readonly ttlMs: number,
-    private readonly now: () => number = () => performance.now(),
+    /** The memory's clock: a request stamps its question to inventory with it (see refused). */
+    readonly now: () => number = () => performance.now(),
   ) {}
 
   /** Whether inventory refused this quantity or less of the sale within the ttl: then an order of it is refused. */
@@ -51,20 +54,32 @@ export class SoldOutSales {
     return true;
   }
 
-  /** Inventory refused `quantity` of this sale as sold out. */
-  refused(eventId: string, quantity: number): void {
-    if (this.ttlMs === 0) return;
+  /**
+   * Inventory refused `quantity` of this sale as sold out, asked at `askedAt` (this memory's clock). Its age counts
+   * from then, and a refusal asked before tickets were last seen on sale is ignored: it was decided before a release
+   * but answered after it, and would take that ticket off sale for another ttl.
+   */
+  refused(eventId: string, quantity: number, askedAt = this.now()): void {
+    if (this.ttlMs === 0 || askedAt <= (this.onSaleAt.get(eventId) ?? -Infinity)) return;
     const known = this.sales.get(eventId);
-    const now = this.now();
     // A refusal of more than the remembered quantity leaves that memory as it is, age included.
-    if (known && known.until > now && quantity > known.quantity) return;
+    if (known && known.until > this.now() && quantity > known.quantity) return;
     this.sales.delete(eventId);
-    if (this.sales.size >= MAX_SALES) this.sales.delete(this.sales.keys().next().value!);
-    this.sales.set(eventId, { quantity, askAt: now + this.ttlMs / 2, until: now + this.ttlMs });
+    forgetOldest(this.sales);
+    this.sales.set(eventId, { quantity, askAt: askedAt + this.ttlMs / 2, until: askedAt + this.ttlMs });
   }
 
   /** Tickets of this sale are on sale: this instance released a hold, or inventory just held some. */
   onSale(eventId: string): void {
     this.sales.delete(eventId);
+    if (this.ttlMs === 0) return;
+    this.onSaleAt.delete(eventId); // set again, so that the oldest sale is first in line to be forgotten
+    forgetOldest(this.onSaleAt);
+    this.onSaleAt.set(eventId, this.now());
   }
+}
+
+/** Keeps a map under MAX_SALES entries before one is added: the first inserted goes. */
+function forgetOldest(sales: Map<string, unknown>): void {
+  if (sales.size >= MAX_SALES) sales.delete(sales.keys().next().value!);
 }
