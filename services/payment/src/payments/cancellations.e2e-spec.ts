@@ -193,11 +193,14 @@ describe('Cancellations racing a charge in flight (e2e, a slow processor)', () =
 
     // then
     const [answer] = await answersOf(payment, order.orderId);
-    await eventually(() => payment.runs(ROUTING_KEYS.orderCreated, order.orderId).some((run) => !run.error), {
-      ...SETTLED,
-      what: 'the charge handled',
-    });
+    const charge = await eventually(
+      () => payment.runs(ROUTING_KEYS.orderCreated, order.orderId).find((run) => !run.error),
+      { ...SETTLED, what: 'the charge handled' },
+    );
     charging.mockRestore();
+    // the premise: the cancellation was handled while the charge was in flight
+    const cancelling = payment.runs(ROUTING_KEYS.orderCancelled, order.orderId);
+    expect(Math.min(...cancelling.map((run) => run.startedAt))).toBeLessThan(charge.endedAt);
     const calls = await payment.gatewayCalls(order.orderId);
     const charged = calls.filter((call) => call.kind === 'charge' && call.succeeded);
     const refunded = calls.filter((call) => call.kind === 'refund' && call.succeeded);
