@@ -16,7 +16,10 @@ import { GatewayOutages1764600000000 } from './migrations/1764600000000-gateway-
 import { GatewayCallCurrency1764600200000 } from './migrations/1764600200000-gateway-call-currency';
 import { OutboxParking1765152100000 } from './migrations/1765152100000-outbox-parking';
 import { OutboxTraceContext1765238500000 } from './migrations/1765238500000-outbox-trace-context';
+import { Cancellations1765500000000 } from './migrations/1765500000000-cancellations';
 import { PaymentConfig } from './payment.config';
+import { PaymentMetrics } from './payment-metrics';
+import { Cancellation } from './payments/cancellation.entity';
 import { ChargeReconciliation } from './payments/charge-reconciliation';
 import { OrderCancelledHandler } from './payments/order-cancelled.handler';
 import { OrderCreatedHandler } from './payments/order-created.handler';
@@ -34,13 +37,14 @@ import { PaymentsService } from './payments/payments.service';
     { provide: PaymentConfig, useFactory: () => new PaymentConfig(process.env) },
     provideMetrics(PaymentConfig),
     provideDatabase(PaymentConfig, {
-      entities: [Payment],
+      entities: [Payment, Cancellation],
       migrations: [
         CreatePayments1764072200000,
         GatewayOutages1764600000000,
         GatewayCallCurrency1764600200000,
         OutboxParking1765152100000,
         OutboxTraceContext1765238500000,
+        Cancellations1765500000000,
       ],
     }),
     ...provideOutbox(PaymentConfig, (config) => ({
@@ -58,6 +62,7 @@ import { PaymentsService } from './payments/payments.service';
           timeoutMs: config.gatewayTimeoutMs,
         }),
     },
+    PaymentMetrics,
     PaymentsService,
     ChargeReconciliation,
   ],

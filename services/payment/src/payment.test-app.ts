@@ -36,12 +36,14 @@ export interface PaymentTestApp extends ServiceTestApp {
   db: DataSource;
   config: PaymentConfig;
   corner: TestCorner;
-  /** Stands in for order: publishes order_created / order_cancelled, taps payment_result. */
+  /** Stands in for order: publishes order_created / order_cancelled, taps payment_result and payment_cancelled. */
   broker: TestBroker;
   /** Set with `{ proxyPublisher: true }`: the publisher's way to RabbitMQ (the consumers connect directly). */
   publisherProxy?: FaultProxy;
   /** The payment_result messages tapped so far for this order, in arrival order. */
   results(orderId: string): Promise<TakenMessage[]>;
+  /** The payment_cancelled messages tapped so far for this order, in arrival order. */
+  cancellations(orderId: string): Promise<TakenMessage[]>;
   /** The service's ended runs of its handling of a consumed message for this order, in the order they ended. */
   runs(routingKey: ConsumedMessage, orderId: string): TimedRun[];
   /** What the simulated gateway did for this order, oldest first (its idempotency keys contain the orderId). */
@@ -76,7 +78,10 @@ export function startPayment(
   { proxyPublisher = false }: { proxyPublisher?: boolean } = {},
 ): Promise<PaymentTestApp> {
   return startInCorner(label, { vhost: true }, async (corner) => {
-    const broker = await corner.openBroker({ appId: 'order', tap: [ROUTING_KEYS.paymentResult] });
+    const broker = await corner.openBroker({
+      appId: 'order',
+      tap: [ROUTING_KEYS.paymentResult, ROUTING_KEYS.paymentCancelled],
+    });
     const env: Record<string, string> = {
       ...corner.env('payment'),
       PAYMENT_DB_POOL_SIZE: '5',
@@ -104,7 +109,7 @@ export function startPayment(
     const payments = service.app.get(PaymentsService);
     const handlers = {
       [ROUTING_KEYS.orderCreated]: timedSpy(payments, 'chargeOrder'),
-      [ROUTING_KEYS.orderCancelled]: timedSpy(payments, 'refundOrder'),
+      [ROUTING_KEYS.orderCancelled]: timedSpy(payments, 'cancelOrder'),
     };
     corner.defer(() => Object.values(handlers).forEach(({ spy }) => spy.mockRestore()));
 
@@ -127,6 +132,7 @@ export function startPayment(
       broker,
       publisherProxy,
       results: (orderId) => broker.tapped(ROUTING_KEYS.paymentResult, orderId),
+      cancellations: (orderId) => broker.tapped(ROUTING_KEYS.paymentCancelled, orderId),
       runs: (routingKey, orderId) =>
         handlers[routingKey].runs.filter(({ args: [message] }) => message.orderId === orderId),
       gatewayCalls: async (orderId) => {

@@ -4,6 +4,8 @@ export abstract class PaymentGateway {
   abstract refund(request: RefundRequest): Promise<GatewayOutcome>;
   /** Charges made between `withinSeconds` and `olderThanSeconds` ago, as a processor's list of charges gives them. */
   abstract chargesMade(olderThanSeconds: number, withinSeconds: number): Promise<MadeCharge[]>;
+  /** The processor's record of the charges made under these idempotency keys (none for a key never charged). */
+  abstract chargesOf(idempotencyKeys: string[]): Promise<MadeCharge[]>;
 }
 
 export interface MadeCharge extends GatewayOutcome {

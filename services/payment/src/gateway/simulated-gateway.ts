@@ -10,7 +10,20 @@ const TOKEN_OUTCOMES: Record<string, string | null> = {
   tok_mastercard: null,
   tok_chargeDeclined: 'card_declined',
   tok_insufficientFunds: 'insufficient_funds',
+  tok_refundRefused: null,
 };
+
+/** Tokens whose charges succeed but whose refunds the processor refuses, with this reason, for as long as it holds. */
+const REFUND_REFUSALS: Record<string, string> = { tok_refundRefused: 'refund_refused' };
+
+interface ChargeRow {
+  idempotency_key: string;
+  succeeded: boolean;
+  reference: string;
+  reason: string | null;
+  amount: string;
+  currency: string | null;
+}
 
 export interface SimulatedGatewayOptions {
   latencyMs: number;
@@ -25,6 +38,7 @@ export interface SimulatedGatewayOptions {
  * in its own table (`gateway_calls`), as a real processor would on its side, so a retried charge is never charged
  * twice and tests can count what the processor really did. During an outage (a row in `gateway_outages`) it
  * refuses calls or does them without answering in time, both as `UNAVAILABLE`: the caller tries again, same key.
+ * The refunds of a charge made with a token of REFUND_REFUSALS are refused, as long as its record holds that token.
  */
 export class SimulatedGateway implements PaymentGateway {
   constructor(
@@ -33,7 +47,7 @@ export class SimulatedGateway implements PaymentGateway {
   ) {}
 
   charge(request: ChargeRequest): Promise<GatewayOutcome> {
-    return this.once('charge', request.idempotencyKey, request, () => {
+    return this.once('charge', request.idempotencyKey, request, request.paymentToken, () => {
       const declined = TOKEN_OUTCOMES[request.paymentToken];
       if (declined === undefined) return 'invalid_payment_token';
       if (declined) return declined;
@@ -41,41 +55,44 @@ export class SimulatedGateway implements PaymentGateway {
     });
   }
 
-  refund(request: RefundRequest): Promise<GatewayOutcome> {
-    return this.once('refund', request.idempotencyKey, request, () => null);
+  async refund(request: RefundRequest): Promise<GatewayOutcome> {
+    // A refusal is not remembered under the key: the refund asked again is answered afresh.
+    const [charge]: { payment_token: string | null }[] = await this.db.query(
+      `SELECT payment_token FROM gateway_calls WHERE reference = $1 AND kind = 'charge'`,
+      [request.chargeReference],
+    );
+    const refusal = REFUND_REFUSALS[charge?.payment_token ?? ''];
+    if (refusal && !(await this.recall(request.idempotencyKey))) {
+      return { succeeded: false, reference: '', reason: refusal };
+    }
+    return this.once('refund', request.idempotencyKey, request, null, () => null);
   }
 
   async chargesMade(olderThanSeconds: number, withinSeconds: number): Promise<MadeCharge[]> {
-    const rows: {
-      idempotency_key: string;
-      succeeded: boolean;
-      reference: string;
-      reason: string | null;
-      amount: string;
-      currency: string | null;
-    }[] = await this.db.query(
+    const rows: ChargeRow[] = await this.db.query(
       `SELECT idempotency_key, succeeded, reference, reason, amount, currency FROM gateway_calls
        WHERE kind = 'charge' AND created_at < now() - make_interval(secs => $1)
          AND created_at >= now() - make_interval(secs => $2)
        ORDER BY created_at`,
       [olderThanSeconds, withinSeconds],
     );
-    return rows
-      .filter((row) => row.currency) // calls from before the processor kept the currency
-      .map((row) => ({
-        idempotencyKey: row.idempotency_key,
-        succeeded: row.succeeded,
-        reference: row.reference,
-        ...(row.reason ? { reason: row.reason } : {}),
-        amount: Number(row.amount),
-        currency: row.currency!,
-      }));
+    return madeCharges(rows);
+  }
+
+  async chargesOf(idempotencyKeys: string[]): Promise<MadeCharge[]> {
+    const rows: ChargeRow[] = await this.db.query(
+      `SELECT idempotency_key, succeeded, reference, reason, amount, currency FROM gateway_calls
+       WHERE idempotency_key = ANY($1) AND kind = 'charge'`,
+      [idempotencyKeys],
+    );
+    return madeCharges(rows);
   }
 
   private async once(
     kind: 'charge' | 'refund',
     key: string,
     { amount, currency }: { amount: number; currency: string },
+    paymentToken: string | null,
     decline: () => string | null,
   ): Promise<GatewayOutcome> {
     const { errorRate, timeoutRate } = await outageNow(this.db);
@@ -86,8 +103,8 @@ export class SimulatedGateway implements PaymentGateway {
     if (this.options.latencyMs) await sleep(this.options.latencyMs);
     const reason = decline();
     await this.db.query(
-      `INSERT INTO gateway_calls (idempotency_key, kind, succeeded, reference, reason, amount, currency)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING`,
+      `INSERT INTO gateway_calls (idempotency_key, kind, succeeded, reference, reason, amount, currency, payment_token)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING`,
       [
         key,
         kind,
@@ -96,6 +113,7 @@ export class SimulatedGateway implements PaymentGateway {
         reason,
         amount,
         currency,
+        paymentToken,
       ],
     );
     return this.answer((await this.recall(key))!, luck < errorRate + timeoutRate, kind, key);
@@ -125,4 +143,22 @@ export class SimulatedGateway implements PaymentGateway {
       ...(row.reason ? { reason: row.reason } : {}),
     };
   }
+}
+
+/** The processor's records of charges as its list gives them; calls from before it kept the currency are left out. */
+function madeCharges(rows: ChargeRow[]): MadeCharge[] {
+  return rows.flatMap((row) =>
+    row.currency
+      ? [
+          {
+            idempotencyKey: row.idempotency_key,
+            succeeded: row.succeeded,
+            reference: row.reference,
+            ...(row.reason ? { reason: row.reason } : {}),
+            amount: Number(row.amount),
+            currency: row.currency,
+          },
+        ]
+      : [],
+  );
 }

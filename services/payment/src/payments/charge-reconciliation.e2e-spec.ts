@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { eventually } from '@boxoffice/testing/eventually';
 import { PaymentGateway } from '../gateway/payment-gateway';
-import { orderCancelled, PaymentTestApp, startPayment } from '../payment.test-app';
-import { PaymentsService } from './payments.service';
+import { orderCancelled, orderCreated, PaymentTestApp, startPayment } from '../payment.test-app';
+import { ChargeReconciliation } from './charge-reconciliation';
 
 const SETTLED = { timeoutMs: 10_000, intervalMs: 20 };
 
@@ -27,8 +27,8 @@ describe('Charge reconciliation: a charge the processor made without a payment o
     await payment.http().get(`/payments/${orderId}`).expect(404);
 
     // when
-    const found = await payment.app.get(PaymentsService).reconcile(0, 3_600);
-    const again = await payment.app.get(PaymentsService).reconcile(0, 3_600);
+    const found = await payment.app.get(ChargeReconciliation).sweep(0, 3_600);
+    const again = await payment.app.get(ChargeReconciliation).sweep(0, 3_600);
 
     // then
     expect(found).toBeGreaterThanOrEqual(1);
@@ -54,4 +54,89 @@ describe('Charge reconciliation: a charge the processor made without a payment o
     expect((await payment.gatewayCalls(orderId)).map((call) => call.kind)).toEqual(['charge', 'refund']);
     expect(await payment.results(orderId)).toHaveLength(1);
   });
+
+  it('given a charge the processor made but answered as declined (the payment FAILED) and the order then cancelled, when reconciled, then the payment is corrected from the processor and the charge refunded once', async () => {
+    // given
+    const order = orderCreated({ paymentToken: 'tok_chargeDeclined', amount: 7_700 });
+    await payment.broker.publish(ROUTING_KEYS.orderCreated, order, { messageId: randomUUID() });
+    await eventually(async () => (await payment.results(order.orderId)).length > 0, {
+      ...SETTLED,
+      what: 'payment_result failed',
+    });
+    expect((await payment.http().get(`/payments/${order.orderId}`).expect(200)).body.status).toBe('FAILED');
+    // The processor's own record: it charged after all (its "declined" answer was wrong).
+    await payment.db.query(
+      `UPDATE gateway_calls SET succeeded = true, reason = NULL WHERE idempotency_key = $1`,
+      [`charge:${order.orderId}`],
+    );
+    await payment.broker.publish(
+      ROUTING_KEYS.orderCancelled,
+      orderCancelled(order.orderId, 'PAYMENT_DECLINED'),
+      { messageId: randomUUID() },
+    );
+    await eventually(() => payment.runs(ROUTING_KEYS.orderCancelled, order.orderId).length > 0, {
+      ...SETTLED,
+      what: 'order_cancelled handled',
+    });
+
+    // when
+    const found = await payment.app.get(ChargeReconciliation).sweep(0, 3_600);
+    await payment.app.get(ChargeReconciliation).sweep(0, 3_600);
+
+    // then
+    expect(found).toBeGreaterThanOrEqual(1);
+    const { body: view } = await payment.http().get(`/payments/${order.orderId}`).expect(200);
+    expect(view).toMatchObject({ status: 'REFUNDED', amount: 7_700 });
+    expect(
+      (await payment.gatewayCalls(order.orderId)).map(({ kind, succeeded }) => [kind, succeeded]),
+    ).toEqual([
+      ['charge', true],
+      ['refund', true],
+    ]);
+  });
+
+  /** A claim as a charging copy leaves it when it dies between the claim and the processor's answer. */
+  const deadClaim = (orderId: string, amount: number): Promise<unknown> =>
+    payment.db.query(
+      `INSERT INTO payments (payment_id, order_id, status, amount, currency, result_message_id)
+       VALUES ($1, $2, 'PENDING', $3, 'EUR', $4)`,
+      [randomUUID(), orderId, amount, randomUUID()],
+    );
+
+  it.each([
+    { processor: 'charged', outcome: 'refunded', status: 'REFUNDED', calls: ['charge', 'refund'] },
+    { processor: 'never charged', outcome: 'not_charged', status: 'FAILED', calls: [] },
+  ])(
+    'given a claim left PENDING by a charging copy that died, the processor having $processor, and the order cancelled, when reconciled, then the claim is decided from the processor and the cancellation answered $outcome',
+    async ({ processor, outcome, status, calls }) => {
+      // given
+      const orderId = randomUUID();
+      await deadClaim(orderId, 4_400);
+      if (processor === 'charged') {
+        await payment.app.get(PaymentGateway).charge({
+          idempotencyKey: `charge:${orderId}`,
+          amount: 4_400,
+          currency: 'EUR',
+          paymentToken: 'tok_visa',
+        });
+      }
+      await payment.broker.publish(ROUTING_KEYS.orderCancelled, orderCancelled(orderId, 'PAYMENT_TIMEOUT'), {
+        messageId: randomUUID(),
+      });
+      await eventually(() => payment.runs(ROUTING_KEYS.orderCancelled, orderId).length > 0, {
+        ...SETTLED,
+        what: 'order_cancelled waiting for the claim',
+      });
+      expect(await payment.cancellations(orderId)).toEqual([]);
+
+      // when
+      await payment.app.get(ChargeReconciliation).sweep(0, 3_600);
+
+      // then
+      const answer = await payment.broker.nextTapped(ROUTING_KEYS.paymentCancelled, orderId);
+      expect(answer.payload).toMatchObject({ orderId, outcome });
+      expect((await payment.http().get(`/payments/${orderId}`).expect(200)).body.status).toBe(status);
+      expect((await payment.gatewayCalls(orderId)).map((call) => call.kind)).toEqual(calls);
+    },
+  );
 });

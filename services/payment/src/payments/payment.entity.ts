@@ -2,7 +2,10 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } fro
 import type { PaymentStatus } from '@boxoffice/contracts/payment/payment.dto';
 import { bigintAsNumber } from '@boxoffice/database/bigint-as-number';
 
-/** The one payment of an order (unique `orderId`): charged once, refunded at most once. */
+/**
+ * The one payment of an order (unique `orderId`): charged once, refunded at most once. `PENDING` is the claim taken
+ * before the processor is called (not shown by GET /payments: the charge is not decided yet).
+ */
 @Entity({ name: 'payments' })
 export class Payment {
   @PrimaryColumn({ name: 'payment_id', type: 'varchar', length: 64 })
@@ -12,7 +15,7 @@ export class Payment {
   orderId!: string;
 
   @Column({ type: 'varchar', length: 16 })
-  status!: PaymentStatus;
+  status!: PaymentStatus | 'PENDING';
 
   @Column({ type: 'bigint', transformer: bigintAsNumber })
   amount!: number;
@@ -23,8 +26,9 @@ export class Payment {
   @Column({ type: 'varchar', length: 64, nullable: true })
   reason!: string | null;
 
-  @Column({ name: 'charge_reference', type: 'varchar', length: 64 })
-  chargeReference!: string;
+  /** The processor's charge; null while PENDING, and for an order cancelled before it was charged. */
+  @Column({ name: 'charge_reference', type: 'varchar', length: 64, nullable: true })
+  chargeReference!: string | null;
 
   /** The `payment_result` message id, re-published unchanged when `order_created` comes again. */
   @Column({ name: 'result_message_id', type: 'varchar', length: 64 })
@@ -36,6 +40,10 @@ export class Payment {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  /** When the charge was decided (the payment_result's processedAt); null while PENDING and for older rows. */
+  @Column({ name: 'decided_at', type: 'timestamptz', nullable: true })
+  decidedAt!: Date | null;
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;

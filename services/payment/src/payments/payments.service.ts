@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { OrderCancelledMessage } from '@boxoffice/contracts/order/order-cancelled.message';
 import type { OrderCreatedMessage } from '@boxoffice/contracts/order/order-created.message';
+import type { PaymentCancelledMessage } from '@boxoffice/contracts/payment/payment-cancelled.message';
 import type { PaymentView } from '@boxoffice/contracts/payment/payment.dto';
 import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
@@ -11,12 +12,37 @@ import type { OutgoingMessage } from '@boxoffice/messaging/message-publisher';
 import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { Traced } from '@boxoffice/tracing/traced.decorator';
-import { PaymentGateway, type GatewayOutcome } from '../gateway/payment-gateway';
+import { PaymentGateway } from '../gateway/payment-gateway';
+import { PaymentMetrics } from '../payment-metrics';
+import { Cancellation } from './cancellation.entity';
 import { Payment } from './payment.entity';
 
-const CHARGE_KEY = 'charge:';
+export const CHARGE_KEY = 'charge:';
 
-/** Charges each order at most once, whatever is redelivered, and refunds the charge of a cancelled order. */
+/** pg_advisory_xact_lock space of payment's lock per order (inventory's sales are 727_002, order's orders 727_003). */
+const ORDER_LOCK_SPACE = 727_004;
+
+/** What payment knows of an order, read under the order's lock. */
+export interface OrderPayment {
+  payment: Payment | null;
+  cancellation: Cancellation | null;
+}
+
+/** How a charge was decided: by the processor, or without it (`reference` null) for an order already cancelled. */
+export interface ChargeDecision {
+  succeeded: boolean;
+  reference: string | null;
+  reason?: string;
+}
+
+/** The decision for an order cancelled before it was charged: it never will be. */
+export const NOT_CHARGED: ChargeDecision = { succeeded: false, reference: null, reason: 'order_cancelled' };
+
+/**
+ * Charges each order at most once, whatever is redelivered, never an order already cancelled, and answers every
+ * cancellation: nothing was charged, or the charge is refunded. A charge and a cancellation of one order are decided
+ * one at a time, under the order's lock; the processor is called outside it, on a claimed (PENDING) payment.
+ */
 @Injectable()
 export class PaymentsService {
   private readonly logger = new Logger('payments');
@@ -25,12 +51,26 @@ export class PaymentsService {
     private readonly db: DataSource,
     private readonly gateway: PaymentGateway,
     private readonly relay: OutboxRelay,
+    private readonly metrics: PaymentMetrics,
   ) {}
 
   @Traced('charge')
   async chargeOrder(order: OrderCreatedMessage): Promise<void> {
-    const known = await this.db.getRepository(Payment).findOne({ where: { orderId: order.orderId } });
-    if (known) return this.sendResult(known);
+    const claimed = await this.underLock(order.orderId, async (tx, { payment, cancellation }) => {
+      if (payment && payment.status !== 'PENDING') {
+        await putInOutbox(tx, resultMessageOf(payment)); // order_created came again: the decided result again
+        return false;
+      }
+      // Never charge a cancelled order. A claim already PENDING is a charge in flight: it settles the cancellation.
+      if (cancellation) {
+        if (!payment) await this.recordCharge(tx, order, NOT_CHARGED, []);
+        return false;
+      }
+      // A PENDING claim left by a copy that died is charged again: the processor dedupes by key.
+      if (!payment) await this.claim(tx, order);
+      return true;
+    });
+    if (!claimed) return;
     // The processor dedupes by key: a crash after this call and a redelivery never charge twice.
     const outcome = await this.gateway.charge({
       idempotencyKey: `${CHARGE_KEY}${order.orderId}`,
@@ -38,96 +78,51 @@ export class PaymentsService {
       currency: order.currency,
       paymentToken: order.paymentToken,
     });
-    await this.record(order, outcome);
+    const cancelled = await this.underLock(order.orderId, async (tx, { cancellation }) => {
+      await this.recordCharge(tx, order, outcome, ['PENDING']);
+      return cancellation !== null;
+    });
+    // Cancelled while the processor charged: refunded at once. If that fails, the cancellation is asked again.
+    if (cancelled) {
+      await this.settle(order.orderId).catch((error: Error) =>
+        this.logger.warn(
+          `order ${order.orderId} was cancelled during its charge, not settled yet: ${error.message}`,
+        ),
+      );
+    }
+  }
+
+  @Traced('cancel')
+  cancelOrder(cancelled: OrderCancelledMessage): Promise<void> {
+    return this.settle(cancelled.orderId, cancelled.reason);
   }
 
   /**
-   * Charges the processor made that we have no payment for (their order_created dead-lettered after the charge, say)
-   * are recorded from the processor's own record and their result sent: the saga then confirms the order, or
-   * refunds the charge of an order already cancelled. Returns how many were found.
+   * Answers the cancellation of an order with payment_cancelled, recording it first when `reason` is given (an
+   * order_cancelled): not charged (no payment, or a failed one), or refunded (a successful charge is refunded first).
+   * A charge in flight is waited for: UNAVAILABLE, so the cancellation is tried again. Once decided, the answer is
+   * the same, under the same message id, however often it is asked.
    */
-  async reconcile(olderThanSeconds: number, withinSeconds: number): Promise<number> {
-    const charges = (await this.gateway.chargesMade(olderThanSeconds, withinSeconds)).filter((charge) =>
-      charge.idempotencyKey.startsWith(CHARGE_KEY),
-    );
-    if (!charges.length) return 0;
-    const orderIds = charges.map((charge) => charge.idempotencyKey.slice(CHARGE_KEY.length));
-    const known: { order_id: string }[] = await this.db.query(
-      'SELECT order_id FROM payments WHERE order_id = ANY($1)',
-      [orderIds],
-    );
-    const recorded = new Set(known.map((row) => row.order_id));
-    let found = 0;
-    for (const [i, charge] of charges.entries()) {
-      if (recorded.has(orderIds[i])) continue;
-      this.logger.warn(`charge ${charge.reference} of order ${orderIds[i]} had no payment: recording it`);
-      if (
-        await this.record({ orderId: orderIds[i], amount: charge.amount, currency: charge.currency }, charge)
-      )
-        found++;
+  async settle(orderId: string, reason?: string): Promise<void> {
+    const owed = await this.underLock(orderId, async (tx, { payment, cancellation }) => {
+      const known = cancellation ?? (reason ? await this.recordCancellation(tx, orderId, reason) : null);
+      if (!known) return null;
+      if (payment?.status === 'PENDING') return 'charging';
+      if (payment?.status === 'SUCCEEDED') return payment;
+      await answer(tx, known, payment?.status === 'REFUNDED' ? 'refunded' : 'not_charged');
+      return null;
+    });
+    if (owed === 'charging') {
+      throw new DomainError('UNAVAILABLE', `the charge of order ${orderId} is in flight: cancellation waits`);
     }
-    return found;
-  }
-
-  /** The payment and its payment_result, once per order whoever records it first; false if it was already there. */
-  private async record(
-    order: Pick<OrderCreatedMessage, 'orderId' | 'amount' | 'currency'>,
-    outcome: GatewayOutcome,
-  ): Promise<boolean> {
-    const payment = Object.assign(new Payment(), {
-      paymentId: randomUUID(),
-      orderId: order.orderId,
-      status: outcome.succeeded ? 'SUCCEEDED' : 'FAILED',
-      amount: order.amount,
-      currency: order.currency,
-      reason: outcome.reason ?? null,
-      chargeReference: outcome.reference,
-      resultMessageId: randomUUID(),
-    });
-    const recorded = await this.db.transaction(async (tx) => {
-      const inserted = await tx
-        .createQueryBuilder()
-        .insert()
-        .into(Payment)
-        .values(payment)
-        .orIgnore() // a concurrent copy of the message, or the reconciliation, recorded it first
-        .returning(['created_at'])
-        .execute();
-      const [row] = inserted.raw as { created_at: Date }[];
-      if (!row) return false;
-      payment.createdAt = row.created_at;
-      await putInOutbox(tx, resultMessageOf(payment));
-      return true;
-    });
-    if (recorded) this.relay.wake();
-    return recorded;
-  }
-
-  @Traced('refund')
-  async refundOrder(cancelled: OrderCancelledMessage): Promise<void> {
-    const payment = await this.db.getRepository(Payment).findOne({ where: { orderId: cancelled.orderId } });
-    if (payment?.status !== 'SUCCEEDED') return; // nothing was charged, or it is refunded already
-    const refund = await this.gateway.refund({
-      idempotencyKey: `refund:${payment.orderId}`,
-      chargeReference: payment.chargeReference,
-      amount: payment.amount,
-      currency: payment.currency,
-    });
-    // A refund is a compensation: whatever the processor answers now, it is asked again until it refunds.
-    if (!refund.succeeded) {
-      throw new DomainError('UNAVAILABLE', `refund of ${payment.orderId} refused for now: ${refund.reason}`);
-    }
-    await this.db.query(
-      `UPDATE payments SET status = 'REFUNDED', version = version + 1, updated_at = now()
-       WHERE order_id = $1 AND status = 'SUCCEEDED'`,
-      [payment.orderId],
-    );
-    this.logger.log(`refunded order ${payment.orderId} (${cancelled.reason})`);
+    if (owed) await this.refund(owed);
   }
 
   async get(orderId: string): Promise<PaymentView> {
     const payment = await this.db.getRepository(Payment).findOne({ where: { orderId } });
-    if (!payment) throw new DomainError('PAYMENT_NOT_FOUND', `No payment for order ${orderId}`);
+    if (!payment || payment.status === 'PENDING') {
+      throw new DomainError('PAYMENT_NOT_FOUND', `No payment for order ${orderId}`);
+    }
     return {
       paymentId: payment.paymentId,
       orderId: payment.orderId,
@@ -138,14 +133,145 @@ export class PaymentsService {
     };
   }
 
-  /** `order_created` came again: send the decided result again, under its original message id. */
-  private async sendResult(payment: Payment): Promise<void> {
-    await this.db.transaction((tx) => putInOutbox(tx, resultMessageOf(payment)));
+  /**
+   * Records how the charge of an order was decided, with its payment_result, if the order has no payment yet or
+   * its payment's status is one of `replacing` (a claim, or a record the processor contradicts). False if not.
+   */
+  async recordCharge(
+    tx: EntityManager,
+    order: Pick<OrderCreatedMessage, 'orderId' | 'amount' | 'currency'>,
+    decision: ChargeDecision,
+    replacing: Payment['status'][],
+  ): Promise<boolean> {
+    const recorded: unknown[] = await tx.query(
+      `INSERT INTO payments (payment_id, order_id, status, amount, currency, reason, charge_reference,
+                             result_message_id, decided_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+       ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason,
+         charge_reference = EXCLUDED.charge_reference, result_message_id = EXCLUDED.result_message_id,
+         decided_at = now(), version = payments.version + 1, updated_at = now()
+       WHERE payments.status = ANY($9)
+       RETURNING order_id`,
+      [
+        randomUUID(),
+        order.orderId,
+        decision.succeeded ? 'SUCCEEDED' : 'FAILED',
+        order.amount,
+        order.currency,
+        decision.reason ?? null,
+        decision.reference,
+        randomUUID(), // a corrected result is a new message: the one sent before said otherwise
+        replacing,
+      ],
+    );
+    if (!recorded.length) return false;
+    const payment = await tx.getRepository(Payment).findOneByOrFail({ orderId: order.orderId });
+    await putInOutbox(tx, resultMessageOf(payment));
+    return true;
+  }
+
+  /** Runs `work` in a transaction holding the order's lock, with what payment knows of the order. */
+  async underLock<T>(
+    orderId: string,
+    work: (tx: EntityManager, known: OrderPayment) => Promise<T>,
+  ): Promise<T> {
+    const result = await this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ORDER_LOCK_SPACE, orderId]);
+      const payment = await tx.getRepository(Payment).findOneBy({ orderId });
+      const cancellation = await tx.getRepository(Cancellation).findOneBy({ orderId });
+      return work(tx, { payment, cancellation });
+    });
     this.relay.wake();
+    return result;
+  }
+
+  private async claim(tx: EntityManager, order: OrderCreatedMessage): Promise<void> {
+    await tx.getRepository(Payment).insert({
+      paymentId: randomUUID(),
+      orderId: order.orderId,
+      status: 'PENDING',
+      amount: order.amount,
+      currency: order.currency,
+      reason: null,
+      chargeReference: null,
+      resultMessageId: randomUUID(),
+    });
+  }
+
+  private async recordCancellation(
+    tx: EntityManager,
+    orderId: string,
+    reason: string,
+  ): Promise<Cancellation> {
+    const cancellation = Object.assign(new Cancellation(), {
+      orderId,
+      reason,
+      messageId: randomUUID(),
+      outcome: null,
+      cancelledAt: new Date(),
+      settledAt: null,
+    });
+    await tx.getRepository(Cancellation).insert(cancellation);
+    return cancellation;
+  }
+
+  /** Refunds a cancelled order's charge, then answers `refunded`; a refusal is counted and asked again. */
+  private async refund(payment: Payment): Promise<void> {
+    const refund = await this.gateway.refund({
+      idempotencyKey: `refund:${payment.orderId}`,
+      chargeReference: payment.chargeReference ?? '',
+      amount: payment.amount,
+      currency: payment.currency,
+    });
+    // A refund is a compensation: whatever the processor answers now, it is asked again until it refunds.
+    if (!refund.succeeded) {
+      this.metrics.refundRefused(refund.reason ?? 'unknown');
+      this.logger.warn(`refund of order ${payment.orderId} refused by the processor: ${refund.reason}`);
+      throw new DomainError('UNAVAILABLE', `refund of ${payment.orderId} refused for now: ${refund.reason}`);
+    }
+    await this.underLock(payment.orderId, async (tx, { cancellation }) => {
+      await tx.query(
+        `UPDATE payments SET status = 'REFUNDED', version = version + 1, updated_at = now()
+         WHERE order_id = $1 AND status = 'SUCCEEDED'`,
+        [payment.orderId],
+      );
+      if (cancellation) await answer(tx, cancellation, 'refunded');
+    });
+    this.logger.log(`refunded order ${payment.orderId}`);
   }
 }
 
-/** The `payment_result` of a payment, the same every time it is sent. */
+/** Decides the cancellation's answer if it is not yet (the first answer stays), and sends it. */
+async function answer(
+  tx: EntityManager,
+  cancellation: Cancellation,
+  outcome: PaymentCancelledMessage['outcome'],
+): Promise<void> {
+  if (!cancellation.outcome) {
+    cancellation.outcome = outcome;
+    cancellation.settledAt = new Date();
+    await tx
+      .getRepository(Cancellation)
+      .update(
+        { orderId: cancellation.orderId },
+        { outcome: cancellation.outcome, settledAt: cancellation.settledAt },
+      );
+  }
+  const message: PaymentCancelledMessage = {
+    version: 1,
+    orderId: cancellation.orderId,
+    outcome: cancellation.outcome,
+    processedAt: (cancellation.settledAt ?? cancellation.cancelledAt).toISOString(),
+  };
+  await putInOutbox(tx, {
+    routingKey: ROUTING_KEYS.paymentCancelled,
+    messageId: cancellation.messageId,
+    correlationId: cancellation.orderId,
+    payload: message,
+  });
+}
+
+/** The `payment_result` of a decided payment, the same every time it is sent. */
 function resultMessageOf(payment: Payment): OutgoingMessage {
   const result: PaymentResultMessage = {
     version: 1,
@@ -153,7 +279,7 @@ function resultMessageOf(payment: Payment): OutgoingMessage {
     paymentId: payment.paymentId,
     status: payment.status === 'FAILED' ? 'failed' : 'succeeded',
     ...(payment.reason ? { reason: payment.reason } : {}),
-    processedAt: payment.createdAt.toISOString(),
+    processedAt: (payment.decidedAt ?? payment.createdAt).toISOString(),
   };
   return {
     routingKey: ROUTING_KEYS.paymentResult,
