@@ -41,6 +41,8 @@ export class SagaDriver {
       await this.drive(claimed);
       if (claimed.length < BATCH) break;
     }
+    // Each is a step not answered in time: a message lost, a participant down, or a payment timed out.
+    if (driven) this.logger.warn(`drove ${driven} orders whose step was not answered in time`);
     return driven;
   }
 
