@@ -1,12 +1,17 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import type { ErrorCode } from '@boxoffice/contracts/errors/error-codes';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import { ServiceMetrics, type CounterOf, type HistogramOf } from '@boxoffice/metrics/service-metrics';
 
 // From a payment answered at once to ORDER_PAYMENT_TIMEOUT_SECONDS (900) and past it.
 const TIME_TO_FINAL_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900, 1800];
+const WAITING_STEPS = ['PAYMENT', 'COMMIT', 'COMPENSATION'] as const;
 
-/** What the order service counts: the answers to POST /orders and how the saga ends each order. */
+/**
+ * What the order service counts: the answers to POST /orders, how the saga ends each order, and what it still waits
+ * for (the orders by step, the oldest compensation pending, the steps its driver did again).
+ */
 @Injectable()
 export class OrderMetrics {
   /** Every 202, an Idempotency-Key's replayed 202 included. */
@@ -17,8 +22,10 @@ export class OrderMetrics {
   private readonly outcomeUnknown: CounterOf;
   private readonly outcomes: CounterOf<'status' | 'reason'>;
   private readonly timeToFinal: HistogramOf<'status'>;
+  /** Steps the saga's driver did again (re-sent, committed or released again), by the step the order waited in. */
+  private readonly driverAttempts: CounterOf<'step'>;
 
-  constructor(metrics: ServiceMetrics) {
+  constructor(metrics: ServiceMetrics, db: DataSource) {
     this.accepted = metrics.counter({
       name: 'boxoffice_orders_accepted_total',
       help: 'POST /orders answered 202 (an Idempotency-Key replay included)',
@@ -43,6 +50,35 @@ export class OrderMetrics {
       labelNames: ['status'],
       buckets: TIME_TO_FINAL_BUCKETS,
     });
+    this.driverAttempts = metrics.counter({
+      name: 'boxoffice_saga_driver_attempts_total',
+      help: "Steps the saga's driver did again, not answered in time (a message lost, a participant down), by step",
+      labelNames: ['step'],
+    });
+    // Read from the table when Prometheus scrapes: one query on the partial index orders_due each.
+    metrics.gaugeReadOnScrape({
+      name: 'boxoffice_saga_orders_waiting',
+      help: 'Orders whose saga is not DONE, by the step they wait in (COMPENSATION: CANCELLED, compensation pending)',
+      labelNames: ['step'],
+      read: async (gauge) => {
+        const rows = (await db.query(
+          `SELECT step, count(*)::int AS count FROM orders WHERE step <> 'DONE' GROUP BY step`,
+        )) as Array<{ step: string; count: number }>;
+        for (const step of WAITING_STEPS)
+          gauge.set({ step }, rows.find((row) => row.step === step)?.count ?? 0);
+      },
+    });
+    metrics.gaugeReadOnScrape({
+      name: 'boxoffice_saga_compensation_oldest_age_seconds',
+      help: 'Age of the oldest CANCELLED order whose compensation is not complete, from its cancellation (0 when none)',
+      read: async (gauge) => {
+        const [{ seconds }] = (await db.query(
+          `SELECT COALESCE(extract(epoch FROM now() - min(cancelled_at)), 0)::float8 AS seconds
+           FROM orders WHERE step = 'COMPENSATION'`,
+        )) as [{ seconds: number }];
+        gauge.set(seconds);
+      },
+    });
   }
 
   refusedWith(code: ErrorCode): void {
@@ -54,5 +90,10 @@ export class OrderMetrics {
   ended({ status, reason }: Pick<OrderView, 'status' | 'reason'>, seconds: number): void {
     this.outcomes.inc({ status, reason: reason ?? '' });
     this.timeToFinal.observe({ status }, seconds);
+  }
+
+  /** The saga's driver did a step again. */
+  drove(step: string): void {
+    this.driverAttempts.inc({ step });
   }
 }

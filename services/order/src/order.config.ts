@@ -27,7 +27,10 @@ export class OrderConfig {
   readonly maxSagaBacklog: number;
   readonly paymentTimeoutMs: number;
   readonly idempotencyKeyRetentionMs: number;
+  /** How often the saga's driver looks for orders due (ORDER_TIMEOUT_SWEEP_INTERVAL_MS, its name from before). */
   readonly timeoutSweepIntervalMs: number;
+  readonly resendAfterMs: number;
+  readonly resendMaxMs: number;
   readonly messaging: MessagingSettings;
   readonly outbox: OutboxSettings;
 
@@ -54,6 +57,12 @@ export class OrderConfig {
     this.paymentTimeoutMs = env.int('ORDER_PAYMENT_TIMEOUT_SECONDS', 900, 1, 86_400) * 1000;
     this.idempotencyKeyRetentionMs = env.int('IDEMPOTENCY_KEY_RETENTION_HOURS', 24, 1, 24 * 365) * 3_600_000;
     this.timeoutSweepIntervalMs = env.int('ORDER_TIMEOUT_SWEEP_INTERVAL_MS', 5000, 50, 600_000);
+    // A step not answered within this is done again (order_created, the commit, the release, order_cancelled), then
+    // after twice as long each time, up to the max: a lost message costs seconds, a long outage few re-sends.
+    this.resendAfterMs = env.int('ORDER_RESEND_AFTER_MS', 10_000, 50, 3_600_000);
+    this.resendMaxMs = env.int('ORDER_RESEND_MAX_MS', 300_000, 50, 86_400_000);
+    if (this.resendMaxMs < this.resendAfterMs)
+      env.refuse('ORDER_RESEND_MAX_MS must be at least ORDER_RESEND_AFTER_MS');
     this.messaging = readMessagingSettings(env);
     this.outbox = readOutboxSettings(env);
     this.metrics = readMetricsSettings(env);

@@ -15,6 +15,7 @@ import { TimeoutClaims1764600100000 } from './migrations/1764600100000-timeout-c
 import { IdempotencyKeyAge1764600300000 } from './migrations/1764600300000-idempotency-key-age';
 import { OutboxParking1765152000000 } from './migrations/1765152000000-outbox-parking';
 import { OutboxTraceContext1765238400000 } from './migrations/1765238400000-outbox-trace-context';
+import { SagaSteps1765411200000 } from './migrations/1765411200000-saga-steps';
 import { OrderConfig } from './order.config';
 import { OrderMetrics } from './order-metrics';
 import { Order } from './saga/order.entity';
@@ -24,8 +25,9 @@ import { OrdersService } from './orders/orders.service';
 import { OrderSaga } from './saga/order-saga';
 import { SagaBacklog } from './saga/saga-backlog';
 import { SoldOutSales } from './sold-out/sold-out-sales';
-import { OrderTimeouts } from './saga/order-timeouts';
+import { SagaDriver } from './saga/saga-driver';
 import { IdempotencyKeyRetention } from './idempotency/idempotency-key-retention';
+import { PaymentCancelledHandler } from './saga/payment-cancelled.handler';
 import { PaymentResultHandler } from './saga/payment-result.handler';
 
 @Module({
@@ -33,7 +35,7 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
     HealthModule.register(databaseReadiness(), brokerReadiness(), outboxBacklogReadiness(OrderConfig)),
     SchedulingModule,
   ],
-  controllers: [OrdersController, PaymentResultHandler, MetricsController],
+  controllers: [OrdersController, PaymentResultHandler, PaymentCancelledHandler, MetricsController],
   providers: [
     { provide: OrderConfig, useFactory: () => new OrderConfig(process.env) },
     provideMetrics(OrderConfig),
@@ -45,6 +47,7 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
         IdempotencyKeyAge1764600300000,
         OutboxParking1765152000000,
         OutboxTraceContext1765238400000,
+        SagaSteps1765411200000,
       ],
     }),
     ...provideOutbox(OrderConfig, (config) => ({
@@ -62,7 +65,7 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
       useFactory: (config: OrderConfig) => new SoldOutSales(config.soldOutMemoryMs),
       inject: [OrderConfig],
     },
-    OrderTimeouts,
+    SagaDriver,
     SagaBacklog,
     IdempotencyKeyRetention,
   ],

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import type { PaymentCancelledMessage } from '@boxoffice/contracts/payment/payment-cancelled.message';
 import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import type { FaultProxy } from '@boxoffice/testing/fault-proxy';
@@ -100,6 +101,16 @@ export function publishPaymentResult(
 ): Promise<string> {
   const message: PaymentResultMessage = { version: 1, processedAt: new Date().toISOString(), ...result };
   return stack.broker.publish(ROUTING_KEYS.paymentResult, message, { messageId });
+}
+
+/** Publishes a `payment_cancelled` as payment does (version 1, processed now); resolves with its messageId. */
+export function publishPaymentCancelled(
+  stack: OrderTestApp,
+  settled: Pick<PaymentCancelledMessage, 'orderId' | 'outcome'>,
+  messageId?: string,
+): Promise<string> {
+  const message: PaymentCancelledMessage = { version: 1, processedAt: new Date().toISOString(), ...settled };
+  return stack.broker.publish(ROUTING_KEYS.paymentCancelled, message, { messageId });
 }
 
 /** Order rows and outbox rows, straight from order's schema. */

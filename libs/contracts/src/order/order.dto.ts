@@ -23,6 +23,10 @@ export class CreateOrderDto {
 export const ORDER_STATUSES = ['CREATED', 'CONFIRMED', 'CANCELLED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
+/** A cancelled order's compensation: PENDING until inventory released its hold and payment settled it. */
+export const COMPENSATIONS = ['PENDING', 'COMPLETE'] as const;
+export type Compensation = (typeof COMPENSATIONS)[number];
+
 /** The order as `POST /orders` and `GET /orders/{orderId}` return it. */
 export class OrderView {
   @ApiProperty({ description: 'Chosen by the order service (a UUID)' })
@@ -46,6 +50,13 @@ export class OrderView {
   reason?: string;
   @ApiProperty({ required: false, description: 'Once the payment is known' })
   paymentId?: string;
+  @ApiProperty({
+    required: false,
+    enum: COMPENSATIONS,
+    description:
+      'Only on CANCELLED: COMPLETE once the tickets are back on sale and payment said nothing was charged or refunded',
+  })
+  compensation?: Compensation;
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
   @ApiProperty({ format: 'date-time' })

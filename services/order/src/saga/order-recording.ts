@@ -1,12 +1,11 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { OrderCreatedMessage } from '@boxoffice/contracts/order/order-created.message';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
-import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { addToOutbox } from '@boxoffice/outbox/outbox';
 import { orderNotTaken } from '../request/order-id-claim';
 import { Order } from './order.entity';
+import { orderCreated } from './order-messages';
 import { toOrderView } from './order.view';
 import type { OrderRequest, OrderToRecord } from './order-saga-types';
 import { inOrderTransaction, recordedOrder } from './order-transaction';
@@ -19,11 +18,13 @@ const logger = new Logger('order-saga');
 /**
  * Step 2's recording: the order row and its order_created, atomically, unless a racing request with the same id
  * (its Idempotency-Key's claim) decided first: then what it decided. A COMMIT whose answer was lost may have taken
- * effect: what Postgres kept then decides the answer. Throws the 503 when the order was provably not recorded.
+ * effect: what Postgres kept then decides the answer. Throws the 503 when the order was provably not recorded. The
+ * order waits for payment (step PAYMENT); its order_created is sent again after `firstAttemptMs` unless answered.
  */
 export async function recordOrder(
   db: DataSource,
   { orderId, request, hold, claim, deadline }: OrderToRecord,
+  firstAttemptMs: number,
 ): Promise<OrderView | DomainError> {
   let decided: OrderView | DomainError | undefined;
   let committing = false;
@@ -31,12 +32,11 @@ export async function recordOrder(
     decided = await inOrderTransaction(db, orderId, deadline, async (tx) => {
       const first = await claim.decided(tx);
       if (first) return first;
-      const order = await insertOrder(tx, {
-        ...request,
-        orderId,
-        amount: hold.unitPrice * hold.quantity,
-        currency: hold.currency,
-      });
+      const order = await insertOrder(
+        tx,
+        { ...request, orderId, amount: hold.unitPrice * hold.quantity, currency: hold.currency },
+        firstAttemptMs,
+      );
       await claim.recorded(tx, order);
       committing = true;
       return order;
@@ -57,25 +57,22 @@ export async function recordOrder(
 async function insertOrder(
   tx: EntityManager,
   order: OrderRequest & Pick<Order, 'orderId' | 'amount' | 'currency'>,
+  firstAttemptMs: number,
 ): Promise<OrderView> {
   const repository = tx.getRepository(Order);
-  const saved = repository.create({ ...order, status: 'CREATED', reason: null, paymentId: null });
-  Object.assign(saved, (await repository.insert(saved)).generatedMaps[0]);
-  const message: OrderCreatedMessage = {
-    version: 1,
-    orderId: saved.orderId,
-    eventId: saved.eventId,
-    userId: saved.userId,
-    quantity: saved.quantity,
-    amount: saved.amount,
-    currency: saved.currency,
-    paymentToken: saved.paymentToken,
-    createdAt: saved.createdAt.toISOString(),
-  };
-  await addToOutbox(tx, {
-    routingKey: ROUTING_KEYS.orderCreated,
-    correlationId: saved.orderId,
-    payload: message,
+  const saved = repository.create({
+    ...order,
+    status: 'CREATED',
+    step: 'PAYMENT',
+    reason: null,
+    paymentId: null,
   });
+  // The saga's driver sends order_created again this long after, on Postgres's clock, unless payment answered.
+  const inserted = await repository.insert({
+    ...saved,
+    nextAttemptAt: () => `now() + make_interval(secs => ${firstAttemptMs / 1000})`,
+  });
+  Object.assign(saved, inserted.generatedMaps[0]);
+  await addToOutbox(tx, orderCreated(saved));
   return toOrderView(saved);
 }

@@ -23,12 +23,18 @@ export interface OrderToRecord {
   deadline: Deadline;
 }
 
+/**
+ * What the order waits for (docs/contract.md §2, "The saga's state"): payment's answer, inventory's commit, the two
+ * halves of a cancellation's compensation (the hold's release and payment_cancelled), or nothing any more.
+ */
+export type SagaStep = 'PAYMENT' | 'COMMIT' | 'COMPENSATION' | 'DONE';
+
 /** What the saga does next for an order, given a payment result. */
 export type PaymentDecision =
   | { kind: 'ignore'; why: string }
   | { kind: 'refund-late-charge'; paymentId: string }
   | { kind: 'commit-hold'; paymentId: string }
-  | { kind: 'release-hold'; paymentId: string; reason: CancelReason };
+  | { kind: 'cancel'; paymentId: string; reason: CancelReason };
 
 export type CancelReason = 'PAYMENT_DECLINED' | 'HOLD_EXPIRED' | 'PAYMENT_TIMEOUT';
 

@@ -4,13 +4,15 @@ import { DomainError } from '@boxoffice/errors/domain-error';
 import { SoldOutSales } from '../sold-out/sold-out-sales';
 import type { Order } from './order.entity';
 import { OrderSaga } from './order-saga';
-import { ORDER_SAGA, SAGA_METHODS, type SagaMethod } from './order-saga.definition';
+import { ORDER_SAGA, stepWaitingIn } from './order-saga.definition';
 
 /** An OrderSaga whose dependencies answer at once: what is checked is which step method runs when. */
 function sagaOver(order: Partial<Order>) {
-  const manager = { query: jest.fn(async () => [[{ seconds: 1, order_id: order.orderId }], 1]) };
+  const row = { seconds: 1, order_id: order.orderId, cancelled_at: new Date(), step: 'COMPENSATION' };
+  const manager = { query: jest.fn(async () => [[row], 1]) };
   const db = {
     manager,
+    query: manager.query,
     getRepository: () => ({ findOne: async () => order }),
     transaction: (work: (tx: typeof manager) => unknown) => work(manager),
   };
@@ -27,16 +29,31 @@ function sagaOver(order: Partial<Order>) {
     new SoldOutSales(0),
     {} as never,
     { behind: () => false } as never,
-    { maxInFlight: 10, requestDeadlineMs: 5_000 } as never,
+    { maxInFlight: 10, requestDeadlineMs: 5_000, resendAfterMs: 10_000 } as never,
   );
-  // the steps are private to OrderSaga: spied on by the names the definition gives them
-  const steps = saga as unknown as Record<SagaMethod, (...args: never[]) => Promise<unknown>>;
-  const spy = (method: SagaMethod) => jest.spyOn(steps, method);
-  return { saga, spy };
+  const spy = (method: keyof OrderSaga) => jest.spyOn(saga, method);
+  return { saga, spy, inventory, manager };
 }
 
 const request = { eventId: 'gig', userId: 'alice', quantity: 1, paymentToken: 'tok_visa' };
-const created = { orderId: 'o-1', eventId: 'gig', status: 'CREATED', paymentId: null, reason: null } as const;
+const created = {
+  orderId: 'o-1',
+  eventId: 'gig',
+  status: 'CREATED',
+  step: 'PAYMENT',
+  paymentId: null,
+  reason: null,
+  createdAt: new Date(),
+} as const;
+const cancelled = {
+  ...created,
+  status: 'CANCELLED',
+  step: 'COMPENSATION',
+  reason: 'PAYMENT_TIMEOUT',
+  cancelledAt: new Date(),
+  holdReleasedAt: null,
+  paymentSettledAt: null,
+} as const;
 const view = { orderId: 'o-1', status: 'CREATED' } as OrderView;
 
 describe('ORDER_SAGA, the definition, against OrderSaga', () => {
@@ -44,14 +61,15 @@ describe('ORDER_SAGA, the definition, against OrderSaga', () => {
 
   it('given the definition, when its names are looked up, then each is a method of OrderSaga', () => {
     const names = Object.values(ORDER_SAGA).flatMap((step) => [
-      ...['invoke', 'handler', 'compensation'].map((field) => (step as Record<string, unknown>)[field]),
-      ...Object.values((step as { onOutcome?: object }).onOutcome ?? {}),
+      ...['invoke', 'handler', 'compensation', 'resend', 'timeout'].map(
+        (field) => (step as Record<string, unknown>)[field],
+      ),
       ...Object.values((step as { onReply?: object }).onReply ?? {}),
+      ...Object.values((step as { onOutcome?: object }).onOutcome ?? {}),
     ]);
 
-    const methods = OrderSaga.prototype as unknown as Record<string, unknown>;
-    for (const name of [...SAGA_METHODS, ...names.filter(Boolean)])
-      expect(typeof methods[name as string]).toBe('function');
+    for (const name of names.filter(Boolean))
+      expect(typeof OrderSaga.prototype[name as keyof OrderSaga]).toBe('function');
   });
 
   it('given a request, when it is admitted, then steps 1 and 2 run in that order', async () => {
@@ -90,14 +108,14 @@ describe('ORDER_SAGA, the definition, against OrderSaga', () => {
   it.each([
     ['succeeded', created, 'succeeded'],
     ['failed', created, 'failed'],
-    ['succeededLate', { ...created, status: 'CANCELLED', reason: 'PAYMENT_TIMEOUT' }, 'succeeded'],
+    ['succeededLate', cancelled, 'succeeded'],
   ] as const)(
     'given the reply %s, when payment_result arrives, then the method the definition names handles it',
     async (reply, order, status) => {
       const { saga, spy } = sagaOver(order);
       const handler = spy(ORDER_SAGA.charge.handler);
       const handled = spy(ORDER_SAGA.charge.onReply[reply]);
-      spy(ORDER_SAGA.charge.compensation).mockResolvedValue(undefined);
+      spy(ORDER_SAGA.charge.compensation).mockResolvedValue();
 
       await saga.onPaymentResult({ version: 1, orderId: 'o-1', status, paymentId: 'pay-1' } as never);
 
@@ -106,14 +124,74 @@ describe('ORDER_SAGA, the definition, against OrderSaga', () => {
     },
   );
 
-  it('given no reply, when the order times out, then the hold is released and payment asked to refund', async () => {
+  it('given no reply, when the order times out, then it is cancelled, payment asked to refund and the hold released', async () => {
     const { saga, spy } = sagaOver(created);
     const undone = spy(ORDER_SAGA.holdStock.compensation);
-    const refund = spy(ORDER_SAGA.charge.compensation).mockResolvedValue(undefined);
+    const refund = spy(ORDER_SAGA.charge.compensation).mockResolvedValue();
 
-    await saga[ORDER_SAGA.charge.onReply.none](created as Order);
+    await saga[ORDER_SAGA.charge.timeout](created as Order);
 
+    expect(refund).toHaveBeenCalledWith(expect.anything(), {
+      orderId: 'o-1',
+      reason: 'PAYMENT_TIMEOUT',
+      cancelledAt: expect.any(Date),
+    });
     expect(undone).toHaveBeenCalledWith('o-1', 'gig');
-    expect(refund).toHaveBeenCalledWith(expect.anything(), 'o-1', 'PAYMENT_TIMEOUT');
+    expect(refund.mock.invocationCallOrder[0]).toBeLessThan(undone.mock.invocationCallOrder[0]);
   });
+
+  it.each([
+    ['committed', undefined],
+    ['holdGone', new DomainError('HOLD_EXPIRED', 'expired')],
+  ] as const)(
+    'given inventory answers the commit %s, then the method the definition names follows',
+    async (reply, error) => {
+      const committing = { ...created, step: 'COMMIT', paymentId: 'pay-1' } as const;
+      const { saga, spy, inventory } = sagaOver(committing);
+      if (error) inventory.commit.mockRejectedValue(error);
+      const handled = spy(ORDER_SAGA.commit.onReply[reply]);
+      spy(ORDER_SAGA.charge.compensation).mockResolvedValue();
+
+      await saga[ORDER_SAGA.commit.invoke](committing as unknown as Order);
+
+      expect(inventory.commit).toHaveBeenCalledWith('o-1');
+      expect(handled).toHaveBeenCalledTimes(1);
+    },
+  );
+
+  it('given a cancelled order, when payment_cancelled arrives, then the method the definition names records it', async () => {
+    const { saga, spy, manager } = sagaOver(cancelled);
+    const handler = spy(ORDER_SAGA.compensate.handler);
+
+    await saga.onPaymentCancelled({ version: 1, orderId: 'o-1', outcome: 'not_charged', processedAt: '' });
+
+    expect(handler).toHaveBeenCalledTimes(1);
+    expect(manager.query).toHaveBeenCalledWith(expect.stringContaining('payment_settled_at = now()'), [
+      'o-1',
+      'not_charged',
+    ]);
+  });
+
+  it.each([
+    ['PAYMENT', ['order_created'], created],
+    ['COMMIT', [], { ...created, step: 'COMMIT' }],
+    ['COMPENSATION', ['order_cancelled'], cancelled],
+    ['COMPENSATION', [], { ...cancelled, paymentSettledAt: new Date() }],
+  ] as const)(
+    'given an order waiting in %s, when the driver finds it due, then the step is done again, %j sent again',
+    async (step, resent, order) => {
+      const { saga, spy, inventory, manager } = sagaOver(order);
+      const again = spy(stepWaitingIn(step).resend!);
+
+      await saga[stepWaitingIn(step).resend!](order as unknown as Order);
+
+      expect(again).toHaveBeenCalledTimes(1);
+      const sent = manager.query.mock.calls.flatMap((call: unknown[]) =>
+        String(call[0]).includes('INSERT INTO outbox') ? [(call[1] as string[])[1]] : [],
+      );
+      expect(sent).toEqual(resent);
+      if (step === 'COMMIT') expect(inventory.commit).toHaveBeenCalledWith('o-1');
+      if (step === 'COMPENSATION') expect(inventory.release).toHaveBeenCalledWith('o-1', 'gig');
+    },
+  );
 });

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { OrderCancelledMessage } from '@boxoffice/contracts/order/order-cancelled.message';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
+import type { PaymentCancelledMessage } from '@boxoffice/contracts/payment/payment-cancelled.message';
 import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
+import { isDependencyDown } from '@boxoffice/errors/dependency-down';
 import { DomainError, isRefusal, OutcomeUnknownError } from '@boxoffice/errors/domain-error';
 import { WithLogFields } from '@boxoffice/logging/log-context';
-import { addToOutbox } from '@boxoffice/outbox/outbox';
+import { putInOutbox } from '@boxoffice/outbox/outbox';
 import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { Traced } from '@boxoffice/tracing/traced.decorator';
 import { IdempotentOrders } from '../idempotency/idempotent-orders';
@@ -19,18 +20,27 @@ import { orderNotTaken, SOLE_CLAIM, type OrderIdClaim } from '../request/order-i
 import { SoldOutSales } from '../sold-out/sold-out-sales';
 import { InFlightLimit } from './in-flight-limit';
 import { Order } from './order.entity';
+import { orderCancelled, orderCreated } from './order-messages';
 import { recordOrder } from './order-recording';
-import { afterCommit, afterRelease, afterTimeout, decideOnPayment } from './order-saga-decisions';
-import type { Hold, OrderRequest, OrderToRecord, SagaOutcome } from './order-saga-types';
+import { decideOnPayment } from './order-saga-decisions';
+import type {
+  CancelReason,
+  Hold,
+  OrderRequest,
+  OrderToRecord,
+  SagaOutcome,
+  SagaStep,
+} from './order-saga-types';
 import { SagaBacklog } from './saga-backlog';
 
 /**
  * The order saga (docs/contract.md §2 and §5), orchestrated by the order service: one method per step of
  * ORDER_SAGA (order-saga.definition.ts, the saga at one glance), in the order they happen.
  *
- * CREATED → CONFIRMED | CANCELLED, nothing else: every transition is one guarded UPDATE … WHERE status = 'CREATED',
- * so a duplicate or late reply changes nothing. Inventory's commit and release are idempotent; an unreachable
- * inventory throws, and the message is retried later, so a compensation is never lost.
+ * The order's row is the saga's state: status CREATED → CONFIRMED | CANCELLED, and the step it waits in, PAYMENT →
+ * COMMIT → DONE or → COMPENSATION → DONE. Every transition is one guarded UPDATE … WHERE step = <the step expected>,
+ * so a duplicate or late reply changes nothing, and each is recorded before anything is asked of a participant:
+ * what is not answered then is done again by the saga's driver (saga-driver.ts) from the row, never from a message.
  */
 @Injectable()
 export class OrderSaga {
@@ -91,7 +101,7 @@ export class OrderSaga {
    * given up (503), except a transaction that may have committed: that one decides the answer.
    */
   @WithLogFields((orderId: string) => ({ orderId }))
-  private async begin(
+  async begin(
     orderId: string,
     request: OrderRequest,
     deadline: Deadline,
@@ -119,7 +129,7 @@ export class OrderSaga {
   }
 
   /** Step 1. A hold of this id released already means an earlier attempt gave it up: the client should retry. */
-  private async holdStock(orderId: string, request: OrderRequest, deadline: Deadline): Promise<Hold> {
+  async holdStock(orderId: string, request: OrderRequest, deadline: Deadline): Promise<Hold> {
     const { eventId, userId, quantity } = request;
     const dto = { orderId, eventId, userId, quantity };
     const askedAt = this.soldOut.now(); // a SOLD_OUT is as old as the question: a release meanwhile outdates it
@@ -136,19 +146,20 @@ export class OrderSaga {
   }
 
   /** Step 2: the order and its order_created, or what a racing request with this id decided (see order-recording.ts). */
-  private async record(order: OrderToRecord): Promise<OrderView | DomainError> {
-    const decided = await recordOrder(this.db, order);
+  async record(order: OrderToRecord): Promise<OrderView | DomainError> {
+    const decided = await recordOrder(this.db, order, this.firstPaymentAttemptMs());
     this.relay.wake();
     return decided;
   }
 
-  /** Step 4: payment's reply. */
+  /**
+   * Step 3's reply: payment_result. Recorded first, by a guarded UPDATE of the order's step; what follows is tried at
+   * once, and otherwise done by the saga's driver from the row: the message is never needed again.
+   */
   @Traced('payment_result')
   @WithLogFields((result: PaymentResultMessage) => ({ orderId: result.orderId }))
   async onPaymentResult(result: PaymentResultMessage): Promise<void> {
-    const order = await this.db.getRepository(Order).findOne({ where: { orderId: result.orderId } });
-    if (!order)
-      throw new DomainError('ORDER_NOT_FOUND', `payment_result for unknown order ${result.orderId}`);
+    const order = await this.orderOf(result.orderId, ROUTING_KEYS.paymentResult);
     const decision = decideOnPayment(order, result);
     switch (decision.kind) {
       case 'ignore':
@@ -156,53 +167,91 @@ export class OrderSaga {
         return;
       case 'refund-late-charge':
         return this.refundLateCharge(order, decision.paymentId);
-      case 'release-hold':
-        await this.releaseHold(order.orderId, order.eventId);
-        return this.end(order, afterRelease(decision));
+      case 'cancel':
+        return this.cancel(order, 'PAYMENT', decision.reason, decision.paymentId);
       case 'commit-hold':
-        return this.end(order, afterCommit(decision.paymentId, await this.commitHold(order)));
+        if (await this.toCommit(order, decision.paymentId))
+          await tryNow('the commit', () => this.commitHold(order));
     }
   }
 
-  /** Step 4 without a reply: no payment_result within the timeout (see OrderTimeouts). */
-  @WithLogFields((order: Order) => ({ orderId: order.orderId }))
+  /** Step 3 unanswered past ORDER_PAYMENT_TIMEOUT_SECONDS (the saga's driver calls it): CANCELLED (PAYMENT_TIMEOUT). */
   async onPaymentTimeout(order: Order): Promise<void> {
-    try {
-      await this.releaseHold(order.orderId, order.eventId);
-    } catch (error) {
-      if (!(error instanceof DomainError) || error.code !== 'RESERVATION_COMMITTED') throw error;
-      // The hold was committed, which only follows a successful payment whose result could not be recorded
-      // yet: the ticket is sold, so the order is CONFIRMED (without its payment id, which only that result had).
-      return this.end(order, { status: 'CONFIRMED' });
-    }
-    await this.end(order, afterTimeout());
+    await this.cancel(order, 'PAYMENT', 'PAYMENT_TIMEOUT');
   }
 
-  /** Step 4, payment succeeded: true when the hold was committed, false when it had expired (then released). */
-  private async commitHold({ orderId, eventId }: Order): Promise<boolean> {
+  /** Step 3 again: order_created as first sent; payment answers a repeat with its first answer. */
+  async askForPayment(order: Order): Promise<void> {
+    await putInOutbox(this.db.manager, orderCreated(order));
+    this.relay.wake();
+  }
+
+  /**
+   * Step 4, in COMMIT: inventory sells the hold (CONFIRMED), or answers that it is gone (CANCELLED, HOLD_EXPIRED).
+   * Inventory unreachable throws: the order stays in COMMIT, and the saga's driver commits again.
+   */
+  async commitHold(order: Order): Promise<void> {
     try {
-      await this.inventory.commit(orderId);
-      return true;
+      await this.inventory.commit(order.orderId);
     } catch (error) {
-      const holdGone =
-        error instanceof DomainError && ['HOLD_EXPIRED', 'RESERVATION_RELEASED'].includes(error.code);
-      if (!holdGone) throw error;
-      await this.releaseHold(orderId, eventId); // an expired hold not yet swept goes back to stock now
-      return false;
+      if (!hasCode(error, 'HOLD_EXPIRED', 'RESERVATION_RELEASED')) throw error;
+      return this.cancel(order, 'COMMIT', 'HOLD_EXPIRED');
     }
+    await this.confirm(order);
+  }
+
+  /** Step 4 answered: the tickets are sold, the order CONFIRMED, the saga DONE. */
+  async confirm(order: Order): Promise<void> {
+    const [rows] = (await this.db.query(
+      `UPDATE orders SET status = 'CONFIRMED', step = 'DONE', next_attempt_at = NULL, version = version + 1,
+         updated_at = now()
+       WHERE order_id = $1 AND step = 'COMMIT'
+       RETURNING extract(epoch FROM now() - created_at)::float8 AS seconds`,
+      [order.orderId],
+    )) as [Array<{ seconds: number }>, number];
+    if (rows.length) this.ended({ status: 'CONFIRMED' }, rows[0].seconds);
+  }
+
+  /**
+   * Step 5: CANCELLED from `from`, at once for the buyer, in the transaction that writes order_cancelled; the order
+   * then waits in COMPENSATION, and the hold's release is tried at once.
+   */
+  async cancel(
+    order: Order,
+    from: 'PAYMENT' | 'COMMIT',
+    reason: CancelReason,
+    paymentId?: string,
+  ): Promise<void> {
+    const cancelled = await this.db.transaction(async (tx) => {
+      const [rows] = (await tx.query(
+        `UPDATE orders SET status = 'CANCELLED', reason = $3, payment_id = COALESCE($4, payment_id),
+           step = 'COMPENSATION', cancelled_at = now(), attempts = 0,
+           next_attempt_at = now() + make_interval(secs => $5), version = version + 1, updated_at = now()
+         WHERE order_id = $1 AND step = $2
+         RETURNING cancelled_at, extract(epoch FROM now() - created_at)::float8 AS seconds`,
+        [order.orderId, from, reason, paymentId ?? null, this.config.resendAfterMs / 1000],
+      )) as [Array<{ cancelled_at: Date; seconds: number }>, number];
+      if (rows.length)
+        await this.askForRefund(tx, { orderId: order.orderId, reason, cancelledAt: rows[0].cancelled_at });
+      return rows[0];
+    });
+    if (!cancelled) return;
+    this.relay.wake();
+    this.ended({ status: 'CANCELLED', reason }, cancelled.seconds);
+    await tryNow('the release', () => this.releaseCancelledHold(order));
   }
 
   /**
    * Step 1's compensation: the ticket is on sale again, so this instance stops answering SOLD_OUT from memory. An
-   * unreachable inventory throws: the message or the sweep that called it tries again later.
+   * unreachable inventory throws: the caller, or the saga's driver, tries again later.
    */
-  private async releaseHold(orderId: string, eventId: string): Promise<void> {
+  async releaseHold(orderId: string, eventId: string): Promise<void> {
     await this.inventory.release(orderId, eventId);
     this.soldOut.onSale(eventId);
   }
 
   /** Step 1's compensation, best effort: what is not released now returns to stock when the hold expires. */
-  private async releaseHoldOrLetExpire(orderId: string, eventId: string): Promise<void> {
+  async releaseHoldOrLetExpire(orderId: string, eventId: string): Promise<void> {
     await this.releaseHold(orderId, eventId).catch((error: Error) => {
       this.logger.warn(`could not release the hold of ${orderId} now: ${error.message}`);
     });
@@ -212,7 +261,7 @@ export class OrderSaga {
    * Step 1's compensation when step 2 failed: the hold released (best effort) and then the order id given up, unless
    * the id is still someone else's to finish; a hold not released keeps the id for a retry (see OrderIdClaim).
    */
-  private async releaseHoldIfOurs(orderId: string, eventId: string, claim: OrderIdClaim): Promise<void> {
+  async releaseHoldIfOurs(orderId: string, eventId: string, claim: OrderIdClaim): Promise<void> {
     await claim
       .giveUp(() => this.releaseHold(orderId, eventId))
       .catch((error: Error) => {
@@ -221,59 +270,113 @@ export class OrderSaga {
       });
   }
 
-  /** Step 5 for a charge that came after the timeout: the order stays CANCELLED and the charge is refunded. */
-  private async refundLateCharge(order: Order, paymentId: string): Promise<void> {
-    const recorded = await this.db.transaction(async (tx) => {
-      const [rows] = (await tx.query(
-        `UPDATE orders SET payment_id = $2, version = version + 1, updated_at = now()
-         WHERE order_id = $1 AND status = 'CANCELLED' AND payment_id IS NULL RETURNING order_id`,
-        [order.orderId, paymentId],
-      )) as [unknown[], number];
-      if (rows.length) await this.askForRefund(tx, order.orderId, order.reason ?? 'PAYMENT_TIMEOUT');
-      return rows.length > 0;
-    });
-    if (recorded) this.relay.wake();
+  /**
+   * Step 5, the hold's half: released, or answered gone (never recorded, or barred now). A hold found sold is not
+   * released and its half never recorded: the compensation stays PENDING, an error for the audit (contract §2).
+   */
+  async releaseCancelledHold(order: Pick<Order, 'orderId' | 'eventId'>): Promise<void> {
+    try {
+      await this.releaseHold(order.orderId, order.eventId);
+    } catch (error) {
+      if (hasCode(error, 'RESERVATION_COMMITTED')) {
+        this.logger.error(
+          `order ${order.orderId} is CANCELLED but its tickets are sold: compensation left PENDING`,
+        );
+        return;
+      }
+      if (!hasCode(error, 'RESERVATION_NOT_FOUND')) throw error;
+    }
+    await this.completeHalf(order.orderId, HOLD_RELEASED, []);
+  }
+
+  /** Step 5's reply: payment_cancelled, payment's half (nothing charged, or the charge refunded). */
+  @Traced('payment_cancelled')
+  @WithLogFields((settled: PaymentCancelledMessage) => ({ orderId: settled.orderId }))
+  async onPaymentCancelled({ orderId, outcome }: PaymentCancelledMessage): Promise<void> {
+    if (await this.completeHalf(orderId, PAYMENT_SETTLED, [outcome])) return;
+    const order = await this.orderOf(orderId, ROUTING_KEYS.paymentCancelled);
+    this.logger.debug?.(
+      `payment_cancelled for ${orderId} ignored: order ${order.status}, step ${order.step}`,
+    );
+  }
+
+  /** Step 5 again (the saga's driver calls it), what is still missing: payment's answer, the hold's release. */
+  async compensate(order: Order): Promise<void> {
+    if (!order.paymentSettledAt) {
+      await this.askForRefund(this.db.manager, order);
+      this.relay.wake();
+    }
+    if (!order.holdReleasedAt) await this.releaseCancelledHold(order);
   }
 
   /**
-   * Step 3's compensation (step 5): `order_cancelled`, in the transaction that cancelled, and payment refunds
-   * whatever it charged for the order.
+   * A charge that came after the order was cancelled (by the timeout): its paymentId is recorded, and the order's
+   * order_cancelled, sent again until payment answers, has it refunded. Had payment already answered not_charged,
+   * its answer is void: the compensation waits for payment again.
    */
-  private async askForRefund(tx: EntityManager, orderId: string, reason: string): Promise<void> {
-    const message: OrderCancelledMessage = {
-      version: 1,
-      orderId,
-      reason,
-      cancelledAt: new Date().toISOString(),
-    };
-    await addToOutbox(tx, {
-      routingKey: ROUTING_KEYS.orderCancelled,
-      correlationId: orderId,
-      payload: message,
-    });
+  async refundLateCharge(order: Order, paymentId: string): Promise<void> {
+    const reopen = `payment_settlement = 'not_charged'`;
+    const [rows] = (await this.db.query(
+      `UPDATE orders SET payment_id = $2, version = version + 1, updated_at = now(),
+         step = CASE WHEN ${reopen} THEN 'COMPENSATION' ELSE step END,
+         attempts = CASE WHEN ${reopen} THEN 0 ELSE attempts END,
+         next_attempt_at = CASE WHEN ${reopen} THEN now() ELSE next_attempt_at END,
+         payment_settled_at = CASE WHEN ${reopen} THEN NULL ELSE payment_settled_at END,
+         payment_settlement = CASE WHEN ${reopen} THEN NULL ELSE payment_settlement END
+       WHERE order_id = $1 AND status = 'CANCELLED' AND payment_id IS NULL RETURNING order_id`,
+      [order.orderId, paymentId],
+    )) as [unknown[], number];
+    if (rows.length && order.paymentSettlement === 'not_charged')
+      this.logger.error(
+        `order ${order.orderId} was charged after payment answered not_charged: asking again`,
+      );
   }
 
-  /** Moves a CREATED order to its end state; a cancelled order tells payment, which refunds any charge (step 5). */
-  private async end(order: Order, outcome: SagaOutcome): Promise<void> {
-    const move = async (db: EntityManager) => {
-      const [rows] = (await db.query(
-        `UPDATE orders SET status = $2, reason = $3, payment_id = $4, version = version + 1, updated_at = now()
-         WHERE order_id = $1 AND status = 'CREATED'
-         RETURNING extract(epoch FROM now() - created_at)::float8 AS seconds`,
-        [order.orderId, outcome.status, outcome.reason ?? null, outcome.paymentId ?? null],
-      )) as [Array<{ seconds: number }>, number];
-      if (rows.length && outcome.status === 'CANCELLED')
-        await this.askForRefund(db, order.orderId, outcome.reason!);
-      return rows[0];
-    };
-    // CONFIRMED is one guarded UPDATE, atomic alone: no BEGIN and COMMIT round trips for the saga's busiest step.
-    const moved =
-      outcome.status === 'CONFIRMED' ? await move(this.db.manager) : await this.db.transaction(move);
-    if (!moved) return;
-    this.metrics.ended(outcome, moved.seconds);
-    // One line per order at its end, at info: what an operator greps for (by orderId) to learn how it went.
+  /**
+   * Step 3's compensation: `order_cancelled`, in the transaction that cancelled and again until payment answers;
+   * payment refunds whatever it charged for the order, and answers payment_cancelled.
+   */
+  async askForRefund(
+    tx: EntityManager,
+    order: Pick<Order, 'orderId' | 'reason' | 'cancelledAt'>,
+  ): Promise<void> {
+    await putInOutbox(tx, orderCancelled(order));
+  }
+
+  /** PAYMENT → COMMIT, payment's id recorded; false when the order had left PAYMENT already (a repeat, a race). */
+  async toCommit(order: Order, paymentId: string): Promise<boolean> {
+    const [rows] = (await this.db.query(
+      `UPDATE orders SET step = 'COMMIT', payment_id = $2, attempts = 0,
+         next_attempt_at = now() + make_interval(secs => $3), version = version + 1, updated_at = now()
+       WHERE order_id = $1 AND step = 'PAYMENT' RETURNING order_id`,
+      [order.orderId, paymentId, this.config.resendAfterMs / 1000],
+    )) as [unknown[], number];
+    return rows.length > 0;
+  }
+
+  /** One half of a compensation recorded (see HOLD_RELEASED, PAYMENT_SETTLED); with both, the saga is DONE. */
+  async completeHalf(orderId: string, half: string, values: unknown[]): Promise<boolean> {
+    const [rows] = (await this.db.query(half, [orderId, ...values])) as [Array<{ step: SagaStep }>, number];
+    if (rows[0]?.step === 'DONE') this.logger.log('order CANCELLED, its compensation COMPLETE');
+    return rows.length > 0;
+  }
+
+  /** The order a reply is about; a reply for an order this service never took is an error (dead-lettered). */
+  async orderOf(orderId: string, routingKey: string): Promise<Order> {
+    const order = await this.db.getRepository(Order).findOne({ where: { orderId } });
+    if (!order) throw new DomainError('ORDER_NOT_FOUND', `${routingKey} for unknown order ${orderId}`);
+    return order;
+  }
+
+  /** Step 3's first re-send, or its timeout if that comes first. */
+  private firstPaymentAttemptMs(): number {
+    return Math.min(this.config.resendAfterMs, this.config.paymentTimeoutMs);
+  }
+
+  /** One line per order at its end, at info: what an operator greps for (by orderId) to learn how it went. */
+  private ended(outcome: SagaOutcome, seconds: number): void {
+    this.metrics.ended(outcome, seconds);
     this.logger.log(`order ${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ''}`);
-    if (outcome.status === 'CANCELLED') this.relay.wake();
   }
 
   /**
@@ -285,6 +388,35 @@ export class OrderSaga {
     if (mayAsk && this.soldOut.takeTurnToAsk(eventId, quantity)) return undefined;
     return soldOut(eventId);
   }
+}
+
+// One half of a compensation recorded; with the other one in too, the saga is DONE and the driver leaves the order.
+const DONE_WITH = (other: string) =>
+  `step = CASE WHEN ${other} IS NULL THEN step ELSE 'DONE' END,
+   next_attempt_at = CASE WHEN ${other} IS NULL THEN next_attempt_at END, version = version + 1, updated_at = now()`;
+const HOLD_RELEASED = `UPDATE orders SET hold_released_at = now(), ${DONE_WITH('payment_settled_at')}
+  WHERE order_id = $1 AND step = 'COMPENSATION' AND hold_released_at IS NULL RETURNING step`;
+const PAYMENT_SETTLED = `UPDATE orders SET payment_settled_at = now(), payment_settlement = $2, ${DONE_WITH('hold_released_at')}
+  WHERE order_id = $1 AND step = 'COMPENSATION' AND payment_settled_at IS NULL RETURNING step`;
+
+const logger = new Logger('order-saga');
+
+/**
+ * What follows a recorded transition, tried now: a failure leaves the order due, and the saga's driver does it again
+ * (a dependency down is expected there: warn; anything else is a bug, or a participant's refusal: error).
+ */
+export async function tryNow(what: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    const line = `${what} not done yet, left to the saga's driver: ${(error as Error).message}`;
+    if (isDependencyDown(error)) logger.warn(line);
+    else logger.error(line);
+  }
+}
+
+function hasCode(error: unknown, ...codes: string[]): boolean {
+  return error instanceof DomainError && codes.includes(error.code);
 }
 
 /** Inventory's own words for it, so that a buyer cannot tell memory from a call. */

@@ -12,6 +12,7 @@ export function toOrderView(order: Order): OrderView {
     status: order.status,
     ...(order.reason ? { reason: order.reason } : {}),
     ...(order.paymentId ? { paymentId: order.paymentId } : {}),
+    ...(order.status === 'CANCELLED' ? { compensation: order.step === 'DONE' ? 'COMPLETE' : 'PENDING' } : {}),
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
   };

@@ -169,7 +169,7 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
     sales.refused('final', 1, asked);
 
     // then
-    expect(answeredFromMemory(sales, 'final', 1)).toBe(false);
+    expect(sales.remembers('final', 1)).toBe(false);
   });
 
   it('given a SOLD_OUT asked after the last release, when it comes, then it is remembered for the ttl from when it was asked', () => {
@@ -184,11 +184,11 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
     sales.refused('final', 1, asked);
 
     // then: the memory's age counts from the question, not the answer
-    expect(answeredFromMemory(sales, 'final', 1, false)).toBe(true);
+    expect(sales.remembers('final', 1)).toBe(true);
     now += 149;
-    expect(answeredFromMemory(sales, 'final', 1, false)).toBe(true);
+    expect(sales.remembers('final', 1)).toBe(true);
     now += 1;
-    expect(answeredFromMemory(sales, 'final', 1, false)).toBe(false);
+    expect(sales.remembers('final', 1)).toBe(false);
   });
 
   it('given a ttl of 0, when inventory refuses, then nothing is remembered', () => {

@@ -1,23 +1,29 @@
 import { eventually } from '@boxoffice/testing/eventually';
 import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
-import { OrderTestApp, outboxRows, publishPaymentResult, startOrderStack } from '../order.test-app';
+import {
+  OrderTestApp,
+  outboxRows,
+  publishPaymentCancelled,
+  publishPaymentResult,
+  startOrderStack,
+} from '../order.test-app';
 import { OrderSaga } from './order-saga';
-import { OrderTimeouts } from './order-timeouts';
+import { SagaDriver } from './saga-driver';
 
 describe('Payment timeout (e2e: order + inventory, real Postgres, Redis, RabbitMQ)', () => {
   let stack: OrderTestApp;
-  let timeouts: OrderTimeouts;
+  let driver: SagaDriver;
 
   beforeAll(async () => {
-    // The sweep runs by hand; nobody consumes order_created, as when payment is down for good.
+    // The driver runs by hand; nobody consumes order_created, as when payment is down for good.
     stack = await startOrderStack('order_timeout', {
       order: { ORDER_PAYMENT_TIMEOUT_SECONDS: '1', ORDER_TIMEOUT_SWEEP_INTERVAL_MS: '600000' },
     });
-    timeouts = stack.app.get(OrderTimeouts);
+    driver = stack.app.get(SagaDriver);
   });
   afterAll(() => stack?.close());
 
-  it('given an order payment never answers, when the timeout passes, then it ends CANCELLED with its stock back; a late charge is refunded once', async () => {
+  it('given an order payment never answers, when the timeout passes, then it ends CANCELLED with its stock back; a late charge is refunded through the same order_cancelled', async () => {
     await putSale(stack.inventory, 'silent', { totalStock: 2 });
     const { body: order } = await stack
       .http()
@@ -25,21 +31,26 @@ describe('Payment timeout (e2e: order + inventory, real Postgres, Redis, RabbitM
       .send({ eventId: 'silent', userId: 'u1', quantity: 2 })
       .expect(202);
     await stack.broker.nextTapped('order_created', order.orderId);
-    expect(await timeouts.sweep()).toBe(0);
+    expect(await driver.sweep()).toBe(0);
 
     await eventually(() => Date.now() > Date.parse(order.createdAt) + 1100, {
       what: 'payment timeout passed',
     });
-    expect(await timeouts.sweep()).toBe(1);
+    expect(await driver.sweep()).toBe(1);
 
     const { body: cancelled } = await stack.http().get(`/orders/${order.orderId}`).expect(200);
-    expect(cancelled).toMatchObject({ status: 'CANCELLED', reason: 'PAYMENT_TIMEOUT' });
+    expect(cancelled).toMatchObject({
+      status: 'CANCELLED',
+      reason: 'PAYMENT_TIMEOUT',
+      compensation: 'PENDING',
+    });
     expect(cancelled.paymentId).toBeUndefined();
     expect(await saleCounts(stack.inventory, 'silent')).toMatchObject({ available: 2, held: 0, sold: 0 });
     const first = await stack.broker.nextTapped('order_cancelled', order.orderId);
     expect(first.payload).toMatchObject({ orderId: order.orderId, reason: 'PAYMENT_TIMEOUT' });
 
-    // Payment comes back and charges after all: the order stays CANCELLED and asks payment for a refund, once.
+    // Payment comes back and charges after all: the order stays CANCELLED and records the charge, and its
+    // order_cancelled (sent again until payment answers) has payment refund it.
     const handler = jest.spyOn(stack.app.get(OrderSaga), 'onPaymentResult');
     for (let copy = 0; copy < 2; copy++) {
       await publishPaymentResult(stack, {
@@ -48,23 +59,39 @@ describe('Payment timeout (e2e: order + inventory, real Postgres, Redis, RabbitM
         status: 'succeeded',
       });
     }
-    const [, refund] = await eventually(
+    await eventually(() => handler.mock.results.length === 2, { what: 'both copies handled' });
+    await Promise.all(handler.mock.results.map((run) => run.value));
+    handler.mockRestore();
+    const { body: after } = await stack.http().get(`/orders/${order.orderId}`).expect(200);
+    expect(after).toMatchObject({
+      status: 'CANCELLED',
+      reason: 'PAYMENT_TIMEOUT',
+      paymentId: 'late-pay',
+      compensation: 'PENDING',
+    });
+    expect(await saleCounts(stack.inventory, 'silent')).toMatchObject({ available: 2, held: 0, sold: 0 });
+    await stack.db.query('UPDATE orders SET next_attempt_at = now() WHERE order_id = $1', [order.orderId]);
+    expect(await driver.sweep()).toBe(1);
+    const [, again] = await eventually(
       async () => {
         const cancellations = await stack.broker.tapped('order_cancelled', order.orderId);
         return cancellations.length >= 2 && cancellations;
       },
-      { what: 'a second order_cancelled, asking for the refund' },
+      { what: 'order_cancelled sent again' },
     );
-    expect(refund.properties.messageId).not.toBe(first.properties.messageId);
-    await eventually(() => handler.mock.results.length === 2, { what: 'both copies handled' });
-    await Promise.all(handler.mock.results.map((run) => run.value));
-    const { body: after } = await stack.http().get(`/orders/${order.orderId}`).expect(200);
-    expect(after).toMatchObject({ status: 'CANCELLED', reason: 'PAYMENT_TIMEOUT', paymentId: 'late-pay' });
-    expect(await saleCounts(stack.inventory, 'silent')).toMatchObject({ available: 2, held: 0, sold: 0 });
+    expect(again.properties.messageId).toBe(first.properties.messageId);
     const cancellations = (await outboxRows(stack, order.orderId)).filter(
       (m) => m.routing_key === 'order_cancelled',
     );
-    expect(cancellations).toHaveLength(2);
+    expect(cancellations).toHaveLength(1);
+
+    await publishPaymentCancelled(stack, { orderId: order.orderId, outcome: 'refunded' });
+    await eventually(
+      async () =>
+        (await stack.http().get(`/orders/${order.orderId}`).expect(200)).body.compensation === 'COMPLETE',
+      { what: 'compensation COMPLETE' },
+    );
+    expect(await driver.sweep()).toBe(0);
   });
 
   it('given overdue orders, when two instances sweep at the same time, then each order is timed out by exactly one of them', async () => {
@@ -85,7 +112,7 @@ describe('Payment timeout (e2e: order + inventory, real Postgres, Redis, RabbitM
     const timedOut = jest.spyOn(stack.app.get(OrderSaga), 'onPaymentTimeout');
 
     // when
-    const [first, second] = await Promise.all([timeouts.sweep(), timeouts.sweep()]);
+    const [first, second] = await Promise.all([driver.sweep(), driver.sweep()]);
 
     // then
     expect(first + second).toBe(6);
