@@ -19,6 +19,10 @@ const order = (over: Partial<OrderSnapshot>): OrderSnapshot => ({
   ...over,
 });
 
+/** o-3, timed out after it was paid: charged once, its hold released. */
+const cancelled = (over: Partial<OrderSnapshot>): OrderSnapshot =>
+  order({ orderId: 'o-3', status: 'CANCELLED', reason: 'PAYMENT_TIMEOUT', reservation: 'RELEASED', ...over });
+
 /** A quiet, correct sale of 3: two sold, one declined and given back. */
 const sale = (over: Partial<SaleSnapshot> = {}): SaleSnapshot => ({
   eventId: 'final',
@@ -198,16 +202,10 @@ describe('findViolations', () => {
       },
     ]);
   });
+
   it('given a CANCELLED order whose charge the processor still holds (charged, never refunded), when audited, then CHARGE_NOT_REFUNDED names it', () => {
-    const held = order({
-      orderId: 'o-3',
-      status: 'CANCELLED',
-      reason: 'PAYMENT_TIMEOUT',
-      reservation: 'RELEASED',
-      payment: null, // the charge's answer was lost: payment has no row, the processor has the charge
-      charges: 1,
-      refunds: 0,
-    });
+    // the charge's answer was lost: payment has no row, the processor has the charge
+    const held = cancelled({ payment: null });
     const [first, second] = sale().orders;
 
     const violations = findViolations(snapshot({ sales: [sale({ orders: [first, second, held] })] }));
@@ -225,14 +223,7 @@ describe('findViolations', () => {
     // sold 2, confirmed 2: the sale's counts agree, yet o-3's ticket is sold and o-2's is not
     const [first, second] = sale().orders;
     const unsold = { ...second, reservation: 'RELEASED' as const };
-    const sold = order({
-      orderId: 'o-3',
-      status: 'CANCELLED',
-      reason: 'PAYMENT_TIMEOUT',
-      reservation: 'COMMITTED',
-      payment: 'REFUNDED',
-      refunds: 1,
-    });
+    const sold = cancelled({ reservation: 'COMMITTED', payment: 'REFUNDED', refunds: 1 });
 
     const violations = findViolations(snapshot({ sales: [sale({ orders: [first, unsold, sold] })] }));
 
@@ -247,17 +238,7 @@ describe('findViolations', () => {
 
   it('given a CANCELLED order compensating past the limit and one within it, when audited, then COMPENSATION_OVERDUE names only the first', () => {
     const compensating = (orderId: string, seconds: number) =>
-      order({
-        orderId,
-        status: 'CANCELLED',
-        reason: 'PAYMENT_TIMEOUT',
-        reservation: 'RELEASED',
-        payment: 'SUCCEEDED',
-        charges: 1,
-        refunds: 1,
-        step: 'COMPENSATION',
-        updatedAt: secondsBefore(seconds),
-      });
+      cancelled({ orderId, refunds: 1, step: 'COMPENSATION', updatedAt: secondsBefore(seconds) });
     const [first, second] = sale().orders;
     const s = sale({
       totalStock: 4,
