@@ -12,9 +12,34 @@ export interface AuditSettings {
   rabbitmqManagementUrl: string;
 }
 
-export function readAuditSettings(environment: NodeJS.ProcessEnv): AuditSettings {
+/** What `npm run audit` may spend and tolerate; the chaos runner, the bench and the tests take the defaults. */
+export interface AuditLimits {
+  /** Postgres cancels an audit query that runs longer (statement_timeout), whatever became of the audit. */
+  statementTimeoutSeconds: number;
+  /** A CANCELLED order whose compensation has not moved for longer is a violation (COMPENSATION_OVERDUE). */
+  compensationMaxAgeSeconds: number;
+}
+
+/** 100,000 orders take a few seconds: a minute means something is wrong, not that the sale is big. */
+export const AUDIT_LIMITS: AuditLimits = { statementTimeoutSeconds: 60, compensationMaxAgeSeconds: 300 };
+
+export function readAuditSettings(environment: NodeJS.ProcessEnv): AuditSettings & AuditLimits {
   const env = new EnvReader(environment);
-  const settings = auditSettingsOf(env);
+  const settings = {
+    ...auditSettingsOf(env),
+    statementTimeoutSeconds: env.int(
+      'AUDIT_STATEMENT_TIMEOUT_SECONDS',
+      AUDIT_LIMITS.statementTimeoutSeconds,
+      1,
+      3600,
+    ),
+    compensationMaxAgeSeconds: env.int(
+      'AUDIT_COMPENSATION_MAX_AGE_SECONDS',
+      AUDIT_LIMITS.compensationMaxAgeSeconds,
+      1,
+      604_800,
+    ),
+  };
   env.done();
   return settings;
 }

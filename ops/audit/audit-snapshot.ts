@@ -6,6 +6,10 @@ export interface AuditSnapshot {
   unsentOutbox: Record<string, number>;
   /** Outbox rows the relay parked after repeated refusals, per service schema: never sent unless requeued. */
   parkedOutbox: Record<string, ParkedOutbox>;
+  /** When it was read, by the database's clock (the clock of every `updatedAt`). */
+  readAt: Date;
+  /** Whether orders record their saga step (`orders.step`); false until the order service has added that column. */
+  stepRecorded: boolean;
 }
 
 export interface ParkedOutbox {
@@ -52,6 +56,10 @@ export interface OrderSnapshot {
   /** What the card processor itself did: successful charges and refunds. */
   charges: number;
   refunds: number;
+  /** The saga step the order is in (`PAYMENT`, `COMMIT`, `COMPENSATION`, `DONE`); null while not recorded. */
+  step: string | null;
+  /** When its row last changed. */
+  updatedAt: Date;
 }
 
 export interface QueueSnapshot {

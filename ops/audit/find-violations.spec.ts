@@ -1,5 +1,9 @@
+import { toText } from './audit-report';
 import type { AuditSnapshot, OrderSnapshot, SaleSnapshot } from './audit-snapshot';
-import { findViolations } from './find-violations';
+import { findViolations, skippedChecks } from './find-violations';
+
+const READ_AT = new Date('2026-12-06T02:00:00Z');
+const secondsBefore = (seconds: number) => new Date(READ_AT.getTime() - seconds * 1000);
 
 const order = (over: Partial<OrderSnapshot>): OrderSnapshot => ({
   orderId: 'o-1',
@@ -10,8 +14,14 @@ const order = (over: Partial<OrderSnapshot>): OrderSnapshot => ({
   payment: 'SUCCEEDED',
   charges: 1,
   refunds: 0,
+  step: null,
+  updatedAt: secondsBefore(60),
   ...over,
 });
+
+/** o-3, timed out after it was paid: charged once, its hold released. */
+const cancelled = (over: Partial<OrderSnapshot>): OrderSnapshot =>
+  order({ orderId: 'o-3', status: 'CANCELLED', reason: 'PAYMENT_TIMEOUT', reservation: 'RELEASED', ...over });
 
 /** A quiet, correct sale of 3: two sold, one declined and given back. */
 const sale = (over: Partial<SaleSnapshot> = {}): SaleSnapshot => ({
@@ -43,6 +53,8 @@ const snapshot = (over: Partial<AuditSnapshot> = {}): AuditSnapshot => ({
   ],
   unsentOutbox: { orders: 0, payment: 0 },
   parkedOutbox: { orders: { count: 0, examples: [] }, payment: { count: 0, examples: [] } },
+  readAt: READ_AT,
+  stepRecorded: true,
   ...over,
 });
 
@@ -189,5 +201,75 @@ describe('findViolations', () => {
           'the first refused 10 times, last: broker did not accept the message: message nacked',
       },
     ]);
+  });
+
+  it('given a CANCELLED order whose charge the processor still holds (charged, never refunded), when audited, then CHARGE_NOT_REFUNDED names it', () => {
+    // the charge's answer was lost: payment has no row, the processor has the charge
+    const held = cancelled({ payment: null });
+    const [first, second] = sale().orders;
+
+    const violations = findViolations(snapshot({ sales: [sale({ orders: [first, second, held] })] }));
+
+    expect(violations).toEqual([
+      {
+        code: 'CHARGE_NOT_REFUNDED',
+        where: 'final',
+        detail: '1 CANCELLED orders charged and not refunded: o-3',
+      },
+    ]);
+  });
+
+  it('given a ticket sold for an order that ended CANCELLED while the counts still agree, when audited, then SOLD_FOR_UNCONFIRMED_ORDER names it', () => {
+    // sold 2, confirmed 2: the sale's counts agree, yet o-3's ticket is sold and o-2's is not
+    const [first, second] = sale().orders;
+    const unsold = { ...second, reservation: 'RELEASED' as const };
+    const sold = cancelled({ reservation: 'COMMITTED', payment: 'REFUNDED', refunds: 1 });
+
+    const violations = findViolations(snapshot({ sales: [sale({ orders: [first, unsold, sold] })] }));
+
+    expect(violations).toEqual([
+      {
+        code: 'SOLD_FOR_UNCONFIRMED_ORDER',
+        where: 'final',
+        detail: '1 orders not CONFIRMED whose tickets are sold: o-3',
+      },
+    ]);
+  });
+
+  it('given a CANCELLED order compensating past the limit and one within it, when audited, then COMPENSATION_OVERDUE names only the first', () => {
+    const compensating = (orderId: string, seconds: number) =>
+      cancelled({ orderId, refunds: 1, step: 'COMPENSATION', updatedAt: secondsBefore(seconds) });
+    const [first, second] = sale().orders;
+    const s = sale({
+      totalStock: 4,
+      ledger: { available: 2, held: 0, sold: 2 },
+      gate: null,
+      orders: [first, second, compensating('o-3', 121), compensating('o-4', 119)],
+    });
+
+    const violations = findViolations(snapshot({ sales: [s] }), { compensationMaxAgeSeconds: 120 });
+
+    expect(violations).toEqual([
+      {
+        code: 'COMPENSATION_OVERDUE',
+        where: 'final',
+        detail: '1 CANCELLED orders compensating for more than 120 s: o-3',
+      },
+    ]);
+  });
+
+  it('given orders that do not record their saga step yet, when audited, then the compensation check is skipped and the report says so', () => {
+    const before = snapshot({ stepRecorded: false });
+
+    const violations = findViolations(before);
+
+    expect(violations).toEqual([]);
+    expect(skippedChecks(before)).toEqual([
+      'COMPENSATION_OVERDUE: orders.step does not exist yet (the order service has not recorded saga steps)',
+    ]);
+    expect(toText(before, violations)).toContain(
+      'skipped COMPENSATION_OVERDUE: orders.step does not exist yet',
+    );
+    expect(skippedChecks(snapshot())).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import type { AuditSnapshot, OrderSnapshot, ParkedOutbox, SaleSnapshot, StockCounts } from './audit-snapshot';
+import { AUDIT_LIMITS, type AuditLimits } from './audit-settings';
 
 export type ViolationCode =
   | 'OVERSOLD'
@@ -10,6 +11,10 @@ export type ViolationCode =
   | 'CHARGED_TWICE'
   | 'CHARGE_NOT_REFUNDED'
   | 'STOCK_NOT_RETURNED'
+  /** A ticket sold (committed in inventory) for an order that is not CONFIRMED. */
+  | 'SOLD_FOR_UNCONFIRMED_ORDER'
+  /** A CANCELLED order still in its compensation, unchanged for longer than AUDIT_COMPENSATION_MAX_AGE_SECONDS. */
+  | 'COMPENSATION_OVERDUE'
   | 'SAGA_QUEUE_NOT_EMPTY'
   | 'SAGA_QUEUE_UNKNOWN'
   | 'UNEXPECTED_DEAD_LETTERS'
@@ -34,9 +39,15 @@ const EXAMPLES = 5;
 const ERROR_LENGTH = 200;
 
 /** The contract's invariants (docs/contract.md §6), judged on a quiet system. */
-export function findViolations(snapshot: AuditSnapshot): Violation[] {
+export function findViolations(
+  snapshot: AuditSnapshot,
+  { compensationMaxAgeSeconds }: Pick<AuditLimits, 'compensationMaxAgeSeconds'> = AUDIT_LIMITS,
+): Violation[] {
   return [
-    ...snapshot.sales.flatMap(saleViolations),
+    ...snapshot.sales.flatMap((sale) => [
+      ...saleViolations(sale),
+      ...overdueCompensations(sale, snapshot, compensationMaxAgeSeconds),
+    ]),
     ...snapshot.queues.flatMap((queue): Violation[] => {
       if (queue.deadLetterReasons) {
         const unexpected = Object.entries(queue.deadLetterReasons).filter(
@@ -121,10 +132,40 @@ function saleViolations(sale: SaleSnapshot): Violation[] {
   );
   judge(
     'STOCK_NOT_RETURNED',
-    'CANCELLED orders whose tickets are still held or sold',
-    cancelled.filter((order) => order.reservation === 'HELD' || order.reservation === 'COMMITTED'),
+    'CANCELLED orders whose tickets are still held',
+    cancelled.filter((order) => order.reservation === 'HELD'),
+  );
+  judge(
+    'SOLD_FOR_UNCONFIRMED_ORDER',
+    'orders not CONFIRMED whose tickets are sold',
+    sale.orders.filter((order) => order.reservation === 'COMMITTED' && order.status !== 'CONFIRMED'),
   );
   return found;
+}
+
+/** A compensation that stopped moving: some participant's answer is lost, and nothing sends the step again. */
+function overdueCompensations(
+  sale: SaleSnapshot,
+  snapshot: AuditSnapshot,
+  maxAgeSeconds: number,
+): Violation[] {
+  const since = snapshot.readAt.getTime() - maxAgeSeconds * 1000;
+  const overdue = sale.orders.filter(
+    (order) =>
+      order.status === 'CANCELLED' && order.step === 'COMPENSATION' && order.updatedAt.getTime() < since,
+  );
+  if (!overdue.length) return [];
+  const detail = `${overdue.length} CANCELLED orders compensating for more than ${maxAgeSeconds} s: ${examples(overdue)}`;
+  return [{ code: 'COMPENSATION_OVERDUE', where: sale.eventId, detail }];
+}
+
+/** Checks the audit could not make on these records, each with why: the report says so rather than pass in silence. */
+export function skippedChecks(snapshot: AuditSnapshot): string[] {
+  return snapshot.stepRecorded
+    ? []
+    : [
+        'COMPENSATION_OVERDUE: orders.step does not exist yet (the order service has not recorded saga steps)',
+      ];
 }
 
 function byStatus(sale: SaleSnapshot, status: OrderSnapshot['status']): OrderSnapshot[] {

@@ -16,6 +16,7 @@ import { GatewayOutages1764600000000 } from './migrations/1764600000000-gateway-
 import { GatewayCallCurrency1764600200000 } from './migrations/1764600200000-gateway-call-currency';
 import { OutboxParking1765152100000 } from './migrations/1765152100000-outbox-parking';
 import { OutboxTraceContext1765238500000 } from './migrations/1765238500000-outbox-trace-context';
+import { GatewayCallsByOrder1765497600200 } from './migrations/1765497600200-gateway-calls-by-order';
 import { Cancellations1765500000000 } from './migrations/1765500000000-cancellations';
 import { PaymentConfig } from './payment.config';
 import { PaymentMetrics } from './payment-metrics';
@@ -44,6 +45,7 @@ import { PaymentsService } from './payments/payments.service';
         GatewayCallCurrency1764600200000,
         OutboxParking1765152100000,
         OutboxTraceContext1765238500000,
+        GatewayCallsByOrder1765497600200,
         Cancellations1765500000000,
       ],
     }),
