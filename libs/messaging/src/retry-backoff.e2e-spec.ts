@@ -2,14 +2,11 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { Controller, INestApplication } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
+import { startConsumerApp } from '@boxoffice/testing/consumer-test-app';
 import { eventually } from '@boxoffice/testing/eventually';
 import { TestBroker } from '@boxoffice/testing/test-broker';
 import { createTestVhost, type TestVhost } from '@boxoffice/testing/test-vhost';
-import { AmqpMessageTransport } from './amqp-message.transport';
 import type { MessageContext } from './message-context';
-import { MessageFailureFilter } from './message-failure.filter';
 import { RETRY_JITTER } from './retry-policy';
 import { subscription } from './subscription';
 import { deadLetterQueueOf, retryQueueOf, retryQueuesOf } from './topology';
@@ -65,9 +62,7 @@ describe('Retry backoff (real RabbitMQ, own vhost)', () => {
 
   beforeAll(async () => {
     vhost = await createTestVhost('backoff');
-    const moduleRef = await Test.createTestingModule({ controllers: [BackoffListener] }).compile();
-    app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
-    const transport = new AmqpMessageTransport({
+    ({ app } = await startConsumerApp([BackoffListener], {
       url: vhost.url,
       serviceName: SERVICE,
       subscriptions: [probe],
@@ -75,12 +70,7 @@ describe('Retry backoff (real RabbitMQ, own vhost)', () => {
       retryDelayMs: BASE_MS,
       retryMaxDelayMs: CAP_MS,
       isTransient: (error) => error instanceof DependencyDown,
-    });
-    app
-      .connectMicroservice({ strategy: transport }, { deferInitialization: true })
-      .useGlobalFilters(new MessageFailureFilter());
-    await app.startAllMicroservices();
-    await app.init();
+    }));
     broker = await TestBroker.open(vhost.url);
   });
 
