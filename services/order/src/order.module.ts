@@ -15,6 +15,7 @@ import { TimeoutClaims1764600100000 } from './migrations/1764600100000-timeout-c
 import { IdempotencyKeyAge1764600300000 } from './migrations/1764600300000-idempotency-key-age';
 import { OutboxParking1765152000000 } from './migrations/1765152000000-outbox-parking';
 import { OutboxTraceContext1765238400000 } from './migrations/1765238400000-outbox-trace-context';
+import { OutboxSentIndex1765411200000 } from './migrations/1765411200000-outbox-sent-index';
 import { OrderConfig } from './order.config';
 import { OrderMetrics } from './order-metrics';
 import { Order } from './saga/order.entity';
@@ -45,6 +46,7 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
         IdempotencyKeyAge1764600300000,
         OutboxParking1765152000000,
         OutboxTraceContext1765238400000,
+        OutboxSentIndex1765411200000,
       ],
     }),
     ...provideOutbox(OrderConfig, (config) => ({

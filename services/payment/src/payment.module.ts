@@ -16,6 +16,7 @@ import { GatewayOutages1764600000000 } from './migrations/1764600000000-gateway-
 import { GatewayCallCurrency1764600200000 } from './migrations/1764600200000-gateway-call-currency';
 import { OutboxParking1765152100000 } from './migrations/1765152100000-outbox-parking';
 import { OutboxTraceContext1765238500000 } from './migrations/1765238500000-outbox-trace-context';
+import { OutboxSentIndex1765411300000 } from './migrations/1765411300000-outbox-sent-index';
 import { PaymentConfig } from './payment.config';
 import { ChargeReconciliation } from './payments/charge-reconciliation';
 import { OrderCancelledHandler } from './payments/order-cancelled.handler';
@@ -41,6 +42,7 @@ import { PaymentsService } from './payments/payments.service';
         GatewayCallCurrency1764600200000,
         OutboxParking1765152100000,
         OutboxTraceContext1765238500000,
+        OutboxSentIndex1765411300000,
       ],
     }),
     ...provideOutbox(PaymentConfig, (config) => ({
