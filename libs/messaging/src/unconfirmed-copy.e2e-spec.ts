@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { Controller, INestApplication } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { DomainError } from '@boxoffice/errors/domain-error';
 import { ServiceMetrics } from '@boxoffice/metrics/service-metrics';
-import { startConsumerApp } from '@boxoffice/testing/consumer-test-app';
+import { parseProbeMessage, startConsumerApp, type ProbeMessage } from '@boxoffice/testing/consumer-test-app';
 import { eventually } from '@boxoffice/testing/eventually';
 import { TestBroker } from '@boxoffice/testing/test-broker';
 import { createTestVhost, type TestVhost } from '@boxoffice/testing/test-vhost';
@@ -17,18 +18,6 @@ const ROUTING_KEY = 'order_cancelled';
 const SETTLED = { timeoutMs: 15_000, intervalMs: 25 };
 const FULL_RETRY_QUEUES = 'full-retry-queues';
 
-class DependencyDown extends Error {}
-
-interface Probe {
-  orderId: string;
-}
-
-function parseProbe(raw: unknown): Probe {
-  const orderId = (raw as { orderId?: unknown } | null)?.orderId;
-  if (typeof orderId !== 'string') throw new Error('orderId must be a string');
-  return { orderId };
-}
-
 /** Every run of the handler: which attempt, and whether the broker handed the message back before. */
 const runs: Array<{ orderId: string; attempt: number; redelivered: boolean; deliveryCount: unknown }> = [];
 
@@ -36,7 +25,7 @@ const runs: Array<{ orderId: string; attempt: number; redelivered: boolean; deli
 class CompensationListener {
   // A compensation whose dependency is down on its first attempt.
   @EventPattern(ROUTING_KEY)
-  onCancelled(@Payload() payload: Probe, @Ctx() context: MessageContext): Promise<void> {
+  onCancelled(@Payload() payload: ProbeMessage, @Ctx() context: MessageContext): Promise<void> {
     runs.push({
       orderId: payload.orderId,
       attempt: context.attempt,
@@ -44,13 +33,13 @@ class CompensationListener {
       deliveryCount: context.headers['x-delivery-count'],
     });
     return context.attempt === 1
-      ? Promise.reject(new DependencyDown('payment processor down'))
+      ? Promise.reject(new DomainError('UNAVAILABLE', 'payment processor down'))
       : Promise.resolve();
   }
 }
 
 describe('A retry copy the broker does not confirm (real RabbitMQ, own vhost)', () => {
-  const cancelled = subscription(SERVICE, ROUTING_KEY, parseProbe);
+  const cancelled = subscription(SERVICE, ROUTING_KEY, parseProbeMessage);
   let vhost: TestVhost;
   let app: INestApplication;
   let broker: TestBroker;
@@ -66,7 +55,6 @@ describe('A retry copy the broker does not confirm (real RabbitMQ, own vhost)', 
       maxAttempts: 3,
       retryDelayMs: 200,
       retryMaxDelayMs: 400,
-      isTransient: (error) => error instanceof DependencyDown,
       counts: new DeliveryCounts(metrics),
     }));
     broker = await TestBroker.open(vhost.url);

@@ -23,3 +23,14 @@ export async function startConsumerApp(
   await app.init();
   return { app, transport };
 }
+
+/** The payload of the consumer specs' probe messages: an order id, as every saga message has. */
+export interface ProbeMessage {
+  orderId: string;
+}
+
+export function parseProbeMessage(raw: unknown): ProbeMessage {
+  const orderId = (raw as { orderId?: unknown } | null)?.orderId;
+  if (typeof orderId !== 'string') throw new Error('orderId must be a string');
+  return { orderId };
+}
