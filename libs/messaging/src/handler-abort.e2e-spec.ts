@@ -14,7 +14,7 @@ const SETTLED = { timeoutMs: 15_000, intervalMs: 20 };
 /** A handler that does not end on its own for this long stands for a call hanging on a dead dependency. */
 const HANGS_MS = 5_000;
 /** What a handler takes to wind down once aborted (its HTTP call's socket closes, its transaction rolls back). */
-const WIND_DOWN_MS = 150;
+const WIND_DOWN_MS = 50;
 
 interface Probe {
   orderId: string;
@@ -116,7 +116,7 @@ describe('A handler that runs too long (real RabbitMQ, own vhost)', () => {
 
   it('given a handler still running at shutdown, when the app closes, then the handler is aborted after the grace and has ended before the close resolves', async () => {
     // given
-    const app = await startApp(vhost, 'shutdown', { handlerTimeoutMs: 60_000, shutdownGraceMs: 200 });
+    const app = await startApp(vhost, 'shutdown', { handlerTimeoutMs: 60_000, shutdownGraceMs: 400 });
     const orderId = randomUUID();
     await broker.publish(ROUTING_KEY, { orderId, hang: true });
     const [running] = await eventually(() => runsOf(orderId).length === 1 && runsOf(orderId), {
