@@ -5,6 +5,7 @@ import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { defer, Observable } from 'rxjs';
+import { parseProbeMessage, type ProbeMessage } from '@boxoffice/testing/consumer-test-app';
 import { eventually } from '@boxoffice/testing/eventually';
 import { TestBroker } from '@boxoffice/testing/test-broker';
 import { AmqpMessageTransport } from './amqp-message.transport';
@@ -21,16 +22,6 @@ import {
 import { subscription } from './subscription';
 import { createTestVhost, type TestVhost } from '@boxoffice/testing/test-vhost';
 import { deadLetterQueueOf, BOXOFFICE_EXCHANGE, retryQueuesOf } from './topology';
-
-interface ProbeMessage {
-  orderId: string;
-}
-
-function parseProbeMessage(raw: unknown): ProbeMessage {
-  const orderId = (raw as { orderId?: unknown } | null)?.orderId;
-  if (typeof orderId !== 'string') throw new Error('orderId must be a string');
-  return { orderId };
-}
 
 const SERVICE = 'probe';
 const ORDER_CREATED = 'order_created';

@@ -20,8 +20,10 @@ export interface AmqpMessageTransportOptions extends AmqpConnectionSettings {
   /** Left out: the default cap, or retryDelayMs if that is longer. */
   retryMaxDelayMs?: number;
   handlerTimeoutMs?: number;
-  /** Failures retried without limit because the work must not be lost (e.g. a dependency is down). */
+  /** Failures retried without limit besides a dependency down (failure-class.ts decides; tests add their own). */
   isTransient?: (error: unknown) => boolean;
+  /** How long a delivery whose copy the broker refuses is held unacked before it goes back to its queue. */
+  forwardPatienceMs?: number;
   bootWaitMs?: number;
   shutdownGraceMs?: number;
   counts?: DeliveryCounts;
@@ -106,6 +108,7 @@ export class AmqpMessageTransport
         handlerTimeoutMs: this.options.handlerTimeoutMs ?? MESSAGING_DEFAULTS.handlerTimeoutMs,
         maxBytes: MESSAGING_DEFAULTS.maxConsumedBytes,
         forwardTimeoutMs: MESSAGING_DEFAULTS.publishTimeoutMs,
+        forwardPatienceMs: this.options.forwardPatienceMs ?? MESSAGING_DEFAULTS.forwardPatienceMs,
         isTransient: this.options.isTransient,
         counts: this.options.counts,
       },

@@ -5,6 +5,8 @@ export class DeliveryCounts {
   readonly handled: CounterOf<'queue'>;
   readonly retried: CounterOf<'queue'>;
   readonly deadLettered: CounterOf<'queue' | 'reason'>;
+  readonly failed: CounterOf<'queue' | 'class'>;
+  readonly unconfirmed: CounterOf<'queue'>;
 
   constructor(metrics: ServiceMetrics) {
     this.handled = metrics.counter({
@@ -21,6 +23,16 @@ export class DeliveryCounts {
       name: 'boxoffice_messages_dead_lettered_total',
       help: 'Deliveries sent to the dead-letter queue, per consumer queue and reason',
       labelNames: ['queue', 'reason'],
+    });
+    this.failed = metrics.counter({
+      name: 'boxoffice_messages_failed_total',
+      help: 'Handler runs that failed, per consumer queue and class (transient: retried without limit; bug: parked after MESSAGE_MAX_ATTEMPTS)',
+      labelNames: ['queue', 'class'],
+    });
+    this.unconfirmed = metrics.counter({
+      name: 'boxoffice_messages_copy_unconfirmed_total',
+      help: 'Retry or dead-letter copies the broker did not confirm; the delivery stays unacked and its copy is tried again',
+      labelNames: ['queue'],
     });
   }
 }

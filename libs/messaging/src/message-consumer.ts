@@ -5,6 +5,7 @@ import { withLogFields, type LogFields } from '@boxoffice/logging/log-context';
 import type { AmqpConnection } from './amqp-connection';
 import { describeFailure } from './describe-failure';
 import type { DeliveryCounts } from './delivery-counts';
+import { classifyFailure, HandlerAborted, PoisonMessage } from './failure-class';
 import type { MessageContext } from './message-context';
 import {
   ATTEMPT_HEADER,
@@ -40,13 +41,23 @@ export interface MessageConsumerOptions {
   maxBytes: number;
   /** Longest wait for the broker to confirm a retry or dead-letter copy. */
   forwardTimeoutMs: number;
-  /** Failures that mean "try later" (a dependency is down): retried past maxAttempts, never dead-lettered. */
+  /**
+   * How long after its delivery a message whose copy the broker keeps refusing is held unacked, its copy tried
+   * again, before it is handed back to its queue (one count towards the delivery limit). Well under RabbitMQ's
+   * 30-minute consumer timeout, which would close the channel under every delivery on it.
+   */
+  forwardPatienceMs: number;
+  /** Failures besides a dependency down that mean "try later" (failure-class.ts): retried without limit. */
   isTransient?: (error: unknown) => boolean;
   /** Metrics of what became of each delivery. */
   counts?: DeliveryCounts;
 }
 
 const MAX_ERROR_HEADER_LENGTH = 1_000;
+/** How long before the end of a stop's grace the handlers still running are aborted, to wind down. */
+const ABORT_WAIT_MS = 1_000;
+/** The shortest pause before a copy the broker did not confirm is tried again. */
+const MIN_FORWARD_PAUSE_MS = 100;
 
 /**
  * Consumes the subscriptions' queues with manual acks. A delivery is acked only after its handler
@@ -58,6 +69,10 @@ export class MessageConsumer {
   private readonly channel: RecoveringChannel;
   private readonly policy: RetryPolicy;
   private readonly inFlight = new Set<Promise<void>>();
+  /** The signals of the handlers running now: aborted when they run out of time, or when the grace of a stop ends. */
+  private readonly running = new Set<AbortController>();
+  /** Aborted by stop(): wakes a delivery waiting to try its copy again, which then stays unacked. */
+  private readonly stopped = new AbortController();
   private consumerTags: string[] = [];
   private stopping = false;
 
@@ -100,19 +115,26 @@ export class MessageConsumer {
     await this.channel.whenOpen(timeoutMs);
   }
 
-  /** Stops taking deliveries, lets running handlers finish (up to `graceMs`), then closes the channel. */
+  /**
+   * Stops taking deliveries, lets running handlers finish, aborts those still running ABORT_WAIT_MS before the end
+   * of `graceMs` (at half of it, for a shorter grace) and waits for them to end, then closes the channel: no
+   * handler goes on after the stop, and the stop still takes no longer than `graceMs`.
+   */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     const channel = this.channel.current();
     if (channel) {
       await Promise.all(this.consumerTags.map((tag) => channel.cancel(tag).catch(() => undefined)));
     }
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.inFlight]),
-      new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
-    ]);
-    clearTimeout(timer);
+    const abortAtMs = Math.max(graceMs - ABORT_WAIT_MS, graceMs / 2);
+    if (!(await settledWithin([...this.inFlight], abortAtMs))) {
+      const stillRunning = this.running.size;
+      for (const controller of this.running) controller.abort(new Error('the consumer is stopping'));
+      if (!(await settledWithin([...this.inFlight], graceMs - abortAtMs))) {
+        this.logger.error(`${stillRunning} handlers still running at shutdown, past their abort`);
+      }
+    }
     // Whatever is still unacked goes back to its queue when the channel closes.
     await this.channel.close();
     await this.forwarding.close();
@@ -159,49 +181,29 @@ export class MessageConsumer {
     message: ConsumeMessage,
   ): Promise<void> {
     const { queue } = route.subscription;
+    const deliveredAt = Date.now();
     const attempt = attemptOf(message.properties.headers);
-    if (message.content.length > this.options.maxBytes) {
-      const error = new Error(`${message.content.length} bytes, over the limit of ${this.options.maxBytes}`);
-      return this.deadLetter(channel, route, message, attempt, 'oversized', error);
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(message.content.toString('utf8'));
-    } catch (error) {
-      return this.deadLetter(channel, route, message, attempt, 'malformed-json', error);
-    }
     let payload: unknown;
     try {
-      payload = route.subscription.validate(raw);
+      payload = this.read(route, message);
     } catch (error) {
-      return this.deadLetter(channel, route, message, attempt, 'invalid-payload', error);
+      const reason = error instanceof PoisonMessage ? error.reason : 'invalid-payload';
+      return this.deadLetter(channel, route, message, attempt, reason, error, deliveredAt);
     }
     try {
-      await withTimeout(
-        inConsumerSpan(
-          `consume ${route.subscription.routingKey}`,
-          message.properties.headers,
-          () => route.handle(payload, this.contextOf(route, message, attempt)),
-          {
-            'messaging.message.id': message.properties.messageId,
-            'messaging.message.conversation_id': message.properties.correlationId,
-            'messaging.destination.name': queue,
-          },
-        ),
-        this.options.handlerTimeoutMs,
-      );
+      await this.run(route, message, attempt, payload);
     } catch (error) {
-      // A handler that ran out of time met a slow dependency, not a bad message: it is tried again, never parked.
-      const transient = error instanceof HandlerTimeout || (this.options.isTransient?.(error) ?? false);
-      const verdict = this.policy.afterFailure(attempt, transient);
+      const failure = classifyFailure(error, this.options.isTransient);
+      this.options.counts?.failed.inc({ queue, class: failure });
+      const verdict = this.policy.afterFailure(attempt, failure === 'transient');
       if (!verdict.retry) {
-        return this.deadLetter(channel, route, message, attempt, 'attempts-exhausted', error);
+        return this.deadLetter(channel, route, message, attempt, 'attempts-exhausted', error, deliveredAt);
       }
       this.logger.warn(
-        `${queue} ${message.properties.messageId}: attempt ${attempt} failed, retry in ${verdict.delayMs} ms: ${describeFailure(error)}`,
+        `${queue} ${message.properties.messageId}: attempt ${attempt} failed (${failure}), retry in ${verdict.delayMs} ms: ${describeFailure(error)}`,
       );
       this.options.counts?.retried.inc({ queue });
-      return this.forward(channel, message, queue, retryQueueOf(queue, verdict.tier), {
+      return this.forward(channel, message, queue, retryQueueOf(queue, verdict.tier), deliveredAt, {
         headers: {
           [ATTEMPT_HEADER]: verdict.nextAttempt,
           [LAST_ERROR_HEADER]: truncate(describeFailure(error)),
@@ -214,6 +216,70 @@ export class MessageConsumer {
     this.logger.debug(`${queue}: handled (attempt ${attempt})`);
   }
 
+  /** The payload, or a PoisonMessage: no attempt can handle this message. */
+  private read(route: MessageRoute, message: ConsumeMessage): unknown {
+    if (message.content.length > this.options.maxBytes) {
+      throw new PoisonMessage(
+        'oversized',
+        `${message.content.length} bytes, over the limit of ${this.options.maxBytes}`,
+      );
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(message.content.toString('utf8'));
+    } catch (error) {
+      throw new PoisonMessage('malformed-json', describeFailure(error));
+    }
+    try {
+      return route.subscription.validate(raw);
+    } catch (error) {
+      throw new PoisonMessage('invalid-payload', describeFailure(error));
+    }
+  }
+
+  /**
+   * Runs the handler with a signal of its own. Past `handlerTimeoutMs` the signal is aborted and the handler's end
+   * awaited (up to another `handlerTimeoutMs`) before its failure is settled: a retry never runs beside it.
+   */
+  private async run(
+    route: MessageRoute,
+    message: ConsumeMessage,
+    attempt: number,
+    payload: unknown,
+  ): Promise<void> {
+    const controller = new AbortController();
+    this.running.add(controller);
+    const work = inConsumerSpan(
+      `consume ${route.subscription.routingKey}`,
+      message.properties.headers,
+      () => route.handle(payload, this.contextOf(route, message, attempt, controller.signal)),
+      {
+        'messaging.message.id': message.properties.messageId,
+        'messaging.message.conversation_id': message.properties.correlationId,
+        'messaging.destination.name': route.subscription.queue,
+      },
+    );
+    try {
+      await withTimeout(work, this.options.handlerTimeoutMs);
+    } catch (error) {
+      if (error instanceof HandlerAborted) {
+        controller.abort(error);
+        if (!(await settledWithin([work], this.options.handlerTimeoutMs))) {
+          this.logger.error(
+            `${route.subscription.queue} ${message.properties.messageId}: handler ignores its abort`,
+          );
+        }
+      }
+      // Whatever a handler throws once aborted (an AbortError, a wrapped one) says only that it was cut short.
+      if (controller.signal.aborted && !(error instanceof HandlerAborted)) {
+        throw new HandlerAborted(`aborted: ${describeFailure(controller.signal.reason)}`);
+      }
+      throw error;
+    } finally {
+      this.running.delete(controller);
+    }
+  }
+
   private async deadLetter(
     channel: ConfirmChannel,
     route: MessageRoute,
@@ -221,13 +287,14 @@ export class MessageConsumer {
     attempt: number,
     reason: DeadLetterReason,
     error: unknown,
+    deliveredAt: number,
   ): Promise<void> {
     const { queue } = route.subscription;
     this.options.counts?.deadLettered.inc({ queue, reason });
     this.logger.error(
       `${queue} ${message.properties.messageId}: dead-lettered (${reason}): ${describeFailure(error)}`,
     );
-    await this.forward(channel, message, queue, deadLetterQueueOf(queue), {
+    await this.forward(channel, message, queue, deadLetterQueueOf(queue), deliveredAt, {
       headers: {
         [ATTEMPT_HEADER]: attempt,
         [DEAD_LETTER_REASON_HEADER]: reason,
@@ -240,41 +307,62 @@ export class MessageConsumer {
 
   /**
    * Moves the delivery to another queue: publish a copy (on the forwarding connection), wait for its confirm, then
-   * ack the original on the consumer's channel.
-   * If the copy is not confirmed the original stays unacked for a retry delay and then goes back to
-   * its queue; if the channel died meanwhile, the broker has put it back already.
+   * ack the original on the consumer's channel. A copy the broker does not confirm (an alarm, a full retry queue)
+   * is tried again after a pause, doubling up to retryMaxDelayMs, the original held unacked meanwhile: a requeue
+   * would count towards the queue's delivery limit (RabbitMQ before 4.3), and twenty of them park the message.
+   * Only past `forwardPatienceMs` after its delivery is it handed back to its queue, before the broker's consumer
+   * timeout closes the channel under every delivery. If the channel died, the broker has put it back already;
+   * while stopping it stays unacked, and closing the channel puts it back.
    */
   private async forward(
     channel: ConfirmChannel,
     message: ConsumeMessage,
     queue: string,
     target: string,
+    deliveredAt: number,
     changes: { headers: Record<string, unknown>; expiration?: string },
   ): Promise<void> {
-    const properties: Options.Publish = {
-      ...carriedProperties(message),
-      headers: { ...carriedHeaders(message), ...changes.headers },
-      expiration: changes.expiration,
-      persistent: true,
+    const copy = {
+      exchange: '',
+      routingKey: target,
+      content: message.content,
+      properties: {
+        ...carriedProperties(message),
+        headers: { ...carriedHeaders(message), ...changes.headers },
+        expiration: changes.expiration,
+        persistent: true,
+      } satisfies Options.Publish,
     };
-    try {
-      await publishWithConfirm(
-        await this.forwarding.whenOpen(this.options.forwardTimeoutMs),
-        { exchange: '', routingKey: target, content: message.content, properties },
-        this.options.forwardTimeoutMs,
-      );
-    } catch (error) {
-      this.logger.error(
-        `${queue} ${message.properties.messageId}: cannot move to ${target}: ${describeFailure(error)}`,
-      );
-      await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs));
-      nack(channel, message);
-      return;
+    for (let pauseMs = Math.max(this.options.retryDelayMs, MIN_FORWARD_PAUSE_MS); ;) {
+      try {
+        const forwarding = await this.forwarding.whenOpen(this.options.forwardTimeoutMs);
+        await publishWithConfirm(forwarding, copy, this.options.forwardTimeoutMs);
+        ack(channel, message);
+        return;
+      } catch (error) {
+        this.options.counts?.unconfirmed.inc({ queue });
+        const what = `${queue} ${message.properties.messageId}: copy to ${target} not confirmed`;
+        if (this.stopping || this.channel.current() !== channel) return;
+        if (Date.now() + pauseMs > deliveredAt + this.options.forwardPatienceMs) {
+          this.logger.error(
+            `${what} for ${this.options.forwardPatienceMs} ms, handed back to ${queue}: ${describeFailure(error)}`,
+          );
+          nack(channel, message);
+          return;
+        }
+        this.logger.error(`${what}, held and tried again in ${pauseMs} ms: ${describeFailure(error)}`);
+      }
+      await pause(pauseMs, this.stopped.signal);
+      pauseMs = Math.min(pauseMs * 2, Math.max(this.options.retryMaxDelayMs, MIN_FORWARD_PAUSE_MS));
     }
-    ack(channel, message);
   }
 
-  private contextOf(route: MessageRoute, message: ConsumeMessage, attempt: number): MessageContext {
+  private contextOf(
+    route: MessageRoute,
+    message: ConsumeMessage,
+    attempt: number,
+    signal: AbortSignal,
+  ): MessageContext {
     const { messageId, correlationId, timestamp, appId, headers } = message.properties;
     return {
       queue: route.subscription.queue,
@@ -286,6 +374,7 @@ export class MessageConsumer {
       publishedAt: typeof timestamp === 'number' ? new Date(timestamp * 1000) : undefined,
       publishedBy: appId === undefined ? undefined : String(appId),
       headers: headers ?? {},
+      signal,
     };
   }
 }
@@ -334,15 +423,38 @@ function truncate(text: string): string {
   return text.length > MAX_ERROR_HEADER_LENGTH ? `${text.slice(0, MAX_ERROR_HEADER_LENGTH)}…` : text;
 }
 
-class HandlerTimeout extends Error {}
-
 function withTimeout(work: Promise<void>, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new HandlerTimeout(`handler still running after ${timeoutMs} ms`)),
+      () => reject(new HandlerAborted(`handler still running after ${timeoutMs} ms`)),
       timeoutMs,
     );
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** True when every promise settled within `ms`. */
+async function settledWithin(work: Promise<unknown>[], ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    Promise.allSettled(work).then(() => true),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]);
+  clearTimeout(timer);
+  return settled;
+}
+
+/** Waits `ms`, or less if `signal` aborts first. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
 }

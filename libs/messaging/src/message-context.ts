@@ -13,4 +13,10 @@ export interface MessageContext {
   readonly publishedAt?: Date;
   readonly publishedBy?: string;
   readonly headers: Readonly<Record<string, unknown>>;
+  /**
+   * Aborted when the handler ran out of time (`handlerTimeoutMs`) or the consumer is stopping: pass it to slow
+   * calls (HTTP, queries) and end soon after. The consumer waits for the handler's end before the message is
+   * tried again or the consumer stops, so an abandoned run never goes on beside its retry.
+   */
+  readonly signal: AbortSignal;
 }

@@ -22,6 +22,13 @@ export const MESSAGING_DEFAULTS = {
   maxConsumedBytes: 64 * 1024,
   /** A handler still running after this counts as failed; far below RabbitMQ's 30 minute consumer timeout. */
   handlerTimeoutMs: 120_000,
+  /**
+   * How long after its delivery a message whose retry or dead-letter copy the broker keeps refusing (an alarm, a
+   * full queue) is held unacked and its copy tried again; then it goes back to its queue, counting once towards the
+   * delivery limit (20: five hours of refusals before the broker parks it). Half RabbitMQ's 30-minute consumer
+   * timeout, which would close the channel under every delivery on it.
+   */
+  forwardPatienceMs: 15 * 60_000,
   /** Short enough that a dead broker or peer is noticed within seconds. */
   heartbeatSeconds: 10,
   reconnectInitialDelayMs: 200,

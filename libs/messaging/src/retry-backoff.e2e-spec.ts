@@ -2,14 +2,11 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { Controller, INestApplication } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
+import { parseProbeMessage, startConsumerApp, type ProbeMessage } from '@boxoffice/testing/consumer-test-app';
 import { eventually } from '@boxoffice/testing/eventually';
 import { TestBroker } from '@boxoffice/testing/test-broker';
 import { createTestVhost, type TestVhost } from '@boxoffice/testing/test-vhost';
-import { AmqpMessageTransport } from './amqp-message.transport';
 import type { MessageContext } from './message-context';
-import { MessageFailureFilter } from './message-failure.filter';
 import { RETRY_JITTER } from './retry-policy';
 import { subscription } from './subscription';
 import { deadLetterQueueOf, retryQueueOf, retryQueuesOf } from './topology';
@@ -30,16 +27,6 @@ const SETTLED = { timeoutMs: 15_000, intervalMs: 20 };
 
 class DependencyDown extends Error {}
 
-interface Probe {
-  orderId: string;
-}
-
-function parseProbe(raw: unknown): Probe {
-  const orderId = (raw as { orderId?: unknown } | null)?.orderId;
-  if (typeof orderId !== 'string') throw new Error('orderId must be a string');
-  return { orderId };
-}
-
 /** When each order's handler ran, and how many of its first attempts fail as if a dependency were down. */
 const runs = new Map<string, Array<{ attempt: number; at: number }>>();
 const failuresWanted = new Map<string, number>();
@@ -47,7 +34,7 @@ const failuresWanted = new Map<string, number>();
 @Controller()
 class BackoffListener {
   @EventPattern(ROUTING_KEY)
-  onProbe(@Payload() payload: Probe, @Ctx() context: MessageContext): Promise<void> {
+  onProbe(@Payload() payload: ProbeMessage, @Ctx() context: MessageContext): Promise<void> {
     const seen = runs.get(payload.orderId) ?? [];
     seen.push({ attempt: context.attempt, at: performance.now() });
     runs.set(payload.orderId, seen);
@@ -58,16 +45,14 @@ class BackoffListener {
 }
 
 describe('Retry backoff (real RabbitMQ, own vhost)', () => {
-  const probe = subscription(SERVICE, ROUTING_KEY, parseProbe);
+  const probe = subscription(SERVICE, ROUTING_KEY, parseProbeMessage);
   let vhost: TestVhost;
   let app: INestApplication;
   let broker: TestBroker;
 
   beforeAll(async () => {
     vhost = await createTestVhost('backoff');
-    const moduleRef = await Test.createTestingModule({ controllers: [BackoffListener] }).compile();
-    app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
-    const transport = new AmqpMessageTransport({
+    ({ app } = await startConsumerApp([BackoffListener], {
       url: vhost.url,
       serviceName: SERVICE,
       subscriptions: [probe],
@@ -75,12 +60,7 @@ describe('Retry backoff (real RabbitMQ, own vhost)', () => {
       retryDelayMs: BASE_MS,
       retryMaxDelayMs: CAP_MS,
       isTransient: (error) => error instanceof DependencyDown,
-    });
-    app
-      .connectMicroservice({ strategy: transport }, { deferInitialization: true })
-      .useGlobalFilters(new MessageFailureFilter());
-    await app.startAllMicroservices();
-    await app.init();
+    }));
     broker = await TestBroker.open(vhost.url);
   });
 

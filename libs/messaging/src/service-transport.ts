@@ -1,4 +1,3 @@
-import { isDependencyDown } from '@boxoffice/errors/dependency-down';
 import type { AmqpMessageTransportOptions } from './amqp-message.transport';
 import type { MessagingSettings } from './messaging-settings';
 import { subscription, type Validator } from './subscription';
@@ -28,8 +27,6 @@ export function serviceTransportOptions(
     maxAttempts: config.messaging.maxAttempts,
     retryDelayMs: config.messaging.retryDelayMs,
     retryMaxDelayMs: config.messaging.retryMaxDelayMs,
-    // A compensation or a charge waiting for a dependency is retried until it succeeds, never dead-lettered.
-    isTransient: isDependencyDown,
     // Running handlers get what is left of the shutdown budget after the delay; past it the process exits 1
     // and the broker redelivers what they had not acked.
     shutdownGraceMs: config.http.shutdownTimeoutMs - config.http.shutdownDelayMs,

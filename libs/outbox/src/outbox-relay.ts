@@ -10,6 +10,12 @@ import {
   type RowBackoff,
 } from './record-outcomes';
 
+/**
+ * Sent rows past the retention ($1 seconds). Each service's outbox has the partial index `outbox_sent (sent_at)
+ * WHERE sent_at IS NOT NULL` for it (its migration `outbox-sent-index`): without it every cleanup reads the table.
+ */
+export const RETENTION_DELETE = 'DELETE FROM outbox WHERE sent_at < now() - make_interval(secs => $1)';
+
 /** What the relay needs from the broker side: publish with confirms, and say how each message ended. */
 export interface ConfirmedPublisher {
   publishEach(messages: OutgoingMessage[]): Promise<PublishResult[]>;
@@ -146,9 +152,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async deleteOldSentRows(): Promise<void> {
     this.cleanedAt = Date.now();
-    await this.db.query(`DELETE FROM outbox WHERE sent_at < now() - make_interval(secs => $1)`, [
-      this.options.retentionMs / 1000,
-    ]);
+    await this.db.query(RETENTION_DELETE, [this.options.retentionMs / 1000]);
   }
 
   private schedule(delayMs: number): void {

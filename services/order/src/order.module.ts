@@ -16,6 +16,7 @@ import { IdempotencyKeyAge1764600300000 } from './migrations/1764600300000-idemp
 import { OutboxParking1765152000000 } from './migrations/1765152000000-outbox-parking';
 import { OutboxTraceContext1765238400000 } from './migrations/1765238400000-outbox-trace-context';
 import { SagaSteps1765411200000 } from './migrations/1765411200000-saga-steps';
+import { OutboxSentIndex1765411250000 } from './migrations/1765411250000-outbox-sent-index';
 import { OrderConfig } from './order.config';
 import { OrderMetrics } from './order-metrics';
 import { Order } from './saga/order.entity';
@@ -48,6 +49,7 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
         OutboxParking1765152000000,
         OutboxTraceContext1765238400000,
         SagaSteps1765411200000,
+        OutboxSentIndex1765411250000,
       ],
     }),
     ...provideOutbox(OrderConfig, (config) => ({

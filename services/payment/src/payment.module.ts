@@ -18,6 +18,7 @@ import { OutboxParking1765152100000 } from './migrations/1765152100000-outbox-pa
 import { OutboxTraceContext1765238500000 } from './migrations/1765238500000-outbox-trace-context';
 import { GatewayCallsByOrder1765497600200 } from './migrations/1765497600200-gateway-calls-by-order';
 import { Cancellations1765500000000 } from './migrations/1765500000000-cancellations';
+import { OutboxSentIndex1765411300000 } from './migrations/1765411300000-outbox-sent-index';
 import { PaymentConfig } from './payment.config';
 import { PaymentMetrics } from './payment-metrics';
 import { Cancellation } from './payments/cancellation.entity';
@@ -47,6 +48,7 @@ import { PaymentsService } from './payments/payments.service';
         OutboxTraceContext1765238500000,
         GatewayCallsByOrder1765497600200,
         Cancellations1765500000000,
+        OutboxSentIndex1765411300000,
       ],
     }),
     ...provideOutbox(PaymentConfig, (config) => ({

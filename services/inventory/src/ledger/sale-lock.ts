@@ -3,9 +3,24 @@ import type { EntityManager } from 'typeorm';
 // Recording a hold takes the sale's lock shared; rebuilding the gate from the ledger takes it exclusive,
 // so a rebuild never reads the ledger while a hold it cannot see yet is being recorded.
 const SALE_LOCK_SPACE = 727_002;
+// Recording a hold also takes its order id's lock shared; releasing an order id the ledger has no row for takes it
+// exclusive, so that release never stops the sale's other holds (it used to take the sale's lock exclusive).
+const ORDER_LOCK_SPACE = 727_003;
 
 export async function lockSaleShared(db: EntityManager, eventId: string): Promise<void> {
   await db.query('SELECT pg_advisory_xact_lock_shared($1, hashtext($2))', [SALE_LOCK_SPACE, eventId]);
+}
+
+/** What recording a hold takes, in one round trip: its order id's lock, then its sale's, both shared. */
+export async function lockHoldRecording(db: EntityManager, eventId: string, orderId: string): Promise<void> {
+  await db.query(
+    'SELECT pg_advisory_xact_lock_shared($1, hashtext($2)), pg_advisory_xact_lock_shared($3, hashtext($4))',
+    [ORDER_LOCK_SPACE, orderId, SALE_LOCK_SPACE, eventId],
+  );
+}
+
+export async function lockOrderExclusive(db: EntityManager, orderId: string): Promise<void> {
+  await db.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ORDER_LOCK_SPACE, orderId]);
 }
 
 export async function lockSaleExclusive(db: EntityManager, eventId: string): Promise<void> {

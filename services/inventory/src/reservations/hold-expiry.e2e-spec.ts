@@ -93,4 +93,52 @@ describe('Hold expiry (e2e, real Postgres and Redis)', () => {
       ).toBe('RESERVATION_RELEASED');
     });
   });
+
+  describe('over many sales, most of them ended', () => {
+    let inventory: InventoryTestApp;
+    let expiry: HoldExpiry;
+    beforeAll(async () => {
+      inventory = await startInventory('expiry_ended', { HOLD_SWEEP_INTERVAL_MS: '600000' });
+      expiry = inventory.app.get(HoldExpiry);
+    });
+    afterAll(() => inventory.close());
+
+    it('given ended sales and one sale with a hold, when the sweep runs, then it reads only the sale with holds', async () => {
+      // given: sales whose holds all ended (sold or released), and one with a hold open
+      for (const [index, end] of (['commit', 'release', 'commit'] as const).entries()) {
+        const eventId = `ended-${index}`;
+        await putSale(inventory, eventId, { totalStock: 5 }, { status: 201 });
+        await inventory
+          .http()
+          .post('/reservations')
+          .set(AS_ORDER_SERVICE)
+          .send({ orderId: `${eventId}-order`, eventId, userId: 'u1', quantity: 1 })
+          .expect(201);
+        await inventory
+          .http()
+          .post(`/reservations/${eventId}-order/${end}`)
+          .set(AS_ORDER_SERVICE)
+          .expect(200);
+      }
+      await putSale(inventory, 'live', { totalStock: 5 }, { status: 201 });
+      await inventory
+        .http()
+        .post('/reservations')
+        .set(AS_ORDER_SERVICE)
+        .send({ orderId: 'live-order', eventId: 'live', userId: 'u1', quantity: 1 })
+        .expect(201);
+      // the ended sales' last holds expired long ago (as they would have, hours after the sale)
+      const holding = `${inventory.corner.namespace.redisPrefix}:holding`;
+      for (const index of [0, 1, 2]) await inventory.redis.zadd(holding, 1, `ended-${index}`);
+      const read = jest.spyOn(inventory.gate, 'expiredHolds');
+
+      // when
+      await expiry.sweep();
+
+      // then
+      expect(read).toHaveBeenCalledTimes(1);
+      expect(read.mock.calls[0][0]).toEqual(['live']);
+      read.mockRestore();
+    });
+  });
 });

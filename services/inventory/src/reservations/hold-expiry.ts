@@ -32,12 +32,9 @@ export class HoldExpiry {
       released += rows.length;
       if (rows.length < BATCH) break;
     }
-    const sales: { event_id: string }[] = await this.db.query('SELECT event_id FROM sales');
-    const expired = await this.gate.expiredHolds(
-      sales.map((sale) => sale.event_id),
-      await this.gate.now(),
-      BATCH,
-    );
+    // Only the sales with holds in Redis: the ones that ended long ago are never read again.
+    const now = await this.gate.now();
+    const expired = await this.gate.expiredHolds(await this.gate.holdingEventIds(now), now, BATCH);
     for (const [eventId, orderIds] of expired) await this.settleLeftoverHolds(eventId, orderIds);
     if (released) this.logger.log(`released ${released} expired holds`);
     return released;

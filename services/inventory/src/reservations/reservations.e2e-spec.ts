@@ -1,7 +1,7 @@
 import { eventually } from '@boxoffice/testing/eventually';
 import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
 import { AS_ORDER_SERVICE } from '@boxoffice/testing/test-tokens';
-import { lockSaleShared } from '../ledger/sale-lock';
+import { lockSaleExclusive, lockSaleShared } from '../ledger/sale-lock';
 import { InventoryTestApp, startInventory } from '../inventory.test-app';
 
 describe('Reservations API (e2e, real Postgres and Redis)', () => {
@@ -100,6 +100,31 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
     expect(rows).toHaveLength(0);
   });
 
+  /**
+   * Releases `orderId` (with its eventId) while another transaction holds the sale's lock, and answers once the
+   * release did; fails if the release waits for the lock (5 s).
+   */
+  async function releaseWhileSaleLocked(lock: typeof lockSaleShared, orderId: string) {
+    const locking = inventory.db.createQueryRunner();
+    await locking.connect();
+    await locking.startTransaction();
+    await lock(locking.manager, 'gig');
+    try {
+      let answered = false;
+      const release = inventory
+        .http()
+        .post(`/reservations/${orderId}/release`)
+        .set(AS_ORDER_SERVICE)
+        .send({ eventId: 'gig' })
+        .then((response) => ((answered = true), response));
+      await eventually(() => answered, { timeoutMs: 5_000, what: `the release of ${orderId} answered` });
+      return await release;
+    } finally {
+      await locking.rollbackTransaction();
+      await locking.release();
+    }
+  }
+
   it('given a released hold and a hold being recorded (the sale locked shared), when the release is repeated with its eventId, then it answers without waiting for the lock', async () => {
     // given
     await hold('order-again', 'buyer-11', 1).expect(201);
@@ -109,29 +134,24 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
       .set(AS_ORDER_SERVICE)
       .send({ eventId: 'gig' })
       .expect(200);
-    const recording = inventory.db.createQueryRunner();
-    await recording.connect();
-    await recording.startTransaction();
-    await lockSaleShared(recording.manager, 'gig');
 
-    try {
-      // when
-      let answered = false;
-      const release = inventory
-        .http()
-        .post('/reservations/order-again/release')
-        .set(AS_ORDER_SERVICE)
-        .send({ eventId: 'gig' })
-        .then((response) => ((answered = true), response));
-
-      // then: it answers while the lock is still held
-      await eventually(() => answered, { timeoutMs: 5_000, what: 'the repeated release answered' });
-      expect((await release).status).toBe(200);
-    } finally {
-      await recording.rollbackTransaction();
-      await recording.release();
-    }
+    // when / then: it answers while the lock is still held
+    expect((await releaseWhileSaleLocked(lockSaleShared, 'order-again')).status).toBe(200);
   });
+
+  it.each([
+    ['exclusive (a rebuild of its gate)', lockSaleExclusive, 'order-ghost-1'],
+    ['shared (holds being recorded)', lockSaleShared, 'order-ghost-2'],
+  ])(
+    'given the sale locked %s, when an order id the ledger does not know is released with its eventId, then it answers 404 without waiting for the lock and the id stays barred',
+    async (_how, lock, orderId) => {
+      // given the lock (held in releaseWhileSaleLocked)
+      // when / then: it answers while the lock is still held
+      const { body } = await releaseWhileSaleLocked(lock, orderId);
+      expect(body.code).toBe('RESERVATION_NOT_FOUND');
+      expect((await hold(orderId, 'buyer-12', 1).expect(409)).body.code).toBe('RESERVATION_RELEASED');
+    },
+  );
 
   it('refuses what the sale cannot give: unknown sale, sold out, per-user limit, unknown order', async () => {
     expect((await hold('order-f', 'buyer-6', 1, 'no-such-gig').expect(404)).body.code).toBe(

@@ -4,7 +4,7 @@ import type { ReservationView, ReserveStockDto } from '@boxoffice/contracts/inve
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { InventoryConfig } from '../inventory.config';
 import { GateRebuild } from '../stock-gate/gate-rebuild';
-import { lockSaleExclusive, lockSaleShared } from '../ledger/sale-lock';
+import { lockHoldRecording, lockOrderExclusive } from '../ledger/sale-lock';
 import { GateHold, StockGate } from '../stock-gate/stock-gate';
 import { Reservation } from '../ledger/reservation.entity';
 
@@ -76,8 +76,8 @@ export class ReservationsService {
        SELECT * FROM moved`,
       [orderId],
     );
-    // Only an order id the ledger has no row for needs the sale's exclusive lock (to bar it); a repeated release
-    // of a released or committed order must not stop the sale's holds for a moment.
+    // Only an order id the ledger has no row for needs a lock (its own, to bar it); a repeated release of a released
+    // or committed order takes none.
     const row = releasedRows[0] ? fromRaw(releasedRows[0]) : await this.findOrNull(orderId);
     if (!row && eventId && !(await this.releaseUnrecorded(eventId, orderId))) {
       return this.release(orderId); // recorded meanwhile: release it the usual way
@@ -99,20 +99,29 @@ export class ReservationsService {
 
   /**
    * Releases (or bars) an order id in the gate when the ledger has no row for it; false when it has one after
-   * all. The sale's exclusive lock keeps a hold from being recorded in between (see record()).
+   * all. The order id's exclusive lock keeps its hold from being recorded in between (record() takes it shared);
+   * the sale's lock is left alone, so a storm of such releases (callers timing out under load) never stops the
+   * sale's other holds. A gate reloaded meanwhile may forget the bar: a late hold then lasts until its expiry.
    */
   async releaseUnrecorded(eventId: string, orderId: string): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      await lockSaleExclusive(tx, eventId);
-      const [recorded] = await tx.query('SELECT 1 FROM reservations WHERE order_id = $1', [orderId]);
-      if (recorded) return false;
-      let outcome = await this.gate.release(eventId, orderId);
-      if (outcome === 'NOT_LOADED' && (await this.rebuild.loadLocked(tx, eventId, false))) {
-        outcome = await this.gate.release(eventId, orderId);
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.db.transaction(async (tx) => {
+        await lockOrderExclusive(tx, orderId);
+        const [recorded] = await tx.query('SELECT 1 FROM reservations WHERE order_id = $1', [orderId]);
+        return recorded ? 'RECORDED' : this.gate.release(eventId, orderId);
+      });
+      if (outcome === 'RECORDED') return false;
+      // Redis lost the sale: load it (outside the order's lock, which a recording waits on under the sale's lock).
+      if (
+        outcome === 'NOT_LOADED' &&
+        attempt < RECORD_ATTEMPTS &&
+        (await this.rebuild.ensureLoaded(eventId))
+      ) {
+        continue;
       }
       if (outcome === 'RELEASED') this.logger.warn(`released unrecorded hold ${orderId} of ${eventId}`);
       return true;
-    });
+    }
   }
 
   /** Makes Redis agree with a ledger row that has already changed (commit, release, expiry). Idempotent. */
@@ -170,7 +179,7 @@ export class ReservationsService {
   private async record(request: ReserveStockDto): Promise<Reservation | null> {
     const outcome = await this.db
       .transaction(async (tx) => {
-        await lockSaleShared(tx, request.eventId);
+        await lockHoldRecording(tx, request.eventId, request.orderId);
         const stillHeld = await this.gate.hold(request.eventId, request.orderId);
         if (!stillHeld) return null;
         if (stillHeld.status === 'RELEASED') throw released(request.orderId);

@@ -1,3 +1,4 @@
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
 import { AS_ADMIN, AS_ORDER_SERVICE } from '@boxoffice/testing/test-tokens';
 import { InventoryTestApp, startInventory } from '../inventory.test-app';
@@ -71,6 +72,41 @@ describe('Sales API (e2e, real Postgres and Redis)', () => {
       held: 2,
       sold: 1,
     });
+  });
+
+  it('given held, sold and released tickets, when the sale is read, then its ledger counts come from the sale row, with no sum over its reservations', async () => {
+    // given
+    await putSale(inventory, 'circus', { totalStock: 9 }, { status: 201 });
+    const reserve = (orderId: string, quantity: number) =>
+      inventory
+        .http()
+        .post('/reservations')
+        .set(AS_ORDER_SERVICE)
+        .send({ orderId, eventId: 'circus', userId: orderId, quantity })
+        .expect(201);
+    await reserve('c1', 1);
+    await reserve('c2', 2);
+    await reserve('c3', 3);
+    await inventory.http().post('/reservations/c2/commit').set(AS_ORDER_SERVICE).expect(200);
+    await inventory.http().post('/reservations/c3/release').set(AS_ORDER_SERVICE).expect(200);
+    const queries = jest.spyOn(PostgresQueryRunner.prototype, 'query');
+
+    try {
+      // when
+      const { body } = await inventory.http().get('/events/circus').expect(200);
+
+      // then
+      expect(body).toMatchObject({
+        available: 6,
+        held: 1,
+        sold: 2,
+        ledger: { available: 6, held: 1, sold: 2 },
+      });
+      const sql = queries.mock.calls.map(([text]) => String(text));
+      expect(sql.filter((text) => /\breservations\b/i.test(text))).toEqual([]);
+    } finally {
+      queries.mockRestore();
+    }
   });
 
   it('answers 404 EVENT_NOT_FOUND for an unknown sale and 400 for a bad one', async () => {

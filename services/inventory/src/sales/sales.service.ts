@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { PutSaleDto, SaleView, StockCounts } from '@boxoffice/contracts/inventory/sale.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { GateRebuild } from '../stock-gate/gate-rebuild';
@@ -20,7 +20,8 @@ export class SalesService {
     const created = await this.db.transaction(async (tx) => {
       await lockSaleExclusive(tx, eventId);
       const existing = await tx.findOne(Sale, { where: { eventId }, lock: { mode: 'pessimistic_write' } });
-      const ledger = await this.ledgerCounts(tx, eventId, existing?.totalStock ?? 0);
+      // The row is locked: its counters cannot move until the change commits.
+      const ledger = existing ? ledgerCounts(existing) : { held: 0, sold: 0 };
       if (change.totalStock < ledger.held + ledger.sold) {
         throw new DomainError(
           'STOCK_BELOW_ALLOCATED',
@@ -67,19 +68,12 @@ export class SalesService {
       unitPrice: counts.unitPrice,
       currency: counts.currency,
       perUserLimit: counts.perUserLimit,
-      ledger: await this.ledgerCounts(this.db.manager, eventId, sale.totalStock),
+      ledger: ledgerCounts(sale),
     };
   }
+}
 
-  private async ledgerCounts(db: EntityManager, eventId: string, totalStock: number): Promise<StockCounts> {
-    const [row]: { held: string; sold: string }[] = await db.query(
-      `SELECT coalesce(sum(quantity) FILTER (WHERE status = 'HELD'), 0) AS held,
-              coalesce(sum(quantity) FILTER (WHERE status = 'COMMITTED'), 0) AS sold
-       FROM reservations WHERE event_id = $1`,
-      [eventId],
-    );
-    const held = Number(row.held);
-    const sold = Number(row.sold);
-    return { available: totalStock - held - sold, held, sold };
-  }
+/** The ledger's counts, from the sale's own counters: no sum over its reservations, however many it has. */
+function ledgerCounts(sale: Sale): StockCounts {
+  return { available: sale.totalStock - sale.held - sale.sold, held: sale.held, sold: sale.sold };
 }

@@ -48,6 +48,11 @@ const scripts = {
   load: new LuaScript('load'),
 };
 
+/** A sale is announced as holding at most this often per instance; the announcement covers holds taken meanwhile. */
+const ANNOUNCE_EVERY_MS = 1_000;
+/** How long past its last possible hold's expiry a sale stays announced: room for the sweep and for clock skew. */
+const HOLDING_MARGIN_MS = 60_000;
+
 function parseHold(raw: string): GateHold {
   const hold = JSON.parse(raw) as { s: ReservationStatus; u: string; q: number; x: number };
   return { status: hold.s, userId: hold.u, quantity: hold.q, expiresAtMs: hold.x };
@@ -55,6 +60,9 @@ function parseHold(raw: string): GateHold {
 
 /** The Redis side of stock: every check-and-change is one atomic Lua script per sale. */
 export class StockGate {
+  /** Per sale, until when this instance's last announcement covers its holds (local clock). */
+  private readonly announced = new Map<string, number>();
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -74,6 +82,7 @@ export class StockGate {
     ttlMs: number,
   ): Promise<ReserveOutcome> {
     this.watch?.assertServing();
+    await this.announce(eventId, ttlMs);
     const [kind, hold] = (await scripts.reserve.run(this.redis, this.keys(eventId), [
       orderId,
       userId,
@@ -145,6 +154,17 @@ export class StockGate {
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
+  /**
+   * The sales that may have holds in Redis, so that the expiry sweep never reads the sales that ended: each is
+   * announced in `<prefix>:holding` before a hold is taken (crash-safe: never a hold without its sale), scored with
+   * the latest expiry a hold covered by the announcement can have, and dropped HOLDING_MARGIN_MS after it.
+   * One key of its own, outside every sale's slot; written apart from the scripts, so Redis Cluster is fine.
+   */
+  async holdingEventIds(nowMs: number): Promise<string[]> {
+    await this.redis.zremrangebyscore(this.holdingKey(), '-inf', `(${nowMs - HOLDING_MARGIN_MS}`);
+    return this.redis.zrange(this.holdingKey(), 0, -1);
+  }
+
   /** Per sale, the holds whose expiry passed before `beforeMs` and that Redis still has HELD. */
   async expiredHolds(eventIds: string[], beforeMs: number, limit: number): Promise<Map<string, string[]>> {
     // Sent together (one round trip on one connection), yet one command per sale's slot, as Redis Cluster wants.
@@ -167,6 +187,19 @@ export class StockGate {
       for (const key of keys as string[]) eventIds.push(key.slice(head.length, -tail.length));
     }
     return eventIds;
+  }
+
+  /** Once a second per sale at most: the score only grows (GT), so an older announcement never shortens a newer one. */
+  private async announce(eventId: string, ttlMs: number): Promise<void> {
+    const now = Date.now();
+    if ((this.announced.get(eventId) ?? 0) > now) return;
+    await this.redis.zadd(this.holdingKey(), 'GT', now + ANNOUNCE_EVERY_MS + ttlMs, eventId);
+    // Only once Redis has it: a reserve in the same second then either sees it or announces again.
+    this.announced.set(eventId, Math.max(this.announced.get(eventId) ?? 0, now + ANNOUNCE_EVERY_MS));
+  }
+
+  private holdingKey(): string {
+    return `${this.prefix}:holding`;
   }
 
   /** Drops a sale's Redis state so that the next call rebuilds it from the ledger. */
