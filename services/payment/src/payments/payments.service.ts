@@ -223,11 +223,12 @@ export class PaymentsService {
       amount: payment.amount,
       currency: payment.currency,
     });
-    // A refund is a compensation: whatever the processor answers now, it is asked again until it refunds.
+    // A refusal is not an outage: the message is parked after its attempts and alerted (docs/contract.md §5), and
+    // the order's saga driver sends order_cancelled again until payment answers.
     if (!refund.succeeded) {
       this.metrics.refundRefused(refund.reason ?? 'unknown');
       this.logger.warn(`refund of order ${payment.orderId} refused by the processor: ${refund.reason}`);
-      throw new DomainError('UNAVAILABLE', `refund of ${payment.orderId} refused for now: ${refund.reason}`);
+      throw new Error(`refund of ${payment.orderId} refused by the processor: ${refund.reason}`);
     }
     await this.underLock(payment.orderId, async (tx, { cancellation }) => {
       await tx.query(
