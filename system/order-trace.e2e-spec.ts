@@ -132,11 +132,11 @@ describe('one trace per order (e2e: order, inventory and payment in-process; rea
     ).toEqual([{ trace_context: { traceparent: `00-${traceId}-${spanId}-01` } }]);
   });
 
-  it('given tracing on, when the card is declined, then the release and the refund of order_cancelled, written by the consumer, are in the same trace', async () => {
+  it('given tracing on, when the card is declined, then the release and the cancel of order_cancelled in payment, written by the consumer, are in the same trace', async () => {
     const { trace } = await traceOfOrder(
       { userId: 'bob', paymentToken: 'tok_chargeDeclined' },
       'CANCELLED',
-      'consume order_cancelled',
+      'payment_cancelled', // the order's handling of payment's answer: the saga's last span
     );
 
     expect(spans.ancestry(only(trace, 'POST /reservations/:orderId/release'))).toEqual([
@@ -144,12 +144,21 @@ describe('one trace per order (e2e: order, inventory and payment in-process; rea
       'inventory release',
       ...UP_TO_THE_REPLY,
     ]);
-    expect(spans.ancestry(only(trace, 'refund'))).toEqual([
-      'refund',
+    expect(spans.ancestry(only(trace, 'cancel'))).toEqual([
+      'cancel',
       'consume order_cancelled',
       'publish order_cancelled',
       ...UP_TO_THE_REPLY,
     ]);
-    expect(trace).toHaveLength(14);
+    expect(spans.ancestry(only(trace, 'payment_cancelled'))).toEqual([
+      'payment_cancelled',
+      'consume payment_cancelled',
+      'publish payment_cancelled',
+      'cancel',
+      'consume order_cancelled',
+      'publish order_cancelled',
+      ...UP_TO_THE_REPLY,
+    ]);
+    expect(trace).toHaveLength(17);
   });
 });
