@@ -19,7 +19,11 @@ import { Payment } from './payment.entity';
 
 export const CHARGE_KEY = 'charge:';
 
-/** pg_advisory_xact_lock space of payment's lock per order (inventory's sales are 727_002, order's orders 727_003). */
+/**
+ * pg_advisory_xact_lock space of payment's lock per order. The spaces, one per owner, in the one database the services
+ * share: 727_001 migrations (libs/database), 727_002 inventory's sales, 727_003 order's orders, 727_004 payment's
+ * orders, 727_005 inventory's orders. Keep them distinct: two owners locking one id in one space block each other.
+ */
 const ORDER_LOCK_SPACE = 727_004;
 
 /** What payment knows of an order, read under the order's lock. */
