@@ -11,6 +11,7 @@ import { putInOutbox } from '@boxoffice/outbox/outbox';
 import type { OutgoingMessage } from '@boxoffice/messaging/message-publisher';
 import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { DomainError } from '@boxoffice/errors/domain-error';
+import { RefundRefusedError } from '@boxoffice/errors/refund-refused';
 import { Traced } from '@boxoffice/tracing/traced.decorator';
 import { PaymentGateway } from '../gateway/payment-gateway';
 import { PaymentMetrics } from '../payment-metrics';
@@ -265,7 +266,7 @@ export class PaymentsService {
     if (!refund.succeeded) {
       this.metrics.refundRefused(refund.reason ?? 'unknown');
       this.logger.warn(`refund of order ${payment.orderId} refused by the processor: ${refund.reason}`);
-      throw new Error(`refund of ${payment.orderId} refused by the processor: ${refund.reason}`);
+      throw new RefundRefusedError(payment.orderId, refund.reason ?? 'unknown');
     }
     await this.underLock(payment.orderId, async (tx, { cancellation }) => {
       await tx.query(
