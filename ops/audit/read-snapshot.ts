@@ -131,8 +131,10 @@ async function readSales(
 const NO_CALLS = { charges: 0, refunds: 0 };
 
 /**
- * What the processor itself did for each order, successful calls only: its keys are `<kind>:<orderId>`, and any
- * key that names the order counts (a second charge under another key is the double charge the audit looks for).
+ * What the processor itself did for each order, successful calls only, counted by the call's `kind`. Payment's keys
+ * are `charge:<orderId>` and `refund:<orderId>` (docs/contract.md §4): a call counts for the order whose id is its
+ * key's second `:`-separated field, whatever the first (a second charge under `retry:<orderId>`, say, is the double
+ * charge the audit looks for). A key in another format (the order id elsewhere in it) is not seen.
  */
 async function readProcessorCalls(
   db: Client,

@@ -1,4 +1,5 @@
 import { DomainError } from '@boxoffice/errors/domain-error';
+import { RefundRefusedError } from '@boxoffice/errors/refund-refused';
 import { classifyFailure, HandlerAborted, PoisonMessage } from './failure-class';
 
 class ScriptedOutage extends Error {}
@@ -27,6 +28,12 @@ describe('classifyFailure', () => {
     ['a TypeError', new TypeError("Cannot read properties of undefined (reading 'orderId')"), 'bug'],
     ['a unique violation', Object.assign(new Error('duplicate key'), { code: '23505' }), 'bug'],
     ['something thrown that is not an Error', 'boom', 'bug'],
+    ['a refund the processor refuses', new RefundRefusedError('order-1', 'refund_refused'), 'bug'],
+    [
+      'a refused refund whose reason reads like an outage',
+      new RefundRefusedError('order-1', 'Connection terminated by the issuer'),
+      'bug',
+    ],
   ])('given %s, when classified, then it is %s', (_what, error, expected) => {
     expect(classifyFailure(error)).toBe(expected);
   });
@@ -37,5 +44,9 @@ describe('classifyFailure', () => {
     expect(classifyFailure(new ScriptedOutage('down'), isTransient)).toBe('transient');
     expect(classifyFailure(new PoisonMessage('oversized', 'too big'), isTransient)).toBe('poison');
     expect(classifyFailure(new Error('down'), isTransient)).toBe('bug');
+  });
+
+  it('given a consumer whose isTransient takes every error, when a refused refund is classified, then it is still a bug (parked and alerted)', () => {
+    expect(classifyFailure(new RefundRefusedError('order-1', 'refund_refused'), () => true)).toBe('bug');
   });
 });

@@ -1,4 +1,5 @@
 import { isDependencyDown } from '@boxoffice/errors/dependency-down';
+import { RefundRefusedError } from '@boxoffice/errors/refund-refused';
 import type { DeadLetterReason } from './message-headers';
 
 /**
@@ -7,7 +8,7 @@ import type { DeadLetterReason } from './message-headers';
  *   since no retry can fix it;
  * - `transient`: a dependency is down or answered "not now", or the handler was aborted (out of time, shutdown): retried without
  *   limit, never parked, so no compensation is lost to an outage;
- * - `bug`: anything else (an error nobody classified, a peer's 500): retried up to `maxAttempts`, then parked
+ * - `bug`: anything else (an error nobody classified, a peer's 500, a refund refused): retried up to `maxAttempts`, then parked
  *   with reason `attempts-exhausted`, counted and alerted (`npm run dlq -- check`), replayed once fixed.
  */
 export type FailureClass = 'poison' | 'transient' | 'bug';
@@ -34,6 +35,8 @@ export function classifyFailure(
   isTransient: (error: unknown) => boolean = () => false,
 ): FailureClass {
   if (error instanceof PoisonMessage) return 'poison';
+  // A processor's "no" is an answer, not an outage: parked after its attempts and alerted, whatever it reads like.
+  if (error instanceof RefundRefusedError) return 'bug';
   if (error instanceof HandlerAborted || isDependencyDown(error) || isTransient(error)) return 'transient';
   return 'bug';
 }

@@ -250,6 +250,30 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
     expect(await relay.pending()).toBe(1);
   });
 
+  it('given a row not yet sent that waits out its backoff, when its message is put again, then the row is left as it is', async () => {
+    // given
+    const { db } = await openOutbox('backing_off');
+    const refused = message('refused_news');
+    await add(db, refused);
+    await db.query(
+      `UPDATE outbox SET attempts = 2, last_error = 'nacked', next_attempt_at = now() + interval '1 hour'`,
+    );
+
+    // when
+    await db.transaction((tx) => putInOutbox(tx, refused));
+
+    // then
+    expect(await rows(db)).toEqual([
+      expect.objectContaining({
+        sent_at: null,
+        attempts: 2,
+        last_error: 'nacked',
+        waits: true,
+        parked_at: null,
+      }),
+    ]);
+  });
+
   it('given a broker that cannot be reached, when relayed, then no row is counted and the relay as a whole fails', async () => {
     // given
     const stranded = new MessagePublisher({

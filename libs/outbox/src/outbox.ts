@@ -26,13 +26,15 @@ export async function addToOutbox(
 /**
  * Puts a message in the outbox under its own id, pending (like an HTTP PUT: created or made pending again): its first
  * send, or a send again whether or not its row was sent, parked or cleaned up since. A parked row gets its attempts
- * afresh (its last_error stays, for whoever looks).
+ * afresh (its last_error stays, for whoever looks). A row still pending is left as it is: it goes anyway, and its
+ * attempts and next_attempt_at are the relay's backoff for it, which a re-put must not undo.
  */
 export async function putInOutbox(tx: EntityManager, message: OutgoingMessage): Promise<void> {
   await tx.query(
     `INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (message_id) DO UPDATE SET sent_at = NULL, parked_at = NULL, attempts = 0, next_attempt_at = now(),
-       trace_context = EXCLUDED.trace_context`,
+       trace_context = EXCLUDED.trace_context
+     WHERE outbox.sent_at IS NOT NULL OR outbox.parked_at IS NOT NULL`,
     [
       message.messageId,
       message.routingKey,

@@ -1,11 +1,14 @@
 import type { EntityManager } from 'typeorm';
 
+// pg_advisory lock spaces, one per owner, all in the one database the services share: 727_001 migrations
+// (libs/database), 727_002 inventory's sales, 727_003 order's orders, 727_004 payment's orders, 727_005
+// inventory's orders. Keep them distinct: two owners locking one id in one space block each other.
 // Recording a hold takes the sale's lock shared; rebuilding the gate from the ledger takes it exclusive,
 // so a rebuild never reads the ledger while a hold it cannot see yet is being recorded.
 const SALE_LOCK_SPACE = 727_002;
 // Recording a hold also takes its order id's lock shared; releasing an order id the ledger has no row for takes it
 // exclusive, so that release never stops the sale's other holds (it used to take the sale's lock exclusive).
-const ORDER_LOCK_SPACE = 727_003;
+const ORDER_LOCK_SPACE = 727_005;
 
 export async function lockSaleShared(db: EntityManager, eventId: string): Promise<void> {
   await db.query('SELECT pg_advisory_xact_lock_shared($1, hashtext($2))', [SALE_LOCK_SPACE, eventId]);

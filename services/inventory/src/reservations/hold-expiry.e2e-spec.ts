@@ -63,7 +63,7 @@ describe('Hold expiry (e2e, real Postgres and Redis)', () => {
     });
     afterAll(() => inventory.close());
 
-    it('given an expired hold not yet swept, when it is committed, then 409 HOLD_EXPIRED and the sweep releases it once', async () => {
+    it('given an expired hold not yet swept, when it is committed, then 409 HOLD_EXPIRED and the hold is released by that commit, once', async () => {
       const { body } = await inventory
         .http()
         .post('/reservations')
@@ -79,18 +79,100 @@ describe('Hold expiry (e2e, real Postgres and Redis)', () => {
         .expect(409);
       expect(refused.body.code).toBe('HOLD_EXPIRED');
 
-      expect(await expiry.sweep()).toBe(1);
-      expect(await expiry.sweep()).toBe(0);
+      // the answer is final: the stock is back in the ledger and the gate before the sweep runs
       expect(await saleCounts(inventory, 'derby', { ledger: 'conserved' })).toMatchObject({
         available: 4,
         held: 0,
         sold: 0,
         ledger: { available: 4 },
       });
+      expect(await expiry.sweep()).toBe(0);
+      const release = await inventory
+        .http()
+        .post('/reservations/slow-payer/release')
+        .set(AS_ORDER_SERVICE)
+        .expect(200);
+      expect(release.body.status).toBe('RELEASED');
       expect(
         (await inventory.http().post('/reservations/slow-payer/commit').set(AS_ORDER_SERVICE).expect(409))
           .body.code,
       ).toBe('RESERVATION_RELEASED');
+    });
+
+    it('given a commit begun before expiry waiting on the sale row, when a second commit comes after expiry, then both answer COMMITTED', async () => {
+      // given: a hold, its sale row locked (as a hot sale's is), and a first commit waiting on it before expiry
+      await inventory
+        .http()
+        .post('/reservations')
+        .set(AS_ORDER_SERVICE)
+        .send({ orderId: 'photo-finish', eventId: 'derby', userId: 'u2', quantity: 1 })
+        .expect(201);
+      await inventory.db.query(
+        `UPDATE reservations SET expires_at = now() + interval '2 seconds' WHERE order_id = 'photo-finish'`,
+      );
+      const holder = inventory.db.createQueryRunner();
+      await holder.connect();
+      await holder.startTransaction();
+      const [{ pid }] = await holder.query(
+        `SELECT pg_backend_pid() AS pid FROM sales WHERE event_id = 'derby' FOR UPDATE`,
+      );
+      const waiting = async () => {
+        const [{ count }] = await inventory.db.query(
+          `WITH first AS (SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid)))
+           SELECT count(*)::int AS count FROM (
+             SELECT pid FROM first
+             UNION SELECT pid FROM pg_stat_activity WHERE pg_blocking_pids(pid) && ARRAY(SELECT pid FROM first)
+           ) waiters`,
+          [pid],
+        );
+        return count as number;
+      };
+      const commit = () => {
+        const settled = { done: false };
+        const answer = inventory
+          .http()
+          .post('/reservations/photo-finish/commit')
+          .set(AS_ORDER_SERVICE)
+          .then((response) => {
+            settled.done = true;
+            return response;
+          });
+        return { answer, settled };
+      };
+      try {
+        const first = commit();
+        await eventually(async () => (await waiting()) === 1, { what: 'first commit waits on the sale' });
+        await eventually(
+          async () =>
+            (
+              await inventory.db.query(
+                `SELECT now() > expires_at AS over FROM reservations WHERE order_id = 'photo-finish'`,
+              )
+            )[0].over as boolean,
+          { what: 'hold expired' },
+        );
+
+        // when: a second commit after expiry, then the sale row is let go
+        const second = commit();
+        await eventually(async () => second.settled.done || (await waiting()) === 2, {
+          what: 'second commit answered or waiting',
+        });
+        await holder.rollbackTransaction();
+
+        // then: one decision, told to both
+        const answers = await Promise.all([first.answer, second.answer]);
+        expect(answers.map(({ status, body }) => [status, body.status ?? body.code])).toEqual([
+          [200, 'COMMITTED'],
+          [200, 'COMMITTED'],
+        ]);
+      } finally {
+        if (holder.isTransactionActive) await holder.rollbackTransaction();
+        await holder.release();
+      }
+      expect(await saleCounts(inventory, 'derby', { ledger: 'conserved' })).toMatchObject({
+        sold: 1,
+        held: 0,
+      });
     });
   });
 

@@ -153,6 +153,16 @@ describe('Reservations API (e2e, real Postgres and Redis)', () => {
     },
   );
 
+  it("given the order service's own lock on an order id (its space 727_003, one database), when inventory releases that unknown order id with its eventId, then it answers without waiting for order's lock", async () => {
+    // given: order's lock as services/order's order transaction takes it
+    const orderLock = (db: Parameters<typeof lockSaleShared>[0]) =>
+      db.query('SELECT pg_advisory_xact_lock(727003, hashtext($1))', ['order-locked-by-order']);
+
+    // when / then: it answers while order's lock is still held
+    const { body } = await releaseWhileSaleLocked(orderLock, 'order-locked-by-order');
+    expect(body.code).toBe('RESERVATION_NOT_FOUND');
+  });
+
   it('refuses what the sale cannot give: unknown sale, sold out, per-user limit, unknown order', async () => {
     expect((await hold('order-f', 'buyer-6', 1, 'no-such-gig').expect(404)).body.code).toBe(
       'EVENT_NOT_FOUND',

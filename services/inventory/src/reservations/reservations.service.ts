@@ -40,23 +40,38 @@ export class ReservationsService {
     throw new DomainError('UNAVAILABLE', 'Stock could not be held consistently; retry');
   }
 
+  /**
+   * Sells a hold, or releases it if it has expired: one statement decides, on the reservation's row lock. A commit
+   * that finds the row locked (another commit waiting on a hot sale row) waits for it and answers what it decided;
+   * the expiry never lets a later commit answer HOLD_EXPIRED beside an earlier one that sold the hold. HOLD_EXPIRED
+   * is final: the hold is released in the same statement (counters too), then in the gate, as a release is.
+   */
   async commit(orderId: string): Promise<ReservationView> {
-    // The reservation and the sale's counters move in one statement: held tickets become sold ones.
-    const committed: RawReservation[] = await this.db.query(
+    // Expiry is in the SET, not the WHERE: a WHERE on it would skip the row without waiting for its lock.
+    const moved: RawReservation[] = await this.db.query(
       `WITH moved AS (
-         UPDATE reservations SET status = 'COMMITTED', version = version + 1, updated_at = now()
-         WHERE order_id = $1 AND status = 'HELD' AND expires_at > now() RETURNING *
+         UPDATE reservations SET status = CASE WHEN expires_at > now() THEN 'COMMITTED' ELSE 'RELEASED' END,
+           version = version + 1, updated_at = now()
+         WHERE order_id = $1 AND status = 'HELD' RETURNING *
        ), counted AS (
-         UPDATE sales SET held = sales.held - moved.quantity, sold = sales.sold + moved.quantity
+         UPDATE sales SET held = sales.held - moved.quantity,
+           sold = sales.sold + CASE WHEN moved.status = 'COMMITTED' THEN moved.quantity ELSE 0 END
          FROM moved WHERE sales.event_id = moved.event_id
        )
        SELECT * FROM moved`,
       [orderId],
     );
-    const row = committed[0] ? fromRaw(committed[0]) : await this.find(orderId);
+    if (moved[0]) {
+      const decided = fromRaw(moved[0]);
+      await this.applyToGate(decided);
+      if (decided.status === 'RELEASED') {
+        throw new DomainError('HOLD_EXPIRED', `The hold of order ${orderId} has expired`);
+      }
+      return toView(decided);
+    }
+    const row = await this.find(orderId);
     if (row.status === 'RELEASED') throw released(orderId);
-    if (row.status === 'HELD')
-      throw new DomainError('HOLD_EXPIRED', `The hold of order ${orderId} has expired`);
+    if (row.status === 'HELD') return this.commit(orderId); // recorded after the statement looked: decide it now
     await this.applyToGate(row);
     return toView(row);
   }

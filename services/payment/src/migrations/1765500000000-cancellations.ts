@@ -2,7 +2,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 // DDL frozen as it was applied: a later change is a new migration, never an edit here.
 // A payment is claimed (PENDING, no charge reference yet) before the processor is called, so that a cancellation
-// arriving meanwhile waits for the charge instead of answering "not charged" beside it. `cancellations` remembers
+// arriving meanwhile waits for the charge instead of answering "not charged" beside it; each call to the processor
+// stamps the claim's charging_at first. `cancellations` remembers
 // each order_cancelled, even one that came before its order_created, and the payment_cancelled answer sent for it.
 export class Cancellations1765500000000 implements MigrationInterface {
   name = 'Cancellations1765500000000';
@@ -13,9 +14,11 @@ export class Cancellations1765500000000 implements MigrationInterface {
       ALTER TABLE payments
         ADD CONSTRAINT payments_status CHECK (status IN ('PENDING', 'SUCCEEDED', 'FAILED', 'REFUNDED')) NOT VALID,
         ALTER COLUMN charge_reference DROP NOT NULL,
-        ADD COLUMN decided_at timestamptz`);
+        ADD COLUMN decided_at timestamptz,
+        ADD COLUMN charging_at timestamptz`);
     await db.query('ALTER TABLE payments VALIDATE CONSTRAINT payments_status');
-    await db.query(`CREATE INDEX payments_pending ON payments (created_at) WHERE status = 'PENDING'`);
+    // The reconciliation looks for claims last sent to the processor long ago (charging_at), not for old ones.
+    await db.query(`CREATE INDEX payments_pending ON payments (charging_at) WHERE status = 'PENDING'`);
     await db.query(`
       CREATE TABLE cancellations (
         order_id     varchar(64) PRIMARY KEY,
@@ -44,6 +47,7 @@ export class Cancellations1765500000000 implements MigrationInterface {
       ALTER TABLE payments
         DROP CONSTRAINT payments_status,
         DROP COLUMN decided_at,
+        DROP COLUMN charging_at,
         ADD CONSTRAINT payments_status_check CHECK (status IN ('SUCCEEDED', 'FAILED', 'REFUNDED'))`);
     await db.query(`UPDATE payments SET charge_reference = '' WHERE charge_reference IS NULL`);
     await db.query('ALTER TABLE payments ALTER COLUMN charge_reference SET NOT NULL');

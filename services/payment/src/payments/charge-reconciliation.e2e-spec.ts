@@ -98,8 +98,8 @@ describe('Charge reconciliation: a charge the processor made without a payment o
   /** A claim as a charging copy leaves it when it dies between the claim and the processor's answer. */
   const deadClaim = (orderId: string, amount: number): Promise<unknown> =>
     payment.db.query(
-      `INSERT INTO payments (payment_id, order_id, status, amount, currency, result_message_id)
-       VALUES ($1, $2, 'PENDING', $3, 'EUR', $4)`,
+      `INSERT INTO payments (payment_id, order_id, status, amount, currency, result_message_id, charging_at)
+       VALUES ($1, $2, 'PENDING', $3, 'EUR', $4, now() - interval '1 hour')`,
       [randomUUID(), orderId, amount, randomUUID()],
     );
 
@@ -139,4 +139,109 @@ describe('Charge reconciliation: a charge the processor made without a payment o
       expect((await payment.gatewayCalls(orderId)).map((call) => call.kind)).toEqual(calls);
     },
   );
+
+  /** Holds the processor's answer to this order's charge until `letGo`: a charge in flight. */
+  const chargeInFlight = (orderId: string) => {
+    const gateway = payment.app.get(PaymentGateway);
+    const real = gateway.charge.bind(gateway);
+    let letGo!: () => void;
+    const held = new Promise<void>((resolve) => (letGo = resolve));
+    const spy = jest.spyOn(gateway, 'charge').mockImplementation(async (request) => {
+      if (request.idempotencyKey === `charge:${orderId}`) await held;
+      return real(request);
+    });
+    return { spy, letGo };
+  };
+
+  /** An order whose charge is in flight and whose cancellation came (and was recorded) an hour ago. */
+  const cancelledWhileCharging = async () => {
+    const order = orderCreated({ amount: 5_500 });
+    const inFlight = chargeInFlight(order.orderId);
+    await payment.broker.publish(ROUTING_KEYS.orderCreated, order, { messageId: randomUUID() });
+    await eventually(
+      () => inFlight.spy.mock.calls.some(([request]) => request.idempotencyKey.endsWith(order.orderId)),
+      {
+        ...SETTLED,
+        what: 'the charge sent to the processor',
+      },
+    );
+    await payment.broker.publish(
+      ROUTING_KEYS.orderCancelled,
+      orderCancelled(order.orderId, 'PAYMENT_TIMEOUT'),
+      {
+        messageId: randomUUID(),
+      },
+    );
+    await eventually(
+      async () =>
+        (
+          await payment.db.query(
+            `UPDATE cancellations SET cancelled_at = now() - interval '1 hour' WHERE order_id = $1 RETURNING 1`,
+            [order.orderId],
+          )
+        )[0].length > 0,
+      { ...SETTLED, what: 'the cancellation recorded' },
+    );
+    return { order, inFlight };
+  };
+
+  const statusOf = async (orderId: string): Promise<string> =>
+    (await payment.db.query('SELECT status FROM payments WHERE order_id = $1', [orderId]))[0].status;
+
+  it('given a charge in flight for an order cancelled long ago, when reconciled, then its claim is left to the charge, which is then refunded at once', async () => {
+    // given
+    const { order, inFlight } = await cancelledWhileCharging();
+    try {
+      // when
+      await payment.app.get(ChargeReconciliation).sweep(0, 3_600);
+
+      // then
+      expect(await statusOf(order.orderId)).toBe('PENDING');
+      inFlight.letGo();
+      await eventually(async () => (await statusOf(order.orderId)) === 'REFUNDED', {
+        ...SETTLED,
+        what: 'the charge refunded',
+      });
+      const answer = await payment.broker.nextTapped(ROUTING_KEYS.paymentCancelled, order.orderId);
+      expect(answer.payload).toMatchObject({ orderId: order.orderId, outcome: 'refunded' });
+      expect((await payment.gatewayCalls(order.orderId)).map((call) => call.kind)).toEqual([
+        'charge',
+        'refund',
+      ]);
+    } finally {
+      inFlight.letGo();
+      inFlight.spy.mockRestore();
+    }
+  });
+
+  it('given a claim decided as never charged while its charge was still in flight (slower than the timeout), when the charge then succeeds, then it is recorded and refunded at once', async () => {
+    // given: the claim last sent to the processor an hour ago, as the reconciliation sees it
+    const { order, inFlight } = await cancelledWhileCharging();
+    try {
+      await payment.db.query(
+        `UPDATE payments SET charging_at = now() - interval '1 hour' WHERE order_id = $1`,
+        [order.orderId],
+      );
+      await payment.app.get(ChargeReconciliation).sweep(0, 3_600);
+      expect(await statusOf(order.orderId)).toBe('FAILED');
+
+      // when
+      inFlight.letGo();
+
+      // then
+      await eventually(async () => (await statusOf(order.orderId)) === 'REFUNDED', {
+        ...SETTLED,
+        what: 'the late charge recorded and refunded',
+      });
+      expect(
+        (await payment.gatewayCalls(order.orderId)).map(({ kind, succeeded }) => [kind, succeeded]),
+      ).toEqual([
+        ['charge', true],
+        ['refund', true],
+      ]);
+    } finally {
+      inFlight.letGo();
+      inFlight.spy.mockRestore();
+    }
+  });
 });

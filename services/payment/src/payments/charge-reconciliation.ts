@@ -23,8 +23,10 @@ interface Ours {
  * is at least `PAYMENT_RECONCILE_AFTER_SECONDS` old:
  * - a charge it holds whose payment is missing, still PENDING, or FAILED (a wrong "failed" answer) is recorded from
  *   its record, with a payment_result: the saga confirms the order, or it is already cancelled;
- * - a claim still PENDING for an order cancelled that long ago (its charging copy died) is decided from the
- *   processor's record, or as never charged when the processor has none;
+ * - a claim still PENDING for a cancelled order, last sent to the processor (its `charging_at`) longer ago than that
+ *   plus the gateway's timeout (its charging copy died), is decided from the processor's record, or as never charged
+ *   when the processor has none; a charge still in flight is never decided (and should it succeed after all, its
+ *   record replaces "never charged" and it is refunded at once: PaymentsService.chargeOrder);
  * - then every such order that payment knows is cancelled is settled: a charge refunded, the cancellation answered.
  */
 @Injectable()
@@ -45,6 +47,7 @@ export class ChargeReconciliation {
 
   /** One sweep (see the class); returns how many orders it recorded, corrected or settled. */
   async sweep(olderThanSeconds: number, withinSeconds: number): Promise<number> {
+    const claimAgeSeconds = olderThanSeconds + this.config.gatewayTimeoutMs / 1000;
     const charges = new Map<string, MadeCharge>();
     for (const charge of await this.gateway.chargesMade(olderThanSeconds, withinSeconds)) {
       if (charge.idempotencyKey.startsWith(CHARGE_KEY)) {
@@ -53,8 +56,8 @@ export class ChargeReconciliation {
     }
     const claims: { order_id: string }[] = await this.db.query(
       `SELECT order_id FROM payments JOIN cancellations USING (order_id)
-       WHERE status = 'PENDING' AND cancelled_at < now() - make_interval(secs => $1) LIMIT $2`,
-      [olderThanSeconds, MOST_CLAIMS],
+       WHERE status = 'PENDING' AND charging_at < now() - make_interval(secs => $1) LIMIT $2`,
+      [claimAgeSeconds, MOST_CLAIMS],
     );
     const unlisted = claims.map(({ order_id }) => order_id).filter((orderId) => !charges.has(orderId));
     if (unlisted.length) {
@@ -75,7 +78,7 @@ export class ChargeReconciliation {
     let mended = 0;
     for (const order of ours) {
       try {
-        if (await this.mend(order, charges.get(order.order_id))) mended++;
+        if (await this.mend(order, charges.get(order.order_id), claimAgeSeconds)) mended++;
       } catch (error) {
         this.logger.warn(`order ${order.order_id} not reconciled yet: ${(error as Error).message}`);
       }
@@ -84,14 +87,23 @@ export class ChargeReconciliation {
   }
 
   /** Makes our record of one order agree with the processor's, and settles it if it is cancelled. */
-  private async mend(ours: Ours, charge: MadeCharge | undefined): Promise<boolean> {
+  private async mend(ours: Ours, charge: MadeCharge | undefined, claimAgeSeconds: number): Promise<boolean> {
     const orderId = ours.order_id;
     let recorded = false;
     if (!charge) {
-      // A cancelled order's claim the processor never charged: it never will be.
-      recorded = await this.payments.underLock(orderId, async (tx, { payment }) =>
-        payment ? this.payments.recordCharge(tx, payment, NOT_CHARGED, ['PENDING']) : false,
-      );
+      // A cancelled order's claim the processor never charged: it never will be, unless a copy sent it again since.
+      recorded = await this.payments.underLock(orderId, async (tx, { payment }) => {
+        if (!payment) return false;
+        const [stale] = await tx.query(
+          `SELECT 1 FROM payments WHERE order_id = $1 AND status = 'PENDING'
+             AND charging_at < now() - make_interval(secs => $2)`,
+          [orderId, claimAgeSeconds],
+        );
+        return (
+          stale !== undefined &&
+          (await this.payments.recordCharge(tx, payment, NOT_CHARGED, ['PENDING'])) !== null
+        );
+      });
     } else if (
       ours.status === null ||
       ours.status === 'PENDING' ||
@@ -101,13 +113,15 @@ export class ChargeReconciliation {
         `charge ${charge.reference} of order ${orderId} (${charge.succeeded ? 'succeeded' : 'failed'}) ` +
           `had payment ${ours.status ?? 'missing'}: recording it from the processor`,
       );
-      recorded = await this.payments.underLock(orderId, (tx) =>
-        this.payments.recordCharge(
-          tx,
-          { orderId, amount: charge.amount, currency: charge.currency },
-          charge,
-          ['PENDING', 'FAILED'],
-        ),
+      recorded = await this.payments.underLock(
+        orderId,
+        async (tx) =>
+          (await this.payments.recordCharge(
+            tx,
+            { orderId, amount: charge.amount, currency: charge.currency },
+            charge,
+            ['PENDING', 'FAILED'],
+          )) !== null,
       );
     }
     const owed = ours.cancelled && (recorded || (ours.status === 'SUCCEEDED' && charge !== undefined));

@@ -45,6 +45,10 @@ export class Payment {
   @Column({ name: 'decided_at', type: 'timestamptz', nullable: true })
   decidedAt!: Date | null;
 
+  /** When the claim was last sent to the processor (stamped before each charge call); null if it never was. */
+  @Column({ name: 'charging_at', type: 'timestamptz', nullable: true })
+  chargingAt!: Date | null;
+
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }

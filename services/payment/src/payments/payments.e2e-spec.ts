@@ -6,7 +6,9 @@ import { deadLetterQueueOf, retryQueueOf } from '@boxoffice/messaging/topology';
 import { eventually } from '@boxoffice/testing/eventually';
 import type { TakenMessage } from '@boxoffice/testing/test-broker';
 import { mostAtOnce } from '@boxoffice/testing/timed-spy';
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { orderCreated, PAYMENT_QUEUES, PaymentTestApp, startPayment } from '../payment.test-app';
+import { PaymentsService } from './payments.service';
 
 const SETTLED = { timeoutMs: 10_000, intervalMs: 20 };
 
@@ -43,6 +45,30 @@ describe('Payments: order_created → charge → payment_result (e2e, real Postg
     );
     return count;
   };
+
+  it('given a new order, when it is charged, then payment sends Postgres 9 statements on its hot path (claim 4, record 5)', async () => {
+    // given: every statement payment's own code sends (not the processor's, nor the relay's)
+    const statements: string[] = [];
+    const real = PostgresQueryRunner.prototype.query;
+    const counting = jest.spyOn(PostgresQueryRunner.prototype, 'query').mockImplementation(function (
+      this: PostgresQueryRunner,
+      ...args: Parameters<typeof real>
+    ) {
+      const stack = new Error().stack ?? '';
+      if (!/SimulatedGateway|OutboxRelay|outageNow/.test(stack)) statements.push(args[0].slice(0, 40));
+      return real.apply(this, args);
+    });
+
+    // when
+    try {
+      await payment.app.get(PaymentsService).chargeOrder(orderCreated({ paymentToken: 'tok_visa' }));
+    } finally {
+      counting.mockRestore();
+    }
+
+    // then
+    expect(statements).toHaveLength(9);
+  });
 
   it('given order_created with tok_visa, when it is consumed, then the payment SUCCEEDED, the gateway charged once and payment_result succeeded is published with the contract §5 properties (docs/contract.md)', async () => {
     // given

@@ -11,22 +11,29 @@ import { putInOutbox } from '@boxoffice/outbox/outbox';
 import type { OutgoingMessage } from '@boxoffice/messaging/message-publisher';
 import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { DomainError } from '@boxoffice/errors/domain-error';
+import { RefundRefusedError } from '@boxoffice/errors/refund-refused';
 import { Traced } from '@boxoffice/tracing/traced.decorator';
 import { PaymentGateway } from '../gateway/payment-gateway';
 import { PaymentMetrics } from '../payment-metrics';
 import { Cancellation } from './cancellation.entity';
+import {
+  KNOWN_OF_ORDER,
+  orderPaymentOf,
+  paymentOf,
+  type OrderPayment,
+  type RawOrderPayment,
+  type RawPayment,
+} from './order-payment';
 import { Payment } from './payment.entity';
 
 export const CHARGE_KEY = 'charge:';
 
-/** pg_advisory_xact_lock space of payment's lock per order (inventory's sales are 727_002, order's orders 727_003). */
+/**
+ * pg_advisory_xact_lock space of payment's lock per order. The spaces, one per owner, in the one database the services
+ * share: 727_001 migrations (libs/database), 727_002 inventory's sales, 727_003 order's orders, 727_004 payment's
+ * orders, 727_005 inventory's orders. Keep them distinct: two owners locking one id in one space block each other.
+ */
 const ORDER_LOCK_SPACE = 727_004;
-
-/** What payment knows of an order, read under the order's lock. */
-export interface OrderPayment {
-  payment: Payment | null;
-  cancellation: Cancellation | null;
-}
 
 /** How a charge was decided: by the processor, or without it (`reference` null) for an order already cancelled. */
 export interface ChargeDecision {
@@ -37,6 +44,18 @@ export interface ChargeDecision {
 
 /** The decision for an order cancelled before it was charged: it never will be. */
 export const NOT_CHARGED: ChargeDecision = { succeeded: false, reference: null, reason: 'order_cancelled' };
+
+/**
+ * What recordCharge may replace: a status, or `NOT_CHARGED` (a FAILED payment with no charge reference, decided
+ * without the processor) replaced only by a charge that succeeded.
+ */
+export type Replaceable = Payment['status'] | 'NOT_CHARGED';
+
+/** A charge recorded by recordCharge, and whether payment knows its order is cancelled. */
+export interface RecordedCharge {
+  payment: Payment;
+  cancelled: boolean;
+}
 
 /**
  * Charges each order at most once, whatever is redelivered, never an order already cancelled, and answers every
@@ -56,21 +75,7 @@ export class PaymentsService {
 
   @Traced('charge')
   async chargeOrder(order: OrderCreatedMessage): Promise<void> {
-    const claimed = await this.underLock(order.orderId, async (tx, { payment, cancellation }) => {
-      if (payment && payment.status !== 'PENDING') {
-        await putInOutbox(tx, resultMessageOf(payment)); // order_created came again: the decided result again
-        return false;
-      }
-      // Never charge a cancelled order. A claim already PENDING is a charge in flight: it settles the cancellation.
-      if (cancellation) {
-        if (!payment) await this.recordCharge(tx, order, NOT_CHARGED, []);
-        return false;
-      }
-      // A PENDING claim left by a copy that died is charged again: the processor dedupes by key.
-      if (!payment) await this.claim(tx, order);
-      return true;
-    });
-    if (!claimed) return;
+    if (!(await this.claim(order))) return;
     // The processor dedupes by key: a crash after this call and a redelivery never charge twice.
     const outcome = await this.gateway.charge({
       idempotencyKey: `${CHARGE_KEY}${order.orderId}`,
@@ -78,9 +83,13 @@ export class PaymentsService {
       currency: order.currency,
       paymentToken: order.paymentToken,
     });
-    const cancelled = await this.underLock(order.orderId, async (tx, { cancellation }) => {
-      await this.recordCharge(tx, order, outcome, ['PENDING']);
-      return cancellation !== null;
+    const cancelled = await this.lockedTransaction(order.orderId, async (tx) => {
+      // A claim the reconciliation decided as never charged while this call was slower than the gateway's timeout
+      // is replaced by the charge that succeeded after all, and refunded below.
+      const recorded = await this.recordCharge(tx, order, outcome, ['PENDING', 'NOT_CHARGED']);
+      if (recorded) return recorded.cancelled;
+      const [known] = await tx.query('SELECT 1 FROM cancellations WHERE order_id = $1', [order.orderId]);
+      return known !== undefined;
     });
     // Cancelled while the processor charged: refunded at once. If that fails, the cancellation is asked again.
     if (cancelled) {
@@ -135,23 +144,24 @@ export class PaymentsService {
 
   /**
    * Records how the charge of an order was decided, with its payment_result, if the order has no payment yet or
-   * its payment's status is one of `replacing` (a claim, or a record the processor contradicts). False if not.
+   * its payment is one of `replacing` (a claim, or a record the processor contradicts). Null if not.
    */
   async recordCharge(
     tx: EntityManager,
     order: Pick<OrderCreatedMessage, 'orderId' | 'amount' | 'currency'>,
     decision: ChargeDecision,
-    replacing: Payment['status'][],
-  ): Promise<boolean> {
-    const recorded: unknown[] = await tx.query(
+    replacing: Replaceable[],
+  ): Promise<RecordedCharge | null> {
+    const [recorded]: (RawPayment & { cancelled: boolean })[] = await tx.query(
       `INSERT INTO payments (payment_id, order_id, status, amount, currency, reason, charge_reference,
                              result_message_id, decided_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
        ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason,
          charge_reference = EXCLUDED.charge_reference, result_message_id = EXCLUDED.result_message_id,
          decided_at = now(), version = payments.version + 1, updated_at = now()
-       WHERE payments.status = ANY($9)
-       RETURNING order_id`,
+       WHERE payments.status = ANY($9) OR ($10 AND EXCLUDED.status = 'SUCCEEDED' AND payments.status = 'FAILED'
+         AND payments.charge_reference IS NULL)
+       RETURNING *, EXISTS (SELECT 1 FROM cancellations c WHERE c.order_id = $2) AS cancelled`,
       [
         randomUUID(),
         order.orderId,
@@ -161,13 +171,14 @@ export class PaymentsService {
         decision.reason ?? null,
         decision.reference,
         randomUUID(), // a corrected result is a new message: the one sent before said otherwise
-        replacing,
+        replacing.filter((status) => status !== 'NOT_CHARGED'),
+        replacing.includes('NOT_CHARGED'),
       ],
     );
-    if (!recorded.length) return false;
-    const payment = await tx.getRepository(Payment).findOneByOrFail({ orderId: order.orderId });
+    if (!recorded) return null;
+    const payment = paymentOf(recorded)!;
     await putInOutbox(tx, resultMessageOf(payment));
-    return true;
+    return { payment, cancelled: recorded.cancelled };
   }
 
   /** Runs `work` in a transaction holding the order's lock, with what payment knows of the order. */
@@ -175,26 +186,53 @@ export class PaymentsService {
     orderId: string,
     work: (tx: EntityManager, known: OrderPayment) => Promise<T>,
   ): Promise<T> {
+    return this.lockedTransaction(orderId, async (tx) => {
+      const [known]: RawOrderPayment[] = await tx.query(KNOWN_OF_ORDER, [orderId]);
+      return work(tx, orderPaymentOf(known));
+    });
+  }
+
+  /** Runs `work` in a transaction holding the order's lock, then wakes the relay for what it put in the outbox. */
+  private async lockedTransaction<T>(orderId: string, work: (tx: EntityManager) => Promise<T>): Promise<T> {
     const result = await this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ORDER_LOCK_SPACE, orderId]);
-      const payment = await tx.getRepository(Payment).findOneBy({ orderId });
-      const cancellation = await tx.getRepository(Cancellation).findOneBy({ orderId });
-      return work(tx, { payment, cancellation });
+      return work(tx);
     });
     this.relay.wake();
     return result;
   }
 
-  private async claim(tx: EntityManager, order: OrderCreatedMessage): Promise<void> {
-    await tx.getRepository(Payment).insert({
-      paymentId: randomUUID(),
-      orderId: order.orderId,
-      status: 'PENDING',
-      amount: order.amount,
-      currency: order.currency,
-      reason: null,
-      chargeReference: null,
-      resultMessageId: randomUUID(),
+  /**
+   * Claims the charge of an order (true), stamping when it is sent to the processor, or answers without charging
+   * (false): a decided payment's result again, a cancelled order never charged. Under the order's lock, the read and
+   * the claim in one statement; the claim's WHERE is the `claimable` case below, the rest is decided from the read.
+   */
+  private async claim(order: OrderCreatedMessage): Promise<boolean> {
+    return this.lockedTransaction(order.orderId, async (tx) => {
+      const [known]: (RawOrderPayment & { claimed: boolean })[] = await tx.query(
+        `WITH known AS (${KNOWN_OF_ORDER}),
+         claimed AS (
+           INSERT INTO payments (payment_id, order_id, status, amount, currency, result_message_id, charging_at)
+           SELECT $2, $1, 'PENDING', $3, $4, $5, now() FROM known
+           WHERE known.cancelled_order_id IS NULL AND (known.status IS NULL OR known.status = 'PENDING')
+           ON CONFLICT (order_id) DO UPDATE SET charging_at = now()
+           RETURNING order_id
+         )
+         SELECT known.*, EXISTS (SELECT 1 FROM claimed) AS claimed FROM known`,
+        [order.orderId, randomUUID(), order.amount, order.currency, randomUUID()],
+      );
+      // Claimable: not cancelled, and no payment or a PENDING claim left by a copy that died (charged again: the
+      // processor dedupes by key).
+      if (known.claimed) return true;
+      const { payment, cancellation } = orderPaymentOf(known);
+      if (payment && payment.status !== 'PENDING') {
+        await putInOutbox(tx, resultMessageOf(payment)); // order_created came again: the decided result again
+        return false;
+      }
+      // Never charge a cancelled order. A claim already PENDING is a charge in flight (or one the reconciliation
+      // decides): it settles the cancellation.
+      if (cancellation && !payment) await this.recordCharge(tx, order, NOT_CHARGED, []);
+      return false;
     });
   }
 
@@ -228,7 +266,7 @@ export class PaymentsService {
     if (!refund.succeeded) {
       this.metrics.refundRefused(refund.reason ?? 'unknown');
       this.logger.warn(`refund of order ${payment.orderId} refused by the processor: ${refund.reason}`);
-      throw new Error(`refund of ${payment.orderId} refused by the processor: ${refund.reason}`);
+      throw new RefundRefusedError(payment.orderId, refund.reason ?? 'unknown');
     }
     await this.underLock(payment.orderId, async (tx, { cancellation }) => {
       await tx.query(
