@@ -27,6 +27,11 @@ export const dlqPurge: Scenario = {
       ORDER_PAYMENT_TIMEOUT_SECONDS: '4',
       ORDER_RESEND_AFTER_MS: '2000',
       ORDER_RESEND_MAX_MS: '4000',
+      // A charge retried across its order's cancellation leaves its claim PENDING (the retry sees the cancellation
+      // and stops, taking the claim for a charge in flight); only the reconciliation decides it, and the cancellation
+      // waits for it (300 s by default, past the runner's quiet deadline). Short here, as every chaos timer is.
+      PAYMENT_RECONCILE_AFTER_SECONDS: '10',
+      PAYMENT_RECONCILE_INTERVAL_MS: '1000',
     },
   },
   faultMs: FAULT_SECONDS * 1000,
