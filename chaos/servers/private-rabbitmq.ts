@@ -85,17 +85,6 @@ export class PrivateRabbitmq {
     }
   }
 
-  /** The queue's ready messages, as the broker counts them now (the management API's figure lags). */
-  async depth(queue: string): Promise<number> {
-    const connection = await connect(this.url);
-    try {
-      const channel = await connection.createChannel();
-      return (await channel.checkQueue(queue)).messageCount;
-    } finally {
-      await connection.close();
-    }
-  }
-
   /** Stops the node as a crash of the broker would look to its clients: every connection drops. */
   async stop(): Promise<void> {
     await runCommand('rabbitmqctl', ['-n', this.node, 'stop'], { env: this.env });
