@@ -105,6 +105,11 @@ export class ChaosStack {
     await this.list(service)[index].process?.kill();
   }
 
+  /** Stops the instance as a deploy does (SIGTERM: its shutdown hooks run); `restart` brings it back. */
+  async stop(service: ServiceName, index = 0): Promise<void> {
+    await this.list(service)[index].process?.stop();
+  }
+
   /** Starts the instance (again) on its port, and waits until it is healthy. */
   async restart(service: ServiceName, index = 0): Promise<void> {
     const instance = this.list(service)[index];

@@ -15,7 +15,8 @@ export interface Scenario {
   buyers?: Partial<BuyersOptions>;
   /** How long the fault lasts before `recover` is called (0: recover at once, e.g. after a restart). */
   faultMs: number;
-  inject(stack: ChaosStack): Promise<Recovery>;
+  /** `log` says what it did (how many messages it purged...) on the runner's output. */
+  inject(stack: ChaosStack, log: (line: string) => void): Promise<Recovery>;
   /** What this scenario expects beyond the audit's invariants (the poison it sent, parked). */
   verify?(snapshot: AuditSnapshot): Violation[];
 }

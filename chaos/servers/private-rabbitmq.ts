@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'amqplib';
 import { eventually } from '@boxoffice/testing/eventually';
 import { freePort } from '@boxoffice/testing/free-port';
 import { RabbitManagement } from '@boxoffice/messaging/rabbit-management';
@@ -68,6 +69,20 @@ export class PrivateRabbitmq {
       intervalMs: 250,
       what: `RabbitMQ node ${this.node} up`,
     });
+  }
+
+  /**
+   * Deletes every ready message of the queue, as an operator's purge does (the management UI's _Purge_,
+   * `rabbitmqctl purge_queue`): lost for good. Returns how many there were; unacked deliveries are left alone.
+   */
+  async purge(queue: string): Promise<number> {
+    const connection = await connect(this.url);
+    try {
+      const channel = await connection.createChannel();
+      return (await channel.purgeQueue(queue)).messageCount;
+    } finally {
+      await connection.close();
+    }
   }
 
   /** Stops the node as a crash of the broker would look to its clients: every connection drops. */

@@ -1,5 +1,5 @@
 import type { AuditSnapshot, SaleSnapshot } from './audit-snapshot';
-import { skippedChecks, type Violation } from './find-violations';
+import type { Violation } from './find-violations';
 
 /** Per sale, the figures an operator checks after a sale; then queues, outbox and violations. */
 export function saleFigures(sale: SaleSnapshot) {
@@ -40,7 +40,6 @@ export function toJson(snapshot: AuditSnapshot, violations: Violation[]): string
       queues: snapshot.queues,
       unsentOutbox: snapshot.unsentOutbox,
       parkedOutbox: snapshot.parkedOutbox,
-      skipped: skippedChecks(snapshot),
       violations,
     },
     null,
@@ -101,8 +100,7 @@ export function toText(snapshot: AuditSnapshot, violations: Violation[]): string
         ...violations.map((v) => `  ${v.code}  ${v.where}: ${v.detail}`),
       ].join('\n')
     : 'no violations';
-  const skipped = skippedChecks(snapshot).map((why) => `skipped ${why}`);
-  return [sales, '', queues, '', outbox, '', ...skipped, verdict].join('\n');
+  return [sales, '', queues, '', outbox, '', verdict].join('\n');
 }
 
 function table(header: string[], rows: string[][]): string {

@@ -6,10 +6,8 @@ export interface AuditSnapshot {
   unsentOutbox: Record<string, number>;
   /** Outbox rows the relay parked after repeated refusals, per service schema: never sent unless requeued. */
   parkedOutbox: Record<string, ParkedOutbox>;
-  /** When it was read, by the database's clock (the clock of every `updatedAt`). */
+  /** When it was read, by the database's clock (the clock of every `cancelledAt`). */
   readAt: Date;
-  /** Whether orders record their saga step (`orders.step`); false until the order service has added that column. */
-  stepRecorded: boolean;
 }
 
 export interface ParkedOutbox {
@@ -56,10 +54,10 @@ export interface OrderSnapshot {
   /** What the card processor itself did: successful charges and refunds. */
   charges: number;
   refunds: number;
-  /** The saga step the order is in (`PAYMENT`, `COMMIT`, `COMPENSATION`, `DONE`); null while not recorded. */
-  step: string | null;
-  /** When its row last changed. */
-  updatedAt: Date;
+  /** The saga step the order is in: `PAYMENT`, `COMMIT`, `COMPENSATION` or `DONE`. */
+  step: 'PAYMENT' | 'COMMIT' | 'COMPENSATION' | 'DONE';
+  /** When it was cancelled, the start of its compensation; null unless CANCELLED. */
+  cancelledAt: Date | null;
 }
 
 export interface QueueSnapshot {

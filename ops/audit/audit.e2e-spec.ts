@@ -121,10 +121,10 @@ describe('npm run audit on a sale of 100,000 orders (e2e, generated in the servi
       `UPDATE "${schema('inventory')}".reservations SET status = 'COMMITTED' WHERE order_id = 'big-8'`,
     );
     await db.query(`UPDATE "${schema('inventory')}".sales SET sold = sold + 1 WHERE event_id = $1`, [SALE]);
-    // and big-19 cancelled, its compensation unmoved for an hour (the column as the order service adds it)
-    await db.query(`ALTER TABLE "${schema('order')}".orders ADD COLUMN IF NOT EXISTS step varchar(16)`);
+    // and big-19 cancelled an hour ago, its payment's answer still missing (its release recorded just now)
     await db.query(
-      `UPDATE "${schema('order')}".orders SET step = 'COMPENSATION', updated_at = now() - interval '1 hour'
+      `UPDATE "${schema('order')}".orders SET step = 'COMPENSATION', cancelled_at = now() - interval '1 hour',
+         payment_settled_at = NULL, payment_settlement = NULL, updated_at = now()
        WHERE order_id = 'big-19'`,
     );
 

@@ -5,9 +5,9 @@ import type { AuditSettings } from './audit-settings';
 export const GENERATED_KINDS = {
   /** i % 10 in 0..5: paid, ticket sold, CONFIRMED. */
   confirmed: 6,
-  /** 6..8: card declined, hold released, CANCELLED. */
+  /** 6..8: card declined, hold released, CANCELLED, its compensation complete. */
   declined: 3,
-  /** 9: paid after its payment timeout, hold released, CANCELLED and refunded. */
+  /** 9: paid after its payment timeout, hold released, CANCELLED and refunded, its compensation complete. */
   refunded: 1,
 } as const;
 
@@ -40,12 +40,13 @@ export async function generateSale(
   await run(
     `INSERT INTO "${order}".orders
        (order_id, event_id, user_id, quantity, amount, currency, payment_token, status, reason, payment_id,
-        created_at, updated_at)
+        created_at, updated_at, step, cancelled_at, hold_released_at, payment_settled_at, payment_settlement)
      SELECT o.id, $1, 'u-' || i, 1, ${PRICE}, 'EUR', 'tok_visa',
             CASE WHEN k < 6 THEN 'CONFIRMED' ELSE 'CANCELLED' END,
             CASE WHEN k < 6 THEN NULL WHEN k < 9 THEN 'PAYMENT_DECLINED' ELSE 'PAYMENT_TIMEOUT' END,
-            'p-' || o.id, now() - ($2::int - i) * interval '6 ms', now()
-     ${series}`,
+            'p-' || o.id, now() - ($2::int - i) * interval '6 ms', now(), 'DONE', c.at, c.at, c.at,
+            CASE WHEN k BETWEEN 6 AND 8 THEN 'not_charged' WHEN k = 9 THEN 'refunded' END
+     ${series}, LATERAL (SELECT CASE WHEN k >= 6 THEN now() END AS at) c`,
   );
   await run(
     `INSERT INTO "${payment}".payments

@@ -46,8 +46,7 @@ export async function readSnapshot(
     // The reads below see one moment of the three schemas, as a single query would.
     await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const { rows } = await db.query('SELECT now() AS read_at');
-    const stepRecorded = await hasColumn(db, settings.schemas.order, 'orders', 'step');
-    const sales = await readSales(db, redis, settings, eventId, { stepRecorded, progress });
+    const sales = await readSales(db, redis, settings, eventId, progress);
     progress('outboxes');
     const unsentOutbox: Record<string, number> = {};
     const parkedOutbox: Record<string, ParkedOutbox> = {};
@@ -57,20 +56,11 @@ export async function readSnapshot(
     await db.query('COMMIT');
     progress('queues');
     const queues = await readQueues(new RabbitManagement(settings.rabbitmqManagementUrl), settings.vhost);
-    return { sales, queues, unsentOutbox, parkedOutbox, readAt: rows[0].read_at, stepRecorded };
+    return { sales, queues, unsentOutbox, parkedOutbox, readAt: rows[0].read_at };
   } finally {
     await db.end();
     redis.disconnect();
   }
-}
-
-/** Looked up once, so that the audit runs before and after a migration adds the column. */
-async function hasColumn(db: Client, schema: string, table: string, column: string): Promise<boolean> {
-  const { rows } = await db.query(
-    `SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3`,
-    [schema, table, column],
-  );
-  return rows.length > 0;
 }
 
 /**
@@ -82,15 +72,15 @@ async function readSales(
   redis: Redis,
   settings: AuditSettings,
   eventId: string | undefined,
-  { stepRecorded, progress }: { stepRecorded: boolean; progress: Progress },
+  progress: Progress,
 ): Promise<SaleSnapshot[]> {
   const { inventory, order, payment } = settings.schemas;
   progress('the ledger');
   const sales = await readLedgers(db, inventory, eventId === undefined ? null : [eventId]);
   progress('orders, reservations and payments');
   const { rows: orders } = await db.query(
-    `SELECT o.order_id, o.event_id, o.quantity, o.status, o.reason, ${stepRecorded ? 'o.step' : 'NULL'} AS step,
-            o.updated_at, r.status AS reservation, p.status AS payment
+    `SELECT o.order_id, o.event_id, o.quantity, o.status, o.reason, o.step, o.cancelled_at,
+            r.status AS reservation, p.status AS payment
      FROM "${order}".orders o
      LEFT JOIN "${inventory}".reservations r ON r.order_id = o.order_id
      LEFT JOIN "${payment}".payments p ON p.order_id = o.order_id
@@ -114,7 +104,7 @@ async function readSales(
       charges,
       refunds,
       step: row.step,
-      updatedAt: row.updated_at,
+      cancelledAt: row.cancelled_at,
     });
     ordersOf.set(row.event_id, list);
   }
