@@ -40,11 +40,11 @@ export async function generateSale(
   await run(
     `INSERT INTO "${order}".orders
        (order_id, event_id, user_id, quantity, amount, currency, payment_token, status, reason, payment_id,
-        created_at, updated_at)
+        created_at, updated_at, step)
      SELECT o.id, $1, 'u-' || i, 1, ${PRICE}, 'EUR', 'tok_visa',
             CASE WHEN k < 6 THEN 'CONFIRMED' ELSE 'CANCELLED' END,
             CASE WHEN k < 6 THEN NULL WHEN k < 9 THEN 'PAYMENT_DECLINED' ELSE 'PAYMENT_TIMEOUT' END,
-            'p-' || o.id, now() - ($2::int - i) * interval '6 ms', now()
+            'p-' || o.id, now() - ($2::int - i) * interval '6 ms', now(), 'DONE'
      ${series}`,
   );
   await run(

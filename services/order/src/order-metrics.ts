@@ -79,6 +79,18 @@ export class OrderMetrics {
         gauge.set(seconds);
       },
     });
+    // A commit inventory keeps answering unexpectedly never ends by itself (COMMIT has no timeout): this alerts on it.
+    metrics.gaugeReadOnScrape({
+      name: 'boxoffice_saga_commit_oldest_age_seconds',
+      help: 'Age of the oldest order waiting for inventory to commit its hold, from its payment (0 when none)',
+      read: async (gauge) => {
+        const [{ seconds }] = (await db.query(
+          `SELECT COALESCE(extract(epoch FROM now() - min(updated_at)), 0)::float8 AS seconds
+           FROM orders WHERE step = 'COMMIT'`,
+        )) as [{ seconds: number }];
+        gauge.set(seconds);
+      },
+    });
   }
 
   refusedWith(code: ErrorCode): void {
