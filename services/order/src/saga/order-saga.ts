@@ -298,7 +298,7 @@ export class OrderSaga {
    */
   async releaseHoldIfOurs(orderId: string, eventId: string, claim: OrderIdClaim): Promise<void> {
     await claim
-      .giveUp(() => this.releaseHold(orderId, eventId))
+      .giveUp(() => this.releaseHold(orderId, eventId).catch(unlessHoldGone))
       .catch((error: Error) => {
         // Its key, if any, keeps the order id: a retry takes the order with this hold, or it lapses at its expiry.
         this.logger.warn(`could not release the hold of ${orderId} now: ${error.message}`);
@@ -445,6 +445,11 @@ export async function tryNow(what: string, work: () => Promise<void>): Promise<v
 
 /** Inventory's answers that a hold is no longer there to sell or release: expired, released, never recorded. */
 const HOLD_GONE = ['HOLD_EXPIRED', 'RESERVATION_RELEASED', 'RESERVATION_NOT_FOUND'];
+
+/** A release answered that no such hold exists (and the order id is barred now): nothing is held, as a release wants. */
+function unlessHoldGone(error: unknown): void {
+  if (!hasCode(error, ...HOLD_GONE)) throw error;
+}
 
 function hasCode(error: unknown, ...codes: string[]): boolean {
   return error instanceof DomainError && codes.includes(error.code);
