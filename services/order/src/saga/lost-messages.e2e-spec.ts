@@ -389,4 +389,25 @@ describe('A lost message only delays the order (e2e: real inventory, Postgres, R
     });
     expect(await ended(placed.orderId)).toMatchObject({ status: 'CONFIRMED' });
   });
+
+  it('given a row whose step disagrees with its status (CANCELLED, yet in COMMIT), when the step is answered, then neither status nor step moves', async () => {
+    // given: a row no transition writes (the guards check the status as well as the step)
+    const placed = await place('kate');
+    await stack.db.query(`UPDATE orders SET status = 'CANCELLED', step = 'COMMIT' WHERE order_id = $1`, [
+      placed.orderId,
+    ]);
+    const saga = stack.app.get(OrderSaga);
+    const order = await saga.orderOf(placed.orderId, 'test');
+    const before = await rowOf(placed.orderId);
+
+    // when
+    await saga.confirm(order);
+    await saga.cancel(order, 'COMMIT', 'HOLD_EXPIRED', undefined, true);
+
+    // then
+    expect(await rowOf(placed.orderId)).toEqual(before);
+    await stack.db.query(`UPDATE orders SET step = 'DONE', next_attempt_at = NULL WHERE order_id = $1`, [
+      placed.orderId,
+    ]);
+  });
 });
