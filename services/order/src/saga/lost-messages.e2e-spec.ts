@@ -101,6 +101,19 @@ describe('A lost message only delays the order (e2e: real inventory, Postgres, R
     ]);
   });
 
+  it('given an order_created sent and unanswered, when the driver finds the step due, then it is sent again ORDER_RESEND_AFTER_MS after it was sent, not a doubling later', async () => {
+    // given
+    const placed = await place('lena');
+    await published('order_created', placed.orderId, 1);
+    const sent = Date.now();
+
+    // when
+    await published('order_created', placed.orderId, 2);
+
+    // then: 400 ms after the first copy, plus the driver's 100 ms look and the relay's send; a doubling is 640 ms more
+    expect(Date.now() - sent).toBeLessThan(850);
+  });
+
   it('given payment_results lost on their way back, when order_created is re-sent, then payment answers again with the same result and the order is CONFIRMED', async () => {
     // given: payment answered twice, and both answers were lost (purged from order.payment_result)
     const placed = await place('bob');

@@ -188,13 +188,22 @@ export class OrderSaga {
   async askForPayment(order: Order): Promise<void> {
     const message = orderCreated(order);
     const [previous] = (await this.db.query(
-      `SELECT COALESCE(parked_at IS NOT NULL OR sent_at <= now() - make_interval(secs => $2), false) AS due
+      `SELECT COALESCE(parked_at IS NOT NULL OR sent_at <= now() - make_interval(secs => $2), false) AS due,
+         sent_at + make_interval(secs => $2) AS resend_at
        FROM outbox WHERE message_id = $1`,
       [message.messageId, this.config.resendAfterMs / 1000],
-    )) as Array<{ due: boolean }>;
-    if (previous && !previous.due) return;
-    await putInOutbox(this.db.manager, message);
-    this.relay.wake();
+    )) as Array<{ due: boolean; resend_at: Date | null }>;
+    if (!previous || previous.due) {
+      await putInOutbox(this.db.manager, message);
+      this.relay.wake();
+    } else if (previous.resend_at) {
+      // Sent just now: due again ORDER_RESEND_AFTER_MS after that send (or at the timeout), not a doubling later.
+      await this.db.query(
+        `UPDATE orders SET next_attempt_at = least($2::timestamptz, created_at + make_interval(secs => $3))
+         WHERE order_id = $1 AND step = 'PAYMENT' AND status = 'CREATED'`,
+        [order.orderId, previous.resend_at, this.config.paymentTimeoutMs / 1000],
+      );
+    }
   }
 
   /**
