@@ -13,7 +13,8 @@ export type ServiceName = 'inventory' | 'order' | 'payment';
 /** Short timers, so that a scenario's every order ends within a minute or two of the fault. */
 const CHAOS_SETTINGS: Record<string, string> = {
   ORDER_PAYMENT_TIMEOUT_SECONDS: '30',
-  ORDER_TIMEOUT_SWEEP_INTERVAL_MS: '1000',
+  ORDER_SAGA_DRIVER_INTERVAL_MS: '1000',
+  ORDER_RESEND_AFTER_MS: '10000', // a lost message re-sent well within the payment timeout
   HOLD_TTL_SECONDS: '30',
   HOLD_SWEEP_INTERVAL_MS: '500',
   MESSAGE_RETRY_DELAY_MS: '250',

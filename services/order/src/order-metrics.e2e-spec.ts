@@ -105,6 +105,7 @@ describe('GET /metrics after a small sale (e2e: order in-process, inventory and 
     expect(order.value('boxoffice_order_time_to_final_seconds_count', { status: 'CANCELLED' })).toBe(1);
     expect(order.value('boxoffice_order_time_to_final_seconds_sum')).toBeGreaterThan(0);
     expect(order.value('boxoffice_order_time_to_final_seconds_sum')).toBeLessThan(60);
+    expect(order.value('boxoffice_saga_commit_oldest_age_seconds')).toBe(0); // every paid order committed
   });
 
   it('then every consumer counts what it handled, retried and dead-lettered, per queue', () => {

@@ -7,10 +7,28 @@ import { ServiceMetrics, type CounterOf, type HistogramOf } from '@boxoffice/met
 // From a payment answered at once to ORDER_PAYMENT_TIMEOUT_SECONDS (900) and past it.
 const TIME_TO_FINAL_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900, 1800];
 const WAITING_STEPS = ['PAYMENT', 'COMMIT', 'COMPENSATION'] as const;
+/**
+ * The age of the oldest order waiting in a step that has no timeout, each an alert: a compensation pending, and a
+ * commit inventory keeps answering unexpectedly (it never ends by itself). `since` is a column of orders.
+ */
+const OLDEST_WAITING = [
+  {
+    name: 'boxoffice_saga_compensation_oldest_age_seconds',
+    help: 'Age of the oldest CANCELLED order whose compensation is not complete, from its cancellation (0 when none)',
+    since: 'cancelled_at',
+    step: 'COMPENSATION',
+  },
+  {
+    name: 'boxoffice_saga_commit_oldest_age_seconds',
+    help: 'Age of the oldest order waiting for inventory to commit its hold, from its payment (0 when none)',
+    since: 'updated_at', // written when the order entered COMMIT; nothing else writes it there
+    step: 'COMMIT',
+  },
+] as const;
 
 /**
  * What the order service counts: the answers to POST /orders, how the saga ends each order, and what it still waits
- * for (the orders by step, the oldest compensation pending, the steps its driver did again).
+ * for (the orders by step, the oldest compensation pending and commit unanswered, the steps its driver did again).
  */
 @Injectable()
 export class OrderMetrics {
@@ -68,17 +86,19 @@ export class OrderMetrics {
           gauge.set({ step }, rows.find((row) => row.step === step)?.count ?? 0);
       },
     });
-    metrics.gaugeReadOnScrape({
-      name: 'boxoffice_saga_compensation_oldest_age_seconds',
-      help: 'Age of the oldest CANCELLED order whose compensation is not complete, from its cancellation (0 when none)',
-      read: async (gauge) => {
-        const [{ seconds }] = (await db.query(
-          `SELECT COALESCE(extract(epoch FROM now() - min(cancelled_at)), 0)::float8 AS seconds
-           FROM orders WHERE step = 'COMPENSATION'`,
-        )) as [{ seconds: number }];
-        gauge.set(seconds);
-      },
-    });
+    for (const { name, help, since, step } of OLDEST_WAITING)
+      metrics.gaugeReadOnScrape({
+        name,
+        help,
+        read: async (gauge) => {
+          const [{ seconds }] = (await db.query(
+            `SELECT COALESCE(extract(epoch FROM now() - min(${since})), 0)::float8 AS seconds
+             FROM orders WHERE step = $1`,
+            [step],
+          )) as [{ seconds: number }];
+          gauge.set(seconds);
+        },
+      });
   }
 
   refusedWith(code: ErrorCode): void {

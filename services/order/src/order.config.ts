@@ -27,8 +27,8 @@ export class OrderConfig {
   readonly maxSagaBacklog: number;
   readonly paymentTimeoutMs: number;
   readonly idempotencyKeyRetentionMs: number;
-  /** How often the saga's driver looks for orders due (ORDER_TIMEOUT_SWEEP_INTERVAL_MS, its name from before). */
-  readonly timeoutSweepIntervalMs: number;
+  /** How often the saga's driver looks for orders due (ORDER_SAGA_DRIVER_INTERVAL_MS). */
+  readonly sagaDriverIntervalMs: number;
   readonly resendAfterMs: number;
   readonly resendMaxMs: number;
   readonly messaging: MessagingSettings;
@@ -56,10 +56,18 @@ export class OrderConfig {
     // Longer than inventory's hold (HOLD_TTL_SECONDS, 600): normally the payment answers long before either.
     this.paymentTimeoutMs = env.int('ORDER_PAYMENT_TIMEOUT_SECONDS', 900, 1, 86_400) * 1000;
     this.idempotencyKeyRetentionMs = env.int('IDEMPOTENCY_KEY_RETENTION_HOURS', 24, 1, 24 * 365) * 3_600_000;
-    this.timeoutSweepIntervalMs = env.int('ORDER_TIMEOUT_SWEEP_INTERVAL_MS', 5000, 50, 600_000);
+    // ORDER_TIMEOUT_SWEEP_INTERVAL_MS is its name from before the driver: still read, validated, deprecated.
+    const deprecated = env.int('ORDER_TIMEOUT_SWEEP_INTERVAL_MS', 5000, 50, 600_000);
+    this.sagaDriverIntervalMs = env.int('ORDER_SAGA_DRIVER_INTERVAL_MS', deprecated, 50, 600_000);
+    if (environment.ORDER_TIMEOUT_SWEEP_INTERVAL_MS && environment.ORDER_SAGA_DRIVER_INTERVAL_MS)
+      env.refuse(
+        'ORDER_TIMEOUT_SWEEP_INTERVAL_MS is the deprecated name of ORDER_SAGA_DRIVER_INTERVAL_MS: set one',
+      );
     // A step not answered within this is done again (order_created, the commit, the release, order_cancelled), then
-    // after twice as long each time, up to the max: a lost message costs seconds, a long outage few re-sends.
-    this.resendAfterMs = env.int('ORDER_RESEND_AFTER_MS', 10_000, 50, 3_600_000);
+    // after twice as long each time, up to the max: a lost message costs seconds, a long outage few re-sends. Longer
+    // than payment's normal backlog (docs/decisions.md): an order_created re-sent while the first waits in payment's
+    // queue only doubles payment's work.
+    this.resendAfterMs = env.int('ORDER_RESEND_AFTER_MS', 30_000, 50, 3_600_000);
     this.resendMaxMs = env.int('ORDER_RESEND_MAX_MS', 300_000, 50, 86_400_000);
     if (this.resendMaxMs < this.resendAfterMs)
       env.refuse('ORDER_RESEND_MAX_MS must be at least ORDER_RESEND_AFTER_MS');

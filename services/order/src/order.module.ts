@@ -17,6 +17,7 @@ import { OutboxParking1765152000000 } from './migrations/1765152000000-outbox-pa
 import { OutboxTraceContext1765238400000 } from './migrations/1765238400000-outbox-trace-context';
 import { SagaSteps1765411200000 } from './migrations/1765411200000-saga-steps';
 import { OutboxSentIndex1765411250000 } from './migrations/1765411250000-outbox-sent-index';
+import { IdempotencyKeyReleasing1765411300000 } from './migrations/1765411300000-idempotency-key-releasing';
 import { OrderConfig } from './order.config';
 import { OrderMetrics } from './order-metrics';
 import { Order } from './saga/order.entity';
@@ -50,6 +51,7 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
         OutboxTraceContext1765238400000,
         SagaSteps1765411200000,
         OutboxSentIndex1765411250000,
+        IdempotencyKeyReleasing1765411300000,
       ],
     }),
     ...provideOutbox(OrderConfig, (config) => ({

@@ -3,6 +3,8 @@ import { InventoryClient } from '../inventory-client/inventory.client';
 import { eventually } from '@boxoffice/testing/eventually';
 import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
 import { OrderTestApp, startOrderStack } from '../order.test-app';
+import { orderNotTaken } from '../request/order-id-claim';
+import { OrderSaga } from '../saga/order-saga';
 import { IdempotencyKeyRetention } from './idempotency-key-retention';
 
 describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, Redis, RabbitMQ)', () => {
@@ -164,6 +166,36 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
       accepted.body.orderId,
     ]);
     expect(hold).toEqual({ status: 'HELD' });
+  });
+
+  it("given an attempt that failed after taking its hold, when its hold is released, then neither a transaction nor the key's row lock spans the call, a racing request with the key gets 503, and the key is free after", async () => {
+    // given: the order could not be recorded (a 503), so the attempt gives its hold and its key back
+    const body = { eventId: 'gig', userId: 'erin', quantity: 1 };
+    jest.spyOn(stack.app.get(OrderSaga), 'record').mockRejectedValueOnce(orderNotTaken('test'));
+    const client = stack.app.get(InventoryClient);
+    const release = client.release.bind(client);
+    const during: { keyLocked?: boolean; racing?: { status: number; code?: string } } = {};
+    jest.spyOn(client, 'release').mockImplementationOnce(async (orderId, eventId) => {
+      const locking = stack.db.query(
+        `SELECT key FROM idempotency_keys WHERE key = 'erin-key' FOR UPDATE NOWAIT`,
+      );
+      during.keyLocked = await locking.then(
+        () => false,
+        () => true,
+      );
+      const racing = await order(body, 'erin-key');
+      during.racing = { status: racing.status, code: racing.body.code };
+      return release(orderId, eventId);
+    });
+
+    // when
+    const failed = await order(body, 'erin-key');
+
+    // then
+    expect(failed.body.code).toBe('UNAVAILABLE');
+    expect(during).toEqual({ keyLocked: false, racing: { status: 503, code: 'UNAVAILABLE' } });
+    const retried = await order(body, 'erin-key').expect(202);
+    expect(await ordersOf('erin')).toEqual([{ order_id: retried.body.orderId, status: 'CREATED' }]);
   });
 
   it('given a key older than the retention and a fresh one, when the retention sweeps, then only the old key is forgotten and answers as a new request', async () => {

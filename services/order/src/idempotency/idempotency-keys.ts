@@ -13,7 +13,15 @@ export interface IdempotencyRecord {
   requestHash: string;
   resourceId: string;
   response?: StoredResponse;
+  /** Its attempt failed and is releasing its hold now (see markKeyReleasing): no request may use its order id. */
+  releasing?: boolean;
 }
+
+/**
+ * How long a key's releasing mark holds: longer than any release (INVENTORY_TIMEOUT_MS is at most 60 s); a mark older
+ * than this was left by an instance that died mid-release, and the key's order id is usable again.
+ */
+const RELEASING_FOR = `interval '2 minutes'`;
 
 export function requestHash(request: unknown): string {
   return createHash('sha256').update(JSON.stringify(request)).digest('hex');
@@ -46,8 +54,9 @@ export async function readIdempotencyKey(
   lock: boolean,
 ): Promise<IdempotencyRecord | null> {
   const [row] = await db.query(
-    `SELECT key, request_hash, resource_id, response_status, response_body FROM idempotency_keys WHERE key = $1
-     ${lock ? 'FOR UPDATE' : ''}`,
+    `SELECT key, request_hash, resource_id, response_status, response_body,
+       releasing_at > now() - ${RELEASING_FOR} AS releasing
+     FROM idempotency_keys WHERE key = $1 ${lock ? 'FOR UPDATE' : ''}`,
     [key],
   );
   if (!row) return null;
@@ -56,7 +65,31 @@ export async function readIdempotencyKey(
     requestHash: row.request_hash,
     resourceId: row.resource_id,
     ...(row.response_status ? { response: { status: row.response_status, body: row.response_body } } : {}),
+    ...(row.releasing ? { releasing: true } : {}),
   };
+}
+
+/**
+ * Marks a key whose request failed as releasing its hold, in one short statement (no transaction is held across the
+ * release), unless a racing request with the key answered or is releasing already. True when this call marked it.
+ */
+export async function markKeyReleasing(db: EntityManager, key: string, resourceId: string): Promise<boolean> {
+  const [marked] = (await db.query(
+    `UPDATE idempotency_keys SET releasing_at = now()
+     WHERE key = $1 AND resource_id = $2 AND response_status IS NULL
+       AND (releasing_at IS NULL OR releasing_at <= now() - ${RELEASING_FOR})
+     RETURNING key`,
+    [key, resourceId],
+  )) as [unknown[], number];
+  return marked.length > 0;
+}
+
+/** The release failed: the key keeps its order id, usable again by a retry (which takes the hold it has). */
+export async function unmarkKeyReleasing(db: EntityManager, key: string, resourceId: string): Promise<void> {
+  await db.query('UPDATE idempotency_keys SET releasing_at = NULL WHERE key = $1 AND resource_id = $2', [
+    key,
+    resourceId,
+  ]);
 }
 
 /** Stores the response unless one is stored already; returns the response that stands. */

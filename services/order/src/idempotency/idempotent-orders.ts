@@ -10,10 +10,12 @@ import { FirstRefusals } from './first-refusals';
 import {
   claimIdempotencyKey,
   forgetIdempotencyKey,
+  markKeyReleasing,
   readIdempotencyKey,
   requestHash,
   storeIdempotentResponse,
   type StoredResponse,
+  unmarkKeyReleasing,
 } from './idempotency-keys';
 
 /**
@@ -42,6 +44,8 @@ export class IdempotentOrders {
     });
     if (first.requestHash !== hash) throw keyReused();
     if (first.response) return replay(first.response);
+    // Its first attempt is giving its hold back: that order id is not to be used now; a retry finds the key free.
+    if (first.releasing) throw orderNotTaken('an earlier attempt with this key is being undone');
     const claim = new KeyClaim(this.db, key, first.resourceId);
     try {
       return await place(first.resourceId, claim);
@@ -101,8 +105,8 @@ class KeyClaim implements OrderIdClaim {
 
   async decided(tx: EntityManager): Promise<OrderView | DomainError | undefined> {
     const first = await readIdempotencyKey(tx, this.key, true);
-    // The key was given up by a failed twin (and its hold released): this attempt must not answer 202 either.
-    if (!first || first.resourceId !== this.orderId) {
+    // The key was given up by a failed twin (its hold released, or being released): no 202 for this attempt either.
+    if (!first || first.resourceId !== this.orderId || first.releasing) {
       throw orderNotTaken();
     }
     if (!first.response) return undefined;
@@ -118,14 +122,17 @@ class KeyClaim implements OrderIdClaim {
   }
 
   async giveUp(release: () => Promise<void>): Promise<void> {
-    // The key stays locked while its hold is released: a racing request with it cannot record an order on a hold
-    // being given back, and a release that fails rolls back with the key still claimed.
-    this.freed = await this.db.transaction(async (tx) => {
-      const first = await readIdempotencyKey(tx, this.key, true);
-      if (first?.resourceId !== this.orderId || first.response) return false;
+    // Marked, not locked, while its hold is released (no Postgres connection waits on inventory): a racing request
+    // with the key is refused (503) and cannot record an order on a hold being given back; a release that fails
+    // takes the mark off, with the key still claimed, so that a retry takes the order with the hold it has.
+    if (!(await markKeyReleasing(this.db.manager, this.key, this.orderId))) return;
+    try {
       await release();
-      return forgetIdempotencyKey(tx, this.key, this.orderId);
-    });
+    } catch (error) {
+      await unmarkKeyReleasing(this.db.manager, this.key, this.orderId).catch(() => undefined);
+      throw error;
+    }
+    this.freed = await forgetIdempotencyKey(this.db.manager, this.key, this.orderId);
   }
 }
 

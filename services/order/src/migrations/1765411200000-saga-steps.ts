@@ -4,7 +4,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 // The order's row is the saga's state (docs/contract.md §2, "The saga's state"): the step it waits in, when the
 // saga's driver acts again on it, and which half of a cancellation's compensation is done. Orders not ended yet
 // wait for payment, due at once; ended orders are DONE, their compensation taken as complete (the step did not
-// exist: nothing recorded it). timeout_claimed_until is no longer read (next_attempt_at is the driver's lease).
+// exist: nothing recorded it). The step's DEFAULT serves only that backfill and is dropped: every INSERT names its
+// step, so a row without one is refused instead of looking like an order waiting for payment. timeout_claimed_until
+// is dropped: next_attempt_at is the driver's lease.
 export class SagaSteps1765411200000 implements MigrationInterface {
   name = 'SagaSteps1765411200000';
 
@@ -26,13 +28,14 @@ export class SagaSteps1765411200000 implements MigrationInterface {
         hold_released_at   = CASE WHEN status = 'CANCELLED' THEN updated_at END,
         payment_settled_at = CASE WHEN status = 'CANCELLED' THEN updated_at END
       WHERE status <> 'CREATED'`);
+    await db.query(`ALTER TABLE orders ALTER COLUMN step DROP DEFAULT, DROP COLUMN timeout_claimed_until`);
     await db.query(`CREATE INDEX orders_due ON orders (next_attempt_at) WHERE step <> 'DONE'`);
   }
 
   async down(db: QueryRunner): Promise<void> {
     await db.query('DROP INDEX orders_due');
     await db.query(
-      `ALTER TABLE orders DROP COLUMN step, DROP COLUMN next_attempt_at, DROP COLUMN attempts, DROP COLUMN cancelled_at,
+      `ALTER TABLE orders ADD COLUMN timeout_claimed_until timestamptz, DROP COLUMN step, DROP COLUMN next_attempt_at, DROP COLUMN attempts, DROP COLUMN cancelled_at,
          DROP COLUMN hold_released_at, DROP COLUMN payment_settled_at, DROP COLUMN payment_settlement`,
     );
   }

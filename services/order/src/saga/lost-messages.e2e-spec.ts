@@ -1,4 +1,5 @@
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
+import { DomainError } from '@boxoffice/errors/domain-error';
 import { eventually } from '@boxoffice/testing/eventually';
 import { putSale, saleCounts } from '@boxoffice/testing/sale-stock';
 import { AS_ORDER_SERVICE } from '@boxoffice/testing/test-tokens';
@@ -9,6 +10,7 @@ import {
   publishPaymentResult,
   startOrderStack,
 } from '../order.test-app';
+import { InventoryClient } from '../inventory-client/inventory.client';
 import { OrderSaga } from './order-saga';
 
 const SALE = 'lossy';
@@ -67,7 +69,7 @@ describe('A lost message only delays the order (e2e: real inventory, Postgres, R
     stack = await startOrderStack('lost_messages', {
       proxyInventory: true,
       order: {
-        ORDER_TIMEOUT_SWEEP_INTERVAL_MS: '100',
+        ORDER_SAGA_DRIVER_INTERVAL_MS: '100',
         ORDER_RESEND_AFTER_MS: '400',
         ORDER_RESEND_MAX_MS: '2000',
       },
@@ -97,6 +99,19 @@ describe('A lost message only delays the order (e2e: real inventory, Postgres, R
     expect((await outboxRows(stack, placed.orderId)).map((row) => row.routing_key)).toEqual([
       'order_created',
     ]);
+  });
+
+  it('given an order_created sent and unanswered, when the driver finds the step due, then it is sent again ORDER_RESEND_AFTER_MS after it was sent, not a doubling later', async () => {
+    // given
+    const placed = await place('lena');
+    await published('order_created', placed.orderId, 1);
+    const sent = Date.now();
+
+    // when
+    await published('order_created', placed.orderId, 2);
+
+    // then: 400 ms after the first copy, plus the driver's 100 ms look and the relay's send; a doubling is 640 ms more
+    expect(Date.now() - sent).toBeLessThan(850);
   });
 
   it('given payment_results lost on their way back, when order_created is re-sent, then payment answers again with the same result and the order is CONFIRMED', async () => {
@@ -258,5 +273,154 @@ describe('A lost message only delays the order (e2e: real inventory, Postgres, R
     // then
     expect(await read(placed.orderId)).toMatchObject({ status: 'CANCELLED', compensation: 'PENDING' });
     expect(await rowOf(placed.orderId)).toMatchObject({ step: 'COMPENSATION', hold_released: false });
+  });
+
+  it('given a commit answered "hold expired" while an earlier commit of the order sold the hold, then the order is CONFIRMED, never cancelled with its ticket sold', async () => {
+    // given: the first commit, still running in inventory, sells the hold; the one the saga hears from says it expired
+    const placed = await place('grace');
+    await published('order_created', placed.orderId, 1);
+    const commit = jest
+      .spyOn(stack.app.get(InventoryClient), 'commit')
+      .mockImplementationOnce(async (orderId) => {
+        await stack.inventory
+          .http()
+          .post(`/reservations/${orderId}/commit`)
+          .set(AS_ORDER_SERVICE)
+          .expect(200);
+        throw new DomainError('HOLD_EXPIRED', `The hold of order ${orderId} has expired`);
+      });
+
+    try {
+      // when
+      await publishPaymentResult(stack, {
+        orderId: placed.orderId,
+        paymentId: 'pay-grace',
+        status: 'succeeded',
+      });
+
+      // then
+      expect(await ended(placed.orderId)).toMatchObject({ status: 'CONFIRMED', paymentId: 'pay-grace' });
+    } finally {
+      commit.mockRestore();
+    }
+    expect(await rowOf(placed.orderId)).toMatchObject({ step: 'DONE', hold_released: false });
+    expect((await outboxRows(stack, placed.orderId)).map((row) => row.routing_key)).toEqual([
+      'order_created',
+    ]);
+  });
+
+  it('given a commit answered RESERVATION_NOT_FOUND, when the step is driven, then the hold is released first and the order CANCELLED (HOLD_EXPIRED) with its hold half done', async () => {
+    // given
+    const before = await saleCounts(stack.inventory, SALE);
+    const placed = await place('heidi');
+    await published('order_created', placed.orderId, 1);
+    const commit = jest
+      .spyOn(stack.app.get(InventoryClient), 'commit')
+      .mockRejectedValue(
+        new DomainError('RESERVATION_NOT_FOUND', `No reservation for order ${placed.orderId}`),
+      );
+
+    try {
+      // when
+      await publishPaymentResult(stack, {
+        orderId: placed.orderId,
+        paymentId: 'pay-heidi',
+        status: 'succeeded',
+      });
+
+      // then
+      expect(await ended(placed.orderId)).toMatchObject({
+        status: 'CANCELLED',
+        reason: 'HOLD_EXPIRED',
+        paymentId: 'pay-heidi',
+        compensation: 'PENDING',
+      });
+    } finally {
+      commit.mockRestore();
+    }
+    expect(await rowOf(placed.orderId)).toMatchObject({ step: 'COMPENSATION', hold_released: true });
+    expect(await saleCounts(stack.inventory, SALE)).toEqual(before);
+    await published('order_cancelled', placed.orderId, 1);
+  });
+
+  it('given an order cancelled by its timeout whose compensation is complete, when a success arrives late, then its paymentId is recorded and the saga stays DONE', async () => {
+    // given
+    const placed = await place('ivan');
+    const saga = stack.app.get(OrderSaga);
+    await saga.onPaymentTimeout(await saga.orderOf(placed.orderId, 'test'));
+    await publishPaymentCancelled(stack, { orderId: placed.orderId, outcome: 'not_charged' });
+    await eventually(async () => (await read(placed.orderId)).compensation === 'COMPLETE', {
+      what: 'compensation COMPLETE',
+    });
+
+    // when
+    await publishPaymentResult(stack, {
+      orderId: placed.orderId,
+      paymentId: 'pay-ivan',
+      status: 'succeeded',
+    });
+
+    // then
+    const late = await eventually(
+      async () => {
+        const order = await read(placed.orderId);
+        return order.paymentId === 'pay-ivan' && order;
+      },
+      { what: 'late paymentId recorded' },
+    );
+    expect(late).toMatchObject({ status: 'CANCELLED', reason: 'PAYMENT_TIMEOUT', compensation: 'COMPLETE' });
+    expect(await rowOf(placed.orderId)).toMatchObject({ step: 'DONE', payment_settlement: 'not_charged' });
+  });
+
+  it('given an order_created still unsent in the outbox (the relay backing off), when the payment step is driven again, then the row is left to the relay, its backoff untouched', async () => {
+    // given
+    const placed = await place('judy');
+    await published('order_created', placed.orderId, 1);
+    await stack.db.query(
+      `UPDATE outbox SET sent_at = NULL, attempts = 3, next_attempt_at = now() + interval '1 hour'
+       WHERE correlation_id = $1 AND routing_key = 'order_created'`,
+      [placed.orderId],
+    );
+    const driven = (await rowOf(placed.orderId)).attempts;
+
+    // when
+    await eventually(async () => (await rowOf(placed.orderId)).attempts >= driven + 2, {
+      what: 'payment step driven twice more',
+    });
+
+    // then
+    const [row] = (await stack.db.query(
+      `SELECT attempts, next_attempt_at > now() + interval '50 minutes' AS backing_off FROM outbox
+       WHERE correlation_id = $1 AND routing_key = 'order_created'`,
+      [placed.orderId],
+    )) as Array<{ attempts: number; backing_off: boolean }>;
+    expect(row).toEqual({ attempts: 3, backing_off: true });
+    await publishPaymentResult(stack, {
+      orderId: placed.orderId,
+      paymentId: 'pay-judy',
+      status: 'succeeded',
+    });
+    expect(await ended(placed.orderId)).toMatchObject({ status: 'CONFIRMED' });
+  });
+
+  it('given a row whose step disagrees with its status (CANCELLED, yet in COMMIT), when the step is answered, then neither status nor step moves', async () => {
+    // given: a row no transition writes (the guards check the status as well as the step)
+    const placed = await place('kate');
+    await stack.db.query(`UPDATE orders SET status = 'CANCELLED', step = 'COMMIT' WHERE order_id = $1`, [
+      placed.orderId,
+    ]);
+    const saga = stack.app.get(OrderSaga);
+    const order = await saga.orderOf(placed.orderId, 'test');
+    const before = await rowOf(placed.orderId);
+
+    // when
+    await saga.confirm(order);
+    await saga.cancel(order, 'COMMIT', 'HOLD_EXPIRED', undefined, true);
+
+    // then
+    expect(await rowOf(placed.orderId)).toEqual(before);
+    await stack.db.query(`UPDATE orders SET step = 'DONE', next_attempt_at = NULL WHERE order_id = $1`, [
+      placed.orderId,
+    ]);
   });
 });

@@ -34,10 +34,10 @@ describe('OrderSaga transitions', () => {
     },
   );
 
-  it('given an order CANCELLED by the payment timeout, when a success arrives late, then the charge is to be refunded and the order stays CANCELLED', () => {
+  it('given an order CANCELLED by the payment timeout, when a success arrives late, then its paymentId is to be recorded and the order stays CANCELLED', () => {
     const timedOut = { status: 'CANCELLED' as const, step: 'COMPENSATION' as const, paymentId: null };
-    expect(decideOnPayment(timedOut, succeeded)).toEqual({ kind: 'refund-late-charge', paymentId: 'pay-1' });
-    expect(decideOnPayment({ ...timedOut, step: 'DONE' }, succeeded).kind).toBe('refund-late-charge');
+    expect(decideOnPayment(timedOut, succeeded)).toEqual({ kind: 'record-late-charge', paymentId: 'pay-1' });
+    expect(decideOnPayment({ ...timedOut, step: 'DONE' }, succeeded).kind).toBe('record-late-charge');
     expect(decideOnPayment(timedOut, failed).kind).toBe('ignore');
   });
 });

@@ -9,7 +9,7 @@ export function decideOnPayment(
   result: Pick<PaymentResultMessage, 'status' | 'paymentId'>,
 ): PaymentDecision {
   if (order.status === 'CANCELLED' && !order.paymentId && result.status === 'succeeded') {
-    return { kind: 'refund-late-charge', paymentId: result.paymentId };
+    return { kind: 'record-late-charge', paymentId: result.paymentId };
   }
   if (order.step !== 'PAYMENT') {
     const why = order.status === 'CREATED' ? 'payment already answered' : `order already ${order.status}`;

@@ -32,7 +32,7 @@ export type SagaStep = 'PAYMENT' | 'COMMIT' | 'COMPENSATION' | 'DONE';
 /** What the saga does next for an order, given a payment result. */
 export type PaymentDecision =
   | { kind: 'ignore'; why: string }
-  | { kind: 'refund-late-charge'; paymentId: string }
+  | { kind: 'record-late-charge'; paymentId: string }
   | { kind: 'commit-hold'; paymentId: string }
   | { kind: 'cancel'; paymentId: string; reason: CancelReason };
 

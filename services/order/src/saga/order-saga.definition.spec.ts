@@ -9,7 +9,10 @@ import { ORDER_SAGA, stepWaitingIn } from './order-saga.definition';
 /** An OrderSaga whose dependencies answer at once: what is checked is which step method runs when. */
 function sagaOver(order: Partial<Order>) {
   const row = { seconds: 1, order_id: order.orderId, cancelled_at: new Date(), step: 'COMPENSATION' };
-  const manager = { query: jest.fn(async () => [[row], 1]) };
+  // A SELECT answers its rows (the previous order_created: sent long enough ago); an UPDATE, its rows and count.
+  const manager = {
+    query: jest.fn(async (sql: string) => (sql.includes('AS due') ? [{ due: true }] : [[row], 1])),
+  };
   const db = {
     manager,
     query: manager.query,

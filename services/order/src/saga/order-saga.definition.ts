@@ -59,22 +59,24 @@ export const ORDER_SAGA = {
     onReply: {
       succeeded: 'commitHold', // 4. PAYMENT → COMMIT, then inventory's commit
       failed: 'cancel', // 5. CANCELLED (PAYMENT_DECLINED)
-      succeededLate: 'refundLateCharge', // after the timeout: its paymentId recorded; its order_cancelled has it refunded
+      succeededLate: 'recordLateCharge', // after the timeout: its paymentId recorded; payment refunds it, not the saga
     },
     resend: 'askForPayment', // order_created again, the same messageId
     timeout: 'onPaymentTimeout', // past ORDER_PAYMENT_TIMEOUT_SECONDS: CANCELLED (PAYMENT_TIMEOUT)
     compensation: 'askForRefund', // 5. every CANCELLED sends order_cancelled: payment refunds its charge, if any
   },
-  // 4. inventory sells the hold: CONFIRMED; a hold expired or released meanwhile: CANCELLED (HOLD_EXPIRED)
+  // 4. inventory sells the hold: CONFIRMED; a hold expired, released or not found: released first, still in COMMIT,
+  //    then CANCELLED (HOLD_EXPIRED) with its hold's half done; a release that finds it sold (an earlier commit): CONFIRMED
   commit: {
     participant: 'inventory',
     waitsIn: 'COMMIT',
     invoke: 'commitHold',
-    onReply: { committed: 'confirm', holdGone: 'cancel' },
-    resend: 'commitHold', // inventory down: the commit again, until it answers
+    onReply: { committed: 'confirm', holdGone: 'releaseGoneHold' },
+    resend: 'commitHold', // inventory down, or any other answer: the commit again, until it answers
   },
   // 5. CANCELLED at once; complete (DONE) once inventory released the hold (or it is gone) and payment replied
-  //    payment_cancelled (not_charged or refunded). A hold found sold is never released: PENDING, for the audit.
+  //    payment_cancelled (not_charged or refunded). A hold found sold here (from PAYMENT: no commit was ever sent) is
+  //    never released: PENDING, logged at error, for the audit (SOLD_FOR_UNCONFIRMED_ORDER).
   compensate: {
     participant: 'order',
     waitsIn: 'COMPENSATION',

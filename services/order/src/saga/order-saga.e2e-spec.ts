@@ -78,7 +78,7 @@ describe('OrderSaga on payment_result (e2e: real inventory, Postgres, Redis, Rab
     stack = await startOrderStack('saga', {
       proxyInventory: true,
       // The saga's driver looks every 200 ms (a release left to it is done again at once once due).
-      order: { MESSAGE_MAX_ATTEMPTS: String(MAX_ATTEMPTS), ORDER_TIMEOUT_SWEEP_INTERVAL_MS: '200' },
+      order: { MESSAGE_MAX_ATTEMPTS: String(MAX_ATTEMPTS), ORDER_SAGA_DRIVER_INTERVAL_MS: '200' },
     });
     saga.watch();
     await putSale(stack.inventory, 'gig', { totalStock: 100, perUserLimit: 4, unitPrice: 3000 });

@@ -5,11 +5,11 @@ import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import type { PaymentCancelledMessage } from '@boxoffice/contracts/payment/payment-cancelled.message';
 import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
-import { isDependencyDown } from '@boxoffice/errors/dependency-down';
 import { DomainError, isRefusal, OutcomeUnknownError } from '@boxoffice/errors/domain-error';
 import { WithLogFields } from '@boxoffice/logging/log-context';
 import { putInOutbox } from '@boxoffice/outbox/outbox';
 import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
+import { classifyFailure } from '@boxoffice/messaging/failure-class';
 import { Traced } from '@boxoffice/tracing/traced.decorator';
 import { IdempotentOrders } from '../idempotency/idempotent-orders';
 import { InventoryClient } from '../inventory-client/inventory.client';
@@ -165,8 +165,8 @@ export class OrderSaga {
       case 'ignore':
         this.logger.debug?.(`payment_result for ${order.orderId} ignored: ${decision.why}`);
         return;
-      case 'refund-late-charge':
-        return this.refundLateCharge(order, decision.paymentId);
+      case 'record-late-charge':
+        return this.recordLateCharge(order, decision.paymentId);
       case 'cancel':
         return this.cancel(order, 'PAYMENT', decision.reason, decision.paymentId);
       case 'commit-hold':
@@ -180,24 +180,65 @@ export class OrderSaga {
     await this.cancel(order, 'PAYMENT', 'PAYMENT_TIMEOUT');
   }
 
-  /** Step 3 again: order_created as first sent; payment answers a repeat with its first answer. */
+  /**
+   * Step 3 again: order_created as first sent; payment answers a repeat with its first answer. Only once the previous
+   * copy was sent at least ORDER_RESEND_AFTER_MS ago (or parked by the relay): one still unsent is the relay's (a
+   * re-send would only reset its backoff), and one sent just now is still in payment's queue (it would only duplicate).
+   */
   async askForPayment(order: Order): Promise<void> {
-    await putInOutbox(this.db.manager, orderCreated(order));
-    this.relay.wake();
+    const message = orderCreated(order);
+    const [previous] = (await this.db.query(
+      `SELECT COALESCE(parked_at IS NOT NULL OR sent_at <= now() - make_interval(secs => $2), false) AS due,
+         sent_at + make_interval(secs => $2) AS resend_at
+       FROM outbox WHERE message_id = $1`,
+      [message.messageId, this.config.resendAfterMs / 1000],
+    )) as Array<{ due: boolean; resend_at: Date | null }>;
+    if (!previous || previous.due) {
+      await putInOutbox(this.db.manager, message);
+      this.relay.wake();
+    } else if (previous.resend_at) {
+      // Sent just now: due again ORDER_RESEND_AFTER_MS after that send (or at the timeout), not a doubling later.
+      await this.db.query(
+        `UPDATE orders SET next_attempt_at = least($2::timestamptz, created_at + make_interval(secs => $3))
+         WHERE order_id = $1 AND step = 'PAYMENT' AND status = 'CREATED'`,
+        [order.orderId, previous.resend_at, this.config.paymentTimeoutMs / 1000],
+      );
+    }
   }
 
   /**
-   * Step 4, in COMMIT: inventory sells the hold (CONFIRMED), or answers that it is gone (CANCELLED, HOLD_EXPIRED).
-   * Inventory unreachable throws: the order stays in COMMIT, and the saga's driver commits again.
+   * Step 4, in COMMIT: inventory sells the hold (CONFIRMED), or answers that it is gone (expired, released, not
+   * found): then the hold is released first, still in COMMIT (see releaseGoneHold). Inventory unreachable, or any
+   * other answer, throws: the order stays in COMMIT, due, and the saga's driver commits again.
    */
   async commitHold(order: Order): Promise<void> {
     try {
       await this.inventory.commit(order.orderId);
     } catch (error) {
-      if (!hasCode(error, 'HOLD_EXPIRED', 'RESERVATION_RELEASED')) throw error;
-      return this.cancel(order, 'COMMIT', 'HOLD_EXPIRED');
+      if (!hasCode(error, ...HOLD_GONE)) throw error;
+      return this.releaseGoneHold(order);
     }
     await this.confirm(order);
+  }
+
+  /**
+   * Step 4 answered "the hold is gone": the order is cancelled (HOLD_EXPIRED, its hold's half recorded in the same
+   * move) only once inventory released the hold or answered that it is gone. A release that finds the hold sold
+   * means an earlier commit of this order (one still running when this one was answered) sold it after a successful
+   * payment: the order is CONFIRMED (contract §2, "A release that finds the hold sold"), never cancelled with its
+   * ticket sold. Anything else throws, and the order stays in COMMIT for the driver.
+   */
+  async releaseGoneHold(order: Order): Promise<void> {
+    try {
+      await this.releaseHold(order.orderId, order.eventId);
+    } catch (error) {
+      if (hasCode(error, 'RESERVATION_COMMITTED')) {
+        this.logger.warn(`order ${order.orderId}: its hold, answered gone, was sold by an earlier commit`);
+        return this.confirm(order);
+      }
+      if (!hasCode(error, ...HOLD_GONE)) throw error;
+    }
+    await this.cancel(order, 'COMMIT', 'HOLD_EXPIRED', undefined, true);
   }
 
   /** Step 4 answered: the tickets are sold, the order CONFIRMED, the saga DONE. */
@@ -205,7 +246,7 @@ export class OrderSaga {
     const [rows] = (await this.db.query(
       `UPDATE orders SET status = 'CONFIRMED', step = 'DONE', next_attempt_at = NULL, version = version + 1,
          updated_at = now()
-       WHERE order_id = $1 AND step = 'COMMIT'
+       WHERE order_id = $1 AND step = 'COMMIT' AND status = 'CREATED'
        RETURNING extract(epoch FROM now() - created_at)::float8 AS seconds`,
       [order.orderId],
     )) as [Array<{ seconds: number }>, number];
@@ -214,22 +255,24 @@ export class OrderSaga {
 
   /**
    * Step 5: CANCELLED from `from`, at once for the buyer, in the transaction that writes order_cancelled; the order
-   * then waits in COMPENSATION, and the hold's release is tried at once.
+   * then waits in COMPENSATION, and the hold's release is tried at once, unless `holdReleased` already (step 4's).
    */
   async cancel(
     order: Order,
     from: 'PAYMENT' | 'COMMIT',
     reason: CancelReason,
     paymentId?: string,
+    holdReleased = false,
   ): Promise<void> {
     const cancelled = await this.db.transaction(async (tx) => {
       const [rows] = (await tx.query(
         `UPDATE orders SET status = 'CANCELLED', reason = $3, payment_id = COALESCE($4, payment_id),
            step = 'COMPENSATION', cancelled_at = now(), attempts = 0,
+           hold_released_at = CASE WHEN $6::boolean THEN now() END,
            next_attempt_at = now() + make_interval(secs => $5), version = version + 1, updated_at = now()
-         WHERE order_id = $1 AND step = $2
+         WHERE order_id = $1 AND step = $2 AND status = 'CREATED'
          RETURNING cancelled_at, extract(epoch FROM now() - created_at)::float8 AS seconds`,
-        [order.orderId, from, reason, paymentId ?? null, this.config.resendAfterMs / 1000],
+        [order.orderId, from, reason, paymentId ?? null, this.config.resendAfterMs / 1000, holdReleased],
       )) as [Array<{ cancelled_at: Date; seconds: number }>, number];
       if (rows.length)
         await this.askForRefund(tx, { orderId: order.orderId, reason, cancelledAt: rows[0].cancelled_at });
@@ -238,7 +281,8 @@ export class OrderSaga {
     if (!cancelled) return;
     this.relay.wake();
     this.ended({ status: 'CANCELLED', reason }, cancelled.seconds);
-    await tryNow('the release', () => this.releaseCancelledHold(order));
+    if (holdReleased) this.soldOut.onSale(order.eventId);
+    else await tryNow('the release', () => this.releaseCancelledHold(order));
   }
 
   /**
@@ -263,7 +307,7 @@ export class OrderSaga {
    */
   async releaseHoldIfOurs(orderId: string, eventId: string, claim: OrderIdClaim): Promise<void> {
     await claim
-      .giveUp(() => this.releaseHold(orderId, eventId))
+      .giveUp(() => this.releaseHold(orderId, eventId).catch(unlessHoldGone))
       .catch((error: Error) => {
         // Its key, if any, keeps the order id: a retry takes the order with this hold, or it lapses at its expiry.
         this.logger.warn(`could not release the hold of ${orderId} now: ${error.message}`);
@@ -271,8 +315,10 @@ export class OrderSaga {
   }
 
   /**
-   * Step 5, the hold's half: released, or answered gone (never recorded, or barred now). A hold found sold is not
-   * released and its half never recorded: the compensation stays PENDING, an error for the audit (contract §2).
+   * Step 5, the hold's half: released, or answered gone (never recorded, or barred now). Only an order cancelled
+   * from PAYMENT (declined, timed out) gets here with its hold unreleased, and the saga never sent it a commit: a
+   * hold found sold was sold by something else, so it is not released and its half never recorded. The compensation
+   * stays PENDING, logged at error and reported by the audit (SOLD_FOR_UNCONFIRMED_ORDER; contract §2).
    */
   async releaseCancelledHold(order: Pick<Order, 'orderId' | 'eventId'>): Promise<void> {
     try {
@@ -284,7 +330,7 @@ export class OrderSaga {
         );
         return;
       }
-      if (!hasCode(error, 'RESERVATION_NOT_FOUND')) throw error;
+      if (!hasCode(error, ...HOLD_GONE)) throw error;
     }
     await this.completeHalf(order.orderId, HOLD_RELEASED, []);
   }
@@ -310,26 +356,16 @@ export class OrderSaga {
   }
 
   /**
-   * A charge that came after the order was cancelled (by the timeout): its paymentId is recorded, and the order's
-   * order_cancelled, sent again until payment answers, has it refunded. Had payment already answered not_charged,
-   * its answer is void: the compensation waits for payment again.
+   * A charge that completed after the order was cancelled (by the timeout): its paymentId is recorded, nothing else.
+   * Payment refunds such a charge itself (its charge claim sees the cancellation), and its reconciliation refunds one
+   * it learns of later; the order's compensation, complete or not, is not reopened (contract §2).
    */
-  async refundLateCharge(order: Order, paymentId: string): Promise<void> {
-    const reopen = `payment_settlement = 'not_charged'`;
-    const [rows] = (await this.db.query(
-      `UPDATE orders SET payment_id = $2, version = version + 1, updated_at = now(),
-         step = CASE WHEN ${reopen} THEN 'COMPENSATION' ELSE step END,
-         attempts = CASE WHEN ${reopen} THEN 0 ELSE attempts END,
-         next_attempt_at = CASE WHEN ${reopen} THEN now() ELSE next_attempt_at END,
-         payment_settled_at = CASE WHEN ${reopen} THEN NULL ELSE payment_settled_at END,
-         payment_settlement = CASE WHEN ${reopen} THEN NULL ELSE payment_settlement END
-       WHERE order_id = $1 AND status = 'CANCELLED' AND payment_id IS NULL RETURNING order_id`,
+  async recordLateCharge(order: Order, paymentId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE orders SET payment_id = $2, version = version + 1, updated_at = now()
+       WHERE order_id = $1 AND status = 'CANCELLED' AND payment_id IS NULL`,
       [order.orderId, paymentId],
-    )) as [unknown[], number];
-    if (rows.length && order.paymentSettlement === 'not_charged')
-      this.logger.error(
-        `order ${order.orderId} was charged after payment answered not_charged: asking again`,
-      );
+    );
   }
 
   /**
@@ -348,7 +384,7 @@ export class OrderSaga {
     const [rows] = (await this.db.query(
       `UPDATE orders SET step = 'COMMIT', payment_id = $2, attempts = 0,
          next_attempt_at = now() + make_interval(secs => $3), version = version + 1, updated_at = now()
-       WHERE order_id = $1 AND step = 'PAYMENT' RETURNING order_id`,
+       WHERE order_id = $1 AND step = 'PAYMENT' AND status = 'CREATED' RETURNING order_id`,
       [order.orderId, paymentId, this.config.resendAfterMs / 1000],
     )) as [unknown[], number];
     return rows.length > 0;
@@ -395,24 +431,33 @@ const DONE_WITH = (other: string) =>
   `step = CASE WHEN ${other} IS NULL THEN step ELSE 'DONE' END,
    next_attempt_at = CASE WHEN ${other} IS NULL THEN next_attempt_at END, version = version + 1, updated_at = now()`;
 const HOLD_RELEASED = `UPDATE orders SET hold_released_at = now(), ${DONE_WITH('payment_settled_at')}
-  WHERE order_id = $1 AND step = 'COMPENSATION' AND hold_released_at IS NULL RETURNING step`;
+  WHERE order_id = $1 AND step = 'COMPENSATION' AND status = 'CANCELLED' AND hold_released_at IS NULL RETURNING step`;
 const PAYMENT_SETTLED = `UPDATE orders SET payment_settled_at = now(), payment_settlement = $2, ${DONE_WITH('hold_released_at')}
-  WHERE order_id = $1 AND step = 'COMPENSATION' AND payment_settled_at IS NULL RETURNING step`;
+  WHERE order_id = $1 AND step = 'COMPENSATION' AND status = 'CANCELLED' AND payment_settled_at IS NULL RETURNING step`;
 
 const logger = new Logger('order-saga');
 
 /**
  * What follows a recorded transition, tried now: a failure leaves the order due, and the saga's driver does it again
- * (a dependency down is expected there: warn; anything else is a bug, or a participant's refusal: error).
+ * (classified once, by libs/messaging's classifyFailure: a transient failure is expected there, warn; anything else
+ * is a bug, or a participant's unexpected answer, error).
  */
 export async function tryNow(what: string, work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } catch (error) {
     const line = `${what} not done yet, left to the saga's driver: ${(error as Error).message}`;
-    if (isDependencyDown(error)) logger.warn(line);
+    if (classifyFailure(error) === 'transient') logger.warn(line);
     else logger.error(line);
   }
+}
+
+/** Inventory's answers that a hold is no longer there to sell or release: expired, released, never recorded. */
+const HOLD_GONE = ['HOLD_EXPIRED', 'RESERVATION_RELEASED', 'RESERVATION_NOT_FOUND'];
+
+/** A release answered that no such hold exists (and the order id is barred now): nothing is held, as a release wants. */
+function unlessHoldGone(error: unknown): void {
+  if (!hasCode(error, ...HOLD_GONE)) throw error;
 }
 
 function hasCode(error: unknown, ...codes: string[]): boolean {

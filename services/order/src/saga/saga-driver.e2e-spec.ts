@@ -17,7 +17,7 @@ describe('Payment timeout (e2e: order + inventory, real Postgres, Redis, RabbitM
   beforeAll(async () => {
     // The driver runs by hand; nobody consumes order_created, as when payment is down for good.
     stack = await startOrderStack('order_timeout', {
-      order: { ORDER_PAYMENT_TIMEOUT_SECONDS: '1', ORDER_TIMEOUT_SWEEP_INTERVAL_MS: '600000' },
+      order: { ORDER_PAYMENT_TIMEOUT_SECONDS: '1', ORDER_SAGA_DRIVER_INTERVAL_MS: '600000' },
     });
     driver = stack.app.get(SagaDriver);
   });

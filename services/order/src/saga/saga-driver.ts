@@ -33,7 +33,7 @@ export class SagaDriver {
   ) {}
 
   /** Drives every order due now; returns how many it drove. */
-  @Periodic('saga driver', OrderConfig, (config) => config.timeoutSweepIntervalMs)
+  @Periodic('saga driver', OrderConfig, (config) => config.sagaDriverIntervalMs)
   async sweep(): Promise<number> {
     let driven = 0;
     for (let claimed = await this.claimDue(); claimed.length; claimed = await this.claimDue()) {
