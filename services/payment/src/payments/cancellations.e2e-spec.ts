@@ -9,6 +9,8 @@ import { scrapeMetrics } from '@boxoffice/testing/scraped-metrics';
 import type { TakenMessage } from '@boxoffice/testing/test-broker';
 import { PaymentGateway } from '../gateway/payment-gateway';
 import {
+  cancellationUnanswered,
+  claimLeft,
   orderCancelled,
   orderCreated,
   PAYMENT_QUEUES,
@@ -224,14 +226,6 @@ describe('Cancellations finding a claim left PENDING (e2e, the reconciliation ne
   });
   afterAll(() => payment?.close());
 
-  /** A claim as a charging copy leaves it, last sent to the processor `agoSeconds` ago. */
-  const claimSent = (orderId: string, agoSeconds: number): Promise<unknown> =>
-    payment.db.query(
-      `INSERT INTO payments (payment_id, order_id, status, amount, currency, result_message_id, charging_at)
-       VALUES ($1, $2, 'PENDING', 4400, 'EUR', $3, now() - make_interval(secs => $4))`,
-      [randomUUID(), orderId, randomUUID(), agoSeconds],
-    );
-
   const chargedAtProcessor = (orderId: string): Promise<unknown> =>
     payment.app.get(PaymentGateway).charge({
       idempotencyKey: `charge:${orderId}`,
@@ -248,7 +242,7 @@ describe('Cancellations finding a claim left PENDING (e2e, the reconciliation ne
     async ({ processor, outcome, status, calls }) => {
       // given
       const orderId = randomUUID();
-      await claimSent(orderId, 60);
+      await claimLeft(payment.db, orderId, 60);
       if (processor === 'charged') await chargedAtProcessor(orderId);
 
       // when
@@ -269,13 +263,9 @@ describe('Cancellations finding a claim left PENDING (e2e, the reconciliation ne
   it('given a cancelled order whose claim a charging copy left PENDING, when order_created is retried, then it decides the claim from the processor: charged and refunded, payment_cancelled refunded', async () => {
     // given
     const order = orderCreated({ amount: 4_400 });
-    await claimSent(order.orderId, 60);
+    await claimLeft(payment.db, order.orderId, 60);
     await chargedAtProcessor(order.orderId);
-    await payment.db.query(
-      `INSERT INTO cancellations (order_id, reason, message_id, outcome, cancelled_at)
-       VALUES ($1, 'PAYMENT_TIMEOUT', $2, NULL, now())`,
-      [order.orderId, randomUUID()],
-    );
+    await cancellationUnanswered(payment.db, order.orderId);
 
     // when
     await payment.broker.publish(ROUTING_KEYS.orderCreated, order, { messageId: randomUUID() });
@@ -293,7 +283,7 @@ describe('Cancellations finding a claim left PENDING (e2e, the reconciliation ne
   it('given a claim sent to the processor just now (a charge in flight), when order_cancelled arrives, then it is acknowledged unanswered with no retry copy, and the same order_cancelled sent again once the claim is older than GATEWAY_TIMEOUT_MS is answered', async () => {
     // given
     const orderId = randomUUID();
-    await claimSent(orderId, 0);
+    await claimLeft(payment.db, orderId, 0);
     const cancelled = orderCancelled(orderId, 'PAYMENT_TIMEOUT');
     const messageId = randomUUID();
 

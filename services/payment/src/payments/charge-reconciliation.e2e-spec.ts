@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { eventually } from '@boxoffice/testing/eventually';
 import { PaymentGateway } from '../gateway/payment-gateway';
-import { orderCancelled, orderCreated, PaymentTestApp, startPayment } from '../payment.test-app';
+import {
+  cancellationUnanswered,
+  claimLeft,
+  orderCancelled,
+  orderCreated,
+  PaymentTestApp,
+  startPayment,
+} from '../payment.test-app';
 import { ChargeReconciliation } from './charge-reconciliation';
 
 const SETTLED = { timeoutMs: 10_000, intervalMs: 20 };
@@ -95,14 +102,6 @@ describe('Charge reconciliation: a charge the processor made without a payment o
     ]);
   });
 
-  /** A claim as a charging copy leaves it when it dies between the claim and the processor's answer. */
-  const deadClaim = (orderId: string, amount: number): Promise<unknown> =>
-    payment.db.query(
-      `INSERT INTO payments (payment_id, order_id, status, amount, currency, result_message_id, charging_at)
-       VALUES ($1, $2, 'PENDING', $3, 'EUR', $4, now() - interval '1 hour')`,
-      [randomUUID(), orderId, amount, randomUUID()],
-    );
-
   it.each([
     { processor: 'charged', outcome: 'refunded', status: 'REFUNDED', calls: ['charge', 'refund'] },
     { processor: 'never charged', outcome: 'not_charged', status: 'FAILED', calls: [] },
@@ -111,7 +110,7 @@ describe('Charge reconciliation: a charge the processor made without a payment o
     async ({ processor, outcome, status, calls }) => {
       // given
       const orderId = randomUUID();
-      await deadClaim(orderId, 4_400);
+      await claimLeft(payment.db, orderId, 3_600);
       if (processor === 'charged') {
         await payment.app.get(PaymentGateway).charge({
           idempotencyKey: `charge:${orderId}`,
@@ -120,13 +119,8 @@ describe('Charge reconciliation: a charge the processor made without a payment o
           paymentToken: 'tok_visa',
         });
       }
-      // The cancellation as an order_cancelled handled while the charge was in flight leaves it, unanswered; no
-      // delivery comes after (one would decide the claim itself: cancellations.e2e-spec.ts).
-      await payment.db.query(
-        `INSERT INTO cancellations (order_id, reason, message_id, outcome, cancelled_at)
-         VALUES ($1, 'PAYMENT_TIMEOUT', $2, NULL, now())`,
-        [orderId, randomUUID()],
-      );
+      // No delivery since the claim was left (one would decide it itself: cancellations.e2e-spec.ts).
+      await cancellationUnanswered(payment.db, orderId);
 
       // when
       await payment.app.get(ChargeReconciliation).sweep(0, 3_600);
