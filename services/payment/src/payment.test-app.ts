@@ -71,6 +71,29 @@ export function orderCancelled(orderId: string, reason = 'HOLD_EXPIRED'): OrderC
   return { version: 1, orderId, reason, cancelledAt: new Date().toISOString() };
 }
 
+/** A claim as a charging copy leaves it when it dies before the processor answers: last sent `agoSeconds` ago. */
+export function claimLeft(
+  db: DataSource,
+  orderId: string,
+  agoSeconds: number,
+  amount = 4_400,
+): Promise<unknown> {
+  return db.query(
+    `INSERT INTO payments (payment_id, order_id, status, amount, currency, result_message_id, charging_at)
+     VALUES ($1, $2, 'PENDING', $3, 'EUR', $4, now() - make_interval(secs => $5))`,
+    [randomUUID(), orderId, amount, randomUUID(), agoSeconds],
+  );
+}
+
+/** A cancellation as an order_cancelled handled while the charge was in flight leaves it: recorded, unanswered. */
+export function cancellationUnanswered(db: DataSource, orderId: string): Promise<unknown> {
+  return db.query(
+    `INSERT INTO cancellations (order_id, reason, message_id, outcome, cancelled_at)
+     VALUES ($1, 'PAYMENT_TIMEOUT', $2, NULL, now())`,
+    [orderId, randomUUID()],
+  );
+}
+
 /** The real payment module, in-process, on real Postgres and RabbitMQ, in a schema and a vhost of its own. */
 export function startPayment(
   label: string,

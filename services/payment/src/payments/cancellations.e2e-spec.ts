@@ -3,12 +3,14 @@ import type { OrderCreatedMessage } from '@boxoffice/contracts/order/order-creat
 import { parsePaymentCancelled } from '@boxoffice/contracts/payment/payment-cancelled.message';
 import type { PaymentView } from '@boxoffice/contracts/payment/payment.dto';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
-import { deadLetterQueueOf } from '@boxoffice/messaging/topology';
+import { deadLetterQueueOf, retryQueueOf } from '@boxoffice/messaging/topology';
 import { eventually } from '@boxoffice/testing/eventually';
 import { scrapeMetrics } from '@boxoffice/testing/scraped-metrics';
 import type { TakenMessage } from '@boxoffice/testing/test-broker';
 import { PaymentGateway } from '../gateway/payment-gateway';
 import {
+  cancellationUnanswered,
+  claimLeft,
   orderCancelled,
   orderCreated,
   PAYMENT_QUEUES,
@@ -210,5 +212,114 @@ describe('Cancellations racing a charge in flight (e2e, a slow processor)', () =
     expect(answer.payload).toMatchObject({ outcome: charged.length ? 'refunded' : 'not_charged' });
     const answers = await payment.cancellations(order.orderId);
     expect(new Set(answers.map((message) => message.properties.messageId)).size).toBe(1);
+  });
+});
+
+describe('Cancellations finding a claim left PENDING (e2e, the reconciliation never runs)', () => {
+  let payment: PaymentTestApp;
+
+  beforeAll(async () => {
+    payment = await startPayment('cancel_claim', {
+      GATEWAY_TIMEOUT_MS: '1000',
+      PAYMENT_RECONCILE_INTERVAL_MS: '3600000',
+    });
+  });
+  afterAll(() => payment?.close());
+
+  const chargedAtProcessor = (orderId: string): Promise<unknown> =>
+    payment.app.get(PaymentGateway).charge({
+      idempotencyKey: `charge:${orderId}`,
+      amount: 4_400,
+      currency: 'EUR',
+      paymentToken: 'tok_visa',
+    });
+
+  it.each([
+    { processor: 'charged', outcome: 'refunded', status: 'REFUNDED', calls: ['charge', 'refund'] },
+    { processor: 'never charged', outcome: 'not_charged', status: 'FAILED', calls: [] },
+  ])(
+    'given a claim left PENDING by a charging copy that died, the processor having $processor, when order_cancelled arrives, then the cancellation decides the claim at once from the processor and answers $outcome',
+    async ({ processor, outcome, status, calls }) => {
+      // given
+      const orderId = randomUUID();
+      await claimLeft(payment.db, orderId, 60);
+      if (processor === 'charged') await chargedAtProcessor(orderId);
+
+      // when
+      await payment.broker.publish(ROUTING_KEYS.orderCancelled, orderCancelled(orderId, 'PAYMENT_TIMEOUT'), {
+        messageId: randomUUID(),
+      });
+
+      // then: answered within SETTLED, not PAYMENT_RECONCILE_AFTER_SECONDS later
+      const [answer] = await answersOf(payment, orderId);
+      expect(answer.payload).toMatchObject({ orderId, outcome });
+      expect((await statusOf(payment, orderId)).status).toBe(status);
+      expect((await payment.gatewayCalls(orderId)).map((call) => call.kind)).toEqual(calls);
+      const [result] = await resultsOf(payment, orderId);
+      expect(result.payload).toMatchObject({ status: processor === 'charged' ? 'succeeded' : 'failed' });
+    },
+  );
+
+  it('given a cancelled order whose claim a charging copy left PENDING, when order_created is retried, then it decides the claim from the processor: charged and refunded, payment_cancelled refunded', async () => {
+    // given
+    const order = orderCreated({ amount: 4_400 });
+    await claimLeft(payment.db, order.orderId, 60);
+    await chargedAtProcessor(order.orderId);
+    await cancellationUnanswered(payment.db, order.orderId);
+
+    // when
+    await payment.broker.publish(ROUTING_KEYS.orderCreated, order, { messageId: randomUUID() });
+
+    // then
+    const [answer] = await answersOf(payment, order.orderId);
+    expect(answer.payload).toMatchObject({ outcome: 'refunded' });
+    expect((await statusOf(payment, order.orderId)).status).toBe('REFUNDED');
+    expect((await payment.gatewayCalls(order.orderId)).map((call) => call.kind)).toEqual([
+      'charge',
+      'refund',
+    ]);
+  });
+
+  it('given a claim sent to the processor just now (a charge in flight), when order_cancelled arrives, then it is acknowledged unanswered with no retry copy, and the same order_cancelled sent again once the claim is older than GATEWAY_TIMEOUT_MS is answered', async () => {
+    // given
+    const orderId = randomUUID();
+    await claimLeft(payment.db, orderId, 0);
+    const cancelled = orderCancelled(orderId, 'PAYMENT_TIMEOUT');
+    const messageId = randomUUID();
+
+    // when
+    await payment.broker.publish(ROUTING_KEYS.orderCancelled, cancelled, { messageId });
+
+    // then: the driver's re-send is the retry; the broker keeps no copy of its own
+    const [run] = await eventually(
+      () =>
+        payment.runs(ROUTING_KEYS.orderCancelled, orderId).length > 0 &&
+        payment.runs(ROUTING_KEYS.orderCancelled, orderId),
+      {
+        ...SETTLED,
+        what: 'order_cancelled handled',
+      },
+    );
+    expect(run.error).toBeUndefined();
+    expect(await payment.broker.depth(retryQueueOf(PAYMENT_QUEUES.orderCancelled))).toBe(0);
+    expect(await payment.cancellations(orderId)).toEqual([]);
+
+    // when the claim is older than the gateway's timeout and the saga driver sends order_cancelled again
+    await eventually(
+      async () => {
+        const [stale] = await payment.db.query(
+          `SELECT 1 FROM payments WHERE order_id = $1 AND charging_at < now() - interval '1 second'`,
+          [orderId],
+        );
+        return stale !== undefined;
+      },
+      { ...SETTLED, what: 'the claim older than GATEWAY_TIMEOUT_MS' },
+    );
+    await payment.broker.publish(ROUTING_KEYS.orderCancelled, cancelled, { messageId });
+
+    // then
+    const [answer] = await answersOf(payment, orderId);
+    expect(answer.payload).toMatchObject({ outcome: 'not_charged' });
+    expect(payment.runs(ROUTING_KEYS.orderCancelled, orderId)).toHaveLength(2);
   });
 });

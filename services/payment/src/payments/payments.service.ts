@@ -14,6 +14,7 @@ import { DomainError } from '@boxoffice/errors/domain-error';
 import { RefundRefusedError } from '@boxoffice/errors/refund-refused';
 import { Traced } from '@boxoffice/tracing/traced.decorator';
 import { PaymentGateway } from '../gateway/payment-gateway';
+import { PaymentConfig } from '../payment.config';
 import { PaymentMetrics } from '../payment-metrics';
 import { Cancellation } from './cancellation.entity';
 import {
@@ -51,6 +52,18 @@ export const NOT_CHARGED: ChargeDecision = { succeeded: false, reference: null, 
  */
 export type Replaceable = Payment['status'] | 'NOT_CHARGED';
 
+/**
+ * How claim() left an order_created: the charge claimed (call the processor), answered without charging, or a claim
+ * already PENDING for a cancelled order (settled at once: decided if its charging copy died, else left to that copy).
+ */
+type Claim = 'claimed' | 'answered' | 'cancelled';
+
+/**
+ * What a cancellation owes, read under the order's lock: nothing more (null: answered, or no cancellation), a refund
+ * of this charge, a charge in flight to wait for, or a claim no call can still be in flight for (to be decided).
+ */
+type Owed = Payment | null | 'charging' | 'claim_left';
+
 /** A charge recorded by recordCharge, and whether payment knows its order is cancelled. */
 export interface RecordedCharge {
   payment: Payment;
@@ -71,11 +84,25 @@ export class PaymentsService {
     private readonly gateway: PaymentGateway,
     private readonly relay: OutboxRelay,
     private readonly metrics: PaymentMetrics,
+    private readonly config: PaymentConfig,
   ) {}
 
   @Traced('charge')
   async chargeOrder(order: OrderCreatedMessage): Promise<void> {
-    if (!(await this.claim(order))) return;
+    const claim = await this.claim(order);
+    if (claim === 'answered') return;
+    if (claim === 'claimed' && !(await this.charge(order))) return;
+    // Cancelled while the processor charged, or a cancelled order's claim found again: settled at once (a claim no
+    // call can still be in flight for is decided here). If that fails, the cancellation is asked again.
+    await this.settle(order.orderId).catch((error: Error) =>
+      this.logger.warn(
+        `order ${order.orderId} was cancelled during its charge, not settled yet: ${error.message}`,
+      ),
+    );
+  }
+
+  /** Calls the processor for a claimed charge and records its answer; true if the order is cancelled. */
+  private async charge(order: OrderCreatedMessage): Promise<boolean> {
     // The processor dedupes by key: a crash after this call and a redelivery never charge twice.
     const outcome = await this.gateway.charge({
       idempotencyKey: `${CHARGE_KEY}${order.orderId}`,
@@ -83,48 +110,84 @@ export class PaymentsService {
       currency: order.currency,
       paymentToken: order.paymentToken,
     });
-    const cancelled = await this.lockedTransaction(order.orderId, async (tx) => {
-      // A claim the reconciliation decided as never charged while this call was slower than the gateway's timeout
-      // is replaced by the charge that succeeded after all, and refunded below.
+    return this.lockedTransaction(order.orderId, async (tx) => {
+      // A claim decided as never charged while this call was slower than the gateway's timeout is replaced by the
+      // charge that succeeded after all, and refunded at once.
       const recorded = await this.recordCharge(tx, order, outcome, ['PENDING', 'NOT_CHARGED']);
       if (recorded) return recorded.cancelled;
       const [known] = await tx.query('SELECT 1 FROM cancellations WHERE order_id = $1', [order.orderId]);
       return known !== undefined;
     });
-    // Cancelled while the processor charged: refunded at once. If that fails, the cancellation is asked again.
-    if (cancelled) {
-      await this.settle(order.orderId).catch((error: Error) =>
-        this.logger.warn(
-          `order ${order.orderId} was cancelled during its charge, not settled yet: ${error.message}`,
-        ),
-      );
-    }
   }
 
   @Traced('cancel')
-  cancelOrder(cancelled: OrderCancelledMessage): Promise<void> {
-    return this.settle(cancelled.orderId, cancelled.reason);
+  async cancelOrder(cancelled: OrderCancelledMessage): Promise<void> {
+    // A charge in flight ends within GATEWAY_TIMEOUT_MS: its own copy settles the order then, or the saga driver's
+    // next order_cancelled (it sends one until payment answers) decides the claim. No broker retry of our own.
+    if (!(await this.settle(cancelled.orderId, cancelled.reason))) {
+      this.logger.log(
+        `order ${cancelled.orderId} cancelled during its charge: acknowledged, not answered yet`,
+      );
+    }
   }
 
   /**
    * Answers the cancellation of an order with payment_cancelled, recording it first when `reason` is given (an
    * order_cancelled): not charged (no payment, or a failed one), or refunded (a successful charge is refunded first).
-   * A charge in flight is waited for: UNAVAILABLE, so the cancellation is tried again. Once decided, the answer is
-   * the same, under the same message id, however often it is asked.
+   * A claim sent to the processor longer ago than GATEWAY_TIMEOUT_MS has no call in flight: it is decided first,
+   * from the processor's record. False, unanswered, while a charge is in flight. Once decided, the answer is the
+   * same, under the same message id, however often it is asked.
    */
-  async settle(orderId: string, reason?: string): Promise<void> {
-    const owed = await this.underLock(orderId, async (tx, { payment, cancellation }) => {
+  async settle(orderId: string, reason?: string): Promise<boolean> {
+    let owed = await this.owed(orderId, reason);
+    if (owed === 'claim_left')
+      owed = (await this.decideClaim(orderId)) ? await this.owed(orderId) : 'charging';
+    if (owed === 'charging' || owed === 'claim_left') return false;
+    if (owed) await this.refund(owed);
+    return true;
+  }
+
+  /** What the cancellation of an order owes (see Owed), answering it at once when nothing more is owed. */
+  private owed(orderId: string, reason?: string): Promise<Owed> {
+    return this.underLock(orderId, async (tx, { payment, cancellation }): Promise<Owed> => {
       const known = cancellation ?? (reason ? await this.recordCancellation(tx, orderId, reason) : null);
       if (!known) return null;
-      if (payment?.status === 'PENDING') return 'charging';
+      if (payment?.status === 'PENDING')
+        return (await this.claimLeft(tx, orderId)) ? 'claim_left' : 'charging';
       if (payment?.status === 'SUCCEEDED') return payment;
       await answer(tx, known, payment?.status === 'REFUNDED' ? 'refunded' : 'not_charged');
       return null;
     });
-    if (owed === 'charging') {
-      throw new DomainError('UNAVAILABLE', `the charge of order ${orderId} is in flight: cancellation waits`);
-    }
-    if (owed) await this.refund(owed);
+  }
+
+  /**
+   * Decides a cancelled order's claim that no call can still be in flight for, from the processor's record: its
+   * charge, or never charged. Looked up before the lock; under it, decided only if the claim is still PENDING and
+   * was not sent again since (a copy that re-sends it stamps charging_at). A call slower than the timeout that
+   * charges after all replaces "never charged" and is refunded at once (chargeOrder). True unless the claim is in
+   * flight again.
+   */
+  private async decideClaim(orderId: string): Promise<boolean> {
+    const [charge] = await this.gateway.chargesOf([`${CHARGE_KEY}${orderId}`]);
+    return this.underLock(orderId, async (tx, { payment }) => {
+      if (payment?.status !== 'PENDING') return true;
+      if (!(await this.claimLeft(tx, orderId))) return false;
+      this.logger.warn(
+        `order ${orderId}: claim left PENDING by a charging copy, decided from the processor (${charge ? 'charged' : 'never charged'})`,
+      );
+      await this.recordCharge(tx, payment, charge ?? NOT_CHARGED, ['PENDING']);
+      return true;
+    });
+  }
+
+  /** Whether the order's PENDING claim was last sent to the processor longer ago than the gateway's timeout. */
+  private async claimLeft(tx: EntityManager, orderId: string): Promise<boolean> {
+    const [left] = await tx.query(
+      `SELECT 1 FROM payments WHERE order_id = $1 AND status = 'PENDING'
+         AND charging_at < now() - make_interval(secs => $2)`,
+      [orderId, this.config.gatewayTimeoutMs / 1000],
+    );
+    return left !== undefined;
   }
 
   async get(orderId: string): Promise<PaymentView> {
@@ -207,7 +270,7 @@ export class PaymentsService {
    * (false): a decided payment's result again, a cancelled order never charged. Under the order's lock, the read and
    * the claim in one statement; the claim's WHERE is the `claimable` case below, the rest is decided from the read.
    */
-  private async claim(order: OrderCreatedMessage): Promise<boolean> {
+  private async claim(order: OrderCreatedMessage): Promise<Claim> {
     return this.lockedTransaction(order.orderId, async (tx) => {
       const [known]: (RawOrderPayment & { claimed: boolean })[] = await tx.query(
         `WITH known AS (${KNOWN_OF_ORDER}),
@@ -223,16 +286,17 @@ export class PaymentsService {
       );
       // Claimable: not cancelled, and no payment or a PENDING claim left by a copy that died (charged again: the
       // processor dedupes by key).
-      if (known.claimed) return true;
+      if (known.claimed) return 'claimed';
       const { payment, cancellation } = orderPaymentOf(known);
       if (payment && payment.status !== 'PENDING') {
         await putInOutbox(tx, resultMessageOf(payment)); // order_created came again: the decided result again
-        return false;
+        return 'answered';
       }
-      // Never charge a cancelled order. A claim already PENDING is a charge in flight (or one the reconciliation
-      // decides): it settles the cancellation.
-      if (cancellation && !payment) await this.recordCharge(tx, order, NOT_CHARGED, []);
-      return false;
+      // Never charge a cancelled order. A claim already PENDING is a charge in flight, or one its copy left: the
+      // caller settles the cancellation, deciding a claim left.
+      if (payment) return 'cancelled';
+      if (cancellation) await this.recordCharge(tx, order, NOT_CHARGED, []);
+      return 'answered';
     });
   }
 
