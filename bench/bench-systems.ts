@@ -10,7 +10,7 @@ import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@boxoffice/testing/test-names
 import { spawnWatched } from '@boxoffice/testing/watched-process';
 import { startStack } from '../system/boxoffice-stack';
 import { servicePids } from './process-memory';
-import { auditSale, waitForOrdersEnded } from './sale/sale-ending';
+import { auditAt, auditHere, auditSale, waitForOrdersEnded } from './sale/sale-ending';
 import { buyerOf, createSale } from './sale/sale-requests';
 import { readSaleStack, type SaleOrders } from './sale/sale-stack';
 import type { Buy } from './sale/buyer-drivers';
@@ -75,6 +75,8 @@ export async function startBoxoffice(
   stack.corner.defer(() => db.end());
   const pool = new Pool(stack.urlOf('order'), { connections: CONNECTIONS });
   stack.corner.defer(() => pool.close());
+  // Another commit's stack is audited by its own audit: the schema it migrated to may not be ours.
+  const audit = at ? auditAt(at.root, stackEnv) : auditHere(sale);
   const count = async (sql: string, parameters: unknown[]) =>
     ((await db.query(sql, parameters)).rows[0] as { count: number }).count;
   return {
@@ -84,7 +86,7 @@ export async function startBoxoffice(
     buyer: (eventId) => buyerOf(pool, buyerOptions(eventId)),
     violations: async (eventId, stock, accepted) => {
       const { orders, deadlineHit } = await waitForOrdersEnded(db, sale, eventId, accepted);
-      const codes: string[] = (await auditSale(sale, eventId)).map((violation) => violation.code);
+      const codes: string[] = (await auditSale(sale, eventId, audit)).map((violation) => violation.code);
       if (deadlineHit) codes.push(`ORDERS_NOT_ENDED (${orders.created} still CREATED after 2 minutes)`);
       if (orders.confirmed > stock) codes.push(`OVERSOLD (${orders.confirmed} confirmed of ${stock})`);
       return codes;

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { Client } from 'pg';
 import { findViolations, type Violation } from '../../ops/audit/find-violations';
 import { readSnapshot } from '../../ops/audit/read-snapshot';
@@ -34,11 +36,42 @@ const SETTLING = new Set([
   'GATE_DIVERGES_FROM_LEDGER',
 ]);
 
+/** How a sale is audited: by this checkout's audit, or by another commit's (its schema may differ from ours). */
+export type SaleAudit = (eventId: string) => Promise<Violation[]>;
+
+export const auditHere =
+  (stack: SaleStack): SaleAudit =>
+  async (eventId) =>
+    findViolations(await readSnapshot(stack, eventId));
+
+/** Another commit's own `npm run audit` (`--sale`, which every commit takes), in its checkout, on its stack. */
+export const auditAt =
+  (root: string, env: NodeJS.ProcessEnv): SaleAudit =>
+  async (eventId) => {
+    const run = promisify(execFile);
+    const args = ['-r', '@swc-node/register', 'ops/audit/audit.ts', '--sale', eventId, '--json'];
+    const { stdout } = await run(process.execPath, args, {
+      cwd: root,
+      env: { ...process.env, ...env },
+    }).catch(
+      // Exit 1 is its verdict (violations found), not a failure: the report is on stdout all the same.
+      (error: { code?: number; stdout?: string }) => {
+        if (error.code === 1 && error.stdout) return { stdout: error.stdout };
+        throw error;
+      },
+    );
+    return (JSON.parse(stdout) as { violations: Violation[] }).violations;
+  };
+
 /** The audit of this sale; repeated for a while as long as what it finds is the saga still finishing. */
-export async function auditSale(stack: SaleStack, eventId: string): Promise<Violation[]> {
+export async function auditSale(
+  stack: SaleStack,
+  eventId: string,
+  audit = auditHere(stack),
+): Promise<Violation[]> {
   const deadline = Date.now() + SETTLE_MS;
   for (;;) {
-    const violations = findViolations(await readSnapshot(stack, eventId));
+    const violations = await audit(eventId);
     const settling = violations.length > 0 && violations.every((v) => SETTLING.has(v.code));
     if (!settling || Date.now() > deadline) return violations;
     await sleep(500);
