@@ -14,6 +14,12 @@ export interface OrderRequest {
 /** Step 1's answer: the tickets inventory holds for the order, at the sale's price then. */
 export type Hold = ReservationView;
 
+/** An order as steps 4 and 5 need it: which order, and whose hold to commit or release. */
+export interface OrderInSaga {
+  orderId: string;
+  eventId: string;
+}
+
 /** Step 2's input: the order to record once its tickets are held, under the request's claim on its id. */
 export interface OrderToRecord {
   orderId: string;

@@ -8,10 +8,23 @@ import { ORDER_SAGA, stepWaitingIn } from './order-saga.definition';
 
 /** An OrderSaga whose dependencies answer at once: what is checked is which step method runs when. */
 function sagaOver(order: Partial<Order>) {
-  const row = { seconds: 1, order_id: order.orderId, cancelled_at: new Date(), step: 'COMPENSATION' };
+  const row = {
+    seconds: 1,
+    order_id: order.orderId,
+    orderId: order.orderId,
+    eventId: order.eventId,
+    cancelled_at: new Date(),
+    step: 'COMPENSATION',
+  };
+  // An UPDATE guarded by "still waiting for payment" moves only an order that is.
+  const waitingForPayment = order.step === 'PAYMENT' && order.status === 'CREATED';
+  const moves = (sql: string) =>
+    waitingForPayment || !sql.includes("step = 'PAYMENT' AND status = 'CREATED'");
   // A SELECT answers its rows (the previous order_created: sent long enough ago); an UPDATE, its rows and count.
   const manager = {
-    query: jest.fn(async (sql: string) => (sql.includes('AS due') ? [{ due: true }] : [[row], 1])),
+    query: jest.fn(async (sql: string) =>
+      sql.includes('AS due') ? [{ due: true }] : moves(sql) ? [[row], 1] : [[], 0],
+    ),
   };
   const db = {
     manager,

@@ -26,6 +26,7 @@ import { decideOnPayment } from './order-saga-decisions';
 import type {
   CancelReason,
   Hold,
+  OrderInSaga,
   OrderRequest,
   OrderToRecord,
   SagaOutcome,
@@ -159,6 +160,10 @@ export class OrderSaga {
   @Traced('payment_result')
   @WithLogFields((result: PaymentResultMessage) => ({ orderId: result.orderId }))
   async onPaymentResult(result: PaymentResultMessage): Promise<void> {
+    // The common case in one statement: a charge that succeeded for an order waiting in PAYMENT. Anything else (a
+    // repeat, a late answer, a decline) is decided from the row.
+    const moved = result.status === 'succeeded' && (await this.toCommit(result.orderId, result.paymentId));
+    if (moved) return tryNow('the commit', () => this.commitHold(moved));
     const order = await this.orderOf(result.orderId, ROUTING_KEYS.paymentResult);
     const decision = decideOnPayment(order, result);
     switch (decision.kind) {
@@ -170,7 +175,7 @@ export class OrderSaga {
       case 'cancel':
         return this.cancel(order, 'PAYMENT', decision.reason, decision.paymentId);
       case 'commit-hold':
-        if (await this.toCommit(order, decision.paymentId))
+        if (await this.toCommit(order.orderId, decision.paymentId))
           await tryNow('the commit', () => this.commitHold(order));
     }
   }
@@ -211,7 +216,7 @@ export class OrderSaga {
    * found): then the hold is released first, still in COMMIT (see releaseGoneHold). Inventory unreachable, or any
    * other answer, throws: the order stays in COMMIT, due, and the saga's driver commits again.
    */
-  async commitHold(order: Order): Promise<void> {
+  async commitHold(order: OrderInSaga): Promise<void> {
     try {
       await this.inventory.commit(order.orderId);
     } catch (error) {
@@ -228,7 +233,7 @@ export class OrderSaga {
    * payment: the order is CONFIRMED (contract §2, "A release that finds the hold sold"), never cancelled with its
    * ticket sold. Anything else throws, and the order stays in COMMIT for the driver.
    */
-  async releaseGoneHold(order: Order): Promise<void> {
+  async releaseGoneHold(order: OrderInSaga): Promise<void> {
     try {
       await this.releaseHold(order.orderId, order.eventId);
     } catch (error) {
@@ -242,7 +247,7 @@ export class OrderSaga {
   }
 
   /** Step 4 answered: the tickets are sold, the order CONFIRMED, the saga DONE. */
-  async confirm(order: Order): Promise<void> {
+  async confirm(order: Pick<Order, 'orderId'>): Promise<void> {
     const [rows] = (await this.db.query(
       `UPDATE orders SET status = 'CONFIRMED', step = 'DONE', next_attempt_at = NULL, version = version + 1,
          updated_at = now()
@@ -258,7 +263,7 @@ export class OrderSaga {
    * then waits in COMPENSATION, and the hold's release is tried at once, unless `holdReleased` already (step 4's).
    */
   async cancel(
-    order: Order,
+    order: OrderInSaga,
     from: 'PAYMENT' | 'COMMIT',
     reason: CancelReason,
     paymentId?: string,
@@ -320,7 +325,7 @@ export class OrderSaga {
    * hold found sold was sold by something else, so it is not released and its half never recorded. The compensation
    * stays PENDING, logged at error and reported by the audit (SOLD_FOR_UNCONFIRMED_ORDER; contract §2).
    */
-  async releaseCancelledHold(order: Pick<Order, 'orderId' | 'eventId'>): Promise<void> {
+  async releaseCancelledHold(order: OrderInSaga): Promise<void> {
     try {
       await this.releaseHold(order.orderId, order.eventId);
     } catch (error) {
@@ -379,15 +384,19 @@ export class OrderSaga {
     await putInOutbox(tx, orderCancelled(order));
   }
 
-  /** PAYMENT → COMMIT, payment's id recorded; false when the order had left PAYMENT already (a repeat, a race). */
-  async toCommit(order: Order, paymentId: string): Promise<boolean> {
+  /**
+   * PAYMENT → COMMIT, payment's id recorded: the order moved, or null when it had left PAYMENT already (a repeat, a
+   * race) or is not this service's.
+   */
+  async toCommit(orderId: string, paymentId: string): Promise<OrderInSaga | null> {
     const [rows] = (await this.db.query(
       `UPDATE orders SET step = 'COMMIT', payment_id = $2, attempts = 0,
          next_attempt_at = now() + make_interval(secs => $3), version = version + 1, updated_at = now()
-       WHERE order_id = $1 AND step = 'PAYMENT' AND status = 'CREATED' RETURNING order_id`,
-      [order.orderId, paymentId, this.config.resendAfterMs / 1000],
-    )) as [unknown[], number];
-    return rows.length > 0;
+       WHERE order_id = $1 AND step = 'PAYMENT' AND status = 'CREATED'
+       RETURNING order_id AS "orderId", event_id AS "eventId"`,
+      [orderId, paymentId, this.config.resendAfterMs / 1000],
+    )) as [OrderInSaga[], number];
+    return rows[0] ?? null;
   }
 
   /** One half of a compensation recorded (see HOLD_RELEASED, PAYMENT_SETTLED); with both, the saga is DONE. */

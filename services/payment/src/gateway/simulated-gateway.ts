@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
-import { outageNow, processorUnavailable } from './gateway-outage';
+import { outageNow, outcomeOf, processorUnavailable, type RecordedCall } from './gateway-outage';
 import { ChargeRequest, GatewayOutcome, MadeCharge, PaymentGateway, RefundRequest } from './payment-gateway';
 
 /** Test tokens as a card processor's sandbox knows them (docs/contract.md §4). */
@@ -95,16 +95,16 @@ export class SimulatedGateway implements PaymentGateway {
     paymentToken: string | null,
     decline: () => string | null,
   ): Promise<GatewayOutcome> {
-    const { errorRate, timeoutRate } = await outageNow(this.db);
+    const { errorRate, timeoutRate, known } = await outageNow(this.db, key);
     const luck = Math.random();
     if (luck < errorRate) throw processorUnavailable(kind, key, 'refused the call (outage)');
-    const known = await this.recall(key);
     if (known) return this.answer(known, luck < errorRate + timeoutRate, kind, key);
     if (this.options.latencyMs) await sleep(this.options.latencyMs);
     const reason = decline();
-    await this.db.query(
+    const [made]: RecordedCall[] = await this.db.query(
       `INSERT INTO gateway_calls (idempotency_key, kind, succeeded, reference, reason, amount, currency, payment_token)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING succeeded, reference, reason`,
       [
         key,
         kind,
@@ -116,7 +116,9 @@ export class SimulatedGateway implements PaymentGateway {
         paymentToken,
       ],
     );
-    return this.answer((await this.recall(key))!, luck < errorRate + timeoutRate, kind, key);
+    // Made by a concurrent call with the same key: its outcome is the answer.
+    const outcome = outcomeOf(made) ?? (await this.recall(key))!;
+    return this.answer(outcome, luck < errorRate + timeoutRate, kind, key);
   }
 
   /** The outcome, or, when the answer is lost, a timeout after the work was done. */
@@ -132,16 +134,11 @@ export class SimulatedGateway implements PaymentGateway {
   }
 
   private async recall(key: string): Promise<GatewayOutcome | null> {
-    const [row] = await this.db.query(
+    const [row]: RecordedCall[] = await this.db.query(
       'SELECT succeeded, reference, reason FROM gateway_calls WHERE idempotency_key = $1',
       [key],
     );
-    if (!row) return null;
-    return {
-      succeeded: row.succeeded,
-      reference: row.reference,
-      ...(row.reason ? { reason: row.reason } : {}),
-    };
+    return outcomeOf(row);
   }
 }
 
