@@ -2,8 +2,12 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions } from './bench-options';
+import type { RunCost } from './bench-cost';
 import {
+  costRowsOf,
   renderAgainstTable,
+  renderCostAgainstTable,
+  renderCostTable,
   renderTable,
   rowsOf,
   spreadOf,
@@ -26,6 +30,20 @@ const accepted = (acceptedPerSecond: number, confirmedPerSecond?: number): Accep
   ...run(acceptedPerSecond),
   acceptedPerSecond,
   confirmedPerSecond,
+});
+/** A run of `units` accepted orders whose processes made these calls (the rest 0). */
+const s2Cost = (
+  units: number,
+  processes: Record<string, Partial<RunCost['processes'][string]>>,
+): RunCost => ({
+  per: 'accepted order',
+  units,
+  processes: Object.fromEntries(
+    Object.entries(processes).map(([name, counts]) => [
+      name,
+      { sql: 0, transactions: 0, redis: 0, http: 0, amqp: 0, cpuMs: 0, ...counts },
+    ]),
+  ),
 });
 const arrivals = (p99Ms: number): ArrivalFigures => ({ ...run(50, p99Ms), rate: 50 });
 
@@ -128,6 +146,71 @@ describe('npm run bench: its report', () => {
     );
     expect(table).toContain('| S3 open model | p99 ms (lower is better) | 60.0 | 30.0 (30.0–31.0) | 0.50 |');
     expect(renderAgainstTable(run3)).toBe('');
+  });
+
+  it('given runs with their cost, when the cost rows are made, then each figure per order is the median of the runs, for each process and all together', () => {
+    // given: S2's three runs of 100 orders on Boxoffice; order's SQL 10, 12 and 20 an order
+    const withCost = results({ options: { runs: 3, scenarios: ['s2'] } as BenchOptions });
+    withCost.s2.Boxoffice = [10, 12, 20].map((sql) => ({
+      ...accepted(70, 63),
+      cost: s2Cost(100, {
+        order: { sql: sql * 100, cpuMs: 600 },
+        inventory: { sql: 600, redis: 200, cpuMs: 400 },
+      }),
+    }));
+
+    // when
+    const rows = costRowsOf(withCost);
+
+    // then
+    expect(
+      rows.map((row) => [row.system, row.process, row.median.sql, row.median.roundTrips, row.median.cpuMs]),
+    ).toEqual([
+      ['Boxoffice', 'inventory', 6, 8, 4],
+      ['Boxoffice', 'order', 12, 12, 6],
+      ['Boxoffice', 'all', 18, 20, 10],
+    ]);
+    expect(rows[0]).toMatchObject({ scenario: 'S2 accepted orders', per: 'accepted order' });
+  });
+
+  it('given runs with their cost, when the cost table is rendered, then it has a row per system and process; without cost, no table', () => {
+    // given
+    const withCost = results({ options: { runs: 3, scenarios: ['s1', 's2'] } as BenchOptions });
+    withCost.s2.baseline = [accepted(100), accepted(100)].map((run) => ({
+      ...run,
+      cost: s2Cost(100, { baseline: { sql: 400, transactions: 100, redis: 100, cpuMs: 120 } }),
+    }));
+
+    // when
+    const table = renderCostTable(withCost);
+
+    // then
+    expect(table).toContain(
+      '| S2 accepted orders | baseline | baseline | accepted order | 4.00 | 1.00 | 1.00 | 0.00 | 0.00 | 5.00 | 1.20 |',
+    );
+    expect(table.split('\n').filter((line) => line.startsWith('| S'))).toHaveLength(1);
+    expect(renderCostTable(results())).toBe('');
+  });
+
+  it('given a run against another commit with cost, when its cost table is rendered, then each process shows SQL, round trips and CPU then → now', () => {
+    // given
+    const withThen: BenchResults = {
+      ...results({ options: { runs: 1, scenarios: ['s2'] } as BenchOptions }),
+      against: { name: 'Boxoffice@03c2d5f', ref: 'main' },
+    };
+    withThen.s2.Boxoffice = [{ ...accepted(70), cost: s2Cost(100, { order: { sql: 1_000, cpuMs: 300 } }) }];
+    withThen.s2['Boxoffice@03c2d5f'] = [
+      { ...accepted(35), cost: s2Cost(50, { order: { sql: 1_000, http: 100, cpuMs: 300 } }) },
+    ];
+
+    // when
+    const table = renderCostAgainstTable(withThen);
+
+    // then
+    expect(table).toContain(
+      '| S2 accepted orders | order | accepted order | 20.0 → 10.0 | 22.0 → 10.0 | 6.00 → 3.00 | 0.50 |',
+    );
+    expect(renderCostAgainstTable(results())).toBe('');
   });
 
   it('given a README with the markers, when results are written, then the JSON, the chart and the table between the markers are replaced and the rest kept', () => {

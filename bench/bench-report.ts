@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderChart, type ChartPanel } from './bench-chart';
+import { perUnit, type UnitCost } from './bench-cost';
 import { SCENARIOS, type BenchOptions, type Scenario } from './bench-options';
 import type { AcceptedFigures, ArrivalFigures, RunFigures } from './bench-scenarios';
 
@@ -240,6 +241,90 @@ export function renderAgainstTable(results: BenchResults): string {
   return lines.join('\n');
 }
 
+const COST_OF: Record<Scenario, string> = {
+  s1: 'S1 sold-out storm',
+  s2: 'S2 accepted orders',
+  s3: 'S3 open model',
+};
+const COST_FIGURES = ['sql', 'transactions', 'redis', 'http', 'amqp', 'roundTrips', 'cpuMs'] as const;
+
+export interface CostRow {
+  scenario: string;
+  system: string;
+  /** A process's name, or `all` of the system's together. */
+  process: string;
+  per: string;
+  /** Each figure per request or accepted order, the median over the runs. */
+  median: UnitCost;
+}
+
+/** Per scenario run, system and process: what a request (S1) or an accepted order (S2, S3) cost it. */
+export function costRowsOf(results: BenchResults): CostRow[] {
+  const systems = ['Boxoffice', 'baseline', ...(results.against ? [results.against.name] : [])];
+  const rows: CostRow[] = [];
+  for (const scenario of results.options.scenarios ?? SCENARIOS) {
+    const bySystem = results[scenario] as PerSystem<RunFigures>;
+    for (const system of systems) {
+      const costs = (bySystem[system] ?? []).flatMap((run) => (run.cost ? [run.cost] : []));
+      const perRun = costs.flatMap((cost) => {
+        const unit = perUnit(cost);
+        return unit ? [unit] : [];
+      });
+      for (const process of [...new Set(perRun.flatMap((run) => Object.keys(run)))]) {
+        const median = Object.fromEntries(
+          COST_FIGURES.map((key) => [key, spreadOf(perRun.map((run) => run[process]?.[key])).median]),
+        ) as unknown as UnitCost;
+        rows.push({ scenario: COST_OF[scenario], system, process, per: costs[0].per, median });
+      }
+    }
+  }
+  return rows;
+}
+
+/** The cost table under the bench's table: each process's asks of others and CPU per request or order. */
+export function renderCostTable(results: BenchResults): string {
+  const rows = costRowsOf(results);
+  if (!rows.length) return '';
+  return [
+    'Cost per request (S1) or accepted order (S2, S3), median of the runs, from the first request to the last ' +
+      'order ended; round trips = SQL + Redis + HTTP + AMQP:',
+    '',
+    `| scenario | system | process | per | SQL statements | transactions | Redis commands | HTTP requests | AMQP publishes | round trips | CPU ms |`,
+    `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`,
+    ...rows.map(
+      (row) =>
+        `| ${row.scenario} | ${row.system} | ${row.process} | ${row.per} | ` +
+        `${COST_FIGURES.map((key) => number(row.median[key])).join(' | ')} |`,
+    ),
+  ].join('\n');
+}
+
+/** With --against: each Boxoffice process's cost then and now. */
+export function renderCostAgainstTable(results: BenchResults): string {
+  if (!results.against) return '';
+  const rows = costRowsOf(results);
+  const then = new Map(
+    rows
+      .filter((row) => row.system === results.against?.name)
+      .map((row) => [`${row.scenario}/${row.process}`, row.median]),
+  );
+  const now = rows.filter((row) => row.system === 'Boxoffice' && then.has(`${row.scenario}/${row.process}`));
+  if (!now.length) return '';
+  const change = (before: number, after: number) => `${number(before)} → ${number(after)}`;
+  return [
+    `| scenario | process | per | SQL statements, then → now | round trips, then → now | CPU ms, then → now | CPU now ÷ then |`,
+    `| --- | --- | --- | --- | --- | --- | --- |`,
+    ...now.map((row) => {
+      const before = then.get(`${row.scenario}/${row.process}`)!;
+      return (
+        `| ${row.scenario} | ${row.process} | ${row.per} | ${change(before.sql, row.median.sql)} | ` +
+        `${change(before.roundTrips, row.median.roundTrips)} | ${change(before.cpuMs, row.median.cpuMs)} | ` +
+        `${number(row.median.cpuMs / before.cpuMs)} |`
+      );
+    }),
+  ].join('\n');
+}
+
 /** The chart's panels: S1 req/s, S2 accepted/s (and Boxoffice's confirmed/s), S3 p99. */
 export function chartPanels(results: BenchResults): ChartPanel[] {
   const bars = <T>(runs: PerSystem<T>, pick: (run: T) => number | undefined) =>
@@ -300,12 +385,14 @@ export function writeResults(results: BenchResults, benchDir: string): string {
     '',
     renderTable(results),
     '',
+    ...(renderCostTable(results) ? [renderCostTable(results), ''] : []),
     ...(results.against
       ? [
           `The same run against ${results.against.name} (\`--against ${results.against.ref}\`):`,
           '',
           renderAgainstTable(results),
           '',
+          ...(renderCostAgainstTable(results) ? [renderCostAgainstTable(results), ''] : []),
         ]
       : []),
     '![Boxoffice and the baseline, latest run](results/latest.svg)',

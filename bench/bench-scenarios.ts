@@ -1,6 +1,7 @@
 // The three scenarios of `npm run bench`, each run against one system (Boxoffice or the baseline) and checked:
 // S1 sold-out storm, S2 accepted orders, S3 open-model arrivals. A run's figures come with its violations.
 import { performance } from 'node:perf_hooks';
+import { costBetween, type CostSnapshot, type RunCost } from './bench-cost';
 import type { BenchSystem } from './bench-systems';
 import { driveClosed, driveOpen, newDriveRecord, type Buy, type DriveRecord } from './sale/buyer-drivers';
 import { latencyByStatus, percentile } from './sale/latency-record';
@@ -15,6 +16,8 @@ export interface RunFigures {
   statuses: Record<string, number>;
   accepted: number;
   violations: string[];
+  /** What each process asked of others and its CPU, from the first request to the sale's last order ended. */
+  cost?: RunCost;
 }
 
 export interface AcceptedFigures extends RunFigures {
@@ -88,11 +91,27 @@ export async function soldOutStorm(
   }: { eventId: string; stock: number; requests: number; concurrency: number },
 ): Promise<RunFigures> {
   await system.createSale(eventId, stock);
+  const costFrom = await system.cost?.();
   const run = await drive(system.buyer(eventId), (buy, record) =>
     driveClosed(requests, concurrency, buy, record),
   );
   const accepted = run.record.acceptedOrderIds.length;
-  return figuresOf(run, await system.violations(eventId, stock, accepted));
+  const cost = await costSince(system, costFrom, eventId, accepted, run.record.answers.length, 'request');
+  return { ...figuresOf(run, await system.violations(eventId, stock, accepted)), cost };
+}
+
+/** The cost of a run: up to the end of the saga of its orders (its work is the run's), before any audit. */
+async function costSince(
+  system: BenchSystem,
+  from: CostSnapshot | undefined,
+  eventId: string,
+  accepted: number,
+  units: number,
+  per: RunCost['per'],
+): Promise<RunCost | undefined> {
+  if (!from || !system.cost) return undefined;
+  await system.saga?.waitEnded(eventId, accepted);
+  return costBetween(from, await system.cost(), units, per);
 }
 
 const RETRY_AFTER_MS = 1000;
@@ -115,6 +134,7 @@ export async function acceptedOrders(
   { eventId, requests, concurrency }: { eventId: string; requests: number; concurrency: number },
 ): Promise<AcceptedFigures> {
   await system.createSale(eventId, requests);
+  const costFrom = await system.cost?.();
   const run = await drive(retryingOverload(system.buyer(eventId)), (buy, record) =>
     driveClosed(requests, concurrency, buy, record),
   );
@@ -129,8 +149,9 @@ export async function acceptedOrders(
         Math.max(0, ((orders.lastEndedAtEpochMs ?? run.endedAtEpochMs) - run.endedAtEpochMs) / 1000),
       ),
   };
+  const cost = await costSince(system, costFrom, eventId, accepted, accepted, 'accepted order');
   const figures = figuresOf(run, await system.violations(eventId, requests, accepted));
-  return { ...figures, acceptedPerSecond: accepted / run.seconds, ...sagaFigures };
+  return { ...figures, acceptedPerSecond: accepted / run.seconds, ...sagaFigures, cost };
 }
 
 /** S3: buyers arrive on a schedule, `rate` a second for `seconds`, whatever the answers (no coordinated omission). */
@@ -140,8 +161,10 @@ export async function openArrivals(
 ): Promise<ArrivalFigures> {
   const buyers = Math.max(1, Math.round(rate * seconds));
   await system.createSale(eventId, buyers);
+  const costFrom = await system.cost?.();
   const run = await drive(system.buyer(eventId), (buy, record) => driveOpen(buyers, rate, buy, record));
   const accepted = run.record.acceptedOrderIds.length;
+  const cost = await costSince(system, costFrom, eventId, accepted, accepted, 'accepted order');
   const violations = await system.violations(eventId, buyers, accepted);
   let confirmTimes: { timeToConfirmedP50Ms: number; timeToConfirmedP99Ms: number } | undefined;
   if (system.saga) {
@@ -155,5 +178,5 @@ export async function openArrivals(
       timeToConfirmedP99Ms: percentile(waits, 99),
     };
   }
-  return { ...figuresOf(run, violations), rate, ...confirmTimes };
+  return { ...figuresOf(run, violations), rate, ...confirmTimes, cost };
 }

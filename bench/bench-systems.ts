@@ -9,6 +9,7 @@ import type { TestCorner } from '@boxoffice/testing/test-corner';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@boxoffice/testing/test-namespace';
 import { spawnWatched } from '@boxoffice/testing/watched-process';
 import { startStack } from '../system/boxoffice-stack';
+import type { CostProbe, CostSnapshot } from './bench-cost';
 import { servicePids } from './process-memory';
 import { auditAt, auditHere, auditSale, waitForOrdersEnded } from './sale/sale-ending';
 import { buyerOf, createSale } from './sale/sale-requests';
@@ -28,6 +29,8 @@ export interface BenchSystem {
   pids(): Record<string, number>;
   /** false once one of its processes died. */
   alive(): boolean;
+  /** What each of its processes asked of others and its CPU so far (bench/cost-counters.cjs), when measured. */
+  cost?(): Promise<CostSnapshot>;
   /** Boxoffice only: the saga's side of a sale. */
   saga?: Saga;
 }
@@ -52,17 +55,28 @@ export async function startBoxoffice(
     profileDir = null,
     at,
     poolSize,
-  }: { profileDir?: string | null; at?: { root: string; commit: string }; poolSize?: number },
+    probe,
+  }: {
+    profileDir?: string | null;
+    at?: { root: string; commit: string };
+    poolSize?: number;
+    probe?: CostProbe;
+  },
 ): Promise<BenchSystem & { corner: TestCorner }> {
   const pools = poolSize
     ? Object.fromEntries(
         ['INVENTORY', 'ORDER', 'PAYMENT'].map((service) => [`${service}_DB_POOL_SIZE`, String(poolSize)]),
       )
     : {};
-  const profile: Record<string, string> = profileDir
-    ? { START_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${resolve(profileDir)}` }
-    : {};
-  const stack = await startStack(label, { ...pools, ...profile }, at?.root);
+  const nodeArgs = [
+    ...(probe?.nodeArgs ?? []),
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : []),
+  ];
+  const stack = await startStack(
+    label,
+    { ...pools, ...probe?.env, ...(nodeArgs.length && { START_NODE_ARGS: nodeArgs.join(' ') }) },
+    at?.root,
+  );
   const stackEnv = operatorEnv(stack.corner, {
     inventory: stack.urlOf('inventory'),
     order: stack.urlOf('order'),
@@ -93,6 +107,7 @@ export async function startBoxoffice(
     },
     pids: () => servicePids(stack.pid),
     alive: () => stack.running(),
+    ...(probe && { cost: () => probe.snapshot(servicePids(stack.pid)) }),
     saga: {
       waitEnded: (eventId, accepted) => waitForOrdersEnded(db, sale, eventId, accepted),
       confirmedBy: (eventId, epochMs) =>
@@ -119,15 +134,25 @@ export async function startBoxoffice(
 }
 
 /** The baseline (bench/baseline/baseline-server.ts) as a process of its own, in the same corner. */
-export async function startBaseline(corner: TestCorner, poolSize = 20): Promise<BenchSystem> {
+export async function startBaseline(
+  corner: TestCorner,
+  poolSize = 20,
+  probe?: CostProbe,
+): Promise<BenchSystem> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const schema = corner.schemaOf('baseline');
   const prefix = `${corner.namespace.redisPrefix}:baseline`;
   const server = spawnWatched(
-    ['-r', require.resolve('@swc-node/register'), join(__dirname, 'baseline', 'baseline-server.ts')],
+    [
+      ...(probe?.nodeArgs ?? []),
+      '-r',
+      require.resolve('@swc-node/register'),
+      join(__dirname, 'baseline', 'baseline-server.ts'),
+    ],
     {
       ...process.env,
+      ...probe?.env,
       SWC_NODE_PROJECT: join(__dirname, '..', 'tsconfig.json'),
       DATABASE_URL: TEST_DATABASE_URL,
       REDIS_URL: TEST_REDIS_URL,
@@ -173,5 +198,6 @@ export async function startBaseline(corner: TestCorner, poolSize = 20): Promise<
     },
     pids: () => ({ baseline: server.child.pid! }),
     alive: () => !server.exit(),
+    ...(probe && { cost: () => probe.snapshot({ baseline: server.child.pid! }) }),
   };
 }

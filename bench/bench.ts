@@ -7,7 +7,16 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { TestCorner } from '@boxoffice/testing/test-corner';
 import { parseBenchOptions, type BenchOptions, type Scenario } from './bench-options';
-import { renderAgainstTable, renderTable, spreadOf, writeResults, type BenchResults } from './bench-report';
+import { openCostProbe } from './bench-cost';
+import {
+  renderAgainstTable,
+  renderCostAgainstTable,
+  renderCostTable,
+  renderTable,
+  spreadOf,
+  writeResults,
+  type BenchResults,
+} from './bench-report';
 import { acceptedOrders, openArrivals, soldOutStorm, type RunFigures } from './bench-scenarios';
 import { startBaseline, startBoxoffice, type BenchSystem } from './bench-systems';
 import { checkoutAt } from './bench-worktree';
@@ -49,16 +58,18 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
   // Two stacks of three 20-connection pools and the baseline's would pass Postgres's 100 connections: with
   // --against every pool has 10.
   const poolSize = options.against ? AGAINST_POOL_SIZE : undefined;
-  const boxoffice = await startBoxoffice('bench', { profileDir: options.profileDir, poolSize });
+  // Every process counts its SQL statements, Redis commands, HTTP requests and publishes, for the cost table.
+  const probe = openCostProbe();
+  const boxoffice = await startBoxoffice('bench', { profileDir: options.profileDir, poolSize, probe });
   const checkout = options.against ? checkoutAt(options.against, join(__dirname, '..')) : null;
   let then: (BenchSystem & { corner: TestCorner }) | null = null;
   try {
-    const baseline = await startBaseline(boxoffice.corner, poolSize);
+    const baseline = await startBaseline(boxoffice.corner, poolSize, probe);
     if (checkout) {
       say(
         `starting Boxoffice at ${checkout.commit} (npm start in ${checkout.root}); every pool ${AGAINST_POOL_SIZE}...`,
       );
-      then = await startBoxoffice('benchat', { at: checkout, poolSize });
+      then = await startBoxoffice('benchat', { at: checkout, poolSize, probe });
     }
     const systems = [boxoffice, baseline, ...(then ? [then] : [])];
     const { concurrency } = options;
@@ -115,6 +126,7 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
     await then?.corner.dispose();
     await boxoffice.corner.dispose();
     checkout?.remove();
+    probe.remove();
   }
 }
 
@@ -136,7 +148,8 @@ async function main(): Promise<number> {
   }
   const results = await bench(parsed.options);
   say(`\n${renderTable(results)}`);
-  if (results.against) say(`\n${renderAgainstTable(results)}`);
+  say(`\n${renderCostTable(results)}`);
+  if (results.against) say(`\n${renderAgainstTable(results)}\n\n${renderCostAgainstTable(results)}`);
   if (parsed.options.write)
     say(`\nwrote ${writeResults(results, __dirname)}, results/latest.svg and README.md`);
   return results.violations.length ? 1 : 0;
