@@ -3,6 +3,7 @@
 // scenario on each system in turn, after a warm-up, `runs` times. Writes bench/results/<date>-<commit>.json, the
 // chart and the README table (not with --quick). Exit 0; 1 on a violation or a dead process; 2 on a usage error.
 import { execSync } from 'node:child_process';
+import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { TestCorner } from '@boxoffice/testing/test-corner';
@@ -63,6 +64,8 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
   const boxoffice = await startBoxoffice('bench', { profileDir: options.profileDir, poolSize, probe });
   const checkout = options.against ? checkoutAt(options.against, join(__dirname, '..')) : null;
   let then: (BenchSystem & { corner: TestCorner }) | null = null;
+  // Taken while they run: node writes a profile named by pid as its process exits.
+  const profiled = boxoffice.pids();
   try {
     const baseline = await startBaseline(boxoffice.corner, poolSize, probe);
     if (checkout) {
@@ -125,8 +128,18 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
   } finally {
     await then?.corner.dispose();
     await boxoffice.corner.dispose();
+    if (options.profileDir) nameProfiles(options.profileDir, profiled);
     checkout?.remove();
     probe.remove();
+  }
+}
+
+/** `CPU.<date>.<time>.<pid>.….cpuprofile` becomes `<service>.CPU.….cpuprofile`. */
+function nameProfiles(dir: string, pids: Record<string, number>): void {
+  const byPid = new Map(Object.entries(pids).map(([name, pid]) => [String(pid), name]));
+  for (const file of existsSync(dir) ? readdirSync(dir) : []) {
+    const service = byPid.get(/^CPU\.\d+\.\d+\.(\d+)\./.exec(file)?.[1] ?? '');
+    if (service) renameSync(join(dir, file), join(dir, `${service}.${file}`));
   }
 }
 
