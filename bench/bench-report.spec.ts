@@ -223,10 +223,9 @@ describe('npm run bench: its report', () => {
     );
 
     // when
-    const file = writeResults(
-      results({ options: { runs: 3, scenarios: ['s1', 's2', 's3'] } as BenchOptions }),
-      dir,
-    );
+    const run3 = results({ options: { runs: 3, scenarios: ['s1', 's2', 's3'] } as BenchOptions });
+    run3.s2.baseline = [{ ...accepted(100), cost: s2Cost(100, { baseline: { sql: 400, cpuMs: 50 } }) }];
+    const file = writeResults(run3, dir);
 
     // then
     expect(file).toBe(join(dir, 'results', '2026-12-01-abc1234.json'));
@@ -241,6 +240,7 @@ describe('npm run bench: its report', () => {
     expect(readme).toMatch(
       /\| S2 accepted orders +\| accepted\/s +\| 70\.0 \(60\.0–80\.0\) +\| 100 +\| 0\.70 +\| >= 0\.6 met +\|/,
     );
+    expect(readme).toMatch(/\| S2 accepted orders +\| baseline +\| baseline +\| accepted order +\| 4\.00 /);
     expect(readme).toMatch(/<!-- bench:latest:end -->\s*# After\n$/);
   });
 
