@@ -85,20 +85,20 @@ export interface CostProbe {
 
 export function openCostProbe(): CostProbe {
   const dir = mkdtempSync(join(tmpdir(), 'boxoffice-bench-cost-'));
+  const preload = join(__dirname, 'cost-counters.cjs');
   const read = async (pid: number): Promise<ProcessCost | null> => {
     const file = join(dir, `${pid}.json`);
     rmSync(file, { force: true });
-    try {
-      process.kill(pid, 'SIGUSR2');
-    } catch {
-      return null; // gone: its run reports no cost for it
-    }
+    // SIGUSR2 would kill a process without the preload: an older commit's npm start that passes no
+    // START_NODE_ARGS. Such a process, and one gone, reports no cost.
+    if (!commandOf(pid).includes(preload)) return null;
+    process.kill(pid, 'SIGUSR2');
     await eventually(() => existsSync(file), { timeoutMs: 10_000, intervalMs: 10, what: `${file} written` });
     return JSON.parse(readFileSync(file, 'utf8')) as ProcessCost;
   };
   return {
     env: { BENCH_COST_DIR: dir },
-    nodeArgs: ['-r', join(__dirname, 'cost-counters.cjs')],
+    nodeArgs: ['-r', preload],
     snapshot: async (pids) => {
       const entries = await Promise.all(
         Object.entries(pids).map(async ([name, pid]) => [name, await read(pid)] as const),
@@ -107,4 +107,12 @@ export function openCostProbe(): CostProbe {
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
 }
