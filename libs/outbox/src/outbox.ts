@@ -29,18 +29,26 @@ export async function addToOutbox(
  * afresh (its last_error stays, for whoever looks). A row still pending is left as it is: it goes anyway, and its
  * attempts and next_attempt_at are the relay's backoff for it, which a re-put must not undo.
  */
-export async function putInOutbox(tx: EntityManager, message: OutgoingMessage): Promise<void> {
+export function putInOutbox(tx: EntityManager, message: OutgoingMessage): Promise<void> {
+  return putAllInOutbox(tx, [message]);
+}
+
+/** `putInOutbox` for many messages in one statement (one message id put twice is put once, the last one). */
+export async function putAllInOutbox(tx: EntityManager, messages: OutgoingMessage[]): Promise<void> {
+  const unique = [...new Map(messages.map((message) => [message.messageId, message])).values()];
+  if (unique.length === 0) return;
   await tx.query(
-    `INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context)
+     SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::jsonb[], $5::jsonb[])
      ON CONFLICT (message_id) DO UPDATE SET sent_at = NULL, parked_at = NULL, attempts = 0, next_attempt_at = now(),
        trace_context = EXCLUDED.trace_context
      WHERE outbox.sent_at IS NOT NULL OR outbox.parked_at IS NOT NULL`,
     [
-      message.messageId,
-      message.routingKey,
-      message.correlationId,
-      JSON.stringify(message.payload),
-      traceOf(message),
+      unique.map((message) => message.messageId),
+      unique.map((message) => message.routingKey),
+      unique.map((message) => message.correlationId),
+      unique.map((message) => JSON.stringify(message.payload)),
+      unique.map(traceOf),
     ],
   );
 }
