@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { processorUnavailable } from '../gateway/gateway-outage';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { PaymentGateway } from '../gateway/payment-gateway';
