@@ -24,6 +24,16 @@ const batches: Array<Array<{ orderId: string; attempt: number }>> = [];
 const script = new Map<string, Scripted>();
 let gate: Promise<void> = Promise.resolve();
 let throwWholeBatch = false;
+/** When each batch's handler ended (performance.now()), and whether its signal was aborted by then. */
+const ended: Array<{ at: number; aborted: boolean }> = [];
+
+/** The gate, or the batch's abort, whichever comes first. */
+function gateOrAbort(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    void gate.then(resolve);
+    signal.addEventListener('abort', () => resolve());
+  });
+}
 
 @Controller()
 class BatchListener {
@@ -32,7 +42,10 @@ class BatchListener {
     batches.push(
       deliveries.map(({ payload, context }) => ({ orderId: payload.orderId, attempt: context.attempt })),
     );
-    await gate;
+    const { signal } = deliveries[0].context;
+    await gateOrAbort(signal);
+    ended.push({ at: performance.now(), aborted: signal.aborted });
+    if (signal.aborted) throw new Error('cut short');
     if (throwWholeBatch && deliveries.every(({ context }) => context.attempt === 1)) {
       throw new Error('the batch transaction failed');
     }
@@ -74,6 +87,7 @@ describe('A consumer in batches (real RabbitMQ, own vhost)', () => {
     script.clear();
     gate = Promise.resolve();
     throwWholeBatch = false;
+    ended.length = 0;
   });
 
   const seen = (orderId: string) => batches.flat().filter((item) => item.orderId === orderId);
@@ -149,5 +163,48 @@ describe('A consumer in batches (real RabbitMQ, own vhost)', () => {
     // then
     await eventually(() => seen(orderIds[0]).length === 2, { ...SETTLED, what: 'the retry' });
     expect(seen(orderIds[0]).map(({ attempt }) => attempt)).toEqual([1, 2]);
+  });
+
+  it('given two batches running and more deliveries gathering, when the app stops, then the running ones are aborted and ended before the stop resolves, and the gathered ones never run and go back to the queue', async () => {
+    // given: a consumer of its own (on another queue) whose batches hang until aborted
+    const { app: stopping } = await startConsumerApp([BatchListener], {
+      url: vhost.url,
+      serviceName: 'stopping',
+      subscriptions: [subscription('stopping', ROUTING_KEY, parseProbeMessage)],
+      prefetch: 20,
+      retryDelayMs: 50,
+      retryMaxDelayMs: 50,
+      handlerTimeoutMs: 60_000,
+      shutdownGraceMs: 400,
+    });
+    await app.close(); // the first consumer would take these messages too
+    gate = new Promise(() => undefined);
+    await publishAll([randomUUID()]);
+    await eventually(() => batches.length === 1, { ...SETTLED, what: 'the first batch running' });
+    await publishAll([randomUUID()]);
+    await eventually(() => batches.length === 2, { ...SETTLED, what: 'the second batch running' });
+    const gathered = Array.from({ length: 5 }, () => randomUUID());
+    await publishAll(gathered);
+    await eventually(async () => (await broker.depth('stopping.order_created')) === 0, {
+      ...SETTLED,
+      what: 'the rest delivered, gathering',
+    });
+
+    // when
+    await stopping.close();
+    const stoppedAt = performance.now();
+
+    // then
+    expect(ended).toHaveLength(2);
+    for (const run of ended) {
+      expect(run.aborted).toBe(true);
+      expect(run.at).toBeLessThanOrEqual(stoppedAt);
+    }
+    expect(batches).toHaveLength(2);
+    // the five never run, and the two cut short (retried through their retry queue), all back in the queue
+    await eventually(async () => (await broker.depth('stopping.order_created')) === 7, {
+      ...SETTLED,
+      what: 'every message back in the queue',
+    });
   });
 });
