@@ -2,9 +2,11 @@ import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { AmqpConnection, type AmqpConnectionSettings } from './amqp-connection';
+import type { ItemOutcome } from '@boxoffice/batching/natural-batch';
 import type { DeliveryCounts } from './delivery-counts';
 import { describeFailure } from './describe-failure';
 import { MessageConsumer, type MessageRoute } from './message-consumer';
+import type { MessageContext } from './message-context';
 import { MESSAGING_DEFAULTS } from './messaging-defaults';
 import type { Subscription } from './subscription';
 
@@ -134,14 +136,19 @@ export class AmqpMessageTransport
         `no @EventPattern('${subscription.routingKey}') handler for queue ${subscription.queue}`,
       );
     }
-    return {
-      subscription,
-      handle: async (payload, context) => {
-        // Nest returns the method's value, possibly an Observable, or an Observable that errors when
-        // the method threw; either way it ends only when the handler's work has ended.
-        const result: unknown = await handler(payload, context);
-        await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
-      },
+    // Nest returns the method's value, possibly an Observable, or an Observable that errors when the method threw;
+    // either way it ends only when the handler's work has ended.
+    const call = async <R>(data: unknown, context?: MessageContext): Promise<R> => {
+      const result: unknown = await handler(data, context);
+      return lastValueFrom(this.transformToObservable(result), { defaultValue: undefined }) as Promise<R>;
     };
+    if (handler.extras?.batch === true) {
+      return {
+        subscription,
+        handle: () => Promise.reject(new Error(`${subscription.queue} is handled in batches`)),
+        handleBatch: (deliveries) => call<ItemOutcome<void>[]>(deliveries),
+      };
+    }
+    return { subscription, handle: (payload, context) => call<void>(payload, context) };
   }
 }

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { NaturalBatch, type ItemOutcome } from '@boxoffice/batching/natural-batch';
 import { inConsumerSpan } from '@boxoffice/tracing/spans';
 import { withLogFields, type LogFields } from '@boxoffice/logging/log-context';
 import type { AmqpConnection } from './amqp-connection';
@@ -25,9 +26,24 @@ import { deadLetterQueueOf, declareSubscription, retryQueueOf } from './topology
 
 export type MessageHandler<T = unknown> = (payload: T, context: MessageContext) => Promise<void>;
 
+/** One delivery of a batch: its validated payload and what the handler learns about it. */
+export interface Delivery<T = unknown> {
+  payload: T;
+  context: MessageContext;
+}
+
+/**
+ * Handles the deliveries that are ready together; answers each one's outcome, in their order. A rejected outcome
+ * is that delivery's failure alone (retried or parked as a single handler's would be); a throw fails them all.
+ */
+export type BatchHandler<T = unknown> = (deliveries: Delivery<T>[]) => Promise<ItemOutcome<void>[]>;
+
 export interface MessageRoute<T = unknown> {
   subscription: Subscription<T>;
+  /** One delivery at a time; or, with `handleBatch`, never called. */
   handle: MessageHandler<T>;
+  /** Deliveries in natural batches (libs/batching): what arrived while the previous batch ran, up to the prefetch. */
+  handleBatch?: BatchHandler<T>;
 }
 
 export interface MessageConsumerOptions {
@@ -58,6 +74,18 @@ const MAX_ERROR_HEADER_LENGTH = 1_000;
 const ABORT_WAIT_MS = 1_000;
 /** The shortest pause before a copy the broker did not confirm is tried again. */
 const MIN_FORWARD_PAUSE_MS = 100;
+/** Batches of one queue in flight at once: one can wait on a slow call while the next gathers and starts. */
+const BATCHES_IN_FLIGHT = 2;
+
+/** A delivery read and waiting for its batch. */
+interface Arrival {
+  message: ConsumeMessage;
+  attempt: number;
+  payload: unknown;
+}
+
+/** A batch that had not started when the consumer began to stop: its deliveries stay unacked, and go back. */
+class NotStarted extends Error {}
 
 /**
  * Consumes the subscriptions' queues with manual acks. A delivery is acked only after its handler
@@ -75,6 +103,8 @@ export class MessageConsumer {
   private readonly stopped = new AbortController();
   private consumerTags: string[] = [];
   private stopping = false;
+  /** Per queue whose route handles batches: the deliveries gathering for its next batch. */
+  private readonly batches = new Map<string, NaturalBatch<Arrival, void>>();
 
   /** Retry and dead-letter copies go out here: a publishing connection RabbitMQ may block without stopping acks. */
   private readonly forwarding: RecoveringChannel;
@@ -94,6 +124,18 @@ export class MessageConsumer {
     this.forwarding = new RecoveringChannel(forwardingConnection, 'forwarder', {
       setup: async () => undefined,
     });
+    for (const route of routes) {
+      const { handleBatch } = route;
+      if (!handleBatch) continue;
+      const batch = new NaturalBatch<Arrival, void>(
+        (arrivals) => this.runBatch(route, handleBatch, arrivals),
+        {
+          maxSize: options.prefetch,
+          concurrency: BATCHES_IN_FLIGHT,
+        },
+      );
+      this.batches.set(route.subscription.queue, batch);
+    }
     this.channel = new RecoveringChannel(connection, 'consumer', {
       setup: (channel) => this.setup(channel),
       onOpen: hooks.onConsuming,
@@ -191,8 +233,11 @@ export class MessageConsumer {
       return this.deadLetter(channel, route, message, attempt, reason, error, deliveredAt);
     }
     try {
-      await this.run(route, message, attempt, payload);
+      const batch = this.batches.get(queue);
+      if (batch) await batch.submit({ message, attempt, payload });
+      else await this.run(route, message, attempt, payload);
     } catch (error) {
+      if (error instanceof NotStarted) return;
       const failure = classifyFailure(error, this.options.isTransient);
       this.options.counts?.failed.inc({ queue, class: failure });
       const verdict = this.policy.afterFailure(attempt, failure === 'transient');
@@ -237,37 +282,90 @@ export class MessageConsumer {
     }
   }
 
-  /**
-   * Runs the handler with a signal of its own. Past `handlerTimeoutMs` the signal is aborted and the handler's end
-   * awaited (up to another `handlerTimeoutMs`) before its failure is settled: a retry never runs beside it.
-   */
-  private async run(
+  /** Runs the handler of one delivery, supervised (see `supervised`). */
+  private run(
     route: MessageRoute,
     message: ConsumeMessage,
     attempt: number,
     payload: unknown,
   ): Promise<void> {
+    return this.supervised(
+      route,
+      String(message.properties.messageId),
+      message.properties.headers,
+      (signal) => route.handle(payload, this.contextOf(route, message, attempt, signal)),
+      {
+        'messaging.message.id': message.properties.messageId,
+        'messaging.message.conversation_id': message.properties.correlationId,
+      },
+    );
+  }
+
+  /**
+   * Runs the batch handler on the deliveries gathered, supervised as one (its span continues the first one's trace).
+   * Every delivery gets its own outcome; those a handler answered after its abort say only that it was cut short.
+   */
+  private async runBatch(
+    route: MessageRoute,
+    handleBatch: BatchHandler,
+    arrivals: Arrival[],
+  ): Promise<ItemOutcome<void>[]> {
+    if (this.stopping) throw new NotStarted('the consumer is stopping');
+    let aborted: AbortSignal | undefined;
+    // Lines about a batch belong to no single message.
+    const outcomes = await withLogFields({ messageId: undefined, correlationId: undefined }, () =>
+      this.supervised(
+        route,
+        `batch of ${arrivals.length}`,
+        arrivals[0].message.properties.headers,
+        (signal) => {
+          aborted = signal;
+          return handleBatch(
+            arrivals.map(({ message, attempt, payload }) => ({
+              payload,
+              context: this.contextOf(route, message, attempt, signal),
+            })),
+          );
+        },
+        { 'messaging.batch.message_count': arrivals.length },
+      ),
+    );
+    if (!aborted?.aborted) return outcomes;
+    const cutShort = new HandlerAborted(`aborted: ${describeFailure(aborted.reason)}`);
+    return outcomes.map((outcome) =>
+      outcome.status === 'rejected' ? { status: 'rejected', reason: cutShort } : outcome,
+    );
+  }
+
+  /**
+   * Runs a handler with a signal of its own. Past `handlerTimeoutMs` the signal is aborted and the handler's end
+   * awaited (up to another `handlerTimeoutMs`) before its failure is settled: a retry never runs beside it.
+   */
+  private async supervised<T>(
+    route: MessageRoute,
+    what: string,
+    headers: ConsumeMessage['properties']['headers'],
+    handle: (signal: AbortSignal) => Promise<T>,
+    attributes: NonNullable<Parameters<typeof inConsumerSpan>[3]>,
+  ): Promise<T> {
     const controller = new AbortController();
     this.running.add(controller);
     const work = inConsumerSpan(
       `consume ${route.subscription.routingKey}`,
-      message.properties.headers,
-      () => route.handle(payload, this.contextOf(route, message, attempt, controller.signal)),
+      headers,
+      () => handle(controller.signal),
       {
-        'messaging.message.id': message.properties.messageId,
-        'messaging.message.conversation_id': message.properties.correlationId,
+        ...attributes,
         'messaging.destination.name': route.subscription.queue,
       },
     );
     try {
-      await withTimeout(work, this.options.handlerTimeoutMs);
+      return await withTimeout(work, this.options.handlerTimeoutMs);
     } catch (error) {
       if (error instanceof HandlerAborted) {
         controller.abort(error);
         if (!(await settledWithin([work], this.options.handlerTimeoutMs))) {
-          this.logger.error(
-            `${route.subscription.queue} ${message.properties.messageId}: handler ignores its abort`,
-          );
+          this.logger.error(`${route.subscription.queue} ${what}: handler ignores its abort`);
         }
       }
       // Whatever a handler throws once aborted (an AbortError, a wrapped one) says only that it was cut short.
@@ -423,7 +521,7 @@ function truncate(text: string): string {
   return text.length > MAX_ERROR_HEADER_LENGTH ? `${text.slice(0, MAX_ERROR_HEADER_LENGTH)}…` : text;
 }
 
-function withTimeout(work: Promise<void>, timeoutMs: number): Promise<void> {
+function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

@@ -23,6 +23,11 @@ export async function addToOutbox(
   return messageId;
 }
 
+/** A row put again: pending afresh if it was sent or parked; a row still pending is left to its backoff. */
+const PUT_AGAIN = `ON CONFLICT (message_id) DO UPDATE SET sent_at = NULL, parked_at = NULL, attempts = 0,
+       next_attempt_at = now(), trace_context = EXCLUDED.trace_context
+     WHERE outbox.sent_at IS NOT NULL OR outbox.parked_at IS NOT NULL`;
+
 /**
  * Puts a message in the outbox under its own id, pending (like an HTTP PUT: created or made pending again): its first
  * send, or a send again whether or not its row was sent, parked or cleaned up since. A parked row gets its attempts
@@ -32,15 +37,31 @@ export async function addToOutbox(
 export async function putInOutbox(tx: EntityManager, message: OutgoingMessage): Promise<void> {
   await tx.query(
     `INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (message_id) DO UPDATE SET sent_at = NULL, parked_at = NULL, attempts = 0, next_attempt_at = now(),
-       trace_context = EXCLUDED.trace_context
-     WHERE outbox.sent_at IS NOT NULL OR outbox.parked_at IS NOT NULL`,
+     ${PUT_AGAIN}`,
     [
       message.messageId,
       message.routingKey,
       message.correlationId,
       JSON.stringify(message.payload),
       traceOf(message),
+    ],
+  );
+}
+
+/** `putInOutbox` for many messages in one statement (one message id put twice is put once, the last one). */
+export async function putAllInOutbox(tx: EntityManager, messages: OutgoingMessage[]): Promise<void> {
+  const unique = [...new Map(messages.map((message) => [message.messageId, message])).values()];
+  if (unique.length === 0) return;
+  await tx.query(
+    `INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context)
+     SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::jsonb[], $5::jsonb[])
+     ${PUT_AGAIN}`,
+    [
+      unique.map((message) => message.messageId),
+      unique.map((message) => message.routingKey),
+      unique.map((message) => message.correlationId),
+      unique.map((message) => JSON.stringify(message.payload)),
+      unique.map(traceOf),
     ],
   );
 }

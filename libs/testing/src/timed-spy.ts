@@ -4,6 +4,8 @@ export interface TimedRun<A extends unknown[] = unknown[]> {
   /** performance.now() when the call started and when its promise settled. */
   startedAt: number;
   endedAt: number;
+  /** What it resolved to, if it did. */
+  value?: unknown;
   /** What it rejected with, if it did. */
   error?: unknown;
 }
@@ -29,7 +31,7 @@ export function timedSpy<T extends object, K extends AsyncMethodName<T>>(
     const startedAt = performance.now();
     try {
       const value = await real(...args);
-      runs.push({ args, startedAt, endedAt: performance.now() });
+      runs.push({ args, startedAt, endedAt: performance.now(), value });
       return value;
     } catch (error) {
       runs.push({ args, startedAt, endedAt: performance.now(), error });

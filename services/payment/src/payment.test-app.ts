@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import type { ItemOutcome } from '@boxoffice/batching/natural-batch';
 import type { OrderCancelledMessage } from '@boxoffice/contracts/order/order-cancelled.message';
 import type { OrderCreatedMessage } from '@boxoffice/contracts/order/order-created.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
@@ -94,6 +95,29 @@ export function cancellationUnanswered(db: DataSource, orderId: string): Promise
   );
 }
 
+/** A spy's runs of batches as one run per order of each batch, with that order's own outcome. */
+function perOrder(batches: ReturnType<typeof timedSpy<PaymentsService, 'chargeOrders'>>): {
+  spy: jest.SpyInstance;
+  runs: TimedRun<[OrderCreatedMessage]>[];
+} {
+  return {
+    spy: batches.spy,
+    get runs() {
+      return batches.runs.flatMap(({ args: [orders], startedAt, endedAt, value }) =>
+        orders.map((order, position) => {
+          const outcome = (value as ItemOutcome<void>[] | undefined)?.[position];
+          return {
+            args: [order] as [OrderCreatedMessage],
+            startedAt,
+            endedAt,
+            ...(outcome?.status === 'rejected' ? { error: outcome.reason } : {}),
+          };
+        }),
+      );
+    },
+  };
+}
+
 /** The real payment module, in-process, on real Postgres and RabbitMQ, in a schema and a vhost of its own. */
 export function startPayment(
   label: string,
@@ -131,7 +155,7 @@ export function startPayment(
     // The handlers call these for every consumed message: the tests see each run, when and how it ended.
     const payments = service.app.get(PaymentsService);
     const handlers = {
-      [ROUTING_KEYS.orderCreated]: timedSpy(payments, 'chargeOrder'),
+      [ROUTING_KEYS.orderCreated]: perOrder(timedSpy(payments, 'chargeOrders')),
       [ROUTING_KEYS.orderCancelled]: timedSpy(payments, 'cancelOrder'),
     };
     corner.defer(() => Object.values(handlers).forEach(({ spy }) => spy.mockRestore()));

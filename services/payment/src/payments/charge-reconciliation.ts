@@ -26,7 +26,7 @@ interface Ours {
  * - a claim still PENDING for a cancelled order, last sent to the processor (its `charging_at`) longer ago than that
  *   plus the gateway's timeout (its charging copy died), is decided from the processor's record, or as never charged
  *   when the processor has none; a charge still in flight is never decided (and should it succeed after all, its
- *   record replaces "never charged" and it is refunded at once: PaymentsService.chargeOrder);
+ *   record replaces "never charged" and it is refunded at once: PaymentsService.chargeOrders);
  * - then every such order that payment knows is cancelled is settled: a charge refunded, the cancellation answered.
  */
 @Injectable()

@@ -8,16 +8,21 @@ export interface OrderPayment {
 }
 
 /**
- * The order's payment and cancellation in one read (`$1` the order id), as a CTE or a query of its own: both LEFT
- * JOINed to the order id, so that one row comes back whether either exists or not.
+ * What payment knows of each order of `orders` (a FROM item aliased `o`, with an `order_id` column) in one read: its
+ * payment and cancellation both LEFT JOINed to the order id, so that one row comes back per order whether either
+ * exists or not.
  */
-export const KNOWN_OF_ORDER = `
+export function knownOfOrders(orders: string): string {
+  return `
   SELECT o.order_id, p.payment_id, p.status, p.amount, p.currency, p.reason, p.charge_reference,
          p.result_message_id, p.version, p.created_at, p.decided_at, p.charging_at, p.updated_at,
          c.order_id AS cancelled_order_id, c.reason AS cancelled_reason, c.message_id AS cancelled_message_id,
          c.outcome AS cancelled_outcome, c.cancelled_at, c.settled_at
-  FROM (SELECT $1::varchar AS order_id) o
-  LEFT JOIN payments p USING (order_id) LEFT JOIN cancellations c USING (order_id)`;
+  FROM ${orders} LEFT JOIN payments p USING (order_id) LEFT JOIN cancellations c USING (order_id)`;
+}
+
+/** What payment knows of one order (`$1` its id), as a CTE or a query of its own. */
+export const KNOWN_OF_ORDER = knownOfOrders('(SELECT $1::varchar AS order_id) o');
 
 /** A row of payments as `RETURNING *` or KNOWN_OF_ORDER gives it (pg answers bigint as a string). */
 export interface RawPayment {

@@ -7,7 +7,8 @@ import type { PaymentCancelledMessage } from '@boxoffice/contracts/payment/payme
 import type { PaymentView } from '@boxoffice/contracts/payment/payment.dto';
 import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
-import { putInOutbox } from '@boxoffice/outbox/outbox';
+import type { ItemOutcome } from '@boxoffice/batching/natural-batch';
+import { putAllInOutbox, putInOutbox } from '@boxoffice/outbox/outbox';
 import type { OutgoingMessage } from '@boxoffice/messaging/message-publisher';
 import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { DomainError } from '@boxoffice/errors/domain-error';
@@ -19,6 +20,7 @@ import { PaymentMetrics } from '../payment-metrics';
 import { Cancellation } from './cancellation.entity';
 import {
   KNOWN_OF_ORDER,
+  knownOfOrders,
   orderPaymentOf,
   paymentOf,
   type OrderPayment,
@@ -64,6 +66,12 @@ type Claim = 'claimed' | 'answered' | 'cancelled';
  */
 type Owed = Payment | null | 'charging' | 'claim_left';
 
+/** An order and how its charge was decided, for recordCharges. */
+export interface DecidedCharge {
+  order: Pick<OrderCreatedMessage, 'orderId' | 'amount' | 'currency'>;
+  decision: ChargeDecision;
+}
+
 /** A charge recorded by recordCharge, and whether payment knows its order is cancelled. */
 export interface RecordedCharge {
   payment: Payment;
@@ -87,37 +95,98 @@ export class PaymentsService {
     private readonly config: PaymentConfig,
   ) {}
 
+  /**
+   * Charges a batch of orders (copies of one order share its outcome): their claims in one transaction under their
+   * locks, the processor's calls concurrent, their results in one transaction. Each order's outcome is its own: a
+   * call that failed fails its order alone; a transaction that failed fails the orders it held.
+   */
   @Traced('charge')
-  async chargeOrder(order: OrderCreatedMessage): Promise<void> {
-    const claim = await this.claim(order);
-    if (claim === 'answered') return;
-    if (claim === 'claimed' && !(await this.charge(order))) return;
-    // Cancelled while the processor charged, or a cancelled order's claim found again: settled at once (a claim no
-    // call can still be in flight for is decided here). If that fails, the cancellation is asked again.
-    await this.settle(order.orderId).catch((error: Error) =>
-      this.logger.warn(
-        `order ${order.orderId} was cancelled during its charge, not settled yet: ${error.message}`,
-      ),
+  async chargeOrders(orders: OrderCreatedMessage[]): Promise<ItemOutcome<void>[]> {
+    const distinct = [...new Map(orders.map((order) => [order.orderId, order])).values()];
+    let failures: Map<string, unknown>;
+    try {
+      failures = await this.chargeDistinct(distinct);
+    } catch (error) {
+      return orders.map(() => ({ status: 'rejected', reason: error }));
+    }
+    return orders.map(({ orderId }) =>
+      failures.has(orderId)
+        ? { status: 'rejected', reason: failures.get(orderId) }
+        : { status: 'fulfilled', value: undefined },
     );
   }
 
-  /** Calls the processor for a claimed charge and records its answer; true if the order is cancelled. */
-  private async charge(order: OrderCreatedMessage): Promise<boolean> {
-    // The processor dedupes by key: a crash after this call and a redelivery never charge twice.
-    const outcome = await this.gateway.charge({
-      idempotencyKey: `${CHARGE_KEY}${order.orderId}`,
-      amount: order.amount,
-      currency: order.currency,
-      paymentToken: order.paymentToken,
+  /** One order's charge: a batch of one. */
+  async chargeOrder(order: OrderCreatedMessage): Promise<void> {
+    const [outcome] = await this.chargeOrders([order]);
+    if (outcome.status === 'rejected') throw outcome.reason;
+  }
+
+  /** Charges orders of distinct ids; answers the failures of those that failed alone (a throw fails them all). */
+  private async chargeDistinct(orders: OrderCreatedMessage[]): Promise<Map<string, unknown>> {
+    const claims = await this.claim(orders);
+    const { cancelled, failures } = await this.charge(
+      orders.filter(({ orderId }) => claims.get(orderId) === 'claimed'),
+    );
+    // Cancelled while the processor charged, or a cancelled order's claim found again: settled at once (a claim no
+    // call can still be in flight for is decided here). If that fails, the cancellation is asked again.
+    const unsettled = [
+      ...orders.filter(({ orderId }) => claims.get(orderId) === 'cancelled').map(({ orderId }) => orderId),
+      ...cancelled,
+    ];
+    await Promise.all(
+      unsettled.map((orderId) =>
+        this.settle(orderId).catch((error: Error) =>
+          this.logger.warn(
+            `order ${orderId} was cancelled during its charge, not settled yet: ${error.message}`,
+          ),
+        ),
+      ),
+    );
+    return failures;
+  }
+
+  /**
+   * Calls the processor for claimed charges, concurrently, and records their answers in one transaction; answers
+   * the orders known to be cancelled, and the failures of the calls that failed.
+   */
+  private async charge(
+    orders: OrderCreatedMessage[],
+  ): Promise<{ cancelled: string[]; failures: Map<string, unknown> }> {
+    // The processor dedupes by key: a crash after these calls and a redelivery never charge twice.
+    const answers = await Promise.allSettled(
+      orders.map((order) =>
+        this.gateway.charge({
+          idempotencyKey: `${CHARGE_KEY}${order.orderId}`,
+          amount: order.amount,
+          currency: order.currency,
+          paymentToken: order.paymentToken,
+        }),
+      ),
+    );
+    const failures = new Map<string, unknown>();
+    const charged: DecidedCharge[] = [];
+    answers.forEach((answer, index) => {
+      if (answer.status === 'fulfilled') charged.push({ order: orders[index], decision: answer.value });
+      else failures.set(orders[index].orderId, answer.reason);
     });
-    return this.lockedTransaction(order.orderId, async (tx) => {
+    if (charged.length === 0) return { cancelled: [], failures };
+    const orderIds = charged.map(({ order }) => order.orderId);
+    const cancelled = await this.lockedTransaction(orderIds, async (tx) => {
       // A claim decided as never charged while this call was slower than the gateway's timeout is replaced by the
       // charge that succeeded after all, and refunded at once.
-      const recorded = await this.recordCharge(tx, order, outcome, ['PENDING', 'NOT_CHARGED']);
-      if (recorded) return recorded.cancelled;
-      const [known] = await tx.query('SELECT 1 FROM cancellations WHERE order_id = $1', [order.orderId]);
-      return known !== undefined;
+      const recorded = await this.recordCharges(tx, charged, ['PENDING', 'NOT_CHARGED']);
+      const done = new Set(recorded.map(({ payment }) => payment.orderId));
+      const others = orderIds.filter((orderId) => !done.has(orderId));
+      const known: { order_id: string }[] = others.length
+        ? await tx.query('SELECT order_id FROM cancellations WHERE order_id = ANY($1)', [others])
+        : [];
+      return [
+        ...recorded.filter((record) => record.cancelled).map(({ payment }) => payment.orderId),
+        ...known.map(({ order_id }) => order_id),
+      ];
     });
+    return { cancelled, failures };
   }
 
   @Traced('cancel')
@@ -211,37 +280,54 @@ export class PaymentsService {
    */
   async recordCharge(
     tx: EntityManager,
-    order: Pick<OrderCreatedMessage, 'orderId' | 'amount' | 'currency'>,
+    order: DecidedCharge['order'],
     decision: ChargeDecision,
     replacing: Replaceable[],
   ): Promise<RecordedCharge | null> {
-    const [recorded]: (RawPayment & { cancelled: boolean })[] = await tx.query(
+    const [recorded] = await this.recordCharges(tx, [{ order, decision }], replacing);
+    return recorded ?? null;
+  }
+
+  /** recordCharge for orders of distinct ids, in one statement and one for their results: those it recorded. */
+  async recordCharges(
+    tx: EntityManager,
+    charges: DecidedCharge[],
+    replacing: Replaceable[],
+  ): Promise<RecordedCharge[]> {
+    if (charges.length === 0) return [];
+    const column = <T>(of: (charge: DecidedCharge) => T): T[] => charges.map(of);
+    const recorded: (RawPayment & { cancelled: boolean })[] = await tx.query(
       `INSERT INTO payments (payment_id, order_id, status, amount, currency, reason, charge_reference,
                              result_message_id, decided_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+       SELECT d.*, now() FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::bigint[], $5::varchar[],
+                                     $6::varchar[], $7::varchar[], $8::varchar[])
+         AS d(payment_id, order_id, status, amount, currency, reason, charge_reference, result_message_id)
        ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason,
          charge_reference = EXCLUDED.charge_reference, result_message_id = EXCLUDED.result_message_id,
          decided_at = now(), version = payments.version + 1, updated_at = now()
        WHERE payments.status = ANY($9) OR ($10 AND EXCLUDED.status = 'SUCCEEDED' AND payments.status = 'FAILED'
          AND payments.charge_reference IS NULL)
-       RETURNING *, EXISTS (SELECT 1 FROM cancellations c WHERE c.order_id = $2) AS cancelled`,
+       RETURNING payments.*,
+         EXISTS (SELECT 1 FROM cancellations c WHERE c.order_id = payments.order_id) AS cancelled`,
       [
-        randomUUID(),
-        order.orderId,
-        decision.succeeded ? 'SUCCEEDED' : 'FAILED',
-        order.amount,
-        order.currency,
-        decision.reason ?? null,
-        decision.reference,
-        randomUUID(), // a corrected result is a new message: the one sent before said otherwise
+        column(() => randomUUID()),
+        column(({ order }) => order.orderId),
+        column(({ decision }) => (decision.succeeded ? 'SUCCEEDED' : 'FAILED')),
+        column(({ order }) => order.amount),
+        column(({ order }) => order.currency),
+        column(({ decision }) => decision.reason ?? null),
+        column(({ decision }) => decision.reference),
+        column(() => randomUUID()), // a corrected result is a new message: the one sent before said otherwise
         replacing.filter((status) => status !== 'NOT_CHARGED'),
         replacing.includes('NOT_CHARGED'),
       ],
     );
-    if (!recorded) return null;
-    const payment = paymentOf(recorded)!;
-    await putInOutbox(tx, resultMessageOf(payment));
-    return { payment, cancelled: recorded.cancelled };
+    const charged = recorded.map((row) => ({ payment: paymentOf(row)!, cancelled: row.cancelled }));
+    await putAllInOutbox(
+      tx,
+      charged.map(({ payment }) => resultMessageOf(payment)),
+    );
+    return charged;
   }
 
   /** Runs `work` in a transaction holding the order's lock, with what payment knows of the order. */
@@ -249,16 +335,26 @@ export class PaymentsService {
     orderId: string,
     work: (tx: EntityManager, known: OrderPayment) => Promise<T>,
   ): Promise<T> {
-    return this.lockedTransaction(orderId, async (tx) => {
+    return this.lockedTransaction([orderId], async (tx) => {
       const [known]: RawOrderPayment[] = await tx.query(KNOWN_OF_ORDER, [orderId]);
       return work(tx, orderPaymentOf(known));
     });
   }
 
-  /** Runs `work` in a transaction holding the order's lock, then wakes the relay for what it put in the outbox. */
-  private async lockedTransaction<T>(orderId: string, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in a transaction holding the orders' locks, then wakes the relay for what it put in the outbox. The
+   * locks are taken in one statement, in the order of their keys: two batches sharing orders never deadlock.
+   */
+  private async lockedTransaction<T>(
+    orderIds: string[],
+    work: (tx: EntityManager) => Promise<T>,
+  ): Promise<T> {
     const result = await this.db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ORDER_LOCK_SPACE, orderId]);
+      await tx.query(
+        `SELECT pg_advisory_xact_lock($1, key)
+         FROM (SELECT DISTINCT hashtext(id) AS key FROM unnest($2::varchar[]) id ORDER BY key) keys`,
+        [ORDER_LOCK_SPACE, orderIds],
+      );
       return work(tx);
     });
     this.relay.wake();
@@ -266,38 +362,76 @@ export class PaymentsService {
   }
 
   /**
-   * Claims the charge of an order (true), stamping when it is sent to the processor, or answers without charging
-   * (false): a decided payment's result again, a cancelled order never charged. Under the order's lock, the read and
-   * the claim in one statement; the claim's WHERE is the `claimable` case below, the rest is decided from the read.
+   * Claims the charges of orders of distinct ids ('claimed'), stamping when each is sent to the processor, or
+   * answers without charging ('answered'): a decided payment's result again, a cancelled order never charged. Under
+   * the orders' locks, the read and the claims in one statement; the claim's WHERE is the `claimable` case below, the
+   * rest is decided from the read, and the answers put in the outbox together.
    */
-  private async claim(order: OrderCreatedMessage): Promise<Claim> {
-    return this.lockedTransaction(order.orderId, async (tx) => {
-      const [known]: (RawOrderPayment & { claimed: boolean })[] = await tx.query(
-        `WITH known AS (${KNOWN_OF_ORDER}),
-         claimed AS (
-           INSERT INTO payments (payment_id, order_id, status, amount, currency, result_message_id, charging_at)
-           SELECT $2, $1, 'PENDING', $3, $4, $5, now() FROM known
-           WHERE known.cancelled_order_id IS NULL AND (known.status IS NULL OR known.status = 'PENDING')
-           ON CONFLICT (order_id) DO UPDATE SET charging_at = now()
-           RETURNING order_id
-         )
-         SELECT known.*, EXISTS (SELECT 1 FROM claimed) AS claimed FROM known`,
-        [order.orderId, randomUUID(), order.amount, order.currency, randomUUID()],
-      );
-      // Claimable: not cancelled, and no payment or a PENDING claim left by a copy that died (charged again: the
-      // processor dedupes by key).
-      if (known.claimed) return 'claimed';
-      const { payment, cancellation } = orderPaymentOf(known);
-      if (payment && payment.status !== 'PENDING') {
-        await putInOutbox(tx, resultMessageOf(payment)); // order_created came again: the decided result again
-        return 'answered';
-      }
-      // Never charge a cancelled order. A claim already PENDING is a charge in flight, or one its copy left: the
-      // caller settles the cancellation, deciding a claim left.
-      if (payment) return 'cancelled';
-      if (cancellation) await this.recordCharge(tx, order, NOT_CHARGED, []);
+  private async claim(orders: OrderCreatedMessage[]): Promise<Map<string, Claim>> {
+    const claims = new Map<string, Claim>();
+    if (orders.length === 0) return claims;
+    return this.lockedTransaction(
+      orders.map(({ orderId }) => orderId),
+      async (tx) => {
+        const rows: (RawOrderPayment & { claimed: boolean })[] = await tx.query(
+          `WITH o AS (
+             SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::bigint[], $4::varchar[], $5::varchar[])
+               AS o(order_id, claim_payment_id, claim_amount, claim_currency, claim_result_message_id)
+           ),
+           known AS (${knownOfOrders('o')}),
+           claimed AS (
+             INSERT INTO payments (payment_id, order_id, status, amount, currency, result_message_id, charging_at)
+             SELECT o.claim_payment_id, o.order_id, 'PENDING', o.claim_amount, o.claim_currency,
+                    o.claim_result_message_id, now()
+             FROM known JOIN o USING (order_id)
+             WHERE known.cancelled_order_id IS NULL AND (known.status IS NULL OR known.status = 'PENDING')
+             ON CONFLICT (order_id) DO UPDATE SET charging_at = now()
+             RETURNING order_id
+           )
+           SELECT known.*, known.order_id IN (SELECT order_id FROM claimed) AS claimed FROM known`,
+          [
+            orders.map(({ orderId }) => orderId),
+            orders.map(() => randomUUID()),
+            orders.map(({ amount }) => amount),
+            orders.map(({ currency }) => currency),
+            orders.map(() => randomUUID()),
+          ],
+        );
+        const answers: OutgoingMessage[] = [];
+        const notCharged: DecidedCharge[] = [];
+        for (const known of rows) {
+          claims.set(known.order_id, this.claimOf(known, answers, notCharged, orders));
+        }
+        await this.recordCharges(tx, notCharged, []);
+        await putAllInOutbox(tx, answers); // order_created came again: the decided results again
+        return claims;
+      },
+    );
+  }
+
+  /**
+   * How the claim left one order: claimable if not cancelled, and no payment or a PENDING claim left by a copy that
+   * died (charged again: the processor dedupes by key). Otherwise what to answer goes to `answers` (a decided
+   * result) or `notCharged` (a cancelled order is never charged).
+   */
+  private claimOf(
+    known: RawOrderPayment & { claimed: boolean },
+    answers: OutgoingMessage[],
+    notCharged: DecidedCharge[],
+    orders: OrderCreatedMessage[],
+  ): Claim {
+    if (known.claimed) return 'claimed';
+    const { payment, cancellation } = orderPaymentOf(known);
+    if (payment && payment.status !== 'PENDING') {
+      answers.push(resultMessageOf(payment));
       return 'answered';
-    });
+    }
+    // A claim already PENDING for a cancelled order is a charge in flight, or one its copy left: the caller settles
+    // the cancellation, deciding a claim left.
+    if (payment) return 'cancelled';
+    const order = orders.find(({ orderId }) => orderId === known.order_id);
+    if (cancellation && order) notCharged.push({ order, decision: NOT_CHARGED });
+    return 'answered';
   }
 
   private async recordCancellation(
