@@ -179,6 +179,44 @@ describe('Reservation batches (e2e, real Postgres and Redis)', () => {
     expect(await saleCounts(inventory, 'wiped')).toMatchObject({ available: 0, held: 4 });
   });
 
+  it('given 60 holds, when commit and release batches overlapping in opposite orders race with single commits, then none fails, each hold is decided once and gate and ledger agree', async () => {
+    // given
+    await putSale(inventory, 'crowd', { totalStock: 60 }, { status: 201 });
+    const ids = Array.from({ length: 60 }, (_, i) => `x-${String(i).padStart(2, '0')}`);
+    await reserveBatch(ids.map((id) => item(id, 'crowd')));
+    const commits = (orderIds: string[]) => post('/reservations/commits', { version: 1, orderIds });
+    const releases = (orderIds: string[]) =>
+      post('/reservations/releases', { version: 1, items: orderIds.map((orderId) => ({ orderId })) });
+
+    // when
+    const answers = await Promise.all([
+      commits(ids.slice(0, 40)),
+      commits(ids.slice(0, 40).reverse()),
+      releases(ids.slice(20).reverse()),
+      releases(ids.slice(20, 50)),
+      ...ids.slice(30, 36).map((id) => post(`/reservations/${id}/commit`, {})),
+    ]);
+
+    // then: every item answered its hold's one decision (COMMITTED or RELEASED), never a failure
+    const rows: { order_id: string; status: string }[] = await inventory.db.query(
+      `SELECT order_id, status FROM reservations WHERE event_id = 'crowd'`,
+    );
+    const decided = new Map(rows.map((row) => [row.order_id, row.status]));
+    expect([...decided.values()].every((status) => status !== 'HELD')).toBe(true);
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      const results: Result[] = answer.body.results ?? [{ status: 200, reservation: answer.body }];
+      for (const result of results) {
+        expect(result.status).toBeLessThan(500);
+        const orderId = result.reservation?.orderId;
+        if (orderId) expect(result.reservation!.status).toBe(decided.get(orderId));
+        else expect(['RESERVATION_COMMITTED', 'RESERVATION_RELEASED']).toContain(result.error!.code);
+      }
+    }
+    const sold = [...decided.values()].filter((status) => status === 'COMMITTED').length;
+    expect(await saleCounts(inventory, 'crowd')).toMatchObject({ held: 0, sold, available: 60 - sold });
+  });
+
   it('given holds in every state, when committed in one batch, then each answers as its single commit would', async () => {
     // given
     await putSale(inventory, 'settle', { totalStock: 20 }, { status: 201 });
