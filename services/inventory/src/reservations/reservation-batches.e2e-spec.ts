@@ -13,7 +13,7 @@ interface Item {
 
 describe('Reservation batches (e2e, real Postgres and Redis)', () => {
   let inventory: InventoryTestApp;
-  const post = (path: string, body: unknown) => inventory.http().post(path).set(AS_ORDER_SERVICE).send(body);
+  const post = (path: string, body: object) => inventory.http().post(path).set(AS_ORDER_SERVICE).send(body);
   const reserveBatch = async (items: unknown[]) =>
     (await post('/reservations/batch', { version: 1, items }).expect(200)).body.results as Result[];
   const item = (orderId: string, eventId: string, userId = orderId, quantity = 1): Item => ({

@@ -132,7 +132,7 @@ export class ReserveBatch {
         .filter((id) => !written.inserted.has(id) && !written.lost.has(id) && !written.released.has(id)),
     );
     return Promise.all(
-      items.map((item) => {
+      items.map(async (item) => {
         const row = written.inserted.get(item.orderId);
         if (row) return toView(row);
         if (written.released.has(item.orderId)) return released(item.orderId);

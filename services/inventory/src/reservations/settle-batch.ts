@@ -130,7 +130,7 @@ export class SettleBatch {
           ]),
         )
       : new Map<string, Reservation>();
-    const decided = await Promise.all(orderIds.map((id) => moved.get(id) ?? other(id, now.get(id))));
+    const decided = await Promise.all(orderIds.map(async (id) => moved.get(id) ?? other(id, now.get(id))));
     const rows = decided.filter((answer): answer is Reservation => answer instanceof Reservation);
     try {
       await this.reservations.applyAllToGate(rows);

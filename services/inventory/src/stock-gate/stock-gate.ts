@@ -116,11 +116,7 @@ export class StockGate {
   }
 
   /** Commits or releases many orders of one sale in one script: one outcome per order, in order. */
-  async settleMany(
-    how: 'commit' | 'release',
-    eventId: string,
-    orderIds: string[],
-  ): Promise<SettleOutcome[]> {
+  async settleMany(how: 'commit' | 'release', eventId: string, orderIds: string[]): Promise<SettleOutcome[]> {
     this.watch?.assertServing();
     const answer = (await scripts[how].run(this.redis, this.keys(eventId), orderIds)) as SettleOutcome[];
     return answer[0] === 'NOT_LOADED' ? orderIds.map(() => 'NOT_LOADED') : answer;
