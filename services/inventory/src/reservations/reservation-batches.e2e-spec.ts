@@ -143,17 +143,22 @@ describe('Reservation batches (e2e, real Postgres and Redis)', () => {
     expect(Math.max(...perUser.map((row) => row.total))).toBeLessThanOrEqual(3);
   });
 
-  it('given the gate put back to before the ledger filled, when a batch asks, then the ledger refuses every extra ticket and the gate is rebuilt', async () => {
-    // given: a snapshot of the gate with 3 tickets free, then the ledger full
-    await putSale(inventory, 'stale', { totalStock: 3 }, { status: 201 });
-    const keys = keyList(saleKeys(inventory.corner.namespace.redisPrefix, 'stale'));
+  /** A sale of `stock` whose gate is put back to before `taken` were held: it believes all its stock is free. */
+  async function staleGate(eventId: string, stock: number, taken: string[]) {
+    await putSale(inventory, eventId, { totalStock: stock }, { status: 201 });
+    const keys = keyList(saleKeys(inventory.corner.namespace.redisPrefix, eventId));
     const snapshot = await Promise.all(keys.map((key) => inventory.redis.dumpBuffer(key)));
-    await reserveBatch([item('st-1', 'stale'), item('st-2', 'stale'), item('st-3', 'stale')]);
+    await reserveBatch(taken.map((id) => item(id, eventId)));
     for (const [i, key] of keys.entries()) {
       if (snapshot[i]) await inventory.redis.restore(key, 0, snapshot[i]!, 'REPLACE');
       else await inventory.redis.del(key);
     }
-    expect((await inventory.gate.counts('stale'))?.available).toBe(3);
+    expect((await inventory.gate.counts(eventId))?.available).toBe(stock);
+  }
+
+  it('given the gate put back to before the ledger filled, when a batch asks, then the ledger refuses every extra ticket and the gate is rebuilt', async () => {
+    // given
+    await staleGate('stale', 3, ['st-1', 'st-2', 'st-3']);
 
     // when
     const results = await reserveBatch([item('st-4', 'stale'), item('st-5', 'stale'), item('st-1', 'stale')]);
@@ -161,6 +166,26 @@ describe('Reservation batches (e2e, real Postgres and Redis)', () => {
     // then: the two new ones refused, the repeat answered as held
     expect(codes(results)).toEqual(['SOLD_OUT', 'SOLD_OUT', 'HELD']);
     expect(await saleCounts(inventory, 'stale')).toMatchObject({
+      available: 0,
+      held: 3,
+      ledger: { held: 3 },
+    });
+  });
+
+  it('given a stale gate and one ticket left in the ledger, when a batch of two new orders asks, then the ledger refuses the group and the items are judged one by one: one held, one SOLD_OUT', async () => {
+    // given
+    await staleGate('stale-one', 3, ['so-1', 'so-2']);
+
+    // when
+    const results = await reserveBatch([
+      item('so-3', 'stale-one'),
+      item('so-4', 'stale-one'),
+      item('so-1', 'stale-one'),
+    ]);
+
+    // then
+    expect(codes(results)).toEqual(['HELD', 'SOLD_OUT', 'HELD']);
+    expect(await saleCounts(inventory, 'stale-one')).toMatchObject({
       available: 0,
       held: 3,
       ledger: { held: 3 },
@@ -177,6 +202,31 @@ describe('Reservation batches (e2e, real Postgres and Redis)', () => {
 
     expect(codes(results)).toEqual(['HELD', 'HELD', 'SOLD_OUT', 'HELD']);
     expect(await saleCounts(inventory, 'wiped')).toMatchObject({ available: 0, held: 4 });
+  });
+
+  it('given Redis wiped right after the batch took its holds, when the batch records them, then each is taken again from the rebuilt gate and held once', async () => {
+    // given: the wipe lands between the gate's script and the ledger's transaction
+    await putSale(inventory, 'between', { totalStock: 3 }, { status: 201 });
+    const reserveMany = inventory.gate.reserveMany.bind(inventory.gate);
+    const wiped = jest.spyOn(inventory.gate, 'reserveMany').mockImplementationOnce(async (...args) => {
+      const outcomes = await reserveMany(...args);
+      await deleteKeys(`${inventory.corner.namespace.redisPrefix}:{between}:*`);
+      return outcomes;
+    });
+
+    // when
+    const results = await reserveBatch(['bt-1', 'bt-2', 'bt-3', 'bt-4'].map((id) => item(id, 'between')));
+
+    // then
+    expect(wiped).toHaveBeenCalled();
+    expect(codes(results)).toEqual(['HELD', 'HELD', 'HELD', 'SOLD_OUT']);
+    // the holds are in the gate again (taken again there, not only written to the ledger)
+    expect(await inventory.gate.counts('between')).toMatchObject({ available: 0, held: 3 });
+    expect(await saleCounts(inventory, 'between')).toMatchObject({
+      available: 0,
+      held: 3,
+      ledger: { held: 3 },
+    });
   });
 
   it('given 60 holds, when commit and release batches overlapping in opposite orders race with single commits, then none fails, each hold is decided once and gate and ledger agree', async () => {
