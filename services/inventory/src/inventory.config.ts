@@ -1,3 +1,4 @@
+import { BATCH_ITEMS_CAP } from '@boxoffice/contracts/inventory/reservation-batch.dto';
 import { EnvReader } from '@boxoffice/config/env-reader';
 import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
 import { readDatabaseSettings, type DatabaseSettings } from '@boxoffice/database/database-settings';
@@ -20,6 +21,8 @@ export class InventoryConfig {
   readonly holdSweepIntervalMs: number;
   /** A sale untouched this long leaves Redis (its ledger stays; the next call rebuilds it). */
   readonly gateIdleMs: number;
+  /** The most items one batch call (reserve, commit, release) may carry. */
+  readonly batchMaxItems: number;
   /** ADMIN_TOKEN changes sales, SERVICE_TOKEN (the order service's) reserves, commits and releases. */
   readonly tokens: ApiTokens;
 
@@ -34,6 +37,7 @@ export class InventoryConfig {
     this.holdTtlMs = env.int('HOLD_TTL_SECONDS', 600, 1, 86_400) * 1000;
     this.holdSweepIntervalMs = env.int('HOLD_SWEEP_INTERVAL_MS', 1000, 50, 600_000);
     this.gateIdleMs = env.int('INVENTORY_GATE_IDLE_HOURS', 24, 1, 24 * 365) * 3_600_000;
+    this.batchMaxItems = env.int('INVENTORY_BATCH_MAX_ITEMS', 100, 1, BATCH_ITEMS_CAP);
     this.tokens = readApiTokens(env, ['admin', 'service']);
     this.metrics = readMetricsSettings(env);
     env.done();

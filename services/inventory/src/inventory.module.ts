@@ -16,6 +16,9 @@ import { HoldExpiry } from './reservations/hold-expiry';
 import { Reservation } from './ledger/reservation.entity';
 import { ReservationsController } from './reservations/reservations.controller';
 import { ReservationsService } from './reservations/reservations.service';
+import { ReservationBatchesController } from './reservations/reservation-batches.controller';
+import { ReserveBatch } from './reservations/reserve-batch';
+import { SettleBatch } from './reservations/settle-batch';
 import { Sale } from './ledger/sale.entity';
 import { SalesController } from './sales/sales.controller';
 import { SalesService } from './sales/sales.service';
@@ -28,7 +31,7 @@ import { stockGateReadiness } from './stock-gate/stock-gate-readiness';
 
 @Module({
   imports: [HealthModule.register(databaseReadiness(), stockGateReadiness()), SchedulingModule],
-  controllers: [SalesController, ReservationsController, MetricsController],
+  controllers: [SalesController, ReservationsController, ReservationBatchesController, MetricsController],
   providers: [
     { provide: InventoryConfig, useFactory: () => new InventoryConfig(process.env) },
     {
@@ -63,6 +66,8 @@ import { stockGateReadiness } from './stock-gate/stock-gate-readiness';
     SalesService,
     SaleStockMetrics,
     ReservationsService,
+    ReserveBatch,
+    SettleBatch,
     HoldExpiry,
   ],
 })

@@ -17,10 +17,16 @@ export interface InventoryTestApp extends ServiceTestApp {
 export function startInventory(
   label: string,
   settings: Record<string, string> = {},
+  { listen = false }: { listen?: boolean } = {},
 ): Promise<InventoryTestApp> {
   return startInCorner(label, {}, async (corner) => {
     const config = new InventoryConfig({ ...corner.env('inventory'), ...settings });
-    const service = await startServiceApp({ module: InventoryModule, configType: InventoryConfig, config });
+    const service = await startServiceApp({
+      module: InventoryModule,
+      configType: InventoryConfig,
+      config,
+      listen,
+    });
     corner.defer(() => service.close());
     return {
       ...service,

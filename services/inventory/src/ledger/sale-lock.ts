@@ -22,6 +22,19 @@ export async function lockHoldRecording(db: EntityManager, eventId: string, orde
   );
 }
 
+/** What recording many holds takes, in one round trip: each order id's lock, then each sale's, all shared. */
+export async function lockHoldsRecording(
+  db: EntityManager,
+  eventIds: string[],
+  orderIds: string[],
+): Promise<void> {
+  const spaces = [...orderIds.map(() => ORDER_LOCK_SPACE), ...eventIds.map(() => SALE_LOCK_SPACE)];
+  await db.query(
+    'SELECT count(pg_advisory_xact_lock_shared(l.space, hashtext(l.id))) FROM unnest($1::int[], $2::text[]) AS l(space, id)',
+    [spaces, [...orderIds, ...eventIds]],
+  );
+}
+
 export async function lockOrderExclusive(db: EntityManager, orderId: string): Promise<void> {
   await db.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ORDER_LOCK_SPACE, orderId]);
 }

@@ -47,9 +47,14 @@ export class HoldExpiry {
          WHERE order_id IN (SELECT order_id FROM reservations WHERE status = 'HELD' AND expires_at <= now()
                             ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
          RETURNING order_id, event_id, status, quantity
+       ), freed AS (
+         SELECT event_id, sum(quantity)::int AS quantity FROM moved GROUP BY event_id
+       ), locked AS (
+         -- The sales' rows in one order, as the batch calls lock them: never a circle of waits with one of them.
+         SELECT s.event_id FROM sales s JOIN freed USING (event_id) ORDER BY s.event_id FOR NO KEY UPDATE OF s
        ), counted AS (
          UPDATE sales SET held = sales.held - freed.quantity
-         FROM (SELECT event_id, sum(quantity)::int AS quantity FROM moved GROUP BY event_id) freed
+         FROM freed JOIN locked USING (event_id)
          WHERE sales.event_id = freed.event_id
        )
        SELECT order_id, event_id, status FROM moved`,

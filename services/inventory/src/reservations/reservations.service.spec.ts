@@ -10,8 +10,8 @@ describe('ReservationsService.applyToGate', () => {
   const committed = Object.assign(new Reservation(), { orderId: 'o1', eventId: 'gig', status: 'COMMITTED' });
 
   function serviceWith(commitOutcomes: string[]) {
-    const gate = { commit: jest.fn(), release: jest.fn() };
-    for (const outcome of commitOutcomes) gate.commit.mockResolvedValueOnce(outcome);
+    const gate = { settleMany: jest.fn() };
+    for (const outcome of commitOutcomes) gate.settleMany.mockResolvedValueOnce([outcome]);
     const rebuild = {
       ensureLoaded: jest.fn().mockResolvedValue(true),
       reload: jest.fn().mockResolvedValue(true),
@@ -31,7 +31,8 @@ describe('ReservationsService.applyToGate', () => {
     await service.applyToGate(committed);
 
     expect(rebuild.ensureLoaded).toHaveBeenCalledWith('gig');
-    expect(gate.commit).toHaveBeenCalledTimes(2);
+    expect(gate.settleMany).toHaveBeenCalledTimes(2);
+    expect(gate.settleMany).toHaveBeenLastCalledWith('commit', 'gig', ['o1']);
     expect(rebuild.reload).not.toHaveBeenCalled();
   });
 
@@ -41,5 +42,27 @@ describe('ReservationsService.applyToGate', () => {
     await service.applyToGate(committed);
 
     expect(rebuild.reload).toHaveBeenCalledWith('gig');
+  });
+
+  it('given rows of two sales, some committed and some released, when applied together, then one script per sale and decision', async () => {
+    const { service, gate } = serviceWith([]);
+    gate.settleMany.mockImplementation(async (how: string, _eventId: string, orderIds: string[]) =>
+      orderIds.map(() => (how === 'commit' ? 'COMMITTED' : 'RELEASED')),
+    );
+    const row = (orderId: string, eventId: string, status: Reservation['status']) =>
+      Object.assign(new Reservation(), { orderId, eventId, status });
+
+    await service.applyAllToGate([
+      row('a1', 'gig', 'COMMITTED'),
+      row('a2', 'gig', 'RELEASED'),
+      row('a3', 'gig', 'COMMITTED'),
+      row('b1', 'fest', 'COMMITTED'),
+    ]);
+
+    expect(gate.settleMany.mock.calls).toEqual([
+      ['commit', 'gig', ['a1', 'a3']],
+      ['release', 'gig', ['a2']],
+      ['commit', 'fest', ['b1']],
+    ]);
   });
 });

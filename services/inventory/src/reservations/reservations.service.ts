@@ -5,7 +5,7 @@ import { DomainError } from '@boxoffice/errors/domain-error';
 import { InventoryConfig } from '../inventory.config';
 import { GateRebuild } from '../stock-gate/gate-rebuild';
 import { lockHoldRecording, lockOrderExclusive } from '../ledger/sale-lock';
-import { GateHold, StockGate } from '../stock-gate/stock-gate';
+import { GateHold, ReserveOutcome, StockGate } from '../stock-gate/stock-gate';
 import { Reservation } from '../ledger/reservation.entity';
 
 const RECORD_ATTEMPTS = 3;
@@ -140,22 +140,38 @@ export class ReservationsService {
   }
 
   /** Makes Redis agree with a ledger row that has already changed (commit, release, expiry). Idempotent. */
-  async applyToGate(row: Reservation): Promise<void> {
-    const apply = () =>
-      row.status === 'COMMITTED'
-        ? this.gate.commit(row.eventId, row.orderId)
-        : this.gate.release(row.eventId, row.orderId);
-    let outcome = await apply();
-    if (outcome === 'NOT_LOADED') {
-      // A rebuild already running may have read the ledger before this change: apply it on what it loaded.
-      await this.rebuild.ensureLoaded(row.eventId);
-      outcome = await apply();
+  applyToGate(row: Reservation): Promise<void> {
+    return this.applyAllToGate([row]);
+  }
+
+  /** Makes Redis agree with ledger rows that have already changed: one script per sale and decision, sent together. */
+  async applyAllToGate(rows: Reservation[]): Promise<void> {
+    const groups = new Map<string, Reservation[]>();
+    for (const row of rows) {
+      const key = `${row.status === 'COMMITTED' ? 'commit' : 'release'} ${row.eventId}`;
+      groups.set(key, [...(groups.get(key) ?? []), row]);
     }
-    if (outcome !== 'NOT_LOADED' && outcome !== row.status) {
+    await Promise.all([...groups.values()].map((group) => this.applySaleToGate(group)));
+  }
+
+  /** Rows of one sale and one decision. */
+  private async applySaleToGate(rows: Reservation[]): Promise<void> {
+    const { eventId } = rows[0];
+    const orderIds = rows.map((row) => row.orderId);
+    const apply = () =>
+      this.gate.settleMany(rows[0].status === 'COMMITTED' ? 'commit' : 'release', eventId, orderIds);
+    let outcomes = await apply();
+    if (outcomes[0] === 'NOT_LOADED') {
+      // A rebuild already running may have read the ledger before this change: apply it on what it loaded.
+      await this.rebuild.ensureLoaded(eventId);
+      outcomes = await apply();
+    }
+    const differing = rows.find((row, i) => outcomes[i] !== 'NOT_LOADED' && outcomes[i] !== row.status);
+    if (differing) {
       this.logger.warn(
-        `gate had ${outcome} for ${row.orderId}, ledger ${row.status}: rebuilding ${row.eventId}`,
+        `gate had ${outcomes[rows.indexOf(differing)]} for ${differing.orderId}, ledger ${differing.status}: rebuilding ${eventId}`,
       );
-      await this.rebuild.reload(row.eventId);
+      await this.rebuild.reload(eventId);
     }
   }
 
@@ -168,25 +184,8 @@ export class ReservationsService {
         request.quantity,
         this.config.holdTtlMs,
       );
-      switch (outcome.kind) {
-        case 'NOT_LOADED':
-          if (!(await this.rebuild.ensureLoaded(request.eventId))) throw eventNotFound(request.eventId);
-          continue;
-        case 'SOLD_OUT':
-          throw new DomainError('SOLD_OUT', `Not enough tickets left for ${request.eventId}`);
-        case 'PURCHASE_LIMIT_EXCEEDED':
-          throw new DomainError(
-            'PURCHASE_LIMIT_EXCEEDED',
-            `User ${request.userId} would exceed the per-user limit`,
-          );
-        case 'EXISTS':
-          if (outcome.hold.status === 'RELEASED') return outcome.hold; // released, or barred before it came
-          if (outcome.hold.userId !== request.userId || outcome.hold.quantity !== request.quantity)
-            throw reused(request.orderId);
-          return outcome.hold;
-        case 'HELD':
-          return outcome.hold;
-      }
+      if (outcome.kind !== 'NOT_LOADED') return judgeGateOutcome(request, outcome);
+      if (!(await this.rebuild.ensureLoaded(request.eventId))) throw eventNotFound(request.eventId);
     }
   }
 
@@ -253,7 +252,7 @@ export class ReservationsService {
 /** The ledger refused a hold the gate granted: the transaction is rolled back, the gate rebuilt. */
 class LedgerRefusal extends Error {}
 
-interface RawReservation {
+export interface RawReservation {
   order_id: string;
   event_id: string;
   user_id: string;
@@ -267,7 +266,7 @@ interface RawReservation {
   updated_at: Date;
 }
 
-function fromRaw(raw: RawReservation): Reservation {
+export function fromRaw(raw: RawReservation): Reservation {
   return Object.assign(new Reservation(), {
     orderId: raw.order_id,
     eventId: raw.event_id,
@@ -296,18 +295,40 @@ export function toView(row: Reservation): ReservationView {
   };
 }
 
-function notFound(orderId: string): DomainError {
+/** What the gate's answer for a loaded sale means for the request: its hold (held, sold or released), or a refusal. */
+export function judgeGateOutcome(request: ReserveStockDto, outcome: ReserveOutcome): GateHold {
+  switch (outcome.kind) {
+    case 'NOT_LOADED':
+      throw new Error(`judged ${request.orderId} before its sale was loaded`); // a bug of the caller
+    case 'SOLD_OUT':
+      throw new DomainError('SOLD_OUT', `Not enough tickets left for ${request.eventId}`);
+    case 'PURCHASE_LIMIT_EXCEEDED':
+      throw new DomainError(
+        'PURCHASE_LIMIT_EXCEEDED',
+        `User ${request.userId} would exceed the per-user limit`,
+      );
+    case 'EXISTS':
+      if (outcome.hold.status === 'RELEASED') return outcome.hold; // released, or barred before it came
+      if (outcome.hold.userId !== request.userId || outcome.hold.quantity !== request.quantity)
+        throw reused(request.orderId);
+      return outcome.hold;
+    case 'HELD':
+      return outcome.hold;
+  }
+}
+
+export function notFound(orderId: string): DomainError {
   return new DomainError('RESERVATION_NOT_FOUND', `No reservation for order ${orderId}`);
 }
 
-function eventNotFound(eventId: string): DomainError {
+export function eventNotFound(eventId: string): DomainError {
   return new DomainError('EVENT_NOT_FOUND', `No sale for event ${eventId}`);
 }
 
-function released(orderId: string): DomainError {
+export function released(orderId: string): DomainError {
   return new DomainError('RESERVATION_RELEASED', `The hold of order ${orderId} was released`);
 }
 
-function reused(orderId: string): DomainError {
+export function reused(orderId: string): DomainError {
   return new DomainError('IDEMPOTENCY_KEY_REUSED', `Order ${orderId} was reserved with different details`);
 }

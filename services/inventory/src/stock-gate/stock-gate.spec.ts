@@ -137,4 +137,42 @@ describe('StockGate (Lua scripts on Redis)', () => {
     const keys = Object.values(saleKeys(prefix, 'concert-42'));
     expect(new Set(keys.map((key) => key.match(/\{(.*?)\}/)?.[1]))).toEqual(new Set(['concert-42']));
   });
+
+  it('given a sale of 5 with a limit of 2, when many orders are held in one call, then each is judged in order as it alone would be', async () => {
+    await gate.load(eventId, sale({ perUserLimit: 2 }));
+    await gate.reserve(eventId, 'o0', 'u0', 1, ttlMs);
+
+    const outcomes = await gate.reserveMany(
+      eventId,
+      [
+        { orderId: 'o1', userId: 'u1', quantity: 2 },
+        { orderId: 'o2', userId: 'u1', quantity: 1 },
+        { orderId: 'o0', userId: 'u0', quantity: 1 },
+        { orderId: 'o3', userId: 'u3', quantity: 2 },
+        { orderId: 'o4', userId: 'u4', quantity: 1 },
+      ],
+      ttlMs,
+    );
+
+    expect(outcomes.map((outcome) => outcome.kind)).toEqual([
+      'HELD',
+      'PURCHASE_LIMIT_EXCEEDED',
+      'EXISTS',
+      'HELD',
+      'SOLD_OUT',
+    ]);
+    expect(await gate.counts(eventId)).toMatchObject({ available: 0, held: 5 });
+    expect(await gate.settleMany('commit', eventId, ['o1', 'o4', 'o3'])).toEqual([
+      'COMMITTED',
+      'NOT_FOUND',
+      'COMMITTED',
+    ]);
+    expect(await gate.settleMany('release', eventId, ['o1', 'o0', 'o5'])).toEqual([
+      'COMMITTED',
+      'RELEASED',
+      'NOT_FOUND',
+    ]);
+    expect(await gate.counts(eventId)).toMatchObject({ available: 1, held: 0, sold: 4 });
+    expect((await gate.holds(eventId, ['o5', 'o9']))[0]?.status).toBe('RELEASED'); // barred by its release
+  });
 });

@@ -15,6 +15,12 @@ export type ReserveOutcome =
   | { kind: 'NOT_LOADED' | 'SOLD_OUT' | 'PURCHASE_LIMIT_EXCEEDED' }
   | { kind: 'HELD' | 'EXISTS'; hold: GateHold };
 
+export interface GateOrder {
+  orderId: string;
+  userId: string;
+  quantity: number;
+}
+
 export type SettleOutcome = 'NOT_LOADED' | 'NOT_FOUND' | ReservationStatus;
 
 export interface GateCounts {
@@ -81,32 +87,39 @@ export class StockGate {
     quantity: number,
     ttlMs: number,
   ): Promise<ReserveOutcome> {
+    const [outcome] = await this.reserveMany(eventId, [{ orderId, userId, quantity }], ttlMs);
+    return outcome;
+  }
+
+  /** Holds for many orders of one sale in one script: one outcome per order, in order (all NOT_LOADED alike). */
+  async reserveMany(eventId: string, orders: GateOrder[], ttlMs: number): Promise<ReserveOutcome[]> {
     this.watch?.assertServing();
     await this.announce(eventId, ttlMs);
-    const [kind, hold] = (await scripts.reserve.run(this.redis, this.keys(eventId), [
-      orderId,
-      userId,
-      quantity,
-      ttlMs,
-    ])) as [string, string?];
-    if (kind === 'HELD' || kind === 'EXISTS') return { kind, hold: parseHold(hold!) };
-    return { kind: kind as 'NOT_LOADED' | 'SOLD_OUT' | 'PURCHASE_LIMIT_EXCEEDED' };
+    const args = orders.flatMap((order) => [order.orderId, order.userId, order.quantity, ttlMs]);
+    const answer = (await scripts.reserve.run(this.redis, this.keys(eventId), args)) as string[];
+    if (answer[0] === 'NOT_LOADED') return orders.map(() => ({ kind: 'NOT_LOADED' }));
+    return orders.map((_, i) => {
+      const kind = answer[2 * i];
+      if (kind === 'HELD' || kind === 'EXISTS') return { kind, hold: parseHold(answer[2 * i + 1]) };
+      return { kind: kind as 'SOLD_OUT' | 'PURCHASE_LIMIT_EXCEEDED' };
+    });
   }
 
   async commit(eventId: string, orderId: string): Promise<SettleOutcome> {
-    this.watch?.assertServing();
-    const [outcome] = (await scripts.commit.run(this.redis, this.keys(eventId), [orderId])) as [
-      SettleOutcome,
-    ];
+    const [outcome] = await this.settleMany('commit', eventId, [orderId]);
     return outcome;
   }
 
   async release(eventId: string, orderId: string): Promise<SettleOutcome> {
-    this.watch?.assertServing();
-    const [outcome] = (await scripts.release.run(this.redis, this.keys(eventId), [orderId])) as [
-      SettleOutcome,
-    ];
+    const [outcome] = await this.settleMany('release', eventId, [orderId]);
     return outcome;
+  }
+
+  /** Commits or releases many orders of one sale in one script: one outcome per order, in order. */
+  async settleMany(how: 'commit' | 'release', eventId: string, orderIds: string[]): Promise<SettleOutcome[]> {
+    this.watch?.assertServing();
+    const answer = (await scripts[how].run(this.redis, this.keys(eventId), orderIds)) as SettleOutcome[];
+    return answer[0] === 'NOT_LOADED' ? orderIds.map(() => 'NOT_LOADED') : answer;
   }
 
   /** Returns false when the sale was already loaded (somebody else rebuilt it first). */
@@ -130,8 +143,14 @@ export class StockGate {
   }
 
   async hold(eventId: string, orderId: string): Promise<GateHold | null> {
-    const raw = await this.redis.hget(saleKeys(this.prefix, eventId).reservations, orderId);
-    return raw ? parseHold(raw) : null;
+    const [hold] = await this.holds(eventId, [orderId]);
+    return hold;
+  }
+
+  /** The holds of many orders of one sale, in order; null for an order Redis has none for. */
+  async holds(eventId: string, orderIds: string[]): Promise<(GateHold | null)[]> {
+    const raw = await this.redis.hmget(saleKeys(this.prefix, eventId).reservations, ...orderIds);
+    return raw.map((hold) => (hold ? parseHold(hold) : null));
   }
 
   async counts(eventId: string): Promise<GateCounts | null> {

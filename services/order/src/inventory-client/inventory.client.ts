@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'undici';
 import { ERROR_STATUS, ErrorBody, isErrorCode } from '@boxoffice/contracts/errors/error-codes';
+import type { BatchResultsView } from '@boxoffice/contracts/inventory/reservation-batch.dto';
 import type { ReservationView, ReserveStockDto } from '@boxoffice/contracts/inventory/reservation.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { inClientSpan } from '@boxoffice/tracing/spans';
@@ -11,6 +12,11 @@ import { OrderConfig } from '../order.config';
  * The inventory service over HTTP: a keep-alive pool, a timeout on every call, its error codes passed on as ours. A
  * call given a signal is given up when it aborts, also while it waits in the pool's queue for a connection.
  */
+type BatchOperation = 'reserve batch' | 'commit batch' | 'release batch';
+
+/** One item's answer in a batch: its reservation, or the error its single call would have thrown. */
+export type BatchAnswer = ReservationView | DomainError;
+
 @Injectable()
 export class InventoryClient implements OnApplicationShutdown {
   private readonly pool: Pool;
@@ -40,13 +46,50 @@ export class InventoryClient implements OnApplicationShutdown {
     return this.call('release', `/reservations/${encodeURIComponent(orderId)}/release`, { eventId });
   }
 
+  /**
+   * The batch calls (not used by the saga yet): one answer per item, in order, each the reservation or the error
+   * its single call would have thrown (a refusal as its code, a 5xx as UNAVAILABLE). The call itself throws as a
+   * single call does when inventory answers no batch (down, 401, a bad envelope).
+   */
+  reserveMany(items: ReserveStockDto[], signal?: AbortSignal): Promise<BatchAnswer[]> {
+    return this.callBatch(
+      'reserve batch',
+      '/reservations/batch',
+      { version: 1, items },
+      items.length,
+      signal,
+    );
+  }
+
+  commitMany(orderIds: string[]): Promise<BatchAnswer[]> {
+    return this.callBatch('commit batch', '/reservations/commits', { version: 1, orderIds }, orderIds.length);
+  }
+
+  releaseMany(items: { orderId: string; eventId: string }[]): Promise<BatchAnswer[]> {
+    return this.callBatch('release batch', '/reservations/releases', { version: 1, items }, items.length);
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.pool.close();
   }
 
+  private async callBatch(
+    operation: BatchOperation,
+    path: string,
+    body: object,
+    count: number,
+    signal?: AbortSignal,
+  ): Promise<BatchAnswer[]> {
+    const answer = await this.call<Partial<BatchResultsView> | undefined>(operation, path, body, signal);
+    if (!Array.isArray(answer?.results) || answer.results.length !== count) {
+      throw new DomainError('UNAVAILABLE', `inventory answered ${operation} without one result per item`);
+    }
+    return answer.results.map((result) => result.reservation ?? inventoryError(result.status, result.error));
+  }
+
   /** Every call is a POST, traced as `inventory <operation>` (its span the parent of inventory's). */
   private async call<T>(
-    operation: 'reserve' | 'commit' | 'release',
+    operation: 'reserve' | 'commit' | 'release' | BatchOperation,
     path: string,
     body?: unknown,
     signal?: AbortSignal,
@@ -77,21 +120,22 @@ export class InventoryClient implements OnApplicationShutdown {
     }
     const parsed = safeJson(text);
     if (response.statusCode < 300) return parsed as T;
-    const error = parsed as Partial<ErrorBody> | undefined;
-    // Inventory refusing our SERVICE_TOKEN is this service misconfigured, not the buyer's fault: 503, retried.
-    if (
-      response.statusCode < 500 &&
-      isErrorCode(error?.code) &&
-      error.code !== 'UNAUTHORIZED' &&
-      ERROR_STATUS[error.code] < 500
-    ) {
-      throw new DomainError(error.code, error.message ?? error.code, error.details);
-    }
-    throw new DomainError(
-      'UNAVAILABLE',
-      `inventory answered ${response.statusCode} ${error?.code ?? ''}`.trim(),
-    );
+    throw inventoryError(response.statusCode, parsed as Partial<ErrorBody> | undefined);
   }
+}
+
+/** Inventory's error as ours: its refusal as such, anything else (a 5xx, our token refused) UNAVAILABLE. */
+function inventoryError(status: number, error: Partial<ErrorBody> | undefined): DomainError {
+  // Inventory refusing our SERVICE_TOKEN is this service misconfigured, not the buyer's fault: 503, retried.
+  if (
+    status < 500 &&
+    isErrorCode(error?.code) &&
+    error.code !== 'UNAUTHORIZED' &&
+    ERROR_STATUS[error.code] < 500
+  ) {
+    return new DomainError(error.code, error.message ?? error.code, error.details);
+  }
+  return new DomainError('UNAVAILABLE', `inventory answered ${status} ${error?.code ?? ''}`.trim());
 }
 
 function safeJson(text: string): unknown {

@@ -35,7 +35,12 @@ describe('Order with a wrong SERVICE_TOKEN (e2e: real inventory, Postgres, Redis
     const client = stack.app.get(InventoryClient);
 
     // One call at a time: a second promise already running would reject unhandled while the first is awaited.
-    for (const call of [() => client.commit('some-order'), () => client.release('some-order', 'gig')]) {
+    for (const call of [
+      () => client.commit('some-order'),
+      () => client.release('some-order', 'gig'),
+      () => client.commitMany(['some-order']),
+      () => client.releaseMany([{ orderId: 'some-order', eventId: 'gig' }]),
+    ]) {
       const answer = call();
       await expect(answer).rejects.toThrow(DomainError);
       await expect(answer).rejects.toMatchObject({

@@ -1,13 +1,21 @@
--- Turn a hold into a sale. Idempotent; a released hold stays released.
--- KEYS: sale, reservations, users, expiries   ARGV: orderId
+-- Turn holds into sales. Idempotent; a released hold stays released.
+-- KEYS: sale, reservations, users, expiries   ARGV: orderIds   Answers one outcome per order, in order.
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'NOT_LOADED'} end
-local raw = redis.call('HGET', KEYS[2], ARGV[1])
-if not raw then return {'NOT_FOUND'} end
-local hold = cjson.decode(raw)
-if hold.s ~= 'HELD' then return {hold.s} end
-redis.call('HINCRBY', KEYS[1], 'held', -hold.q)
-redis.call('HINCRBY', KEYS[1], 'sold', hold.q)
-hold.s = 'COMMITTED'
-redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(hold))
-redis.call('ZREM', KEYS[4], ARGV[1])
-return {'COMMITTED'}
+local answers = {}
+for i, orderId in ipairs(ARGV) do
+  local raw = redis.call('HGET', KEYS[2], orderId)
+  if not raw then
+    answers[i] = 'NOT_FOUND'
+  else
+    local hold = cjson.decode(raw)
+    if hold.s == 'HELD' then
+      redis.call('HINCRBY', KEYS[1], 'held', -hold.q)
+      redis.call('HINCRBY', KEYS[1], 'sold', hold.q)
+      hold.s = 'COMMITTED'
+      redis.call('HSET', KEYS[2], orderId, cjson.encode(hold))
+      redis.call('ZREM', KEYS[4], orderId)
+    end
+    answers[i] = hold.s
+  end
+end
+return answers
