@@ -38,10 +38,10 @@ export class IdempotentOrders {
    * order id, which a retry uses.
    */
   async placeOnce({ key, request, deadline, place, refusal }: KeyedOrder): Promise<OrderView> {
-    const hash = requestHash(request);
-    // Refused from memory: a key no request claimed is answered so and left as it is, not written; a key with an
-    // order (or an answer) goes the usual way, which answers for it.
+    // Refused from memory: a key no request claimed is answered so and left as it is, not written (nor hashed); a
+    // key with an order (or an answer) goes the usual way, which answers for it.
     if (refusal && !(await deadline.orLate(this.keyReads.read(key), outOfTime))) throw refusal;
+    const hash = requestHash(request);
     const first = await deadline.orLate(
       claimIdempotencyKey(this.db.manager, key, hash, randomUUID()),
       outOfTime,
