@@ -186,6 +186,45 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
     expect(hold).toEqual({ status: 'HELD' });
   });
 
+  it('given two requests with one key, when inventory refuses the first and holds for the second after the first freed the key, then the second is 503 and its hold goes back at once', async () => {
+    // given: both requests share the key's order id; inventory refuses one, and holds for the other only later
+    const body = { eventId: 'gig', userId: 'ivan', quantity: 1 };
+    const client = stack.app.get(InventoryClient);
+    const reserve = client.reserve.bind(client);
+    let refusedAnswered!: () => void;
+    const refusedAnswer = new Promise<void>((resolve) => (refusedAnswered = resolve));
+    const calls: string[] = [];
+    jest.spyOn(client, 'reserve').mockImplementation(async (request, signal) => {
+      calls.push(request.orderId);
+      if (calls.length === 1) {
+        await eventually(() => calls.length === 2, { what: 'the second request at inventory' });
+        throw new DomainError('SOLD_OUT', 'Not enough tickets left for gig');
+      }
+      await refusedAnswer;
+      return reserve(request, signal);
+    });
+    const before = await saleCounts(stack.inventory, 'gig');
+
+    // when
+    const racing = [order(body, 'ivan-key'), order(body, 'ivan-key')].map((sent) =>
+      sent.then((response) => {
+        if (response.status === 409) refusedAnswered();
+        return response;
+      }),
+    );
+    const answers = await Promise.all(racing);
+
+    // then
+    expect(answers.map((answer) => answer.status).sort()).toEqual([409, 503]);
+    expect(calls[0]).toBe(calls[1]); // one order id for both
+    const holds = await stack.inventory.db.query('SELECT status FROM reservations WHERE order_id = $1', [
+      calls[0],
+    ]);
+    expect(holds).toEqual([{ status: 'RELEASED' }]);
+    expect(await saleCounts(stack.inventory, 'gig')).toEqual(before);
+    expect(await ordersOf('ivan')).toEqual([]);
+  });
+
   it("given an attempt that failed after taking its hold, when its hold is released, then neither a transaction nor the key's row lock spans the call, a racing request with the key gets 503, and the key is free after", async () => {
     // given: the order could not be recorded (a 503), so the attempt gives its hold and its key back
     const body = { eventId: 'gig', userId: 'erin', quantity: 1 };
