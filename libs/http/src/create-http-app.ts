@@ -39,7 +39,9 @@ export function httpAdapter(options: HttpAppOptions): FastifyAdapter {
     genReqId: newRequestId,
     // A route's JSON Schema (RouteSchema) holds the contract as the validation pipe does: strict types, unknown
     // fields refused rather than dropped, every offending field named.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: true } },
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: true },
+    },
     schemaErrorFormatter: schemaValidationFailed,
   });
 }

@@ -46,7 +46,10 @@ export function schemaValidationFailed(errors: SchemaError[]): DomainError {
   return new DomainError('VALIDATION_FAILED', 'The request is not valid', details);
 }
 
-function describe({ keyword, instancePath, params, message }: SchemaError): { field: string; message: string } {
+function describe({ keyword, instancePath, params, message }: SchemaError): {
+  field: string;
+  message: string;
+} {
   if (keyword === 'additionalProperties') {
     const field = String(params.additionalProperty);
     return { field, message: `property ${field} should not exist` };

@@ -34,7 +34,9 @@ export function currentRequestId(): string | undefined {
 export function currentLogFields(): Record<string, unknown> {
   const store = context.getStore();
   if (!store) return {};
-  return store.requestId === undefined ? { ...store.fields } : { requestId: store.requestId, ...store.fields };
+  return store.requestId === undefined
+    ? { ...store.fields }
+    : { requestId: store.requestId, ...store.fields };
 }
 
 /**

@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ErrorCode } from '@boxoffice/contracts/errors/error-codes';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
-import { boundOnce, ServiceMetrics, type CounterOf, type HistogramOf } from '@boxoffice/metrics/service-metrics';
+import {
+  boundOnce,
+  ServiceMetrics,
+  type CounterOf,
+  type HistogramOf,
+} from '@boxoffice/metrics/service-metrics';
 
 // From a payment answered at once to ORDER_PAYMENT_TIMEOUT_SECONDS (900) and past it.
 const TIME_TO_FINAL_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900, 1800];
