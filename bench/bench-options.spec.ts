@@ -14,6 +14,7 @@ describe('npm run bench options', () => {
         warmUp: true,
         concurrency: 100,
         s1: { stock: 100, requests: 20_000 },
+        s1Keys: true,
         s2: { requests: 3_000 },
         s3: { seconds: 30 },
         write: true,
@@ -48,6 +49,14 @@ describe('npm run bench options', () => {
 
     // then
     expect(parsed).toMatchObject({ ok: true, options: { runs: 5, write: false } });
+  });
+
+  it('given --no-keys, when parsed, then S1 buyers send no Idempotency-Key and nothing is written', () => {
+    // when
+    const parsed = parseBenchOptions(['--no-keys']);
+
+    // then
+    expect(parsed).toMatchObject({ ok: true, options: { s1Keys: false, write: false } });
   });
 
   it('given --profile with a folder, when parsed, then the services are profiled into it', () => {

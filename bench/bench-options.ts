@@ -8,6 +8,8 @@ export interface BenchOptions {
   warmUp: boolean;
   concurrency: number;
   s1: { stock: number; requests: number };
+  /** S1's buyers each with an Idempotency-Key (the default), or none (`--no-keys`). */
+  s1Keys: boolean;
   s2: { requests: number };
   s3: { seconds: number };
   /** Write bench/results/<date>-<commit>.json, the chart and the README table. */
@@ -29,7 +31,7 @@ const FULL = { runs: 3, s1: { stock: 100, requests: 20_000 }, s2: { requests: 3_
 const QUICK = { runs: 1, s1: { stock: 100, requests: 3_000 }, s2: { requests: 300 }, s3: { seconds: 5 } };
 
 /**
- * `[--quick] [--runs n] [--concurrency n] [--no-write] [--profile dir] [--against ref] [--only s1,s2,s3]`; bad values
+ * `[--quick] [--runs n] [--concurrency n] [--no-write] [--profile dir] [--against ref] [--only s1,s2,s3] [--no-keys]`; bad values
  * all at once.
  */
 export function parseBenchOptions(args: string[]): ParsedBenchOptions {
@@ -45,6 +47,7 @@ export function parseBenchOptions(args: string[]): ParsedBenchOptions {
         profile: { type: 'string' },
         against: { type: 'string' },
         only: { type: 'string' },
+        'no-keys': { type: 'boolean', default: false },
       },
     }));
   } catch (error) {
@@ -72,10 +75,16 @@ export function parseBenchOptions(args: string[]): ParsedBenchOptions {
     warmUp: !quick,
     concurrency: integer('concurrency', 100, 1, 1000),
     s1: sizes.s1,
+    s1Keys: values['no-keys'] !== true,
     s2: sizes.s2,
     s3: sizes.s3,
-    // A quick run's figures are too small to stand for the machine, a partial one leaves rows out: neither publishes.
-    write: !quick && values['no-write'] !== true && SCENARIOS.every((name) => scenarios.includes(name)),
+    // A quick run's figures are too small to stand for the machine, a partial one leaves rows out, one without keys
+    // is another S1: none publishes.
+    write:
+      !quick &&
+      values['no-write'] !== true &&
+      values['no-keys'] !== true &&
+      SCENARIOS.every((name) => scenarios.includes(name)),
     profileDir: (values.profile as string | undefined) ?? null,
     against: (values.against as string | undefined) ?? null,
     scenarios: SCENARIOS.filter((name) => scenarios.includes(name)),

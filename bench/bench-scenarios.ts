@@ -80,7 +80,10 @@ function figuresOf({ record, seconds }: Drive, violations: string[]): RunFigures
   };
 }
 
-/** S1: `requests` buyers over `concurrency` connections for a sale of `stock`; all but `stock` answered 409. */
+/**
+ * S1: `requests` buyers over `concurrency` connections for a sale of `stock`; all but `stock` answered 409. Each with
+ * an Idempotency-Key of its own, or (`keys` false) none.
+ */
 export async function soldOutStorm(
   system: BenchSystem,
   {
@@ -88,11 +91,12 @@ export async function soldOutStorm(
     stock,
     requests,
     concurrency,
-  }: { eventId: string; stock: number; requests: number; concurrency: number },
+    keys = true,
+  }: { eventId: string; stock: number; requests: number; concurrency: number; keys?: boolean },
 ): Promise<RunFigures> {
   await system.createSale(eventId, stock);
   const costFrom = await system.cost?.();
-  const run = await drive(system.buyer(eventId), (buy, record) =>
+  const run = await drive(system.buyer(eventId, keys), (buy, record) =>
     driveClosed(requests, concurrency, buy, record),
   );
   const accepted = run.record.acceptedOrderIds.length;

@@ -21,8 +21,9 @@ export interface BenchSystem {
   /** 'Boxoffice', 'baseline', or 'Boxoffice@<commit>' for another commit's build. */
   name: string;
   createSale(eventId: string, stock: number): Promise<void>;
-  /** POST /orders for buyer `index` of the sale, over keep-alive connections of the system's own pool. */
-  buyer(eventId: string): Buy;
+  /** POST /orders for buyer `index` of the sale, over keep-alive connections of the system's own pool; `keys`:
+   * each with an Idempotency-Key of its own (the default), or none. */
+  buyer(eventId: string, keys?: boolean): Buy;
   /** What must hold once the sale's orders ended: each code is a violation (nothing oversold, the books agree). */
   violations(eventId: string, stock: number, accepted: number): Promise<string[]>;
   /** Its processes by name, for their peak RSS. */
@@ -46,7 +47,13 @@ export interface Saga {
 }
 
 const CONNECTIONS = 256;
-const buyerOptions = (eventId: string) => ({ eventId, users: 1_000_000_000, quantity: 1, declineRate: 0 });
+const buyerOptions = (eventId: string, keys = true) => ({
+  eventId,
+  users: 1_000_000_000,
+  quantity: 1,
+  declineRate: 0,
+  keys,
+});
 
 /** Boxoffice: scripts/start.mjs with its defaults (logs, metrics on), in the bench's corner of the servers. */
 export async function startBoxoffice(
@@ -97,7 +104,7 @@ export async function startBoxoffice(
     name: at ? `Boxoffice@${at.commit}` : 'Boxoffice',
     corner: stack.corner,
     createSale: (eventId, stock) => createSale(sale, { eventId, stock, perUserLimit: 0 }),
-    buyer: (eventId) => buyerOf(pool, buyerOptions(eventId)),
+    buyer: (eventId, keys) => buyerOf(pool, buyerOptions(eventId, keys)),
     violations: async (eventId, stock, accepted) => {
       const { orders, deadlineHit } = await waitForOrdersEnded(db, sale, eventId, accepted);
       const codes: string[] = (await auditSale(sale, eventId, audit)).map((violation) => violation.code);
@@ -179,7 +186,7 @@ export async function startBaseline(
   return {
     name: 'baseline',
     createSale: (eventId, stock) => createSale(stack, { eventId, stock, perUserLimit: 0 }),
-    buyer: (eventId) => buyerOf(pool, buyerOptions(eventId)),
+    buyer: (eventId, keys) => buyerOf(pool, buyerOptions(eventId, keys)),
     violations: async (eventId, stock, accepted) => {
       const { rows } = await db.query(
         `SELECT count(*)::int AS orders, (SELECT count(*)::int FROM "${schema}".outbox

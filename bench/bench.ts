@@ -82,6 +82,7 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
         stock: options.s1.stock,
         requests,
         concurrency,
+        keys: options.s1Keys,
       });
     const s2 = (system: BenchSystem, requests = options.s2.requests) =>
       acceptedOrders(system, { eventId: newEventId('s2', system), requests, concurrency });

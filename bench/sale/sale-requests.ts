@@ -25,11 +25,12 @@ export async function createSale(
     throw new Error(`PUT /events/${options.eventId} answered ${response.status}: ${await response.text()}`);
 }
 
-/** One buyer's POST /orders, buyer `index` of the sale, with an Idempotency-Key of its own. */
+/** One buyer's POST /orders, buyer `index` of the sale, with an Idempotency-Key of its own unless `keys` is false. */
 export function buyerOf(
   pool: Pool,
-  options: Pick<SaleOptions, 'eventId' | 'users' | 'quantity' | 'declineRate'>,
+  options: Pick<SaleOptions, 'eventId' | 'users' | 'quantity' | 'declineRate'> & { keys?: boolean },
 ): Buy {
+  const keyed = options.keys !== false;
   return async (index) => {
     // Spread evenly: buyer i declines when the running share of declines crosses a whole number.
     const declined = Math.floor((index + 1) * options.declineRate) > Math.floor(index * options.declineRate);
@@ -37,7 +38,10 @@ export function buyerOf(
       const response = await pool.request({
         method: 'POST',
         path: '/orders',
-        headers: { 'content-type': 'application/json', 'idempotency-key': `${options.eventId}-${index}` },
+        headers: {
+          'content-type': 'application/json',
+          ...(keyed && { 'idempotency-key': `${options.eventId}-${index}` }),
+        },
         body: JSON.stringify({
           eventId: options.eventId,
           userId: `buyer-${index % options.users}`,

@@ -5,12 +5,13 @@ import { Logger } from 'nestjs-pino';
 import { createLogger } from '@boxoffice/logging/create-logger';
 import type { LogSettings } from '@boxoffice/logging/log-settings';
 import { newRequestId } from '@boxoffice/logging/request-id';
-import { nestLoggerOn, withLogging } from '@boxoffice/logging/with-logging';
+import { logRequests } from '@boxoffice/logging/request-logging';
+import { nestLoggerOn, ROOT_LOGGER, withLogging } from '@boxoffice/logging/with-logging';
 import { serveApiDocs } from './api-docs';
 import { observeHttpDurations } from '@boxoffice/metrics/http-durations';
 import { ProblemFilter } from './problem.filter';
 import { traceRequests } from './request-tracing';
-import { contractValidationPipe } from './validation';
+import { contractValidationPipe, schemaValidationFailed } from './validation';
 
 export interface HttpAppOptions {
   service: string;
@@ -33,7 +34,16 @@ export async function createHttpApp(
 }
 
 export function httpAdapter(options: HttpAppOptions): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: options.bodyLimitBytes, genReqId: newRequestId });
+  return new FastifyAdapter({
+    bodyLimit: options.bodyLimitBytes,
+    genReqId: newRequestId,
+    // A route's JSON Schema (RouteSchema) holds the contract as the validation pipe does: strict types, unknown
+    // fields refused rather than dropped, every offending field named.
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: true },
+    },
+    schemaErrorFormatter: schemaValidationFailed,
+  });
 }
 
 /** Also used by e2e tests that build the app through `Test.createTestingModule` (with `withLogging`). */
@@ -48,5 +58,6 @@ export function configureHttpApp(app: INestApplication, options: HttpAppOptions)
   // JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE rather than a string the validators misread.
   const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('text/plain');
+  logRequests(fastify, app.get(ROOT_LOGGER));
   traceRequests(fastify);
 }

@@ -45,3 +45,41 @@ export function validateItem<T extends object>(type: new () => T, raw: unknown):
     ? new DomainError('VALIDATION_FAILED', 'The item is not valid', flatten(errors))
     : item;
 }
+
+/** What Fastify's Ajv reports of one failed keyword (the fields read here). */
+interface SchemaError {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+/**
+ * Fastify's `schemaErrorFormatter`: a route's JSON Schema errors as the same 400 VALIDATION_FAILED, one `details`
+ * entry per offending field, that the validation pipe answers.
+ */
+export function schemaValidationFailed(errors: SchemaError[]): DomainError {
+  const byField = new Map<string, string[]>();
+  for (const error of errors) {
+    const { field, message } = describe(error);
+    byField.set(field, [...(byField.get(field) ?? []), message]);
+  }
+  const details = [...byField].map(([field, messages]) => ({ field, messages }));
+  return new DomainError('VALIDATION_FAILED', 'The request is not valid', details);
+}
+
+function describe({ keyword, instancePath, params, message }: SchemaError): {
+  field: string;
+  message: string;
+} {
+  if (keyword === 'additionalProperties') {
+    const field = String(params.additionalProperty);
+    return { field, message: `property ${field} should not exist` };
+  }
+  if (keyword === 'required') {
+    const field = String(params.missingProperty);
+    return { field, message: `${field} is required` };
+  }
+  const field = instancePath.slice(1).replaceAll('/', '.') || 'body';
+  return { field, message: `${field} ${message ?? 'is not valid'}` };
+}

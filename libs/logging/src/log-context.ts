@@ -4,7 +4,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export type LogFields = Readonly<Record<string, string | number | undefined>>;
 
 interface LogContext {
-  /** The HTTP request being served; its lines carry it already (pino-http), calls made for it forward it. */
+  /** The HTTP request being served: its lines carry it (see currentLogFields), calls made for it forward it. */
   readonly requestId?: string;
   readonly fields: LogFields;
 }
@@ -18,7 +18,7 @@ export function withLogFields<T>(fields: LogFields, work: () => T): T {
   return context.run({ requestId: outer?.requestId, fields: { ...outer?.fields, ...fields } }, work);
 }
 
-/** Runs `work` as the handling of the HTTP request `requestId` (see RequestIdMiddleware). */
+/** Runs `work` as the handling of the HTTP request `requestId` (see logRequests). */
 export function inRequest<T>(requestId: string, work: () => T): T {
   return context.run({ requestId, fields: NO_FIELDS }, work);
 }
@@ -27,10 +27,16 @@ export function currentRequestId(): string | undefined {
   return context.getStore()?.requestId;
 }
 
-/** For pino's mixin, which merges into the object it gets: a copy. */
+/**
+ * For pino's mixin, which merges into the object it gets: a copy. Pino asks only for a line it writes, so a request's
+ * fields cost nothing on the lines a level leaves out (no child logger per request).
+ */
 export function currentLogFields(): Record<string, unknown> {
-  const fields = context.getStore()?.fields;
-  return fields ? { ...fields } : {};
+  const store = context.getStore();
+  if (!store) return {};
+  return store.requestId === undefined
+    ? { ...store.fields }
+    : { requestId: store.requestId, ...store.fields };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify';
-import { ServiceMetrics, type HistogramOf } from './service-metrics';
+import { boundOnce, ServiceMetrics, type HistogramOf } from './service-metrics';
 
 // From a Redis-only refusal (~1 ms) to the order deadline (5 s) and beyond.
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -36,17 +36,13 @@ export function observeHttpDurations(app: INestApplication): void {
   });
 }
 
-/** The hook of one route; its label sets are made once per method and status, not per request. */
+/** The hook of one route; its children are bound once per method and status, not per request. */
 function timer(durations: HistogramOf<keyof Labels>, route: string): onResponseHookHandler {
-  const byMethod = new Map<string, Map<number, Labels>>();
+  const byMethod = boundOnce((method: string) =>
+    boundOnce((status: number) => durations.labels({ method, route, status })),
+  );
   return (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    const { method } = request;
-    const status = reply.statusCode;
-    let byStatus = byMethod.get(method);
-    if (!byStatus) byMethod.set(method, (byStatus = new Map()));
-    let labels = byStatus.get(status);
-    if (!labels) byStatus.set(status, (labels = { method, route, status }));
-    durations.observe(labels, reply.elapsedTime / 1000);
+    byMethod(request.method)(reply.statusCode).observe(reply.elapsedTime / 1000);
     done();
   };
 }

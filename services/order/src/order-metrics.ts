@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ErrorCode } from '@boxoffice/contracts/errors/error-codes';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
-import { ServiceMetrics, type CounterOf, type HistogramOf } from '@boxoffice/metrics/service-metrics';
+import {
+  boundOnce,
+  ServiceMetrics,
+  type CounterOf,
+  type HistogramOf,
+} from '@boxoffice/metrics/service-metrics';
 
 // From a payment answered at once to ORDER_PAYMENT_TIMEOUT_SECONDS (900) and past it.
 const TIME_TO_FINAL_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900, 1800];
@@ -36,6 +41,8 @@ export class OrderMetrics {
   readonly accepted: CounterOf;
   /** Every POST /orders the service refused, by the contract's error code (the validation pipe's 400s excluded). */
   readonly refused: CounterOf<'code'>;
+  /** Its child per code, bound once: a sold-out storm counts thousands of SOLD_OUT a second. */
+  private readonly refusedBy = boundOnce((code: ErrorCode) => this.refused.labels({ code }));
   /** 504 OUTCOME_UNKNOWN: neither accepted nor refused, the order may exist (docs/contract.md §2). */
   private readonly outcomeUnknown: CounterOf;
   private readonly outcomes: CounterOf<'status' | 'reason'>;
@@ -103,7 +110,7 @@ export class OrderMetrics {
 
   refusedWith(code: ErrorCode): void {
     if (code === 'OUTCOME_UNKNOWN') this.outcomeUnknown.inc();
-    else this.refused.inc({ code });
+    else this.refusedBy(code).inc();
   }
 
   /** An order moved out of CREATED, `seconds` after it was created. */

@@ -1,5 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IdField, IntegerField, PatternField } from '../field.decorator';
+import { ID_PATTERN } from '../identifiers';
+
+const PAYMENT_TOKEN_PATTERN = /^tok_[A-Za-z0-9_]{1,60}$/;
 
 /** `POST /orders` */
 export class CreateOrderDto {
@@ -12,13 +15,33 @@ export class CreateOrderDto {
   @IntegerField(1, 100, { example: 1 })
   quantity!: number;
 
-  @PatternField(/^tok_[A-Za-z0-9_]{1,60}$/, 'paymentToken must look like tok_visa', {
+  @PatternField(PAYMENT_TOKEN_PATTERN, 'paymentToken must look like tok_visa', {
     optional: true,
     description: 'Default tok_visa; test tokens: docs/contract.md §4',
     example: 'tok_visa',
   })
   paymentToken?: string;
 }
+
+/** `POST /orders`'s body once validated, as the controller gets it. */
+export type CreateOrderBody = Pick<CreateOrderDto, 'eventId' | 'userId' | 'quantity' | 'paymentToken'>;
+
+/**
+ * CreateOrderDto's rules as JSON Schema, for the hot route: compiled once (Fastify's Ajv, no coercion, every error)
+ * instead of class-transformer and class-validator on every request. The same rules, and the same fields refused.
+ */
+export const CREATE_ORDER_SCHEMA = {
+  type: 'object',
+  required: ['eventId', 'userId', 'quantity'],
+  additionalProperties: false,
+  properties: {
+    eventId: { type: 'string', pattern: ID_PATTERN.source },
+    userId: { type: 'string', pattern: ID_PATTERN.source },
+    quantity: { type: 'integer', minimum: 1, maximum: 100 },
+    // Optional as class-validator's IsOptional has it: absent or null is the default token.
+    paymentToken: { type: ['string', 'null'], pattern: PAYMENT_TOKEN_PATTERN.source },
+  },
+} as const;
 
 export const ORDER_STATUSES = ['CREATED', 'CONFIRMED', 'CANCELLED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];

@@ -15,6 +15,8 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
     stack.db.query('SELECT order_id, status FROM orders WHERE user_id = $1', [userId]);
   const holdsOf = async (userId: string): Promise<Array<{ order_id: string; quantity: number }>> =>
     stack.inventory.db.query('SELECT order_id, quantity FROM reservations WHERE user_id = $1', [userId]);
+  const keyRows = async (key: string) =>
+    stack.db.query('SELECT key, response_status FROM idempotency_keys WHERE key = $1', [key]);
   const outboxOf = async (orderId: string) =>
     stack.db.query('SELECT message_id FROM outbox WHERE correlation_id = $1', [orderId]);
 
@@ -97,21 +99,37 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
     ).toEqual(first.body);
   });
 
-  it('given a key first answered 409 SOLD_OUT, when stock is added and the request comes again, then it still answers 409', async () => {
+  it('given a key answered 409 SOLD_OUT by inventory, when stock is added and the request comes again, then it is asked again and accepted: the refusal was never stored', async () => {
+    // given
     await putSale(stack.inventory, 'encore', { totalStock: 1 });
     const body = { eventId: 'encore', userId: 'eve', quantity: 2 };
     const first = await order(body, 'eve-key').expect(409);
     expect(first.body.code).toBe('SOLD_OUT');
+    expect(await keyRows('eve-key')).toEqual([]);
 
+    // when
     await putSale(stack.inventory, 'encore', { totalStock: 10 });
-    const again = await order(body, 'eve-key').expect(409);
+    const again = await order(body, 'eve-key').expect(202);
 
-    expect(again.body).toEqual(first.body);
-    expect(await ordersOf('eve')).toEqual([]);
-    expect(await holdsOf('eve')).toEqual([]);
-    // The stock really is there now: a new key gets it.
-    await order(body, 'eve-key-2').expect(202);
-    expect(await ordersOf('eve')).toHaveLength(1);
+    // then
+    expect(await ordersOf('eve')).toEqual([{ order_id: again.body.orderId, status: 'CREATED' }]);
+    expect(await holdsOf('eve')).toEqual([{ order_id: again.body.orderId, quantity: 2 }]);
+    // From now on the key has an order: its 202 is what it answers, and another body is refused.
+    expect((await order(body, 'eve-key').expect(202)).body).toEqual(again.body);
+    await order({ ...body, quantity: 1 }, 'eve-key').expect(422);
+  });
+
+  it('given a key answered 422 PURCHASE_LIMIT_EXCEEDED, when the request comes again with another body, then it is a new request, not IDEMPOTENCY_KEY_REUSED', async () => {
+    // given (the sale's perUserLimit is 4)
+    const refused = await order({ eventId: 'gig', userId: 'hugo', quantity: 5 }, 'hugo-key').expect(422);
+    expect(refused.body.code).toBe('PURCHASE_LIMIT_EXCEEDED');
+
+    // when
+    const accepted = await order({ eventId: 'gig', userId: 'hugo', quantity: 4 }, 'hugo-key');
+
+    // then
+    expect(accepted.status).toBe(202);
+    expect(await ordersOf('hugo')).toEqual([{ order_id: accepted.body.orderId, status: 'CREATED' }]);
   });
 
   it.each([
@@ -166,6 +184,45 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
       accepted.body.orderId,
     ]);
     expect(hold).toEqual({ status: 'HELD' });
+  });
+
+  it('given two requests with one key, when inventory refuses the first and holds for the second after the first freed the key, then the second is 503 and its hold goes back at once', async () => {
+    // given: both requests share the key's order id; inventory refuses one, and holds for the other only later
+    const body = { eventId: 'gig', userId: 'ivan', quantity: 1 };
+    const client = stack.app.get(InventoryClient);
+    const reserve = client.reserve.bind(client);
+    let refusedAnswered!: () => void;
+    const refusedAnswer = new Promise<void>((resolve) => (refusedAnswered = resolve));
+    const calls: string[] = [];
+    jest.spyOn(client, 'reserve').mockImplementation(async (request, signal) => {
+      calls.push(request.orderId);
+      if (calls.length === 1) {
+        await eventually(() => calls.length === 2, { what: 'the second request at inventory' });
+        throw new DomainError('SOLD_OUT', 'Not enough tickets left for gig');
+      }
+      await refusedAnswer;
+      return reserve(request, signal);
+    });
+    const before = await saleCounts(stack.inventory, 'gig');
+
+    // when
+    const racing = [order(body, 'ivan-key'), order(body, 'ivan-key')].map((sent) =>
+      sent.then((response) => {
+        if (response.status === 409) refusedAnswered();
+        return response;
+      }),
+    );
+    const answers = await Promise.all(racing);
+
+    // then
+    expect(answers.map((answer) => answer.status).sort()).toEqual([409, 503]);
+    expect(calls[0]).toBe(calls[1]); // one order id for both
+    const holds = await stack.inventory.db.query('SELECT status FROM reservations WHERE order_id = $1', [
+      calls[0],
+    ]);
+    expect(holds).toEqual([{ status: 'RELEASED' }]);
+    expect(await saleCounts(stack.inventory, 'gig')).toEqual(before);
+    expect(await ordersOf('ivan')).toEqual([]);
   });
 
   it("given an attempt that failed after taking its hold, when its hold is released, then neither a transaction nor the key's row lock spans the call, a racing request with the key gets 503, and the key is free after", async () => {

@@ -47,19 +47,40 @@ export async function claimIdempotencyKey(
   return (await readIdempotencyKey(db, key, false))!;
 }
 
+const RECORD_COLUMNS = `key, request_hash, resource_id, response_status, response_body,
+  releasing_at > now() - ${RELEASING_FOR} AS releasing`;
+
+interface RecordRow {
+  key: string;
+  request_hash: string;
+  resource_id: string;
+  response_status: number | null;
+  response_body: unknown;
+  releasing: boolean | null;
+}
+
 /** Reads a key's record; with `lock`, holds it until the transaction ends so that one response wins. */
 export async function readIdempotencyKey(
   db: EntityManager,
   key: string,
   lock: boolean,
 ): Promise<IdempotencyRecord | null> {
-  const [row] = await db.query(
-    `SELECT key, request_hash, resource_id, response_status, response_body,
-       releasing_at > now() - ${RELEASING_FOR} AS releasing
-     FROM idempotency_keys WHERE key = $1 ${lock ? 'FOR UPDATE' : ''}`,
+  const [row] = (await db.query(
+    `SELECT ${RECORD_COLUMNS} FROM idempotency_keys WHERE key = $1 ${lock ? 'FOR UPDATE' : ''}`,
     [key],
-  );
-  if (!row) return null;
+  )) as RecordRow[];
+  return row ? toRecord(row) : null;
+}
+
+/** The records of those of `keys` that exist, in one statement (see KeyReads). */
+export async function readIdempotencyKeys(db: EntityManager, keys: string[]): Promise<IdempotencyRecord[]> {
+  const rows = (await db.query(`SELECT ${RECORD_COLUMNS} FROM idempotency_keys WHERE key = ANY($1)`, [
+    keys,
+  ])) as RecordRow[];
+  return rows.map(toRecord);
+}
+
+function toRecord(row: RecordRow): IdempotencyRecord {
   return {
     key: row.key,
     requestHash: row.request_hash,
@@ -67,6 +88,15 @@ export async function readIdempotencyKey(
     ...(row.response_status ? { response: { status: row.response_status, body: row.response_body } } : {}),
     ...(row.releasing ? { releasing: true } : {}),
   };
+}
+
+/** Whether `key` still names `resourceId`: a key freed, or claimed afresh since, names no order of ours. */
+export async function keyNames(db: EntityManager, key: string, resourceId: string): Promise<boolean> {
+  const rows = (await db.query('SELECT 1 FROM idempotency_keys WHERE key = $1 AND resource_id = $2', [
+    key,
+    resourceId,
+  ])) as unknown[];
+  return rows.length > 0;
 }
 
 /**
@@ -109,8 +139,8 @@ export async function storeIdempotentResponse(
 }
 
 /**
- * Lets a key be claimed afresh when its request ended without a response worth replaying (a 503), unless a racing
- * request with the key answered meanwhile. True when this call freed it.
+ * Lets a key be claimed afresh when its request ended without a response worth replaying (a 503, or a refusal before
+ * any hold), unless a racing request with the key answered meanwhile. True when this call freed it.
  */
 export async function forgetIdempotencyKey(
   db: EntityManager,

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { ERROR_STATUS, type ErrorBody } from '@boxoffice/contracts/errors/error-codes';
+import type { ErrorBody } from '@boxoffice/contracts/errors/error-codes';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError, isRefusal } from '@boxoffice/errors/domain-error';
 import type { Deadline } from '../request/deadline';
 import { orderNotTaken, type OrderIdClaim } from '../request/order-id-claim';
-import { FirstRefusals } from './first-refusals';
 import {
   claimIdempotencyKey,
   forgetIdempotencyKey,
+  keyNames,
   markKeyReleasing,
   readIdempotencyKey,
   requestHash,
@@ -17,18 +17,19 @@ import {
   type StoredResponse,
   unmarkKeyReleasing,
 } from './idempotency-keys';
+import { KeyReads } from './key-reads';
 
 /**
- * The Idempotency-Key protocol of POST /orders (docs/contract.md §2): every request with a key gets the first one's
- * response, 202 or refusal, even when they race; the same key with another body is refused. A 503 stores nothing,
- * so the client may retry with the same key.
+ * The Idempotency-Key protocol of POST /orders (docs/contract.md §2): every request with a key gets its order's 202,
+ * even when they race; the same key with another body is refused. A refusal decided before any hold (Stripe's rule:
+ * nothing began) and a 503 store nothing, so the client may retry with the same key and be asked again.
  */
 @Injectable()
 export class IdempotentOrders {
-  private readonly firstRefusals: FirstRefusals;
+  private readonly keyReads: KeyReads;
 
   constructor(private readonly db: DataSource) {
-    this.firstRefusals = new FirstRefusals(() => this.db.manager);
+    this.keyReads = new KeyReads(() => this.db.manager);
   }
 
   /**
@@ -37,11 +38,14 @@ export class IdempotentOrders {
    * order id, which a retry uses.
    */
   async placeOnce({ key, request, deadline, place, refusal }: KeyedOrder): Promise<OrderView> {
+    // Refused from memory: a key no request claimed is answered so and left as it is, not written (nor hashed); a
+    // key with an order (or an answer) goes the usual way, which answers for it.
+    if (refusal && !(await deadline.orLate(this.keyReads.read(key), outOfTime))) throw refusal;
     const hash = requestHash(request);
-    if (refusal && (await this.firstRefusals.store(key, hash, randomUUID(), stored(refusal)))) throw refusal;
-    const first = await deadline.orLate(claimIdempotencyKey(this.db.manager, key, hash, randomUUID()), () => {
-      throw orderNotTaken('out of time');
-    });
+    const first = await deadline.orLate(
+      claimIdempotencyKey(this.db.manager, key, hash, randomUUID()),
+      outOfTime,
+    );
     if (first.requestHash !== hash) throw keyReused();
     if (first.response) return replay(first.response);
     // Its first attempt is giving its hold back: that order id is not to be used now; a retry finds the key free.
@@ -50,7 +54,7 @@ export class IdempotentOrders {
     try {
       return await place(first.resourceId, claim);
     } catch (error) {
-      if (isRefusal(error)) return replay(await storeIdempotentResponse(this.db.manager, key, stored(error)));
+      if (isRefusal(error)) return this.refused(key, first.resourceId, error, deadline);
       // Not freed: a racing request with this key goes on, and its answer, if there is one yet, is ours.
       const racing = claim.freed
         ? null
@@ -73,11 +77,31 @@ export class IdempotentOrders {
     deadline: Deadline,
     unanswered: DomainError,
   ): Promise<OrderView> {
-    const reading = readIdempotencyKey(this.db.manager, key, false).catch(() => null);
+    const reading = this.keyReads.read(key).catch(() => null);
     const first = await deadline.orLate(reading, () => null);
     if (first && first.requestHash !== requestHash(request)) throw keyReused();
     if (first?.response) return replay(first.response);
     throw unanswered;
+  }
+
+  /**
+   * A refusal before any hold (inventory's): nothing began, so the key is freed for a retry to ask again, unless a
+   * racing request with it answered meanwhile (its 202 stands, and is this request's answer too).
+   */
+  private async refused(
+    key: string,
+    orderId: string,
+    refusal: DomainError,
+    deadline: Deadline,
+  ): Promise<OrderView> {
+    const freed = forgetIdempotencyKey(this.db.manager, key, orderId).catch(() => true);
+    if (await deadline.orLate(freed, () => true)) throw refusal;
+    const racing = await deadline.orLate(
+      readIdempotencyKey(this.db.manager, key, false).catch(() => null),
+      () => null,
+    );
+    if (racing?.response) return replay(racing.response);
+    throw refusal;
   }
 }
 
@@ -89,7 +113,7 @@ export interface KeyedOrder {
   deadline: Deadline;
   /** Steps 1 and 2 under the key's order id: run by the request that claims the key only. */
   place: (orderId: string, claim: OrderIdClaim) => Promise<OrderView>;
-  /** Decided before anything was asked (SOLD_OUT from memory): stored with the claim, unless the key was claimed before. */
+  /** Decided before anything was asked (SOLD_OUT from memory): the answer for a key no request claimed, never stored. */
   refusal?: DomainError;
 }
 
@@ -125,7 +149,12 @@ class KeyClaim implements OrderIdClaim {
     // Marked, not locked, while its hold is released (no Postgres connection waits on inventory): a racing request
     // with the key is refused (503) and cannot record an order on a hold being given back; a release that fails
     // takes the mark off, with the key still claimed, so that a retry takes the order with the hold it has.
-    if (!(await markKeyReleasing(this.db.manager, this.key, this.orderId))) return;
+    if (!(await markKeyReleasing(this.db.manager, this.key, this.orderId))) {
+      // Not ours to mark: a racing request answered, or is releasing, under this id; or the key was freed by a refused
+      // twin (or claimed afresh since): then no request will take this id, and the hold it has goes back now.
+      if (!(await keyNames(this.db.manager, this.key, this.orderId))) await release();
+      return;
+    }
     try {
       await release();
     } catch (error) {
@@ -140,11 +169,8 @@ function keyReused(): DomainError {
   return new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
 }
 
-function stored(refusal: DomainError): StoredResponse {
-  // The contract's error body and status for the code, as the HTTP filter would answer it.
-  const { code, message, details } = refusal;
-  const body: ErrorBody = { code, message, ...(details ? { details } : {}) };
-  return { status: ERROR_STATUS[code], body };
+function outOfTime(): never {
+  throw orderNotTaken('out of time');
 }
 
 /** A stored response as the request's outcome: the order, or the refusal thrown again. */

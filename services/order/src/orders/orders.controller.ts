@@ -1,8 +1,15 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { RouteSchema } from '@nestjs/platform-fastify';
+import { ApiAcceptedResponse, ApiBody, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { OrderIdParam } from '@boxoffice/contracts/id-param.dto';
-import { CreateOrderDto, IDEMPOTENCY_KEY_PATTERN, OrderView } from '@boxoffice/contracts/order/order.dto';
+import {
+  CREATE_ORDER_SCHEMA,
+  CreateOrderDto,
+  IDEMPOTENCY_KEY_PATTERN,
+  OrderView,
+  type CreateOrderBody,
+} from '@boxoffice/contracts/order/order.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { AnswersErrors, BODY_ERRORS } from '@boxoffice/http/answers-errors.decorator';
 import { OrdersService } from './orders.service';
@@ -14,6 +21,10 @@ export class OrdersController {
 
   @Post()
   @HttpCode(202)
+  // Validated by Fastify against the schema compiled at boot; typed as a plain shape, the body skips the global
+  // validation pipe (class-transformer and class-validator per request), and CreateOrderDto documents it.
+  @RouteSchema({ body: CREATE_ORDER_SCHEMA })
+  @ApiBody({ type: CreateOrderDto })
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
@@ -37,7 +48,7 @@ export class OrdersController {
     'OUTCOME_UNKNOWN',
   )
   async place(
-    @Body() body: CreateOrderDto,
+    @Body() body: CreateOrderBody,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderView> {

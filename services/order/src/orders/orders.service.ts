@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { CreateOrderDto, OrderView } from '@boxoffice/contracts/order/order.dto';
+import type { CreateOrderBody, OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { errorCode } from '@boxoffice/errors/error-code';
 import { OrderMetrics } from '../order-metrics';
@@ -20,7 +20,7 @@ export class OrdersService {
     private readonly metrics: OrderMetrics,
   ) {}
 
-  async place(request: CreateOrderDto, idempotencyKey?: string): Promise<OrderView> {
+  async place(request: CreateOrderBody, idempotencyKey?: string): Promise<OrderView> {
     try {
       const order = await this.saga.admit(orderRequest(request), idempotencyKey);
       this.metrics.accepted.inc();
@@ -40,7 +40,7 @@ export class OrdersService {
 }
 
 /** Fields in a fixed order: the same body with its fields in another order hashes the same (Idempotency-Key). */
-function orderRequest(request: CreateOrderDto): OrderRequest {
+function orderRequest(request: CreateOrderBody): OrderRequest {
   return {
     eventId: request.eventId,
     userId: request.userId,

@@ -72,8 +72,8 @@ export class OrderSaga {
       const deadline = new Deadline(this.config.requestDeadlineMs);
       // What would take stock of a sale waits while the saga is behind on it; nothing is kept, not even the key.
       const behind = this.backlog.behind(request.eventId);
-      // A sold-out storm is answered here: no order id, no log context, for a key one batched INSERT. While the saga
-      // is behind no request asks inventory again, so a sale known sold out is still 409.
+      // A sold-out storm is answered here: no order id, no log context, nothing written (a key is only read, in a
+      // batch). While the saga is behind no request asks inventory again, so a sale known sold out is still 409.
       const refusal = this.soldOutFromMemory(request, !behind);
       if (!refusal && behind) {
         // A key already answered is answered again: its buyer is told what was kept, not "nothing was kept".

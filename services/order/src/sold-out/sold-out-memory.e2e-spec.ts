@@ -50,9 +50,25 @@ describe('Sold out from memory (e2e: order in-process, inventory as a process)',
     expect(answers[0].body.message).toBe('Not enough tickets left for storm');
     // None, or the one request whose turn it was to ask again, had the burst come half a memory after "told".
     expect((await reserveCalls('409')) - before).toBeLessThanOrEqual(1);
-    // A key refused from memory was stored like any refusal: the same request again is that 409.
+    // Nothing was written for the keyed refusals: their keys are free, and the same request again asks again.
+    expect(await stack.db.query(`SELECT key FROM idempotency_keys WHERE key LIKE 'storm-key-%'`)).toEqual([]);
     const again = await order('storm', 'buyer-3', 1, 'storm-key-3').expect(409);
     expect(again.body.code).toBe('SOLD_OUT');
+  });
+
+  it('given a key answered 202, when it comes again while its sale is answered sold out from memory, then its 202, not a 409', async () => {
+    // given
+    await putSale(stack.inventory, 'kept', { totalStock: 1 });
+    const first = await order('kept', 'winner', 1, 'kept-winner').expect(202);
+    await order('kept', 'told').expect(409);
+
+    // when
+    const again = await order('kept', 'winner', 1, 'kept-winner');
+    const reused = await order('kept', 'winner', 2, 'kept-winner');
+
+    // then
+    expect([again.status, again.body]).toEqual([202, first.body]);
+    expect([reused.status, reused.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
   });
 
   it('given a sold-out storm that outlasts the memory, when 20 buyers at a time (half with keys) keep ordering, then inventory is asked about twice per ORDER_SOLD_OUT_MEMORY_MS, not once per buyer in flight', async () => {
