@@ -87,7 +87,9 @@ export class NotificationListener {
     if (this.stopped) return;
     const delay = Math.min(this.options.maxBackoffMs, FIRST_BACKOFF_MS * 2 ** this.failures);
     this.failures++;
-    this.logger.warn(`not listening (attempt ${this.failures}), again in ${delay} ms: ${error instanceof Error ? error.message : String(error)}`);
+    this.logger.warn(
+      `not listening (attempt ${this.failures}), again in ${delay} ms: ${error instanceof Error ? error.message : String(error)}`,
+    );
     this.timer = setTimeout(() => void this.listen(), delay);
     this.timer.unref();
   }
