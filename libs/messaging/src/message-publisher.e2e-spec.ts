@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import { connect, type ConfirmChannel } from 'amqplib';
 import { MessagePublisher, type OutgoingMessage } from './message-publisher';
 import { TestBroker } from '@boxoffice/testing/test-broker';
 import { createTestVhost, type TestVhost } from '@boxoffice/testing/test-vhost';
@@ -45,6 +46,41 @@ describe('MessagePublisher (real RabbitMQ, own vhost)', () => {
     expect(await broker.depth(queue)).toBe(500);
     const [first] = await broker.tapped('batch_probe');
     expect(first && first.properties).toMatchObject({ deliveryMode: 2, messageId: messages[0].messageId });
+  });
+
+  it('given a batch, when published each, then every message is sent before the first confirm comes back: one confirm round trip per batch, not one per message', async () => {
+    // given amqplib's confirm channel, watched: what goes out, and each confirm as it comes back
+    await broker.tap('pipelined_probe');
+    const messages = Array.from({ length: 50 }, () => probeMessage('pipelined_probe'));
+    const connection = await connect(vhost.url);
+    const confirmChannel = Object.getPrototypeOf(await connection.createConfirmChannel()) as ConfirmChannel;
+    await connection.close();
+    const send = confirmChannel.publish;
+    const events: string[] = [];
+    const watched = jest.spyOn(confirmChannel, 'publish').mockImplementation(function (
+      this: ConfirmChannel,
+      exchange,
+      routingKey,
+      content,
+      options,
+      confirmed,
+    ) {
+      events.push('sent');
+      return send.call(this, exchange, routingKey, content, options, (error, ok) => {
+        events.push('confirmed');
+        confirmed?.(error, ok);
+      });
+    });
+
+    // when
+    try {
+      await publisher.publishEach(messages);
+    } finally {
+      watched.mockRestore();
+    }
+
+    // then
+    expect(events).toEqual([...messages.map(() => 'sent'), ...messages.map(() => 'confirmed')]);
   });
 
   it('given a batch with a message the broker nacks, one it returns, one it cannot encode and one too large, when published each, then only those fail and each says why', async () => {

@@ -80,8 +80,8 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
     errors?.mockRestore();
   });
 
-  /** A schema of this run's own with an empty outbox, and a relay on it. */
-  const openOutbox = async (name: string, relayPublisher = publisher) => {
+  /** A pool on a schema of this run's own, as one instance of a service has. */
+  const openInstance = async (name: string) => {
     const db = await openDatabase({
       url: TEST_DATABASE_URL,
       schema: `${namespace.id}_${name}`,
@@ -91,8 +91,14 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
       migrations: [],
     });
     databases.push(db);
+    return db;
+  };
+
+  /** A schema of this run's own with an empty outbox, and a relay on it. */
+  const openOutbox = async (name: string, relayPublisher = publisher, options = OPTIONS) => {
+    const db = await openInstance(name);
     await db.query(OUTBOX_TABLE);
-    const relay = new OutboxRelay(db, relayPublisher, OPTIONS);
+    const relay = new OutboxRelay(db, relayPublisher, options);
     relays.push(relay);
     return { db, relay };
   };
@@ -295,5 +301,87 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
     } finally {
       await stranded.close();
     }
+  });
+
+  describe('woken across instances by the commits that add rows (LISTEN/NOTIFY)', () => {
+    // A poll so rare that a row published within the deadline below was not found by it.
+    const POLLING_RARELY: OutboxRelayOptions = { ...OPTIONS, pollIntervalMs: 60_000 };
+    const PROMPTLY = { timeoutMs: 10_000 };
+
+    /** The backends LISTENing on the outbox of `name`, idle (their LISTEN done). */
+    const listenerPids = async (db: DataSource, name: string): Promise<number[]> =>
+      (
+        await db.query(
+          `SELECT pid FROM pg_stat_activity WHERE query = $1 AND state = 'idle' AND pid <> pg_backend_pid()`,
+          [`LISTEN "outbox_${namespace.id}_${name}"`],
+        )
+      ).map((row: { pid: number }) => row.pid);
+
+    /**
+     * Commits two rows from another instance's pool, the second once the first is at the broker: whatever wake the
+     * relay had of its own (its start, its listening again) was spent by then, so only the commit can wake it.
+     */
+    const eachCommitIsPublished = async (otherInstance: DataSource) => {
+      for (const label of ['first', 'second']) {
+        const outgoing = message('good_news');
+        await otherInstance.transaction((tx) => putInOutbox(tx, outgoing));
+        await eventually(async () => (await tappedIds()).includes(outgoing.messageId), {
+          ...PROMPTLY,
+          what: `${label} row published`,
+        });
+      }
+    };
+
+    it('given a relay that polls once a minute, when another instance commits rows to its outbox, then each is published at once', async () => {
+      // given
+      const { relay } = await openOutbox('notified', publisher, POLLING_RARELY);
+      const otherInstance = await openInstance('notified');
+      relay.onApplicationBootstrap();
+      await eventually(() => relay.listening(), { what: 'relay listening' });
+
+      // when / then
+      await eachCommitIsPublished(otherInstance);
+    });
+
+    it('given a relay whose LISTEN connection is terminated, when it listens again, then commits of another instance wake it again', async () => {
+      // given
+      const { db, relay } = await openOutbox('relisten', publisher, POLLING_RARELY);
+      const otherInstance = await openInstance('relisten');
+      relay.onApplicationBootstrap();
+      const [dropped] = await eventually(async () => relay.listening() && listenerPids(db, 'relisten'), {
+        what: 'relay listening',
+      });
+
+      // when
+      await db.query('SELECT pg_terminate_backend($1)', [dropped]);
+      await eventually(
+        async () => {
+          const pids = await listenerPids(db, 'relisten');
+          return relay.listening() && pids.length === 1 && pids[0] !== dropped;
+        },
+        { what: 'relay listening on a new connection' },
+      );
+
+      // then
+      await eachCommitIsPublished(otherInstance);
+    });
+
+    it('given a listening relay, when it stops, then its LISTEN connection is closed', async () => {
+      // given
+      const { db, relay } = await openOutbox('stopping', publisher, POLLING_RARELY);
+      relay.onApplicationBootstrap();
+      await eventually(async () => relay.listening() && (await listenerPids(db, 'stopping')).length === 1, {
+        what: 'relay listening',
+      });
+
+      // when
+      await relay.onModuleDestroy();
+
+      // then
+      expect(relay.listening()).toBe(false);
+      await eventually(async () => (await listenerPids(db, 'stopping')).length === 0, {
+        what: 'LISTEN connection gone',
+      });
+    });
   });
 });

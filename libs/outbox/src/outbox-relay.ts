@@ -1,5 +1,6 @@
 import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { NotificationListener } from '@boxoffice/database/notification-listener';
 import type { OutgoingMessage } from '@boxoffice/messaging/message-publisher';
 import type { PublishResult } from '@boxoffice/messaging/publish-result';
 import {
@@ -9,6 +10,7 @@ import {
   type FailedRow,
   type RowBackoff,
 } from './record-outcomes';
+import { outboxChannel } from './outbox-channel';
 
 /**
  * Sent rows past the retention ($1 seconds). Each service's outbox has the partial index `outbox_sent (sent_at)
@@ -23,7 +25,7 @@ export interface ConfirmedPublisher {
 
 export interface OutboxRelayOptions {
   batchSize: number;
-  /** How often to look for pending rows when nobody calls `wake()`; also a refused row's first wait. */
+  /** How often to look for pending rows when no commit wakes the relay; also a refused row's first wait. */
   pollIntervalMs: number;
   /** Upper bound of the backoff while the broker or the database is down; how long an unroutable row waits. */
   maxBackoffMs: number;
@@ -42,6 +44,8 @@ const CLEANUP_EVERY_MS = 60_000;
  * number of instances can relay side by side; a row is marked sent only after the broker confirmed it. A row the
  * broker refuses waits its own backoff, so the rows behind it go on, and is parked after `maxAttempts` refusals;
  * a broker that cannot answer at all is nobody's row's fault: the relay as a whole backs off.
+ * A commit that adds rows wakes it: `wake()` in the process, a NOTIFY on the outbox's channel across instances
+ * (see outbox-channel.ts); the poll finds what either missed.
  */
 export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('outbox-relay');
@@ -51,25 +55,39 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private failures = 0;
   private stopped = false;
   private cleanedAt = 0;
+  private readonly listener: NotificationListener;
 
   constructor(
     private readonly db: DataSource,
     private readonly publisher: ConfirmedPublisher,
     private readonly options: OutboxRelayOptions,
-  ) {}
+  ) {
+    const { url, schema = 'public' } = db.options as { url?: string; schema?: string };
+    this.listener = new NotificationListener({
+      connection: { connectionString: url, application_name: 'outbox-relay' },
+      channel: outboxChannel(schema),
+      onNotification: () => this.wake(),
+      onListening: () => this.wake(),
+      maxBackoffMs: options.maxBackoffMs,
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.schedule(0);
+    this.listener.start();
   }
 
   // Stops before the modules close their database pools (onApplicationShutdown).
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.running;
+    await Promise.all([this.listener.stop(), this.running]);
   }
 
-  /** Relays now rather than at the next poll: called right after a transaction added to the outbox. */
+  /**
+   * Relays now rather than at the next poll: a transaction added to the outbox. Wakes while a batch is in flight
+   * make one more drain after it, however many they are.
+   */
   wake(): void {
     if (this.running) this.again = true;
     else if (!this.stopped && this.failures === 0) this.schedule(0);
@@ -100,6 +118,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       );
     }
     return claimed;
+  }
+
+  /** Whether commits of other instances wake the relay now; if not, it finds their rows at its next poll. */
+  listening(): boolean {
+    return this.listener.isListening();
   }
 
   /** Rows still waiting for the broker; parked rows wait for an operator, not for the relay. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { OutgoingMessage } from '@boxoffice/messaging/message-publisher';
 import { currentTraceHeaders } from '@boxoffice/tracing/spans';
+import { notifyingRelays } from './outbox-channel';
 
 // The table (`outbox`) is created by each service's own migrations in its own schema, their DDL frozen there:
 // id bigserial, message_id unique, routing_key, correlation_id, payload jsonb, created_at, sent_at (null = pending),
@@ -9,15 +10,18 @@ import { currentTraceHeaders } from '@boxoffice/tracing/spans';
 // trace_context (the W3C headers current when the row was written, null with tracing off: the relay's span joins
 // that trace).
 
-/** Adds a message to the outbox inside the caller's transaction: it is published if and only if that commits. */
+/**
+ * Adds a message to the outbox inside the caller's transaction: it is published if and only if that commits, and
+ * the commit wakes every relay of this outbox (NOTIFY).
+ */
 export async function addToOutbox(
   tx: EntityManager,
   message: Omit<OutgoingMessage, 'messageId'> & { messageId?: string },
 ): Promise<string> {
   const messageId = message.messageId ?? randomUUID();
   await tx.query(
-    `INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context)
-     VALUES ($1, $2, $3, $4, $5)`,
+    notifyingRelays(`INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context)
+     VALUES ($1, $2, $3, $4, $5)`),
     [messageId, message.routingKey, message.correlationId, JSON.stringify(message.payload), traceOf(message)],
   );
   return messageId;
@@ -36,8 +40,8 @@ const PUT_AGAIN = `ON CONFLICT (message_id) DO UPDATE SET sent_at = NULL, parked
  */
 export async function putInOutbox(tx: EntityManager, message: OutgoingMessage): Promise<void> {
   await tx.query(
-    `INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context) VALUES ($1, $2, $3, $4, $5)
-     ${PUT_AGAIN}`,
+    notifyingRelays(`INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context)
+     VALUES ($1, $2, $3, $4, $5) ${PUT_AGAIN}`),
     [
       message.messageId,
       message.routingKey,
@@ -53,9 +57,9 @@ export async function putAllInOutbox(tx: EntityManager, messages: OutgoingMessag
   const unique = [...new Map(messages.map((message) => [message.messageId, message])).values()];
   if (unique.length === 0) return;
   await tx.query(
-    `INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context)
+    notifyingRelays(`INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context)
      SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::jsonb[], $5::jsonb[])
-     ${PUT_AGAIN}`,
+     ${PUT_AGAIN}`),
     [
       unique.map((message) => message.messageId),
       unique.map((message) => message.routingKey),
