@@ -22,16 +22,22 @@ export async function lockHoldRecording(db: EntityManager, eventId: string, orde
   );
 }
 
-/** What recording many holds takes, in one round trip: each order id's lock, then each sale's, all shared. */
+/**
+ * What recording many holds takes, in one round trip: each order id's lock, then each sale's, all shared, each kind
+ * in sorted order, so that two batches sharing ids and an exclusive waiter between them never wait in a cycle.
+ */
 export async function lockHoldsRecording(
   db: EntityManager,
   eventIds: string[],
   orderIds: string[],
 ): Promise<void> {
-  const spaces = [...orderIds.map(() => ORDER_LOCK_SPACE), ...eventIds.map(() => SALE_LOCK_SPACE)];
+  const orders = [...new Set(orderIds)].sort();
+  const sales = [...new Set(eventIds)].sort();
+  const spaces = [...orders.map(() => ORDER_LOCK_SPACE), ...sales.map(() => SALE_LOCK_SPACE)];
   await db.query(
-    'SELECT count(pg_advisory_xact_lock_shared(l.space, hashtext(l.id))) FROM unnest($1::int[], $2::text[]) AS l(space, id)',
-    [spaces, [...orderIds, ...eventIds]],
+    `SELECT count(pg_advisory_xact_lock_shared(l.space, hashtext(l.id)))
+     FROM unnest($1::int[], $2::text[]) AS l(space, id)`,
+    [spaces, [...orders, ...sales]],
   );
 }
 
