@@ -21,9 +21,10 @@ export class OrderCreatedMessage {
   @Max(100)
   quantity!: number;
 
-  /** Minor units. */
+  /** Minor units; at most what payment's bigint columns and a JavaScript number both hold exactly. */
   @IsInt()
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   amount!: number;
 
   @Matches(CURRENCY_PATTERN)

@@ -98,4 +98,21 @@ describe('Payments in batches: order_created deliveries charged together (e2e, r
     // then
     expect(await statusOf(unlucky.orderId)).toEqual({ status: 'SUCCEEDED', reason: null });
   });
+
+  it('given a batch with one order its claim transaction cannot take (an amount past bigint), when it is charged, then its neighbours are charged and only that order fails', async () => {
+    // given: an amount the transport would refuse, handed to the service directly, so that the batch's claim fails
+    const good = orderCreated({ paymentToken: 'tok_visa' });
+    const other = orderCreated({ paymentToken: 'tok_visa' });
+    const broken = { ...orderCreated({ paymentToken: 'tok_visa' }), amount: 1e20 };
+
+    // when
+    const outcomes = await payments.chargeOrders([good, broken, other]);
+
+    // then
+    expect(outcomes.map(({ status }) => status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await statusOf(good.orderId)).toEqual({ status: 'SUCCEEDED', reason: null });
+    expect(await statusOf(other.orderId)).toEqual({ status: 'SUCCEEDED', reason: null });
+    expect(await statusOf(broken.orderId)).toBeNull();
+    expect(await payment.gatewayCalls(broken.orderId)).toEqual([]);
+  });
 });

@@ -98,22 +98,32 @@ export class PaymentsService {
   /**
    * Charges a batch of orders (copies of one order share its outcome): their claims in one transaction under their
    * locks, the processor's calls concurrent, their results in one transaction. Each order's outcome is its own: a
-   * call that failed fails its order alone; a transaction that failed fails the orders it held.
+   * call that failed fails its order alone; a batch whose transaction failed is charged again order by order.
    */
   @Traced('charge')
   async chargeOrders(orders: OrderCreatedMessage[]): Promise<ItemOutcome<void>[]> {
     const distinct = [...new Map(orders.map((order) => [order.orderId, order])).values()];
-    let failures: Map<string, unknown>;
-    try {
-      failures = await this.chargeDistinct(distinct);
-    } catch (error) {
-      return orders.map(() => ({ status: 'rejected', reason: error }));
-    }
+    const failures = await this.chargeDistinct(distinct).catch((error: unknown) =>
+      distinct.length === 1 ? new Map([[distinct[0].orderId, error]]) : this.chargeEachAlone(distinct),
+    );
     return orders.map(({ orderId }) =>
       failures.has(orderId)
         ? { status: 'rejected', reason: failures.get(orderId) }
         : { status: 'fulfilled', value: undefined },
     );
+  }
+
+  /**
+   * A batch whose transaction failed, charged again order by order: one order that fails every time (a bug, bad data)
+   * must not take its neighbours to the dead-letter queue with it, and a dependency that is down fails each fast.
+   */
+  private async chargeEachAlone(orders: OrderCreatedMessage[]): Promise<Map<string, unknown>> {
+    const alone = await Promise.all(
+      orders.map((order) =>
+        this.chargeDistinct([order]).catch((error: unknown) => new Map([[order.orderId, error]])),
+      ),
+    );
+    return new Map(alone.flatMap((failures) => [...failures]));
   }
 
   /** One order's charge: a batch of one. */
@@ -382,10 +392,10 @@ export class PaymentsService {
            claimed AS (
              INSERT INTO payments (payment_id, order_id, status, amount, currency, result_message_id, charging_at)
              SELECT o.claim_payment_id, o.order_id, 'PENDING', o.claim_amount, o.claim_currency,
-                    o.claim_result_message_id, now()
+                    o.claim_result_message_id, clock_timestamp()
              FROM known JOIN o USING (order_id)
              WHERE known.cancelled_order_id IS NULL AND (known.status IS NULL OR known.status = 'PENDING')
-             ON CONFLICT (order_id) DO UPDATE SET charging_at = now()
+             ON CONFLICT (order_id) DO UPDATE SET charging_at = clock_timestamp()
              RETURNING order_id
            )
            SELECT known.*, known.order_id IN (SELECT order_id FROM claimed) AS claimed FROM known`,
