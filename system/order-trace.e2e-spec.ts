@@ -119,9 +119,9 @@ describe('one trace per order (e2e: order, inventory and payment in-process; rea
       'inventory reserve',
       'POST /orders',
     ]);
-    expect(spans.ancestry(only(trace, 'POST /reservations/:orderId/commit'))).toEqual([
-      'POST /reservations/:orderId/commit',
-      'inventory commit',
+    expect(spans.ancestry(only(trace, 'POST /reservations/commits'))).toEqual([
+      'POST /reservations/commits',
+      'inventory commit batch',
       ...UP_TO_THE_REPLY,
     ]);
     expect(trace).toHaveLength(11);

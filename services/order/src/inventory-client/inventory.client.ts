@@ -47,7 +47,7 @@ export class InventoryClient implements OnApplicationShutdown {
   }
 
   /**
-   * The batch calls (not used by the saga yet): one answer per item, in order, each the reservation or the error
+   * The batch calls (step 4 commits with commitMany): one answer per item, in order, each the reservation or the error
    * its single call would have thrown (a refusal as its code, a 5xx as UNAVAILABLE). The call itself throws as a
    * single call does when inventory answers no batch (down, 401, a bad envelope).
    */

@@ -180,7 +180,7 @@ describe('A lost message only delays the order (e2e: real inventory, Postgres, R
     // given
     const placed = await place('dave');
     await published('order_created', placed.orderId, 1);
-    const handler = jest.spyOn(stack.app.get(OrderSaga), 'onPaymentResult');
+    const handler = jest.spyOn(stack.app.get(OrderSaga), 'onPaymentResults');
     await stack.inventoryProxy!.cut();
 
     try {
@@ -280,14 +280,14 @@ describe('A lost message only delays the order (e2e: real inventory, Postgres, R
     const placed = await place('grace');
     await published('order_created', placed.orderId, 1);
     const commit = jest
-      .spyOn(stack.app.get(InventoryClient), 'commit')
-      .mockImplementationOnce(async (orderId) => {
+      .spyOn(stack.app.get(InventoryClient), 'commitMany')
+      .mockImplementationOnce(async ([orderId]) => {
         await stack.inventory
           .http()
           .post(`/reservations/${orderId}/commit`)
           .set(AS_ORDER_SERVICE)
           .expect(200);
-        throw new DomainError('HOLD_EXPIRED', `The hold of order ${orderId} has expired`);
+        return [new DomainError('HOLD_EXPIRED', `The hold of order ${orderId} has expired`)];
       });
 
     try {
@@ -315,9 +315,11 @@ describe('A lost message only delays the order (e2e: real inventory, Postgres, R
     const placed = await place('heidi');
     await published('order_created', placed.orderId, 1);
     const commit = jest
-      .spyOn(stack.app.get(InventoryClient), 'commit')
-      .mockRejectedValue(
-        new DomainError('RESERVATION_NOT_FOUND', `No reservation for order ${placed.orderId}`),
+      .spyOn(stack.app.get(InventoryClient), 'commitMany')
+      .mockImplementation(async (orderIds) =>
+        orderIds.map(
+          (orderId) => new DomainError('RESERVATION_NOT_FOUND', `No reservation for order ${orderId}`),
+        ),
       );
 
     try {

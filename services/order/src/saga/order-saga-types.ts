@@ -1,4 +1,6 @@
 import type { OrderStatus } from '@boxoffice/contracts/order/order.dto';
+import type { LogFields } from '@boxoffice/logging/log-context';
+import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
 import type { ReservationView } from '@boxoffice/contracts/inventory/reservation.dto';
 import type { Deadline } from '../request/deadline';
 import type { OrderIdClaim } from '../request/order-id-claim';
@@ -18,6 +20,14 @@ export type Hold = ReservationView;
 export interface OrderInSaga {
   orderId: string;
   eventId: string;
+  /** What its lines carry besides its orderId: the reply that moved it, in a batch of others. */
+  logFields?: LogFields;
+}
+
+/** A payment_result as delivered: its messageId goes on the lines written about its order. */
+export interface PaymentReply {
+  payload: PaymentResultMessage;
+  context?: { messageId?: string };
 }
 
 /** Step 2's input: the order to record once its tickets are held, under the request's claim on its id. */

@@ -32,9 +32,10 @@ function sagaOver(order: Partial<Order>) {
     getRepository: () => ({ findOne: async () => order }),
     transaction: (work: (tx: typeof manager) => unknown) => work(manager),
   };
+  // A batch call answers one item per order: each committed, unless told otherwise.
   const inventory = {
     reserve: jest.fn(),
-    commit: jest.fn(async () => ({})),
+    commitMany: jest.fn(async (orderIds: string[]): Promise<object[]> => orderIds.map(() => ({}))),
     release: jest.fn(async () => ({})),
   };
   const saga = new OrderSaga(
@@ -133,7 +134,11 @@ describe('ORDER_SAGA, the definition, against OrderSaga', () => {
       const handled = spy(ORDER_SAGA.charge.onReply[reply]);
       spy(ORDER_SAGA.charge.compensation).mockResolvedValue();
 
-      await saga.onPaymentResult({ version: 1, orderId: 'o-1', status, paymentId: 'pay-1' } as never);
+      const payload = { version: 1, orderId: 'o-1', status, paymentId: 'pay-1', processedAt: '' } as const;
+
+      expect(await saga[ORDER_SAGA.charge.handler]([{ payload }])).toEqual([
+        { status: 'fulfilled', value: undefined },
+      ]);
 
       expect(handler).toHaveBeenCalledTimes(1);
       expect(handled).toHaveBeenCalledTimes(1);
@@ -164,13 +169,13 @@ describe('ORDER_SAGA, the definition, against OrderSaga', () => {
     async (reply, error) => {
       const committing = { ...created, step: 'COMMIT', paymentId: 'pay-1' } as const;
       const { saga, spy, inventory } = sagaOver(committing);
-      if (error) inventory.commit.mockRejectedValue(error);
+      if (error) inventory.commitMany.mockResolvedValue([error]);
       const handled = spy(ORDER_SAGA.commit.onReply[reply]);
       spy(ORDER_SAGA.charge.compensation).mockResolvedValue();
 
-      await saga[ORDER_SAGA.commit.invoke](committing as unknown as Order);
+      await saga[ORDER_SAGA.commit.invoke]([committing]);
 
-      expect(inventory.commit).toHaveBeenCalledWith('o-1');
+      expect(inventory.commitMany).toHaveBeenCalledWith(['o-1']);
       expect(handled).toHaveBeenCalledTimes(1);
     },
   );
@@ -206,7 +211,7 @@ describe('ORDER_SAGA, the definition, against OrderSaga', () => {
         String(call[0]).includes('INSERT INTO outbox') ? [(call[1] as string[])[1]] : [],
       );
       expect(sent).toEqual(resent);
-      if (step === 'COMMIT') expect(inventory.commit).toHaveBeenCalledWith('o-1');
+      if (step === 'COMMIT') expect(inventory.commitMany).toHaveBeenCalledWith(['o-1']);
       if (step === 'COMPENSATION') expect(inventory.release).toHaveBeenCalledWith('o-1', 'gig');
     },
   );

@@ -55,9 +55,9 @@ export const ORDER_SAGA = {
   charge: {
     participant: 'payment',
     waitsIn: 'PAYMENT',
-    handler: 'onPaymentResult', // decideOnPayment picks which of these a payment_result leads to
+    handler: 'onPaymentResults', // a batch of replies; decideOnPayment picks what one not moved at once leads to
     onReply: {
-      succeeded: 'commitHold', // 4. PAYMENT → COMMIT, then inventory's commit
+      succeeded: 'commitHolds', // 4. the batch's successes PAYMENT → COMMIT in one UPDATE, then one commit call
       failed: 'cancel', // 5. CANCELLED (PAYMENT_DECLINED)
       succeededLate: 'recordLateCharge', // after the timeout: its paymentId recorded; payment refunds it, not the saga
     },
@@ -65,14 +65,15 @@ export const ORDER_SAGA = {
     timeout: 'onPaymentTimeout', // past ORDER_PAYMENT_TIMEOUT_SECONDS: CANCELLED (PAYMENT_TIMEOUT)
     compensation: 'askForRefund', // 5. every CANCELLED sends order_cancelled: payment refunds its charge, if any
   },
-  // 4. inventory sells the hold: CONFIRMED; a hold expired, released or not found: released first, still in COMMIT,
-  //    then CANCELLED (HOLD_EXPIRED) with its hold's half done; a release that finds it sold (an earlier commit): CONFIRMED
+  // 4. inventory sells the holds (one call for many): CONFIRMED, in one statement; a hold expired, released or not
+  //    found: released first, still in COMMIT, then CANCELLED (HOLD_EXPIRED) with its hold's half done; a release that
+  //    finds it sold (an earlier commit): CONFIRMED
   commit: {
     participant: 'inventory',
     waitsIn: 'COMMIT',
-    invoke: 'commitHold',
+    invoke: 'commitHolds',
     onReply: { committed: 'confirm', holdGone: 'releaseGoneHold' },
-    resend: 'commitHold', // inventory down, or any other answer: the commit again, until it answers
+    resend: 'commitHold', // inventory down, or any other answer: the commit again (a batch of one), until it answers
   },
   // 5. CANCELLED at once; complete (DONE) once inventory released the hold (or it is gone) and payment replied
   //    payment_cancelled (not_charged or refunded). A hold found sold here (from PAYMENT: no commit was ever sent) is

@@ -11,8 +11,8 @@ const MAX_ATTEMPTS = 2;
 
 /** Steps shared by both stacks: place an order, watch the saga's handler, wait for the order to end. */
 function sagaSteps(stack: () => OrderTestApp) {
-  let handler: jest.SpiedFunction<OrderSaga['onPaymentResult']> | undefined;
-  const watch = () => (handler ??= jest.spyOn(stack().app.get(OrderSaga), 'onPaymentResult'));
+  let handler: jest.SpiedFunction<OrderSaga['onPaymentResults']> | undefined;
+  const watch = () => (handler ??= jest.spyOn(stack().app.get(OrderSaga), 'onPaymentResults'));
   return {
     /** POST /orders → 202, and order_created on its way to payment. */
     async place(eventId: string, userId: string, quantity: number): Promise<OrderView> {
@@ -33,19 +33,27 @@ function sagaSteps(stack: () => OrderTestApp) {
         { what: `order ${orderId} ended` },
       );
     },
-    /** Every run of the payment_result handler for this order so far, settled (the handler's promises). */
+    /** Every payment_result for this order handled so far, each its own outcome in its batch. */
     async handled(orderId: string, atLeast: number): Promise<PromiseSettledResult<void>[]> {
       const spy = watch();
       const runs = await eventually(
         () => {
-          const found = spy.mock.calls.flatMap(([result], index) =>
-            result.orderId === orderId ? [spy.mock.results[index].value as Promise<void>] : [],
+          const found = spy.mock.calls.flatMap(([replies], index) =>
+            replies.flatMap(({ payload }, item) =>
+              payload.orderId === orderId
+                ? [
+                    (spy.mock.results[index].value as ReturnType<OrderSaga['onPaymentResults']>).then(
+                      (outcomes) => outcomes[item],
+                    ),
+                  ]
+                : [],
+            ),
           );
           return found.length >= atLeast && found;
         },
-        { what: `${atLeast} runs of the payment_result handler for ${orderId}` },
+        { what: `${atLeast} payment_results handled for ${orderId}` },
       );
-      return Promise.allSettled(runs);
+      return Promise.all(runs);
     },
     /** Waits until the cancelled order's hold release is recorded (the buyer sees CANCELLED before it). */
     async released(orderId: string): Promise<void> {

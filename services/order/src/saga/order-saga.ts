@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import type { ItemOutcome } from '@boxoffice/batching/natural-batch';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import type { PaymentCancelledMessage } from '@boxoffice/contracts/payment/payment-cancelled.message';
-import type { PaymentResultMessage } from '@boxoffice/contracts/payment/payment-result.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { DomainError, isRefusal, OutcomeUnknownError } from '@boxoffice/errors/domain-error';
-import { WithLogFields } from '@boxoffice/logging/log-context';
+import { WithLogFields, withLogFields } from '@boxoffice/logging/log-context';
 import { putInOutbox } from '@boxoffice/outbox/outbox';
 import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { classifyFailure } from '@boxoffice/messaging/failure-class';
 import { Traced } from '@boxoffice/tracing/traced.decorator';
 import { IdempotentOrders } from '../idempotency/idempotent-orders';
-import { InventoryClient } from '../inventory-client/inventory.client';
+import { InventoryClient, type BatchAnswer } from '../inventory-client/inventory.client';
 import { OrderConfig } from '../order.config';
 import { OrderMetrics } from '../order-metrics';
 import { Deadline } from '../request/deadline';
@@ -29,6 +29,7 @@ import type {
   OrderInSaga,
   OrderRequest,
   OrderToRecord,
+  PaymentReply,
   SagaOutcome,
   SagaStep,
 } from './order-saga-types';
@@ -154,30 +155,48 @@ export class OrderSaga {
   }
 
   /**
-   * Step 3's reply: payment_result. Recorded first, by a guarded UPDATE of the order's step; what follows is tried at
-   * once, and otherwise done by the saga's driver from the row: the message is never needed again.
+   * Step 3's replies, as a batch of payment_result deliveries (each its own outcome, in order). Recorded first: the
+   * charges that succeeded for orders waiting in PAYMENT move to COMMIT in one guarded UPDATE, and those moved are
+   * committed together (step 4); anything else (a repeat, a late answer, a decline, an unknown order) is decided from
+   * its row, alone. What follows a recorded move is tried at once, and otherwise done by the saga's driver from the
+   * row: once the move committed, the message is never needed again.
    */
   @Traced('payment_result')
-  @WithLogFields((result: PaymentResultMessage) => ({ orderId: result.orderId }))
-  async onPaymentResult(result: PaymentResultMessage): Promise<void> {
-    // The common case in one statement: a charge that succeeded for an order waiting in PAYMENT. Anything else (a
-    // repeat, a late answer, a decline) is decided from the row.
-    const moved = result.status === 'succeeded' && (await this.toCommit(result.orderId, result.paymentId));
-    if (moved) return tryNow('the commit', () => this.commitHold(moved));
-    const order = await this.orderOf(result.orderId, ROUTING_KEYS.paymentResult);
-    const decision = decideOnPayment(order, result);
-    switch (decision.kind) {
-      case 'ignore':
-        this.logger.debug?.(`payment_result for ${order.orderId} ignored: ${decision.why}`);
-        return;
-      case 'record-late-charge':
-        return this.recordLateCharge(order, decision.paymentId);
-      case 'cancel':
-        return this.cancel(order, 'PAYMENT', decision.reason, decision.paymentId);
-      case 'commit-hold':
-        if (await this.toCommit(order.orderId, decision.paymentId))
-          await tryNow('the commit', () => this.commitHold(order));
+  async onPaymentResults(replies: PaymentReply[]): Promise<ItemOutcome<void>[]> {
+    const paid = replies.filter(({ payload }) => payload.status === 'succeeded');
+    let moved: Map<string, OrderInSaga>;
+    try {
+      moved = new Map((await this.toCommit(paid)).map((order) => [order.orderId, order]));
+    } catch (error) {
+      moved = new Map();
+      // Nothing moved: each one decided alone below, and fails alone.
+      this.logger.warn(`payment_result batch not moved at once: ${(error as Error).message}`);
     }
+    const committed = this.commitNow([...moved.values()]);
+    return Promise.all(
+      replies.map((reply) =>
+        settled(moved.has(reply.payload.orderId) ? committed : this.onPaymentResultAlone(reply)),
+      ),
+    );
+  }
+
+  /** Step 3's reply not moved with its batch: decided from the order's row (decideOnPayment). */
+  private onPaymentResultAlone({ payload: result, context }: PaymentReply): Promise<void> {
+    return withLogFields({ orderId: result.orderId, messageId: context?.messageId }, async () => {
+      const order = await this.orderOf(result.orderId, ROUTING_KEYS.paymentResult);
+      const decision = decideOnPayment(order, result);
+      switch (decision.kind) {
+        case 'ignore':
+          this.logger.debug?.(`payment_result for ${order.orderId} ignored: ${decision.why}`);
+          return;
+        case 'record-late-charge':
+          return this.recordLateCharge(order, decision.paymentId);
+        case 'cancel':
+          return this.cancel(order, 'PAYMENT', decision.reason, decision.paymentId);
+        case 'commit-hold':
+          await this.commitNow(await this.toCommit([{ payload: result, context }]));
+      }
+    });
   }
 
   /** Step 3 unanswered past ORDER_PAYMENT_TIMEOUT_SECONDS (the saga's driver calls it): CANCELLED (PAYMENT_TIMEOUT). */
@@ -212,18 +231,44 @@ export class OrderSaga {
   }
 
   /**
-   * Step 4, in COMMIT: inventory sells the hold (CONFIRMED), or answers that it is gone (expired, released, not
-   * found): then the hold is released first, still in COMMIT (see releaseGoneHold). Inventory unreachable, or any
-   * other answer, throws: the order stays in COMMIT, due, and the saga's driver commits again.
+   * Step 4, in COMMIT, for many orders in one call: inventory sells each hold (CONFIRMED, all in one statement), or
+   * answers that it is gone (expired, released, not found): then that hold is released first, still in COMMIT (see
+   * releaseGoneHold). Inventory unreachable, or any other answer, is that order's failure: it stays in COMMIT, due,
+   * and the saga's driver commits it again.
    */
-  async commitHold(order: OrderInSaga): Promise<void> {
+  async commitHolds(orders: OrderInSaga[]): Promise<ItemOutcome<void>[]> {
+    if (orders.length === 0) return [];
+    let answers: BatchAnswer[];
     try {
-      await this.inventory.commit(order.orderId);
+      answers = await this.inventory.commitMany(orders.map(({ orderId }) => orderId));
     } catch (error) {
-      if (!hasCode(error, ...HOLD_GONE)) throw error;
-      return this.releaseGoneHold(order);
+      return orders.map(() => ({ status: 'rejected', reason: error }));
     }
-    await this.confirm(order);
+    const sold = orders.filter((_, index) => !(answers[index] instanceof DomainError));
+    const confirmed = this.confirm(...sold);
+    return Promise.all(
+      orders.map(async (order, index): Promise<ItemOutcome<void>> => {
+        const answer = answers[index];
+        if (!(answer instanceof DomainError)) return settled(confirmed);
+        if (hasCode(answer, ...HOLD_GONE)) return settled(loggedAs(order, () => this.releaseGoneHold(order)));
+        return { status: 'rejected', reason: answer };
+      }),
+    );
+  }
+
+  /** Step 4 tried at once for orders just moved: what is not done is left to the saga's driver, each on its line. */
+  private async commitNow(orders: OrderInSaga[]): Promise<void> {
+    const outcomes = await this.commitHolds(orders);
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === 'rejected')
+        loggedAs(orders[index], () => leftToDriver('the commit', outcome.reason));
+    });
+  }
+
+  /** Step 4 again, one order (the saga's driver calls it): throws when the order is left in COMMIT. */
+  async commitHold(order: OrderInSaga): Promise<void> {
+    const [outcome] = await this.commitHolds([order]);
+    if (outcome.status === 'rejected') throw outcome.reason;
   }
 
   /**
@@ -246,16 +291,19 @@ export class OrderSaga {
     await this.cancel(order, 'COMMIT', 'HOLD_EXPIRED', undefined, true);
   }
 
-  /** Step 4 answered: the tickets are sold, the order CONFIRMED, the saga DONE. */
-  async confirm(order: Pick<Order, 'orderId'>): Promise<void> {
+  /** Step 4 answered: the tickets are sold, the orders CONFIRMED, their saga DONE, all in one statement. */
+  async confirm(...orders: Array<Pick<OrderInSaga, 'orderId' | 'logFields'>>): Promise<void> {
+    if (orders.length === 0) return;
     const [rows] = (await this.db.query(
       `UPDATE orders SET status = 'CONFIRMED', step = 'DONE', next_attempt_at = NULL, version = version + 1,
          updated_at = now()
-       WHERE order_id = $1 AND step = 'COMMIT' AND status = 'CREATED'
-       RETURNING extract(epoch FROM now() - created_at)::float8 AS seconds`,
-      [order.orderId],
-    )) as [Array<{ seconds: number }>, number];
-    if (rows.length) this.ended({ status: 'CONFIRMED' }, rows[0].seconds);
+       WHERE order_id = ANY($1::varchar[]) AND step = 'COMMIT' AND status = 'CREATED'
+       RETURNING order_id AS "orderId", extract(epoch FROM now() - created_at)::float8 AS seconds`,
+      [orders.map(({ orderId }) => orderId)],
+    )) as [Array<{ orderId: string; seconds: number }>, number];
+    const byId = new Map(orders.map((order) => [order.orderId, order]));
+    for (const { orderId, seconds } of rows)
+      loggedAs(byId.get(orderId) ?? { orderId }, () => this.ended({ status: 'CONFIRMED' }, seconds));
   }
 
   /**
@@ -385,18 +433,25 @@ export class OrderSaga {
   }
 
   /**
-   * PAYMENT → COMMIT, payment's id recorded: the order moved, or null when it had left PAYMENT already (a repeat, a
-   * race) or is not this service's.
+   * PAYMENT → COMMIT, each payment's id recorded, in one statement: the orders moved, or none for a reply whose order
+   * had left PAYMENT already (a repeat, a race) or is not this service's. Each moved order's lines name its reply.
    */
-  async toCommit(orderId: string, paymentId: string): Promise<OrderInSaga | null> {
+  async toCommit(replies: PaymentReply[]): Promise<OrderInSaga[]> {
+    if (replies.length === 0) return [];
     const [rows] = (await this.db.query(
-      `UPDATE orders SET step = 'COMMIT', payment_id = $2, attempts = 0,
+      `UPDATE orders SET step = 'COMMIT', payment_id = paid.payment_id, attempts = 0,
          next_attempt_at = now() + make_interval(secs => $3), version = version + 1, updated_at = now()
-       WHERE order_id = $1 AND step = 'PAYMENT' AND status = 'CREATED'
-       RETURNING order_id AS "orderId", event_id AS "eventId"`,
-      [orderId, paymentId, this.config.resendAfterMs / 1000],
+       FROM unnest($1::varchar[], $2::varchar[]) AS paid(order_id, payment_id)
+       WHERE orders.order_id = paid.order_id AND step = 'PAYMENT' AND status = 'CREATED'
+       RETURNING orders.order_id AS "orderId", orders.event_id AS "eventId"`,
+      [
+        replies.map(({ payload }) => payload.orderId),
+        replies.map(({ payload }) => payload.paymentId),
+        this.config.resendAfterMs / 1000,
+      ],
     )) as [OrderInSaga[], number];
-    return rows[0] ?? null;
+    const messageIds = new Map(replies.map(({ payload, context }) => [payload.orderId, context?.messageId]));
+    return rows.map((order) => ({ ...order, logFields: { messageId: messageIds.get(order.orderId) } }));
   }
 
   /** One half of a compensation recorded (see HOLD_RELEASED, PAYMENT_SETTLED); with both, the saga is DONE. */
@@ -455,10 +510,29 @@ export async function tryNow(what: string, work: () => Promise<void>): Promise<v
   try {
     await work();
   } catch (error) {
-    const line = `${what} not done yet, left to the saga's driver: ${(error as Error).message}`;
-    if (classifyFailure(error) === 'transient') logger.warn(line);
-    else logger.error(line);
+    leftToDriver(what, error);
   }
+}
+
+function leftToDriver(what: string, error: unknown): void {
+  const line = `${what} not done yet, left to the saga's driver: ${(error as Error).message}`;
+  if (classifyFailure(error) === 'transient') logger.warn(line);
+  else logger.error(line);
+}
+
+/** A promise as its outcome in a batch. */
+async function settled(work: Promise<void>): Promise<ItemOutcome<void>> {
+  try {
+    await work;
+    return { status: 'fulfilled', value: undefined };
+  } catch (reason) {
+    return { status: 'rejected', reason };
+  }
+}
+
+/** Runs `work` with the order's lines naming it, and the reply that moved it. */
+function loggedAs<T>(order: Pick<OrderInSaga, 'orderId' | 'logFields'>, work: () => T): T {
+  return withLogFields({ ...order.logFields, orderId: order.orderId }, work);
 }
 
 /** Inventory's answers that a hold is no longer there to sell or release: expired, released, never recorded. */
