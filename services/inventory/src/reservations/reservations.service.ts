@@ -225,13 +225,19 @@ export class ReservationsService {
       return null;
     }
     if (outcome !== 'ALREADY_RECORDED') return outcome;
-    const existing = await this.find(request.orderId);
+    return this.recordedFor(request, await this.find(request.orderId));
+  }
+
+  /**
+   * An order id the ledger already had: its reservation if the request is that one. Otherwise the order id belongs
+   * to another reservation: what this call took in the sale's gate is given back, and the answer is REUSED.
+   */
+  async recordedFor(request: ReserveStockDto, existing: Reservation): Promise<Reservation> {
     if (
       existing.eventId !== request.eventId ||
       existing.userId !== request.userId ||
       existing.quantity !== request.quantity
     ) {
-      // The order id belongs to another reservation: give back what this call took in this sale's gate.
       await this.gate.release(request.eventId, request.orderId);
       throw reused(request.orderId);
     }

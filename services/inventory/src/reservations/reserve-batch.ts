@@ -15,7 +15,6 @@ import {
   RawReservation,
   released,
   ReservationsService,
-  reused,
   toView,
 } from './reservations.service';
 
@@ -224,15 +223,7 @@ export class ReserveBatch {
   /** An order id the ledger already had: its reservation if it is this one, as the single path decides. */
   private async judgeRecorded(item: ReserveStockDto, existing: Reservation | undefined) {
     if (!existing) throw notFound(item.orderId);
-    if (
-      existing.eventId !== item.eventId ||
-      existing.userId !== item.userId ||
-      existing.quantity !== item.quantity
-    ) {
-      // The order id belongs to another reservation: give back what this call took in this sale's gate.
-      await this.gate.release(item.eventId, item.orderId);
-      throw reused(item.orderId);
-    }
+    await this.reservations.recordedFor(item, existing);
     if (existing.status === 'RELEASED') throw released(item.orderId);
     return toView(existing);
   }
