@@ -46,7 +46,7 @@ describe('Following one order through the logs (e2e: order in-process, real inve
     );
     expect(inventoryLine).toMatchObject({
       service: 'inventory',
-      req: { method: 'POST', url: '/reservations' },
+      req: { method: 'POST', url: '/reservations/batch' },
     });
 
     const messageId = await publishPaymentResult(stack, {

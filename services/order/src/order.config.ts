@@ -23,6 +23,8 @@ export class OrderConfig {
   readonly inventoryToken: string;
   readonly requestDeadlineMs: number;
   readonly maxInFlight: number;
+  /** The most orders one batch takes: one reserve call to inventory, one orders transaction (ORDER_BATCH_MAX_ITEMS). */
+  readonly batchMaxItems: number;
   readonly soldOutMemoryMs: number;
   readonly maxSagaBacklog: number;
   readonly paymentTimeoutMs: number;
@@ -49,6 +51,8 @@ export class OrderConfig {
     this.requestDeadlineMs = env.int('ORDER_REQUEST_DEADLINE_MS', 5000, 100, 120_000);
     // About what the order transaction clears in half a second (~2.6k/s, docs/decisions.md): more waits in queues.
     this.maxInFlight = env.int('ORDER_MAX_IN_FLIGHT', 1000, 1, 100_000);
+    // At most inventory's INVENTORY_BATCH_MAX_ITEMS (100 by default), or inventory refuses the batch.
+    this.batchMaxItems = env.int('ORDER_BATCH_MAX_ITEMS', 100, 1, 1000);
     // How stale a SOLD_OUT answered from memory may be: a returned ticket is on sale again within this (0: never).
     this.soldOutMemoryMs = env.int('ORDER_SOLD_OUT_MEMORY_MS', 250, 0, 10_000);
     // Orders not ended yet (all instances) beyond which no new stock is taken: the saga clears 500 in seconds.

@@ -122,20 +122,38 @@ export async function unmarkKeyReleasing(db: EntityManager, key: string, resourc
   ]);
 }
 
-/** Stores the response unless one is stored already; returns the response that stands. */
-export async function storeIdempotentResponse(
-  db: EntityManager,
-  key: string,
-  response: StoredResponse,
-): Promise<StoredResponse> {
-  // TypeORM answers an UPDATE with [rows, count]: a row back means ours is the response that stands.
-  const [stored] = (await db.query(
-    `UPDATE idempotency_keys SET response_status = $2, response_body = $3 WHERE key = $1 AND response_status IS NULL
-     RETURNING key`,
-    [key, response.status, JSON.stringify(response.body)],
-  )) as [unknown[], number];
-  if (stored.length) return response;
-  return (await readIdempotencyKey(db, key, false))!.response!;
+/**
+ * The records of those of `keys` that exist, each held until the transaction ends so that one response wins; locked in
+ * key order, so that two transactions sharing keys never wait on each other in a cycle.
+ */
+export async function lockIdempotencyKeys(
+  tx: EntityManager,
+  keys: string[],
+): Promise<Map<string, IdempotencyRecord>> {
+  if (keys.length === 0) return new Map();
+  const rows = (await tx.query(
+    `SELECT ${RECORD_COLUMNS} FROM idempotency_keys WHERE key = ANY($1) ORDER BY key FOR UPDATE`,
+    [keys],
+  )) as RecordRow[];
+  return new Map(rows.map((row) => [row.key, toRecord(row)]));
+}
+
+/** Stores each key's response, in one statement; the caller holds the keys' locks and saw no response on them. */
+export async function storeIdempotentResponses(
+  tx: EntityManager,
+  responses: Array<{ key: string; response: StoredResponse }>,
+): Promise<void> {
+  if (responses.length === 0) return;
+  await tx.query(
+    `UPDATE idempotency_keys k SET response_status = r.status, response_body = r.body
+     FROM unnest($1::varchar[], $2::int[], $3::jsonb[]) AS r(key, status, body)
+     WHERE k.key = r.key AND k.response_status IS NULL`,
+    [
+      responses.map(({ key }) => key),
+      responses.map(({ response }) => response.status),
+      responses.map(({ response }) => JSON.stringify(response.body)),
+    ],
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { ErrorBody } from '@boxoffice/contracts/errors/error-codes';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError, isRefusal } from '@boxoffice/errors/domain-error';
@@ -13,7 +13,7 @@ import {
   markKeyReleasing,
   readIdempotencyKey,
   requestHash,
-  storeIdempotentResponse,
+  type IdempotencyRecord,
   type StoredResponse,
   unmarkKeyReleasing,
 } from './idempotency-keys';
@@ -123,27 +123,9 @@ class KeyClaim implements OrderIdClaim {
 
   constructor(
     private readonly db: DataSource,
-    private readonly key: string,
+    readonly key: string,
     private readonly orderId: string,
   ) {}
-
-  async decided(tx: EntityManager): Promise<OrderView | DomainError | undefined> {
-    const first = await readIdempotencyKey(tx, this.key, true);
-    // The key was given up by a failed twin (its hold released, or being released): no 202 for this attempt either.
-    if (!first || first.resourceId !== this.orderId || first.releasing) {
-      throw orderNotTaken();
-    }
-    if (!first.response) return undefined;
-    try {
-      return replay(first.response);
-    } catch (refusal) {
-      return refusal as DomainError;
-    }
-  }
-
-  async recorded(tx: EntityManager, order: OrderView): Promise<void> {
-    await storeIdempotentResponse(tx, this.key, { status: 202, body: order });
-  }
 
   async giveUp(release: () => Promise<void>): Promise<void> {
     // Marked, not locked, while its hold is released (no Postgres connection waits on inventory): a racing request
@@ -162,6 +144,24 @@ class KeyClaim implements OrderIdClaim {
       throw error;
     }
     this.freed = await forgetIdempotencyKey(this.db.manager, this.key, this.orderId);
+  }
+}
+
+/**
+ * In the order's transaction, its key's record read under lock: what a racing request with the key decided for
+ * `orderId` (its 202, or its refusal), or undefined when nothing is decided yet. Throws the 503 when the key was given
+ * up by a failed twin (its hold released, or being released), or claimed afresh since: no 202 for this attempt either.
+ */
+export function decidedByKey(
+  first: IdempotencyRecord | undefined,
+  orderId: string,
+): OrderView | DomainError | undefined {
+  if (!first || first.resourceId !== orderId || first.releasing) throw orderNotTaken();
+  if (!first.response) return undefined;
+  try {
+    return replay(first.response);
+  } catch (refusal) {
+    return refusal as DomainError;
   }
 }
 

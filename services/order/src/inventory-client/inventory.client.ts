@@ -1,5 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'undici';
+import { NaturalBatch, type ItemOutcome } from '@boxoffice/batching/natural-batch';
 import { ERROR_STATUS, ErrorBody, isErrorCode } from '@boxoffice/contracts/errors/error-codes';
 import type { BatchResultsView } from '@boxoffice/contracts/inventory/reservation-batch.dto';
 import type { ReservationView, ReserveStockDto } from '@boxoffice/contracts/inventory/reservation.dto';
@@ -22,7 +23,14 @@ export class InventoryClient implements OnApplicationShutdown {
   private readonly pool: Pool;
   private readonly authorization: string;
 
+  private readonly holds: NaturalBatch<ReserveItem, ReservationView>;
+
   constructor(config: OrderConfig) {
+    // Two batches in flight: one gathers while two are answered, so a storm keeps inventory's two cores busy.
+    this.holds = new NaturalBatch((items) => this.reserveAll(items), {
+      maxSize: config.batchMaxItems,
+      concurrency: 2,
+    });
     this.authorization = `Bearer ${config.inventoryToken}`;
     this.pool = new Pool(config.inventoryUrl, {
       connections: config.inventoryConnections,
@@ -33,8 +41,14 @@ export class InventoryClient implements OnApplicationShutdown {
     });
   }
 
+  /**
+   * Step 1's hold for one order, asked together with every other asked meanwhile (one reserve batch; see
+   * NaturalBatch). Given up when `signal` aborts: an order given up before its batch goes is not sent at all.
+   */
   reserve(request: ReserveStockDto, signal?: AbortSignal): Promise<ReservationView> {
-    return this.call('reserve', '/reservations', request, signal);
+    if (signal?.aborted) return Promise.reject(outOfTime());
+    const held = this.holds.submit({ request, signal });
+    return signal ? untilAborted(held, signal) : held;
   }
 
   commit(orderId: string): Promise<ReservationView> {
@@ -67,6 +81,18 @@ export class InventoryClient implements OnApplicationShutdown {
 
   releaseMany(items: { orderId: string; eventId: string }[]): Promise<BatchAnswer[]> {
     return this.callBatch('release batch', '/reservations/releases', { version: 1, items }, items.length);
+  }
+
+  private async reserveAll(items: ReserveItem[]): Promise<ItemOutcome<ReservationView>[]> {
+    const asked = items.filter(({ signal }) => !signal?.aborted);
+    const answers = asked.length ? await this.reserveMany(asked.map(({ request }) => request)) : [];
+    const answerOf = new Map(asked.map((item, index) => [item, answers[index]]));
+    return items.map((item) => {
+      const answer = answerOf.get(item) ?? outOfTime();
+      return answer instanceof DomainError
+        ? { status: 'rejected', reason: answer }
+        : { status: 'fulfilled', value: answer };
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -115,13 +141,31 @@ export class InventoryClient implements OnApplicationShutdown {
         return [answer, await answer.body.text()] as const;
       });
     } catch (error) {
-      const why = signal?.aborted ? 'the request ran out of time' : (error as Error).message;
-      throw new DomainError('UNAVAILABLE', `inventory did not answer: ${why}`);
+      if (signal?.aborted) throw outOfTime();
+      throw new DomainError('UNAVAILABLE', `inventory did not answer: ${(error as Error).message}`);
     }
     const parsed = safeJson(text);
     if (response.statusCode < 300) return parsed as T;
     throw inventoryError(response.statusCode, parsed as Partial<ErrorBody> | undefined);
   }
+}
+
+interface ReserveItem {
+  request: ReserveStockDto;
+  signal?: AbortSignal;
+}
+
+function outOfTime(): DomainError {
+  return new DomainError('UNAVAILABLE', 'inventory did not answer: the request ran out of time');
+}
+
+/** `work`, or the 503 once `signal` aborts (work still running then goes on, unwatched). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(outOfTime());
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }
 
 /** Inventory's error as ours: its refusal as such, anything else (a 5xx, our token refused) UNAVAILABLE. */

@@ -6,6 +6,16 @@ export class Deadline {
     this.at = performance.now() + ms;
   }
 
+  /** The first of `deadlines` to pass (what work for all of them must be over by). */
+  static earliest(deadlines: Deadline[]): Deadline {
+    return deadlines.reduce((first, deadline) => (deadline.at < first.at ? deadline : first));
+  }
+
+  /** The last of `deadlines` to pass (how long one of them is still waited for). */
+  static latest(deadlines: Deadline[]): Deadline {
+    return deadlines.reduce((last, deadline) => (deadline.at > last.at ? deadline : last));
+  }
+
   /** The later of two deadlines, for work that must get at least `ms` whatever time is left. */
   atLeast(ms: number): Deadline {
     return new Deadline(Math.max(ms, this.remainingMs));

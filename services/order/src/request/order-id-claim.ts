@@ -1,5 +1,3 @@
-import type { EntityManager } from 'typeorm';
-import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
 
 /**
@@ -7,10 +5,11 @@ import { DomainError } from '@boxoffice/errors/domain-error';
  * racing requests share one id and only one of them may answer, record the order, or give its hold back.
  */
 export interface OrderIdClaim {
-  /** In the order's transaction: what a racing request already decided, if anything; throws if the claim was lost. */
-  decided(tx: EntityManager): Promise<OrderView | DomainError | undefined>;
-  /** In the same transaction, once the order is recorded. */
-  recorded(tx: EntityManager, order: OrderView): Promise<void>;
+  /**
+   * The Idempotency-Key the id is shared under: the order's transaction reads it (what a racing request decided) and
+   * stores the answer on it (see order-recording.ts). None for a request without a key.
+   */
+  readonly key?: string;
   /**
    * After a failure worth retrying: gives the id up, once `release` gave its hold back, if the hold is this
    * request's. A release that fails keeps the id (rethrown): a retry then takes the order under it, with the hold it
@@ -28,7 +27,5 @@ export function orderNotTaken(why?: string): DomainError {
 }
 
 export const SOLE_CLAIM: OrderIdClaim = {
-  decided: async () => undefined,
-  recorded: async () => undefined,
   giveUp: (release) => release(),
 };

@@ -1,78 +1,197 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { ItemOutcome } from '@boxoffice/batching/natural-batch';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
-import { addToOutbox } from '@boxoffice/outbox/outbox';
+import { withLogFields } from '@boxoffice/logging/log-context';
+import { putAllInOutbox } from '@boxoffice/outbox/outbox';
+import { decidedByKey } from '../idempotency/idempotent-orders';
+import { lockIdempotencyKeys, storeIdempotentResponses } from '../idempotency/idempotency-keys';
+import { Deadline } from '../request/deadline';
 import { orderNotTaken } from '../request/order-id-claim';
 import { Order } from './order.entity';
 import { orderCreated } from './order-messages';
 import { toOrderView } from './order.view';
-import type { OrderRequest, OrderToRecord } from './order-saga-types';
-import { inOrderTransaction, recordedOrder } from './order-transaction';
+import type { OrderToRecord } from './order-saga-types';
+import { inOrdersTransaction, outcomeUnknown, recordedOrders } from './order-transaction';
 
-/** A lost COMMIT answer is looked into until the request's deadline, and at least this long, before it is unknown. */
+/** A lost COMMIT answer is looked into until the last request's deadline, and at least this long, before it is unknown. */
 const LOST_ANSWER_MIN_MS = 1000;
+
+/** Step 2's answer for one order: its 202, or the refusal a racing request with its key was answered. */
+export type Recorded = OrderView | DomainError;
 
 const logger = new Logger('order-saga');
 
 /**
- * Step 2's recording: the order row and its order_created, atomically, unless a racing request with the same id
- * (its Idempotency-Key's claim) decided first: then what it decided. A COMMIT whose answer was lost may have taken
- * effect: what Postgres kept then decides the answer. Throws the 503 when the order was provably not recorded. The
- * order waits for payment (step PAYMENT); its order_created is sent again after `firstAttemptMs` unless answered.
+ * Step 2's recording, for a batch of orders whose tickets are held: each order row, its order_created and its key's
+ * answer, all in one transaction, unless a racing request with the same id (its Idempotency-Key's claim) decided
+ * first: then what it decided. Each order gets its own outcome: a batch whose transaction failed before its COMMIT is
+ * recorded again order by order, so that one bad order never fails its neighbours; a COMMIT whose answer was lost
+ * may have taken effect, and what Postgres kept then decides each answer. An order provably not recorded is the 503.
+ * Each waits for payment (step PAYMENT); its order_created is sent again after `firstAttemptMs` unless answered.
  */
-export async function recordOrder(
+export async function recordOrders(
   db: DataSource,
-  { orderId, request, hold, claim, deadline }: OrderToRecord,
+  orders: OrderToRecord[],
   firstAttemptMs: number,
-): Promise<OrderView | DomainError> {
-  let decided: OrderView | DomainError | undefined;
+): Promise<ItemOutcome<Recorded>[]> {
+  // Out of time while its batch gathered: not begun, so provably not recorded.
+  const ready = orders.filter(({ deadline }) => !deadline.passed);
+  const outcomes = ready.length ? await recordTogether(db, ready, firstAttemptMs) : new Map();
+  return orders.map(({ orderId }) => outcomes.get(orderId) ?? rejected(orderNotTaken('out of time')));
+}
+
+/** The outcome of each order id of `orders` (racing requests with one key share theirs). */
+async function recordTogether(
+  db: DataSource,
+  orders: OrderToRecord[],
+  firstAttemptMs: number,
+): Promise<Map<string, ItemOutcome<Recorded>>> {
+  const byId = new Map(orders.map((order) => [order.orderId, order]));
+  const deadline = Deadline.earliest(orders.map((order) => order.deadline));
+  const decided = new Map<string, ItemOutcome<Recorded>>();
+  let inserted: string[] = [];
   let committing = false;
   try {
-    decided = await inOrderTransaction(db, orderId, deadline, async (tx) => {
-      const first = await claim.decided(tx);
-      if (first) return first;
-      const order = await insertOrder(
+    await inOrdersTransaction(db, [...byId.keys()], deadline, async (tx) => {
+      const toInsert = await decideByKeys(tx, [...byId.values()], decided);
+      const views = await insertOrders(tx, toInsert, firstAttemptMs);
+      await storeIdempotentResponses(
         tx,
-        { ...request, orderId, amount: hold.unitPrice * hold.quantity, currency: hold.currency },
-        firstAttemptMs,
+        toInsert.flatMap(({ claim }, index) =>
+          claim.key ? [{ key: claim.key, response: { status: 202, body: views[index] } }] : [],
+        ),
       );
-      await claim.recorded(tx, order);
+      inserted = views.map(({ orderId }) => orderId);
+      views.forEach((view) => decided.set(view.orderId, { status: 'fulfilled', value: view }));
       committing = true;
-      return order;
     });
+    return decided;
   } catch (error) {
-    if (error instanceof DomainError) throw error;
-    const why = (error as Error).message;
-    if (committing) decided = await recordedOrder(db, orderId, deadline.atLeast(LOST_ANSWER_MIN_MS));
-    if (!decided) {
-      logger.warn(`order ${orderId} not recorded: ${why}`);
-      throw orderNotTaken();
+    if (error instanceof DomainError) return everyOne(byId, rejected(error)); // no connection in time
+    if (committing) return answerLostCommit(db, byId, inserted, decided, error as Error);
+    if (byId.size > 1 && !deadline.passed) return recordEachAlone(db, [...byId.values()], firstAttemptMs);
+    return everyOne(byId, rejected(orderNotTaken()), (orderId) =>
+      logger.warn(`order ${orderId} not recorded: ${(error as Error).message}`),
+    );
+  }
+}
+
+/**
+ * Reads the keys of the keyed orders under lock: an order whose key a racing request answered gets that answer, one
+ * whose key was given up the 503 (in `decided`); the orders returned are the ones to insert.
+ */
+async function decideByKeys(
+  tx: EntityManager,
+  orders: OrderToRecord[],
+  decided: Map<string, ItemOutcome<Recorded>>,
+): Promise<OrderToRecord[]> {
+  const keys = orders.flatMap(({ claim }) => (claim.key ? [claim.key] : []));
+  const records = await lockIdempotencyKeys(tx, keys);
+  return orders.filter(({ orderId, claim }) => {
+    if (!claim.key) return true;
+    try {
+      const first = decidedByKey(records.get(claim.key), orderId);
+      if (first) decided.set(orderId, { status: 'fulfilled', value: first });
+      return !first;
+    } catch (error) {
+      decided.set(orderId, rejected(error));
+      return false;
     }
-    logger.warn(`order ${orderId} recorded, though the answer to its COMMIT was lost: ${why}`);
+  });
+}
+
+/** The rows (CREATED, waiting in PAYMENT) and their order_created, two statements for any number of orders. */
+async function insertOrders(
+  tx: EntityManager,
+  orders: OrderToRecord[],
+  firstAttemptMs: number,
+): Promise<OrderView[]> {
+  if (orders.length === 0) return [];
+  const rows = orders.map(({ orderId, request, hold }) =>
+    Object.assign(new Order(), {
+      ...request,
+      orderId,
+      amount: hold.unitPrice * hold.quantity,
+      currency: hold.currency,
+      status: 'CREATED',
+      step: 'PAYMENT',
+      reason: null,
+      paymentId: null,
+    }),
+  );
+  // The saga's driver sends order_created again this long after, on Postgres's clock, unless payment answered.
+  const stamps = (await tx.query(
+    `INSERT INTO orders (order_id, event_id, user_id, quantity, amount, currency, payment_token, status, step,
+       next_attempt_at)
+     SELECT o.*, 'CREATED', 'PAYMENT', now() + make_interval(secs => $8)
+     FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[], $5::bigint[], $6::char(3)[], $7::varchar[]) AS o
+     RETURNING order_id AS "orderId", version, attempts, created_at AS "createdAt", updated_at AS "updatedAt"`,
+    [
+      rows.map((row) => row.orderId),
+      rows.map((row) => row.eventId),
+      rows.map((row) => row.userId),
+      rows.map((row) => row.quantity),
+      rows.map((row) => row.amount),
+      rows.map((row) => row.currency),
+      rows.map((row) => row.paymentToken),
+      firstAttemptMs / 1000,
+    ],
+  )) as Array<Pick<Order, 'orderId' | 'version' | 'attempts' | 'createdAt' | 'updatedAt'>>;
+  const stampOf = new Map(stamps.map((stamp) => [stamp.orderId, stamp]));
+  rows.forEach((row) => Object.assign(row, stampOf.get(row.orderId)));
+  await putAllInOutbox(tx, rows.map(orderCreated));
+  return rows.map(toOrderView);
+}
+
+/**
+ * The answer to the COMMIT was lost: what Postgres kept decides. An order inserted is its 202 if its row is there and
+ * the 503 if provably not; past the deadline, OUTCOME_UNKNOWN. Those decided by their key keep that answer.
+ */
+async function answerLostCommit(
+  db: DataSource,
+  byId: Map<string, OrderToRecord>,
+  inserted: string[],
+  decided: Map<string, ItemOutcome<Recorded>>,
+  error: Error,
+): Promise<Map<string, ItemOutcome<Recorded>>> {
+  const last = Deadline.latest([...byId.values()].map(({ deadline }) => deadline));
+  const kept = await recordedOrders(db, inserted, last.atLeast(LOST_ANSWER_MIN_MS));
+  for (const orderId of inserted) {
+    withLogFields({ orderId }, () => {
+      if ('unknown' in kept) return decided.set(orderId, rejected(outcomeUnknown(orderId, kept.unknown)));
+      const view = kept.recorded.get(orderId);
+      if (!view) {
+        logger.warn(`order ${orderId} not recorded: ${error.message}`);
+        return decided.set(orderId, rejected(orderNotTaken()));
+      }
+      logger.warn(`order ${orderId} recorded, though the answer to its COMMIT was lost: ${error.message}`);
+      return decided.set(orderId, { status: 'fulfilled', value: view });
+    });
   }
   return decided;
 }
 
-async function insertOrder(
-  tx: EntityManager,
-  order: OrderRequest & Pick<Order, 'orderId' | 'amount' | 'currency'>,
+/** A batch that failed as a whole, recorded again one order per transaction: each fails, if at all, alone. */
+async function recordEachAlone(
+  db: DataSource,
+  orders: OrderToRecord[],
   firstAttemptMs: number,
-): Promise<OrderView> {
-  const repository = tx.getRepository(Order);
-  const saved = repository.create({
-    ...order,
-    status: 'CREATED',
-    step: 'PAYMENT',
-    reason: null,
-    paymentId: null,
-  });
-  // The saga's driver sends order_created again this long after, on Postgres's clock, unless payment answered.
-  const inserted = await repository.insert({
-    ...saved,
-    nextAttemptAt: () => `now() + make_interval(secs => ${firstAttemptMs / 1000})`,
-  });
-  Object.assign(saved, inserted.generatedMaps[0]);
-  await addToOutbox(tx, orderCreated(saved));
-  return toOrderView(saved);
+): Promise<Map<string, ItemOutcome<Recorded>>> {
+  const alone = await Promise.all(orders.map((order) => recordTogether(db, [order], firstAttemptMs)));
+  return new Map(alone.flatMap((outcomes) => [...outcomes]));
+}
+
+function everyOne(
+  byId: Map<string, OrderToRecord>,
+  outcome: ItemOutcome<Recorded>,
+  log?: (orderId: string) => void,
+): Map<string, ItemOutcome<Recorded>> {
+  for (const orderId of byId.keys()) withLogFields({ orderId }, () => log?.(orderId));
+  return new Map([...byId.keys()].map((orderId) => [orderId, outcome]));
+}
+
+function rejected(reason: unknown): ItemOutcome<never> {
+  return { status: 'rejected', reason };
 }

@@ -46,7 +46,7 @@ function sagaOver(order: Partial<Order>) {
     new SoldOutSales(0),
     {} as never,
     { behind: () => false } as never,
-    { maxInFlight: 10, requestDeadlineMs: 5_000, resendAfterMs: 10_000 } as never,
+    { maxInFlight: 10, batchMaxItems: 10, requestDeadlineMs: 5_000, resendAfterMs: 10_000 } as never,
   );
   const spy = (method: keyof OrderSaga) => jest.spyOn(saga, method);
   return { saga, spy, inventory, manager };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { ItemOutcome } from '@boxoffice/batching/natural-batch';
+import { NaturalBatch, type ItemOutcome } from '@boxoffice/batching/natural-batch';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import type { PaymentCancelledMessage } from '@boxoffice/contracts/payment/payment-cancelled.message';
 import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
@@ -21,7 +21,7 @@ import { SoldOutSales } from '../sold-out/sold-out-sales';
 import { InFlightLimit } from './in-flight-limit';
 import { Order } from './order.entity';
 import { orderCancelled, orderCreated } from './order-messages';
-import { recordOrder } from './order-recording';
+import { recordOrders, type Recorded } from './order-recording';
 import { decideOnPayment } from './order-saga-decisions';
 import type {
   CancelReason,
@@ -48,6 +48,8 @@ import { SagaBacklog } from './saga-backlog';
 export class OrderSaga {
   private readonly logger = new Logger('order-saga');
   private readonly inFlight: InFlightLimit;
+  /** Step 2 for every order held meanwhile: one transaction each batch (see recordOrders). */
+  private readonly recordings: NaturalBatch<OrderToRecord, Recorded>;
 
   constructor(
     private readonly db: DataSource,
@@ -60,6 +62,11 @@ export class OrderSaga {
     private readonly config: OrderConfig,
   ) {
     this.inFlight = new InFlightLimit(config.maxInFlight);
+    // Two transactions in flight: one commits while the next runs its statements.
+    this.recordings = new NaturalBatch(
+      (orders) => recordOrders(this.db, orders, this.firstPaymentAttemptMs()),
+      { maxSize: config.batchMaxItems, concurrency: 2 },
+    );
   }
 
   /**
@@ -147,9 +154,12 @@ export class OrderSaga {
     }
   }
 
-  /** Step 2: the order and its order_created, or what a racing request with this id decided (see order-recording.ts). */
+  /**
+   * Step 2: the order and its order_created, or what a racing request with this id decided, recorded with every
+   * order held meanwhile (see order-recording.ts).
+   */
   async record(order: OrderToRecord): Promise<OrderView | DomainError> {
-    const decided = await recordOrder(this.db, order, this.firstPaymentAttemptMs());
+    const decided = await this.recordings.submit(order);
     this.relay.wake();
     return decided;
   }

@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { In, type DataSource, type EntityManager } from 'typeorm';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import { OutcomeUnknownError } from '@boxoffice/errors/domain-error';
 import { Order } from './order.entity';
@@ -6,18 +6,23 @@ import { toOrderView } from './order.view';
 import type { Deadline } from '../request/deadline';
 import { orderNotTaken } from '../request/order-id-claim';
 
-// The order's transaction holds a lock on its order id until it ends, so that a reader after a lost COMMIT answer
+// The orders' transaction holds a lock on each order id until it ends, so that a reader after a lost COMMIT answer
 // waits until that transaction is over: a plain read could run while the COMMIT is still on its way or under way.
+// Taken in id order, so that two transactions sharing ids (racing requests with one key) never wait in a cycle.
 const ORDER_LOCK_SPACE = 727_003;
 const PAUSE_MS = 100;
 
+const LOCK_IDS = `SELECT count(pg_advisory_xact_lock($1, hashtext(id)))
+  FROM (SELECT DISTINCT id FROM unnest($2::varchar[]) AS id ORDER BY id) AS ids`;
+
 /**
- * Step 2's transaction: a connection by the deadline or a 503, every statement bounded by the time left (one that
- * runs out is cancelled, and the transaction rolls back), and the order id's lock held until it ends.
+ * Step 2's transaction, for a batch of orders: a connection by the deadline or a 503, every statement bounded by the
+ * time left (one that runs out is cancelled, and the transaction rolls back), and the order ids' locks held until it
+ * ends.
  */
-export async function inOrderTransaction<T>(
+export async function inOrdersTransaction<T>(
   db: DataSource,
-  orderId: string,
+  orderIds: string[],
   deadline: Deadline,
   work: (tx: EntityManager) => Promise<T>,
 ): Promise<T> {
@@ -30,10 +35,11 @@ export async function inOrderTransaction<T>(
   }
   try {
     return await runner.manager.transaction(async (tx) => {
-      await tx.query(
-        `SELECT set_config('statement_timeout', $3, true), pg_advisory_xact_lock($1, hashtext($2))`,
-        [ORDER_LOCK_SPACE, orderId, timeoutOf(deadline.remainingMs)],
-      );
+      await tx.query(`SELECT set_config('statement_timeout', $3, true), (${LOCK_IDS})`, [
+        ORDER_LOCK_SPACE,
+        orderIds,
+        timeoutOf(deadline.remainingMs),
+      ]);
       return work(tx);
     });
   } finally {
@@ -42,37 +48,41 @@ export async function inOrderTransaction<T>(
 }
 
 /**
- * After the answer to the order transaction's COMMIT was lost: the order if it was recorded, undefined if it
- * provably was not (that transaction is over and left no row). Asks again until `deadline`; past it, throws
- * OUTCOME_UNKNOWN (docs/contract.md §2).
+ * After the answer to the orders transaction's COMMIT was lost: the orders that were recorded, by id; one not there
+ * provably was not (that transaction is over and left no row). Asks again until `deadline`; past it, the error that
+ * kept it from knowing (each order's outcome is then unknown: see outcomeUnknown).
  */
-export async function recordedOrder(
+export async function recordedOrders(
   db: DataSource,
-  orderId: string,
+  orderIds: string[],
   deadline: Deadline,
-): Promise<OrderView | undefined> {
+): Promise<{ recorded: Map<string, OrderView> } | { unknown: Error }> {
   for (;;) {
-    const attempt = readOnceOver(db, orderId, deadline.remainingMs).then(
-      (order) => ({ order }),
+    const attempt = readOnceOver(db, orderIds, deadline.remainingMs).then(
+      (orders) => ({ orders }),
       (error: Error) => ({ error }),
     );
     const outcome = await deadline.orLate(attempt, () => ({ error: new Error('no answer in time') }));
-    if ('order' in outcome) return outcome.order;
-    if (deadline.passed) throw outcomeUnknown(orderId, outcome.error);
+    if ('orders' in outcome) return { recorded: outcome.orders };
+    if (deadline.passed) return { unknown: outcome.error };
     await new Promise((resolve) => setTimeout(resolve, Math.min(PAUSE_MS, deadline.remainingMs)));
   }
 }
 
-async function readOnceOver(db: DataSource, orderId: string, waitMs: number): Promise<OrderView | undefined> {
+async function readOnceOver(
+  db: DataSource,
+  orderIds: string[],
+  waitMs: number,
+): Promise<Map<string, OrderView>> {
   return db.transaction(async (tx) => {
     // No wait past the time left: the order's transaction still open then (its COMMIT not in yet) is an unknown.
     await tx.query(`SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $1, true)`, [
       timeoutOf(waitMs),
     ]);
-    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ORDER_LOCK_SPACE, orderId]);
-    // A statement of its own, so that it sees what the lock waited for.
-    const order = await tx.getRepository(Order).findOne({ where: { orderId } });
-    return order ? toOrderView(order) : undefined;
+    await tx.query(LOCK_IDS, [ORDER_LOCK_SPACE, orderIds]);
+    // A statement of its own, so that it sees what the locks waited for.
+    const orders = await tx.getRepository(Order).findBy({ orderId: In(orderIds) });
+    return new Map(orders.map((order) => [order.orderId, toOrderView(order)]));
   });
 }
 
@@ -81,7 +91,8 @@ function timeoutOf(ms: number): string {
   return String(Math.max(1, Math.ceil(ms)));
 }
 
-function outcomeUnknown(orderId: string, cause: Error): OutcomeUnknownError {
+/** OUTCOME_UNKNOWN (docs/contract.md §2): the order may or may not be recorded, and its buyer is told where to look. */
+export function outcomeUnknown(orderId: string, cause: Error): OutcomeUnknownError {
   return new OutcomeUnknownError(
     `/orders/${orderId}`,
     `The order may or may not have been recorded (the database did not confirm it: ${cause.message}). ` +
