@@ -114,9 +114,10 @@ describe('one trace per order (e2e: order, inventory and payment in-process; rea
 
     const root = only(trace, 'POST /orders');
     expect(root.parentSpanContext).toBeUndefined();
-    expect(spans.ancestry(only(trace, 'POST /reservations'))).toEqual([
-      'POST /reservations',
-      'inventory reserve',
+    // A hold is asked in a reserve batch, traced in the trace of the request that opened it (here, the only one).
+    expect(spans.ancestry(only(trace, 'POST /reservations/batch'))).toEqual([
+      'POST /reservations/batch',
+      'inventory reserve batch',
       'POST /orders',
     ]);
     expect(spans.ancestry(only(trace, 'POST /reservations/commits'))).toEqual([
