@@ -6,6 +6,7 @@ import { OrderTestApp, startOrderStack } from '../order.test-app';
 import { orderNotTaken } from '../request/order-id-claim';
 import { OrderSaga } from '../saga/order-saga';
 import { IdempotencyKeyRetention } from './idempotency-key-retention';
+import { claimIdempotencyKeys } from './idempotency-keys';
 
 describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, Redis, RabbitMQ)', () => {
   let stack: OrderTestApp;
@@ -54,6 +55,37 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
     expect(again.status).toBe(202);
     expect(again.body).toEqual(first.body);
     expect(await ordersOf('bea')).toHaveLength(1);
+  });
+
+  it('given claims asked together (two racing with one key, one for a key claimed before, one new), when claimed in one batch, then each gets the record that stands for its key', async () => {
+    // given
+    await claimIdempotencyKeys(stack.db.manager, [
+      { key: 'batch-old', requestHash: 'a'.repeat(64), resourceId: 'o-old' },
+    ]);
+
+    // when
+    const records = await claimIdempotencyKeys(stack.db.manager, [
+      { key: 'batch-twin', requestHash: 'b'.repeat(64), resourceId: 'o-twin-1' },
+      { key: 'batch-old', requestHash: 'c'.repeat(64), resourceId: 'o-old-again' },
+      { key: 'batch-twin', requestHash: 'b'.repeat(64), resourceId: 'o-twin-2' },
+      { key: 'batch-new', requestHash: 'd'.repeat(64), resourceId: 'o-new' },
+    ]);
+
+    // then: the twins share the one id that won, the old key keeps its first request, the new key is this one's
+    const [twin1, old, twin2, fresh] = records;
+    expect(twin1).toEqual(twin2);
+    expect(['o-twin-1', 'o-twin-2']).toContain(twin1!.resourceId);
+    expect(old).toMatchObject({ key: 'batch-old', requestHash: 'a'.repeat(64), resourceId: 'o-old' });
+    expect(fresh).toEqual({ key: 'batch-new', requestHash: 'd'.repeat(64), resourceId: 'o-new' });
+    expect(
+      await stack.db.query(
+        `SELECT key, resource_id FROM idempotency_keys WHERE key LIKE 'batch-%' ORDER BY key`,
+      ),
+    ).toEqual([
+      { key: 'batch-new', resource_id: 'o-new' },
+      { key: 'batch-old', resource_id: 'o-old' },
+      { key: 'batch-twin', resource_id: twin1!.resourceId },
+    ]);
   });
 
   it('given 10 requests racing with one key, then all answer the same 202 and exactly one order and one hold exist', async () => {

@@ -27,24 +27,43 @@ export function requestHash(request: unknown): string {
   return createHash('sha256').update(JSON.stringify(request)).digest('hex');
 }
 
+/** A request's claim on its key: the key, its request's hash, and the fresh resource id it would use. */
+export interface KeyClaimAsked {
+  key: string;
+  requestHash: string;
+  resourceId: string;
+}
+
 /**
- * Claims `key` for this request with a fresh resource id, or returns the record of the request that claimed it
- * first. Racing requests with one key thus work on one resource id, and only one response is ever stored.
+ * Claims each key for its request, in one statement for any number of requests (keys inserted in key order, so that
+ * two claims sharing keys never wait on each other in a cycle). Each gets its own record back when it claimed the key,
+ * else the record of the request that claimed it first (one in the same batch, or earlier): racing requests with one
+ * key thus work on one resource id, and only one response is ever stored. Undefined for a key freed between the two
+ * statements (its first request ended without an answer): asked again, it is claimed afresh.
  */
-export async function claimIdempotencyKey(
+export async function claimIdempotencyKeys(
   db: EntityManager,
-  key: string,
-  hash: string,
-  resourceId: string,
-): Promise<IdempotencyRecord> {
-  // One statement when the key is new (the usual case); the first claim is read only when there was one.
+  claims: KeyClaimAsked[],
+): Promise<Array<IdempotencyRecord | undefined>> {
   const claimed = (await db.query(
-    `INSERT INTO idempotency_keys (key, request_hash, resource_id) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING
-     RETURNING key`,
-    [key, hash, resourceId],
-  )) as unknown[];
-  if (claimed.length) return { key, requestHash: hash, resourceId };
-  return (await readIdempotencyKey(db, key, false))!;
+    `INSERT INTO idempotency_keys (key, request_hash, resource_id)
+     SELECT DISTINCT ON (key) key, request_hash, resource_id
+     FROM unnest($1::varchar[], $2::char(64)[], $3::varchar[]) AS asked(key, request_hash, resource_id)
+     ORDER BY key
+     ON CONFLICT (key) DO NOTHING
+     RETURNING key, request_hash AS "requestHash", resource_id AS "resourceId"`,
+    [
+      claims.map(({ key }) => key),
+      claims.map(({ requestHash }) => requestHash),
+      claims.map(({ resourceId }) => resourceId),
+    ],
+  )) as IdempotencyRecord[];
+  const byKey = new Map(claimed.map((record) => [record.key, record]));
+  // Read only when a key was claimed before (the usual case, a new key, costs the one statement).
+  const earlier = claims.filter(({ key }) => !byKey.has(key)).map(({ key }) => key);
+  if (earlier.length)
+    for (const record of await readIdempotencyKeys(db, earlier)) byKey.set(record.key, record);
+  return claims.map(({ key }) => byKey.get(key));
 }
 
 const RECORD_COLUMNS = `key, request_hash, resource_id, response_status, response_body,

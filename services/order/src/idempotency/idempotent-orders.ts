@@ -1,23 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { NaturalBatch } from '@boxoffice/batching/natural-batch';
 import type { ErrorBody } from '@boxoffice/contracts/errors/error-codes';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError, isRefusal } from '@boxoffice/errors/domain-error';
 import type { Deadline } from '../request/deadline';
 import { orderNotTaken, type OrderIdClaim } from '../request/order-id-claim';
 import {
-  claimIdempotencyKey,
+  claimIdempotencyKeys,
   forgetIdempotencyKey,
   keyNames,
   markKeyReleasing,
   readIdempotencyKey,
   requestHash,
   type IdempotencyRecord,
+  type KeyClaimAsked,
   type StoredResponse,
   unmarkKeyReleasing,
 } from './idempotency-keys';
 import { KeyReads } from './key-reads';
+import { OrderConfig } from '../order.config';
 
 /**
  * The Idempotency-Key protocol of POST /orders (docs/contract.md §2): every request with a key gets its order's 202,
@@ -27,9 +30,22 @@ import { KeyReads } from './key-reads';
 @Injectable()
 export class IdempotentOrders {
   private readonly keyReads: KeyReads;
+  /** Keys claimed together: every request with a key asked while a claim runs goes in the next one. */
+  private readonly keyClaims: NaturalBatch<KeyClaimAsked, IdempotencyRecord | undefined>;
 
-  constructor(private readonly db: DataSource) {
+  constructor(
+    private readonly db: DataSource,
+    config: OrderConfig,
+  ) {
     this.keyReads = new KeyReads(() => this.db.manager);
+    this.keyClaims = new NaturalBatch(
+      async (claims) =>
+        (await claimIdempotencyKeys(this.db.manager, claims)).map((value) => ({
+          status: 'fulfilled',
+          value,
+        })),
+      { maxSize: config.batchMaxItems, concurrency: 2 },
+    );
   }
 
   /**
@@ -43,9 +59,10 @@ export class IdempotentOrders {
     if (refusal && !(await deadline.orLate(this.keyReads.read(key), outOfTime))) throw refusal;
     const hash = requestHash(request);
     const first = await deadline.orLate(
-      claimIdempotencyKey(this.db.manager, key, hash, randomUUID()),
+      this.keyClaims.submit({ key, requestHash: hash, resourceId: randomUUID() }),
       outOfTime,
     );
+    if (!first) throw orderNotTaken('an earlier attempt with this key just ended');
     if (first.requestHash !== hash) throw keyReused();
     if (first.response) return replay(first.response);
     // Its first attempt is giving its hold back: that order id is not to be used now; a retry finds the key free.
