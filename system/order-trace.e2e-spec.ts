@@ -140,9 +140,9 @@ describe('one trace per order (e2e: order, inventory and payment in-process; rea
       'payment_cancelled', // the order's handling of payment's answer: the saga's last span
     );
 
-    expect(spans.ancestry(only(trace, 'POST /reservations/:orderId/release'))).toEqual([
-      'POST /reservations/:orderId/release',
-      'inventory release',
+    expect(spans.ancestry(only(trace, 'POST /reservations/releases'))).toEqual([
+      'POST /reservations/releases',
+      'inventory release batch',
       ...UP_TO_THE_REPLY,
     ]);
     expect(spans.ancestry(only(trace, 'cancel'))).toEqual([

@@ -34,7 +34,8 @@ describe('NaturalBatch (unit)', () => {
   it('given a batch in flight, when items arrive, then they gather and go together when it returns, up to maxSize, the rest in the next round', async () => {
     // given
     const { batches, run } = heldBatches<number>();
-    const batch = new NaturalBatch(run, { maxSize: 3 });
+    const sizes: number[] = [];
+    const batch = new NaturalBatch(run, { maxSize: 3, onBatch: (size) => sizes.push(size) });
     const first = batch.submit(0);
 
     // when
@@ -51,6 +52,8 @@ describe('NaturalBatch (unit)', () => {
     expect(batches.map(({ items }) => items)).toEqual([[0], [1, 2, 3], [4, 5]]);
     batches[2].answer(echo([4, 5]));
     await expect(Promise.all(later)).resolves.toEqual([1, 2, 3, 4, 5]);
+    expect(sizes).toEqual([1, 3, 2]); // each batch's size told as it went
+
   });
 
   it('given a batch whose function answers one item failed, when it returns, then only that item fails and its neighbours get their values', async () => {

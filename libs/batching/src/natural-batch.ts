@@ -9,6 +9,8 @@ export interface NaturalBatchOptions {
   maxSize: number;
   /** How many batches may be in flight at once (1: strictly one after the other). */
   concurrency?: number;
+  /** Told each batch's size as it goes (a metric of how much each round trip carries). */
+  onBatch?: (size: number) => void;
 }
 
 interface Waiting<I, R> {
@@ -27,10 +29,11 @@ export class NaturalBatch<I, R> {
   private inFlight = 0;
   private readonly maxSize: number;
   private readonly concurrency: number;
+  private readonly onBatch?: (size: number) => void;
 
   constructor(
     private readonly run: BatchFunction<I, R>,
-    { maxSize, concurrency = 1 }: NaturalBatchOptions,
+    { maxSize, concurrency = 1, onBatch }: NaturalBatchOptions,
   ) {
     if (!Number.isInteger(maxSize) || maxSize < 1) throw new Error(`maxSize must be >= 1 (got ${maxSize})`);
     if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -38,6 +41,7 @@ export class NaturalBatch<I, R> {
     }
     this.maxSize = maxSize;
     this.concurrency = concurrency;
+    this.onBatch = onBatch;
   }
 
   /** This item's own result: its outcome in its batch, or the batch's error if the batch function threw. */
@@ -56,7 +60,9 @@ export class NaturalBatch<I, R> {
   private next(): void {
     while (this.inFlight < this.concurrency && this.waiting.length > 0) {
       this.inFlight++;
-      void this.send(this.waiting.splice(0, this.maxSize));
+      const batch = this.waiting.splice(0, this.maxSize);
+      this.onBatch?.(batch.length);
+      void this.send(batch);
     }
   }
 

@@ -137,6 +137,17 @@ describe('GET /metrics after a small sale (e2e: order in-process, inventory and 
     expect(tickets('no-such-sale', 'available')).toBeUndefined();
   });
 
+  it('then each batch is counted with its size: six holds asked one at a time, three orders recorded one at a time', () => {
+    const batches = (batch: string) => [
+      scraped.order.value('boxoffice_batch_size_count', { batch }),
+      scraped.order.value('boxoffice_batch_size_sum', { batch }),
+    ];
+    expect(batches('reserve')).toEqual([6, 6]);
+    expect(batches('record')).toEqual([3, 3]);
+    // The two paid orders committed together or one call each: two items either way.
+    expect(batches('commit')[1]).toBe(2);
+  });
+
   it('then HTTP durations are counted by route pattern and status, never by order id', () => {
     const answers = (service: ScrapedMetrics, method: string, route: string, status: string) =>
       service.value('boxoffice_http_request_duration_seconds_count', { method, route, status });
@@ -153,7 +164,8 @@ describe('GET /metrics after a small sale (e2e: order in-process, inventory and 
     expect(answers(scraped.inventory, 'POST', '/reservations/commits', '200')).toBeGreaterThanOrEqual(1);
     expect(answers(scraped.inventory, 'POST', '/reservations/commits', '200')).toBeLessThanOrEqual(2);
     expect(answers(scraped.inventory, 'POST', '/reservations/:orderId/commit', '200')).toBeUndefined();
-    expect(answers(scraped.inventory, 'POST', '/reservations/:orderId/release', '200')).toBe(1);
+    expect(answers(scraped.inventory, 'POST', '/reservations/releases', '200')).toBe(1);
+    expect(answers(scraped.inventory, 'POST', '/reservations/:orderId/release', '200')).toBeUndefined();
   });
 
   it('then the Grafana dashboard asks only for metrics the services declare', () => {

@@ -12,6 +12,11 @@ import {
 // From a payment answered at once to ORDER_PAYMENT_TIMEOUT_SECONDS (900) and past it.
 const TIME_TO_FINAL_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900, 1800];
 const WAITING_STEPS = ['PAYMENT', 'COMMIT', 'COMPENSATION'] as const;
+// From a lone item to ORDER_BATCH_MAX_ITEMS' upper bound.
+const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+
+/** The work order does in natural batches (see NaturalBatch): each round trip that carries many. */
+export type BatchName = 'key_claim' | 'reserve' | 'record' | 'commit' | 'release';
 /**
  * The age of the oldest order waiting in a step that has no timeout, each an alert: a compensation pending, and a
  * commit inventory keeps answering unexpectedly (it never ends by itself). `since` is a column of orders.
@@ -49,6 +54,7 @@ export class OrderMetrics {
   private readonly timeToFinal: HistogramOf<'status'>;
   /** Steps the saga's driver did again (re-sent, committed or released again), by the step the order waited in. */
   private readonly driverAttempts: CounterOf<'step'>;
+  private readonly batchSizes: HistogramOf<'batch'>;
 
   constructor(metrics: ServiceMetrics, db: DataSource) {
     this.accepted = metrics.counter({
@@ -79,6 +85,12 @@ export class OrderMetrics {
       name: 'boxoffice_saga_driver_attempts_total',
       help: "Steps the saga's driver did again, not answered in time (a message lost, a participant down), by step",
       labelNames: ['step'],
+    });
+    this.batchSizes = metrics.histogram({
+      name: 'boxoffice_batch_size',
+      help: 'Items per batch, by what the batch does (key_claim, reserve, record, commit, release)',
+      labelNames: ['batch'],
+      buckets: BATCH_SIZE_BUCKETS,
     });
     // Read from the table when Prometheus scrapes: one query on the partial index orders_due each.
     metrics.gaugeReadOnScrape({
@@ -117,6 +129,12 @@ export class OrderMetrics {
   ended({ status, reason }: Pick<OrderView, 'status' | 'reason'>, seconds: number): void {
     this.outcomes.inc({ status, reason: reason ?? '' });
     this.timeToFinal.observe({ status }, seconds);
+  }
+
+  /** A NaturalBatch's onBatch for `batch`: each batch's size observed, its child bound once. */
+  batched(batch: BatchName): (size: number) => void {
+    const child = this.batchSizes.labels({ batch });
+    return (size) => child.observe(size);
   }
 
   /** The saga's driver did a step again. */

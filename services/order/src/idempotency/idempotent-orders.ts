@@ -21,6 +21,7 @@ import {
 } from './idempotency-keys';
 import { KeyReads } from './key-reads';
 import { OrderConfig } from '../order.config';
+import { OrderMetrics } from '../order-metrics';
 
 /**
  * The Idempotency-Key protocol of POST /orders (docs/contract.md §2): every request with a key gets its order's 202,
@@ -36,6 +37,7 @@ export class IdempotentOrders {
   constructor(
     private readonly db: DataSource,
     config: OrderConfig,
+    metrics: OrderMetrics,
   ) {
     this.keyReads = new KeyReads(() => this.db.manager);
     this.keyClaims = new NaturalBatch(
@@ -44,7 +46,7 @@ export class IdempotentOrders {
           status: 'fulfilled',
           value,
         })),
-      { maxSize: config.batchMaxItems, concurrency: 2 },
+      { maxSize: config.batchMaxItems, concurrency: 2, onBatch: metrics.batched('key_claim') },
     );
   }
 

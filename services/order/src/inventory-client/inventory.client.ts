@@ -8,6 +8,7 @@ import { DomainError } from '@boxoffice/errors/domain-error';
 import { inClientSpan } from '@boxoffice/tracing/spans';
 import { requestIdHeader } from '@boxoffice/logging/request-id';
 import { OrderConfig } from '../order.config';
+import { OrderMetrics } from '../order-metrics';
 
 /**
  * The inventory service over HTTP: a keep-alive pool, a timeout on every call, its error codes passed on as ours. A
@@ -24,12 +25,19 @@ export class InventoryClient implements OnApplicationShutdown {
   private readonly authorization: string;
 
   private readonly holds: NaturalBatch<ReserveItem, ReservationView>;
+  private readonly releases: NaturalBatch<{ orderId: string; eventId: string }, ReservationView>;
 
-  constructor(config: OrderConfig) {
+  constructor(config: OrderConfig, metrics: OrderMetrics) {
     // Two batches in flight: one gathers while two are answered, so a storm keeps inventory's two cores busy.
     this.holds = new NaturalBatch((items) => this.reserveAll(items), {
       maxSize: config.batchMaxItems,
       concurrency: 2,
+      onBatch: metrics.batched('reserve'),
+    });
+    this.releases = new NaturalBatch(async (items) => outcomesOf(await this.releaseMany(items)), {
+      maxSize: config.batchMaxItems,
+      concurrency: 2,
+      onBatch: metrics.batched('release'),
     });
     this.authorization = `Bearer ${config.inventoryToken}`;
     this.pool = new Pool(config.inventoryUrl, {
@@ -51,13 +59,12 @@ export class InventoryClient implements OnApplicationShutdown {
     return signal ? untilAborted(held, signal) : held;
   }
 
-  commit(orderId: string): Promise<ReservationView> {
-    return this.call('commit', `/reservations/${encodeURIComponent(orderId)}/commit`);
-  }
-
-  /** With the event, inventory also bars an order id whose hold has not arrived yet (a reserve that timed out). */
+  /**
+   * A hold given back, with every other release asked meanwhile (one release batch). With the event, inventory also
+   * bars an order id whose hold has not arrived yet (a reserve that timed out).
+   */
   release(orderId: string, eventId: string): Promise<ReservationView> {
-    return this.call('release', `/reservations/${encodeURIComponent(orderId)}/release`, { eventId });
+    return this.releases.submit({ orderId, eventId });
   }
 
   /**
@@ -87,12 +94,7 @@ export class InventoryClient implements OnApplicationShutdown {
     const asked = items.filter(({ signal }) => !signal?.aborted);
     const answers = asked.length ? await this.reserveMany(asked.map(({ request }) => request)) : [];
     const answerOf = new Map(asked.map((item, index) => [item, answers[index]]));
-    return items.map((item) => {
-      const answer = answerOf.get(item) ?? outOfTime();
-      return answer instanceof DomainError
-        ? { status: 'rejected', reason: answer }
-        : { status: 'fulfilled', value: answer };
-    });
+    return outcomesOf(items.map((item) => answerOf.get(item) ?? outOfTime()));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -115,7 +117,7 @@ export class InventoryClient implements OnApplicationShutdown {
 
   /** Every call is a POST, traced as `inventory <operation>` (its span the parent of inventory's). */
   private async call<T>(
-    operation: 'reserve' | 'commit' | 'release' | BatchOperation,
+    operation: BatchOperation,
     path: string,
     body?: unknown,
     signal?: AbortSignal,
@@ -148,6 +150,15 @@ export class InventoryClient implements OnApplicationShutdown {
     if (response.statusCode < 300) return parsed as T;
     throw inventoryError(response.statusCode, parsed as Partial<ErrorBody> | undefined);
   }
+}
+
+/** A batch's answers as its items' outcomes: an error answered for an item is that item's failure. */
+function outcomesOf(answers: BatchAnswer[]): ItemOutcome<ReservationView>[] {
+  return answers.map((answer) =>
+    answer instanceof DomainError
+      ? { status: 'rejected', reason: answer }
+      : { status: 'fulfilled', value: answer },
+  );
 }
 
 interface ReserveItem {

@@ -36,7 +36,6 @@ describe('Order with a wrong SERVICE_TOKEN (e2e: real inventory, Postgres, Redis
 
     // One call at a time: a second promise already running would reject unhandled while the first is awaited.
     for (const call of [
-      () => client.commit('some-order'),
       () => client.release('some-order', 'gig'),
       () => client.commitMany(['some-order']),
       () => client.releaseMany([{ orderId: 'some-order', eventId: 'gig' }]),

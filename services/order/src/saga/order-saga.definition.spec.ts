@@ -42,7 +42,7 @@ function sagaOver(order: Partial<Order>) {
     db as never,
     inventory as never,
     { wake: () => undefined } as never,
-    { ended: () => undefined } as never,
+    { ended: () => undefined, batched: () => () => undefined } as never,
     new SoldOutSales(0),
     {} as never,
     { behind: () => false } as never,

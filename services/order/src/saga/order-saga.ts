@@ -50,6 +50,9 @@ export class OrderSaga {
   private readonly inFlight: InFlightLimit;
   /** Step 2 for every order held meanwhile: one transaction each batch (see recordOrders). */
   private readonly recordings: NaturalBatch<OrderToRecord, Recorded>;
+  /** Step 4 done again by the saga's driver, order by order: the commits asked meanwhile go in one call. */
+  private readonly commits: NaturalBatch<OrderInSaga, void>;
+  private readonly committed: (size: number) => void;
 
   constructor(
     private readonly db: DataSource,
@@ -65,8 +68,10 @@ export class OrderSaga {
     // Two transactions in flight: one commits while the next runs its statements.
     this.recordings = new NaturalBatch(
       (orders) => recordOrders(this.db, orders, this.firstPaymentAttemptMs()),
-      { maxSize: config.batchMaxItems, concurrency: 2 },
+      { maxSize: config.batchMaxItems, concurrency: 2, onBatch: metrics.batched('record') },
     );
+    this.commits = new NaturalBatch((orders) => this.commitHolds(orders), { maxSize: config.batchMaxItems });
+    this.committed = metrics.batched('commit');
   }
 
   /**
@@ -248,6 +253,7 @@ export class OrderSaga {
    */
   async commitHolds(orders: OrderInSaga[]): Promise<ItemOutcome<void>[]> {
     if (orders.length === 0) return [];
+    this.committed(orders.length);
     let answers: BatchAnswer[];
     try {
       answers = await this.inventory.commitMany(orders.map(({ orderId }) => orderId));
@@ -275,10 +281,12 @@ export class OrderSaga {
     });
   }
 
-  /** Step 4 again, one order (the saga's driver calls it): throws when the order is left in COMMIT. */
+  /**
+   * Step 4 again, one order (the saga's driver calls it), committed with the others asked meanwhile: throws when the
+   * order is left in COMMIT.
+   */
   async commitHold(order: OrderInSaga): Promise<void> {
-    const [outcome] = await this.commitHolds([order]);
-    if (outcome.status === 'rejected') throw outcome.reason;
+    await this.commits.submit(order);
   }
 
   /**
