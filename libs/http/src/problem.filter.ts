@@ -37,24 +37,28 @@ function fromHttpStatus(status: number, message: string): ErrorBody {
   return { code, message };
 }
 
+const logger = new Logger('http');
+
+/** Answers `error` as its contract error body, status and headers, with the one log line its kind deserves. */
+export function sendProblem(reply: FastifyReply, error: unknown): void {
+  const body = toErrorBody(error);
+  const status = ERROR_STATUS[body.code];
+  const reason = error instanceof Error ? error.message : String(error);
+  // A dependency being down is expected during an outage: one line each, not a stack trace.
+  // Shedding load is the service working as meant, and comes by the thousand: no line at all.
+  if (body.code === 'OVERLOADED') logger.debug?.(`${status} ${body.code}: ${reason}`);
+  else if (DEPENDENCY_CODES.has(body.code)) logger.warn(`${status} ${body.code}: ${reason}`);
+  else if (status >= 500) logger.error(error instanceof Error ? (error.stack ?? reason) : reason);
+  if (RETRY_LATER_CODES.has(body.code)) reply.header('Retry-After', RETRY_AFTER_SECONDS);
+  if (body.code === 'UNAUTHORIZED') reply.header('WWW-Authenticate', 'Bearer'); // RFC 6750
+  // Where the client can learn the outcome, once it is known.
+  if (error instanceof OutcomeUnknownError) reply.header('Location', error.location);
+  reply.status(status).send(body);
+}
+
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
-  private readonly logger = new Logger('http');
-
   catch(error: unknown, host: ArgumentsHost): void {
-    const body = toErrorBody(error);
-    const status = ERROR_STATUS[body.code];
-    const reason = error instanceof Error ? error.message : String(error);
-    // A dependency being down is expected during an outage: one line each, not a stack trace.
-    // Shedding load is the service working as meant, and comes by the thousand: no line at all.
-    if (body.code === 'OVERLOADED') this.logger.debug?.(`${status} ${body.code}: ${reason}`);
-    else if (DEPENDENCY_CODES.has(body.code)) this.logger.warn(`${status} ${body.code}: ${reason}`);
-    else if (status >= 500) this.logger.error(error instanceof Error ? (error.stack ?? reason) : reason);
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    if (RETRY_LATER_CODES.has(body.code)) reply.header('Retry-After', RETRY_AFTER_SECONDS);
-    if (body.code === 'UNAUTHORIZED') reply.header('WWW-Authenticate', 'Bearer'); // RFC 6750
-    // Where the client can learn the outcome, once it is known.
-    if (error instanceof OutcomeUnknownError) reply.header('Location', error.location);
-    reply.status(status).send(body);
+    sendProblem(host.switchToHttp().getResponse<FastifyReply>(), error);
   }
 }

@@ -24,6 +24,7 @@ import { Order } from './saga/order.entity';
 import { IdempotentOrders } from './idempotency/idempotent-orders';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
+import { RefusalsFromMemory } from './orders/refusals-from-memory';
 import { OrderSaga } from './saga/order-saga';
 import { SagaBacklog } from './saga/saga-backlog';
 import { SoldOutSales } from './sold-out/sold-out-sales';
@@ -62,6 +63,7 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
     OrderMetrics,
     InventoryClient,
     OrdersService,
+    RefusalsFromMemory,
     IdempotentOrders,
     OrderSaga,
     {

@@ -86,6 +86,11 @@ export class IdempotentOrders {
     }
   }
 
+  /** Whether no request claimed `key` (a read only, batched with others: see KeyReads). */
+  async unclaimed(key: string): Promise<boolean> {
+    return !(await this.keyReads.read(key));
+  }
+
   /**
    * For a request that may not place an order now: the answer stored for its key, replayed (the same key with
    * another body is refused as always), else `unanswered` is thrown. Reads only: the key is not claimed.

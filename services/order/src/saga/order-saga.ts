@@ -110,6 +110,40 @@ export class OrderSaga {
     }
   }
 
+  /** Whether this instance remembers the sale sold out for this quantity: a refusal from memory may be the answer. */
+  remembersSoldOut(eventId: string, quantity: number): boolean {
+    return this.soldOut.remembers(eventId, quantity);
+  }
+
+  /**
+   * Step 0's refusal from memory when it is certainly the answer (a sold-out storm), decided as `admit` would decide
+   * it but changing nothing: no turn to ask inventory taken, nothing written, a key only read (503 when that read
+   * outlasts the deadline, as in `admit`). Undefined when the request is to go through `admit` (not refused from
+   * memory, its key claimed before, too many in flight, the read failed).
+   */
+  async refusalFromMemory(
+    { eventId, quantity }: Pick<OrderRequest, 'eventId' | 'quantity'>,
+    idempotencyKey?: string,
+  ): Promise<DomainError | undefined> {
+    if (!this.soldOut.wouldRefuse(eventId, quantity, !this.backlog.behind(eventId))) return undefined;
+    if (!idempotencyKey) return soldOut(eventId);
+    let leave: (() => void) | undefined;
+    try {
+      leave = this.inFlight.enter();
+      const deadline = new Deadline(this.config.requestDeadlineMs);
+      const reading = this.idempotent.unclaimed(idempotencyKey);
+      const unclaimed = await deadline.orLate(reading, () => {
+        throw orderNotTaken('out of time');
+      });
+      return unclaimed ? soldOut(eventId) : undefined;
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'UNAVAILABLE') return error;
+      return undefined;
+    } finally {
+      leave?.();
+    }
+  }
+
   /**
    * Steps 1 and 2: the order is CREATED and its order_created will reach payment. A step not done by `deadline` is
    * given up (503), except a transaction that may have committed: that one decides the answer.

@@ -3,6 +3,7 @@ import { eventually } from '@boxoffice/testing/eventually';
 import { putSale } from '@boxoffice/testing/sale-stock';
 import { scrapeMetrics } from '@boxoffice/testing/scraped-metrics';
 import { publishPaymentResult, startOrderStack, type OrderTestApp } from '../order.test-app';
+import { OrdersService } from '../orders/orders.service';
 
 const MEMORY_MS = 1000;
 
@@ -16,7 +17,7 @@ describe('Sold out from memory (e2e: order in-process, inventory as a process)',
       quantity,
     });
   };
-  /** How many POST /reservations inventory answered with `status`, from its own metrics. */
+  /** How many reserve calls inventory answered, from its own metrics. */
   // Order asks for holds in batches (each item answered on its own, the call itself 200): the calls are what is counted.
   const reserveCalls = async () =>
     (await scrapeMetrics(stack.inventory)).value('boxoffice_http_request_duration_seconds_count', {
@@ -55,6 +56,43 @@ describe('Sold out from memory (e2e: order in-process, inventory as a process)',
     expect(await stack.db.query(`SELECT key FROM idempotency_keys WHERE key LIKE 'storm-key-%'`)).toEqual([]);
     const again = await order('storm', 'buyer-3', 1, 'storm-key-3').expect(409);
     expect(again.body.code).toBe('SOLD_OUT');
+  });
+
+  it('given a sale sold out from memory, when buyers without a key or with a fresh key order, then their 409 is answered before the controller, counted and timed as any; a key already answered still goes through and gets its 202', async () => {
+    // given
+    await putSale(stack.inventory, 'early', { totalStock: 1 });
+    const won = await order('early', 'winner', 1, 'early-winner').expect(202);
+    await order('early', 'told').expect(409);
+    const placing = jest.spyOn(stack.app.get(OrdersService), 'place');
+    const before = await scrapeMetrics(stack);
+
+    // when
+    const keyless = await order('early', 'keyless');
+    const fresh = await order('early', 'fresh', 1, 'early-fresh');
+    const replayed = await order('early', 'winner', 1, 'early-winner');
+    placing.mockRestore();
+
+    // then
+    for (const refused of [keyless, fresh]) {
+      expect([refused.status, refused.body]).toEqual([
+        409,
+        { code: 'SOLD_OUT', message: expect.any(String) },
+      ]);
+      expect(refused.headers['content-type']).toMatch(/^application\/json/);
+    }
+    expect([replayed.status, replayed.body]).toEqual([202, won.body]);
+    expect(placing).toHaveBeenCalledTimes(1); // the replay only
+    const after = await scrapeMetrics(stack);
+    const grew = (name: string, labels: Record<string, string>) =>
+      (after.value(name, labels) ?? 0) - (before.value(name, labels) ?? 0);
+    expect(grew('boxoffice_orders_refused_total', { code: 'SOLD_OUT' })).toBe(2);
+    expect(
+      grew('boxoffice_http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/orders',
+        status: '409',
+      }),
+    ).toBe(2);
   });
 
   it('given a key answered 202, when it comes again while its sale is answered sold out from memory, then its 202, not a 409', async () => {

@@ -20,6 +20,21 @@ describe('SoldOutSales: the sales inventory just said were sold out', () => {
     expect(sales.takeTurnToAsk('final', 1)).toBe(false);
   });
 
+  it('given the turn to ask is due, when wouldRefuse is asked, then it answers as remembers and takeTurnToAsk would together, and leaves the turn to take', () => {
+    // given
+    const sales = new SoldOutSales(250, clock);
+    sales.refused('final', 1);
+    now += 125; // half the ttl: one request may ask
+
+    // when / then
+    expect(sales.wouldRefuse('final', 1, true)).toBe(false); // this one would ask
+    expect(sales.wouldRefuse('final', 1, false)).toBe(true); // one that may not ask is refused
+    expect(sales.wouldRefuse('final', 2, true)).toBe(true); // only the refused quantity asks
+    expect(sales.wouldRefuse('encore', 1, true)).toBe(false);
+    expect(sales.takeTurnToAsk('final', 1)).toBe(true); // the turn was left as it was
+    expect(sales.wouldRefuse('final', 1, true)).toBe(true); // and once taken, the others are refused
+  });
+
   it('given a refusal, when the ttl has passed, then inventory is asked again', () => {
     // given
     const sales = new SoldOutSales(250, clock);

@@ -43,6 +43,16 @@ export class SoldOutSales {
   }
 
   /**
+   * Whether an order of this quantity is refused from memory, the turn to ask being left as it is: what `remembers`
+   * and, if it `mayAsk`, `takeTurnToAsk` would decide together, without taking the turn.
+   */
+  wouldRefuse(eventId: string, quantity: number, mayAsk: boolean): boolean {
+    if (!this.remembers(eventId, quantity)) return false;
+    const soldOut = this.sales.get(eventId)!;
+    return !(mayAsk && quantity === soldOut.quantity && soldOut.askAt <= this.now());
+  }
+
+  /**
    * Takes the turn to ask inventory again, when it is due; true when taken (the next turn is ASK_AGAIN of the ttl
    * later). Only the refused quantity asks: a refusal of more would say nothing of it.
    */

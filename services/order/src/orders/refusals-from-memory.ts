@@ -1,0 +1,53 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { IDEMPOTENCY_KEY_PATTERN, type CreateOrderBody } from '@boxoffice/contracts/order/order.dto';
+import { sendProblem } from '@boxoffice/http/problem.filter';
+import { OrderMetrics } from '../order-metrics';
+import { OrderSaga } from '../saga/order-saga';
+
+/**
+ * A sold-out storm's POST /orders answered in a Fastify preHandler, before Nest's pipeline (router, pipes, exception
+ * filter): Fastify has validated the body against the route's schema by then, and OrderSaga decides the refusal just
+ * as OrdersController's call would (refusalFromMemory), answered through the same sendProblem. Every other request
+ * goes on to the controller untouched.
+ */
+@Injectable()
+export class RefusalsFromMemory implements OnModuleInit {
+  constructor(
+    private readonly adapter: HttpAdapterHost,
+    private readonly saga: OrderSaga,
+    private readonly metrics: OrderMetrics,
+  ) {}
+
+  // Runs once the routes are registered and before Fastify is ready: a hook added now applies to them.
+  onModuleInit(): void {
+    const fastify = this.adapter.httpAdapter?.getInstance<FastifyInstance>();
+    fastify?.addHook('preHandler', (request, reply, done) => {
+      if (request.method !== 'POST' || request.url !== '/orders') return done();
+      const body = request.body as CreateOrderBody;
+      // Nothing remembered for the sale: no promise, no work, straight on to the controller.
+      if (!this.saga.remembersSoldOut(body.eventId, body.quantity)) return done();
+      this.refuse(request, reply, body).then(
+        (answered) => answered || done(),
+        () => done(),
+      );
+    });
+  }
+
+  /** True when answered here; false sends the request on, as does a throw. */
+  private async refuse(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    body: CreateOrderBody,
+  ): Promise<boolean> {
+    const key = request.headers['idempotency-key'];
+    // A bad key is the controller's 422, and two keys (an array) are not one.
+    if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key))) return false;
+    const refusal = await this.saga.refusalFromMemory(body, key);
+    if (!refusal) return false;
+    this.metrics.refusedWith(refusal.code);
+    sendProblem(reply, refusal);
+    return true;
+  }
+}
