@@ -2,14 +2,17 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { IDEMPOTENCY_KEY_PATTERN, type CreateOrderBody } from '@boxoffice/contracts/order/order.dto';
+import { errorCode } from '@boxoffice/errors/error-code';
 import { sendProblem } from '@boxoffice/http/problem.filter';
 import { OrderMetrics } from '../order-metrics';
 import { OrderSaga } from '../saga/order-saga';
+import { SoldOutSales } from '../sold-out/sold-out-sales';
 
 /**
  * A sold-out storm's POST /orders answered in a Fastify preHandler, before Nest's pipeline (router, pipes, exception
- * filter): Fastify has validated the body against the route's schema by then, and OrderSaga decides the refusal just
- * as OrdersController's call would (refusalFromMemory), answered through the same sendProblem. Every other request
+ * filter): Fastify has validated the body against the route's schema by then, and OrderSaga decides the answer just
+ * as OrdersController's call would (refusalFromMemory: a SOLD_OUT, or a keyed buyer's 503 when its key cannot be
+ * read), answered through the same sendProblem. Every other request
  * goes on to the controller untouched.
  */
 @Injectable()
@@ -17,6 +20,7 @@ export class RefusalsFromMemory implements OnModuleInit {
   constructor(
     private readonly adapter: HttpAdapterHost,
     private readonly saga: OrderSaga,
+    private readonly soldOut: SoldOutSales,
     private readonly metrics: OrderMetrics,
   ) {}
 
@@ -27,7 +31,7 @@ export class RefusalsFromMemory implements OnModuleInit {
       if (request.method !== 'POST' || request.url !== '/orders') return done();
       const body = request.body as CreateOrderBody;
       // Nothing remembered for the sale: no promise, no work, straight on to the controller.
-      if (!this.saga.remembersSoldOut(body.eventId, body.quantity)) return done();
+      if (!this.soldOut.remembers(body.eventId, body.quantity)) return done();
       this.refuse(request, reply, body).then(
         (answered) => answered || done(),
         () => done(),
@@ -46,7 +50,7 @@ export class RefusalsFromMemory implements OnModuleInit {
     if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key))) return false;
     const refusal = await this.saga.refusalFromMemory(body, key);
     if (!refusal) return false;
-    this.metrics.refusedWith(refusal.code);
+    this.metrics.refusedWith(errorCode(refusal));
     sendProblem(reply, refusal);
     return true;
   }

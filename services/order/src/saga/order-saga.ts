@@ -110,37 +110,32 @@ export class OrderSaga {
     }
   }
 
-  /** Whether this instance remembers the sale sold out for this quantity: a refusal from memory may be the answer. */
-  remembersSoldOut(eventId: string, quantity: number): boolean {
-    return this.soldOut.remembers(eventId, quantity);
-  }
-
   /**
    * Step 0's refusal from memory when it is certainly the answer (a sold-out storm), decided as `admit` would decide
-   * it but changing nothing: no turn to ask inventory taken, nothing written, a key only read (503 when that read
-   * outlasts the deadline, as in `admit`). Undefined when the request is to go through `admit` (not refused from
-   * memory, its key claimed before, too many in flight, the read failed).
+   * it but changing nothing: no turn to ask inventory taken, nothing written, a key only read (the read's failure, or
+   * its lateness, is the answer then, as in `admit`). Undefined when the request is to go through `admit` (not refused
+   * from memory, its key claimed before, too many in flight).
    */
   async refusalFromMemory(
     { eventId, quantity }: Pick<OrderRequest, 'eventId' | 'quantity'>,
     idempotencyKey?: string,
-  ): Promise<DomainError | undefined> {
+  ): Promise<Error | undefined> {
     if (!this.soldOut.wouldRefuse(eventId, quantity, !this.backlog.behind(eventId))) return undefined;
     if (!idempotencyKey) return soldOut(eventId);
-    let leave: (() => void) | undefined;
+    let leave: () => void;
     try {
       leave = this.inFlight.enter();
+    } catch {
+      return undefined; // OVERLOADED, as admit answers it
+    }
+    try {
       const deadline = new Deadline(this.config.requestDeadlineMs);
-      const reading = this.idempotent.unclaimed(idempotencyKey);
-      const unclaimed = await deadline.orLate(reading, () => {
-        throw orderNotTaken('out of time');
-      });
+      const unclaimed = await deadline.orLate(this.idempotent.unclaimed(idempotencyKey), outOfTime);
       return unclaimed ? soldOut(eventId) : undefined;
     } catch (error) {
-      if (error instanceof DomainError && error.code === 'UNAVAILABLE') return error;
-      return undefined;
+      return error as Error; // the key may hold a 202: never a 409 then (a 503, as in admit)
     } finally {
-      leave?.();
+      leave();
     }
   }
 
@@ -602,6 +597,10 @@ function hasCode(error: unknown, ...codes: string[]): boolean {
 /** Inventory's own words for it, so that a buyer cannot tell memory from a call. */
 function soldOut(eventId: string): DomainError {
   return new DomainError('SOLD_OUT', `Not enough tickets left for ${eventId}`);
+}
+
+function outOfTime(): never {
+  throw orderNotTaken('out of time');
 }
 
 function sagaBehind(): DomainError {
