@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '@boxoffice/database/open-database';
 import { MessagePublisher, type OutgoingMessage } from '@boxoffice/messaging/message-publisher';
@@ -35,6 +36,7 @@ const OPTIONS: OutboxRelayOptions = {
   retentionMs: 3_600_000,
   maxAttempts: 3,
   maxRowBackoffMs: 100,
+  notify: true,
 };
 
 interface RowState {
@@ -382,6 +384,53 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
       await eventually(async () => (await listenerPids(db, 'stopping')).length === 0, {
         what: 'LISTEN connection gone',
       });
+    });
+  });
+
+  describe('with NOTIFY off (OUTBOX_NOTIFY=false)', () => {
+    const NOT_NOTIFYING: OutboxRelayOptions = { ...OPTIONS, notify: false };
+
+    /** A session of the test's own LISTENing on the outbox of `name`, and the payloads it received, in order. */
+    const listenTo = async (name: string) => {
+      const client = new Client({ connectionString: TEST_DATABASE_URL });
+      const payloads: string[] = [];
+      client.on('notification', ({ payload }) => payloads.push(payload ?? ''));
+      await client.connect();
+      const channel = `outbox_${namespace.id}_${name}`;
+      await client.query(`LISTEN "${channel}"`);
+      const [{ pid }] = (await client.query('SELECT pg_backend_pid() AS pid')).rows;
+      return { client, channel, payloads, pid: pid as number };
+    };
+
+    it('given a relay with NOTIFY off, when its own pool commits a row, then no NOTIFY is sent, it holds no LISTEN connection, and the row is relayed', async () => {
+      // given
+      const { db, relay } = await openOutbox('quiet', publisher, NOT_NOTIFYING);
+      const session = await listenTo('quiet');
+      try {
+        relay.onApplicationBootstrap();
+
+        // when
+        const outgoing = message('good_news');
+        await db.transaction((tx) => putInOutbox(tx, outgoing));
+        // Notifications come in commit order: one the commit had sent would come before this marker.
+        await session.client.query('SELECT pg_notify($1, $2)', [session.channel, 'marker']);
+        relay.wake();
+
+        // then
+        await eventually(() => session.payloads.includes('marker'), { what: 'marker notified' });
+        expect(session.payloads).toEqual(['marker']);
+        await eventually(async () => (await tappedIds()).includes(outgoing.messageId), {
+          what: 'row published',
+        });
+        expect(relay.listening()).toBe(false);
+        const listeners = await db.query(
+          `SELECT pid FROM pg_stat_activity WHERE query = $1 AND pid <> $2`,
+          [`LISTEN "${session.channel}"`, session.pid],
+        );
+        expect(listeners).toEqual([]);
+      } finally {
+        await session.client.end();
+      }
     });
   });
 });

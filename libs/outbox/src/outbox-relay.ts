@@ -11,6 +11,7 @@ import {
   type RowBackoff,
 } from './record-outcomes';
 import { outboxChannel } from './outbox-channel';
+import { relayInProcess } from './in-process-relays';
 
 /**
  * Sent rows past the retention ($1 seconds). Each service's outbox has the partial index `outbox_sent (sent_at)
@@ -35,6 +36,11 @@ export interface OutboxRelayOptions {
   maxAttempts: number;
   /** Upper bound of a refused row's own backoff, which doubles from `pollIntervalMs`. */
   maxRowBackoffMs: number;
+  /**
+   * Whether a commit that adds rows NOTIFYs the relays of every instance, and each relay LISTENs for it. Off, only
+   * the writing process's own relay is woken at once; the others find the rows at their next poll.
+   */
+  notify: boolean;
 }
 
 const CLEANUP_EVERY_MS = 60_000;
@@ -45,7 +51,7 @@ const CLEANUP_EVERY_MS = 60_000;
  * broker refuses waits its own backoff, so the rows behind it go on, and is parked after `maxAttempts` refusals;
  * a broker that cannot answer at all is nobody's row's fault: the relay as a whole backs off.
  * A commit that adds rows wakes it: `wake()` in the process, a NOTIFY on the outbox's channel across instances
- * (see outbox-channel.ts); the poll finds what either missed.
+ * (see outbox-channel.ts; unless `notify` is off); the poll finds what either missed.
  */
 export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('outbox-relay');
@@ -55,13 +61,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private failures = 0;
   private stopped = false;
   private cleanedAt = 0;
-  private readonly listener: NotificationListener;
+  private readonly listener?: NotificationListener;
+  private readonly forget: () => void;
 
   constructor(
     private readonly db: DataSource,
     private readonly publisher: ConfirmedPublisher,
     private readonly options: OutboxRelayOptions,
   ) {
+    this.forget = relayInProcess(db, { notifies: options.notify });
+    if (!options.notify) return;
     const { url, schema = 'public' } = db.options as { url?: string; schema?: string };
     this.listener = new NotificationListener({
       connection: { connectionString: url, application_name: 'outbox-relay' },
@@ -74,14 +83,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     this.schedule(0);
-    this.listener.start();
+    this.listener?.start();
   }
 
   // Stops before the modules close their database pools (onApplicationShutdown).
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
+    this.forget();
     clearTimeout(this.timer);
-    await Promise.all([this.listener.stop(), this.running]);
+    await Promise.all([this.listener?.stop(), this.running]);
   }
 
   /**
@@ -120,9 +130,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     return claimed;
   }
 
-  /** Whether commits of other instances wake the relay now; if not, it finds their rows at its next poll. */
+  /** Whether commits of other instances wake the relay now (never with `notify` off); if not, its poll finds their rows. */
   listening(): boolean {
-    return this.listener.isListening();
+    return this.listener?.isListening() ?? false;
   }
 
   /** Rows still waiting for the broker; parked rows wait for an operator, not for the relay. */
