@@ -124,6 +124,25 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
   const tappedIds = async () =>
     (await broker.tapped('good_news')).map((tapped) => tapped.properties.messageId as string);
 
+  // A poll so rare that a row published within the deadline below was not found by it.
+  const POLLING_RARELY: OutboxRelayOptions = { ...OPTIONS, pollIntervalMs: 60_000 };
+  const PROMPTLY = { timeoutMs: 10_000 };
+
+  /**
+   * Commits two rows from `instance`'s pool, the second once the first is at the broker: whatever wake the
+   * relay had of its own (its start, its listening again) was spent by then, so only the commit can wake it.
+   */
+  const eachCommitIsPublished = async (instance: DataSource) => {
+    for (const label of ['first', 'second']) {
+      const outgoing = message('good_news');
+      await instance.transaction((tx) => putInOutbox(tx, outgoing));
+      await eventually(async () => (await tappedIds()).includes(outgoing.messageId), {
+        ...PROMPTLY,
+        what: `${label} row published`,
+      });
+    }
+  };
+
   it('given a row the broker nacks and one that cannot be encoded between good rows, when relayed, then the good rows are sent, each bad row is counted until it is parked, and new rows keep going', async () => {
     // given
     const { db, relay } = await openOutbox('poisoned');
@@ -186,7 +205,6 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
     // when a new row comes
     const third = message('good_news');
     await add(db, third);
-    relay.wake();
 
     // then it is sent, and the parked rows stay as they are
     await eventually(async () => (await tappedIds()).includes(third.messageId), { what: 'third sent' });
@@ -305,11 +323,60 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
     }
   });
 
-  describe('woken across instances by the commits that add rows (LISTEN/NOTIFY)', () => {
-    // A poll so rare that a row published within the deadline below was not found by it.
-    const POLLING_RARELY: OutboxRelayOptions = { ...OPTIONS, pollIntervalMs: 60_000 };
-    const PROMPTLY = { timeoutMs: 10_000 };
+  describe('woken in the process by the commits of its own pool, nobody calling wake()', () => {
+    const QUIET_AND_POLLING_RARELY: OutboxRelayOptions = { ...POLLING_RARELY, notify: false };
 
+    it('given a relay that polls once a minute, when its own pool commits rows, then each is published at once', async () => {
+      // given
+      const { db, relay } = await openOutbox('own_commits', publisher, POLLING_RARELY);
+      relay.onApplicationBootstrap();
+      await eventually(() => relay.listening(), { what: 'relay listening' });
+
+      // when / then
+      await eachCommitIsPublished(db);
+    });
+
+    it('given a relay with NOTIFY off that polls once a minute, when its own pool adds rows in transactions or outside any, then each is published at once', async () => {
+      // given
+      const { db, relay } = await openOutbox('own_quiet', publisher, QUIET_AND_POLLING_RARELY);
+      relay.onApplicationBootstrap();
+
+      // when / then
+      await eachCommitIsPublished(db);
+
+      // when
+      const outside = message('good_news');
+      await putInOutbox(db.manager, outside);
+
+      // then
+      await eventually(async () => (await tappedIds()).includes(outside.messageId), {
+        ...PROMPTLY,
+        what: 'row put outside a transaction published',
+      });
+    });
+
+    it('given a relay with NOTIFY off that polls once a minute, when a transaction adds a row and commits a while later, then the commit wakes the relay, not the row', async () => {
+      // given
+      const { db, relay } = await openOutbox('late_commit', publisher, QUIET_AND_POLLING_RARELY);
+      relay.onApplicationBootstrap();
+      const outgoing = message('good_news');
+
+      // when
+      await db.transaction(async (tx) => {
+        await putInOutbox(tx, outgoing);
+        // Time for a relay woken by the row to find nothing yet (uncommitted) and go back to its minute's sleep.
+        await tx.query('SELECT pg_sleep(0.3)');
+      });
+
+      // then
+      await eventually(async () => (await tappedIds()).includes(outgoing.messageId), {
+        ...PROMPTLY,
+        what: 'row published after its commit',
+      });
+    });
+  });
+
+  describe('woken across instances by the commits that add rows (LISTEN/NOTIFY)', () => {
     /** The backends LISTENing on the outbox of `name`, idle (their LISTEN done). */
     const listenerPids = async (db: DataSource, name: string): Promise<number[]> =>
       (
@@ -318,21 +385,6 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
           [`LISTEN "outbox_${namespace.id}_${name}"`],
         )
       ).map((row: { pid: number }) => row.pid);
-
-    /**
-     * Commits two rows from another instance's pool, the second once the first is at the broker: whatever wake the
-     * relay had of its own (its start, its listening again) was spent by then, so only the commit can wake it.
-     */
-    const eachCommitIsPublished = async (otherInstance: DataSource) => {
-      for (const label of ['first', 'second']) {
-        const outgoing = message('good_news');
-        await otherInstance.transaction((tx) => putInOutbox(tx, outgoing));
-        await eventually(async () => (await tappedIds()).includes(outgoing.messageId), {
-          ...PROMPTLY,
-          what: `${label} row published`,
-        });
-      }
-    };
 
     it('given a relay that polls once a minute, when another instance commits rows to its outbox, then each is published at once', async () => {
       // given
@@ -414,7 +466,6 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
         await db.transaction((tx) => putInOutbox(tx, outgoing));
         // Notifications come in commit order: one the commit had sent would come before this marker.
         await session.client.query('SELECT pg_notify($1, $2)', [session.channel, 'marker']);
-        relay.wake();
 
         // then
         await eventually(() => session.payloads.includes('marker'), { what: 'marker notified' });

@@ -50,8 +50,9 @@ const CLEANUP_EVERY_MS = 60_000;
  * number of instances can relay side by side; a row is marked sent only after the broker confirmed it. A row the
  * broker refuses waits its own backoff, so the rows behind it go on, and is parked after `maxAttempts` refusals;
  * a broker that cannot answer at all is nobody's row's fault: the relay as a whole backs off.
- * A commit that adds rows wakes it: `wake()` in the process, a NOTIFY on the outbox's channel across instances
- * (see outbox-channel.ts; unless `notify` is off); the poll finds what either missed.
+ * A commit that adds rows wakes it: in the process, the commit of a transaction on its pool (in-process-relays.ts),
+ * across instances a NOTIFY on the outbox's channel (outbox-channel.ts; unless `notify` is off); the poll finds what
+ * either missed.
  */
 export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('outbox-relay');
@@ -59,6 +60,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private running?: Promise<void>;
   private again = false;
   private failures = 0;
+  private started = false;
   private stopped = false;
   private cleanedAt = 0;
   private readonly listener?: NotificationListener;
@@ -69,7 +71,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly publisher: ConfirmedPublisher,
     private readonly options: OutboxRelayOptions,
   ) {
-    this.forget = relayInProcess(db, { notifies: options.notify });
+    this.forget = relayInProcess(db, { notifies: options.notify, wake: () => this.wake() });
     if (!options.notify) return;
     const { url, schema = 'public' } = db.options as { url?: string; schema?: string };
     this.listener = new NotificationListener({
@@ -82,6 +84,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   onApplicationBootstrap(): void {
+    this.started = true;
     this.schedule(0);
     this.listener?.start();
   }
@@ -96,11 +99,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * Relays now rather than at the next poll: a transaction added to the outbox. Wakes while a batch is in flight
-   * make one more drain after it, however many they are.
+   * make one more drain after it, however many they are. Before the app has started, the start will relay.
    */
   wake(): void {
     if (this.running) this.again = true;
-    else if (!this.stopped && this.failures === 0) this.schedule(0);
+    else if (this.started && !this.stopped && this.failures === 0) this.schedule(0);
   }
 
   /**
@@ -130,7 +133,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     return claimed;
   }
 
-  /** Whether commits of other instances wake the relay now (never with `notify` off); if not, its poll finds their rows. */
+  /** Whether commits of other instances wake the relay now (never with `notify` off); else its poll finds their rows. */
   listening(): boolean {
     return this.listener?.isListening() ?? false;
   }
@@ -212,7 +215,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     }
     if (this.stopped) return;
     const backoff = Math.min(this.options.pollIntervalMs * 2 ** this.failures, this.options.maxBackoffMs);
-    this.schedule(this.failures ? backoff : this.options.pollIntervalMs);
+    // A wake during the cleanup came after the last batch: it is not left to the poll.
+    this.schedule(this.failures ? backoff : this.again ? 0 : this.options.pollIntervalMs);
   }
 }
 

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { OutgoingMessage } from '@boxoffice/messaging/message-publisher';
 import { currentTraceHeaders } from '@boxoffice/tracing/spans';
 import { notifyingRelays } from './outbox-channel';
-import { notifiesRelays } from './in-process-relays';
+import { notifiesRelays, wakeOnCommit } from './in-process-relays';
 
 // The table (`outbox`) is created by each service's own migrations in its own schema, their DDL frozen there:
 // id bigserial, message_id unique, routing_key, correlation_id, payload jsonb, created_at, sent_at (null = pending),
@@ -13,7 +13,8 @@ import { notifiesRelays } from './in-process-relays';
 
 /**
  * Adds a message to the outbox inside the caller's transaction: it is published if and only if that commits, and
- * the commit wakes every relay of this outbox (NOTIFY, unless `OUTBOX_NOTIFY` is off).
+ * the commit wakes the relay of this process, and every relay of this outbox (NOTIFY) unless `OUTBOX_NOTIFY` is off.
+ * The caller wakes nothing itself.
  */
 export async function addToOutbox(
   tx: EntityManager,
@@ -74,9 +75,13 @@ export async function putAllInOutbox(tx: EntityManager, messages: OutgoingMessag
   );
 }
 
-/** `insert` (an INSERT INTO outbox) on `tx`, notifying the relays in the same statement where they listen. */
+/**
+ * `insert` (an INSERT INTO outbox) on `tx`, notifying the relays in the same statement where they listen, and waking
+ * this process's relay once it commits.
+ */
 async function insertIntoOutbox(tx: EntityManager, insert: string, parameters: unknown[]): Promise<void> {
   await tx.query(notifiesRelays(tx) ? notifyingRelays(insert) : insert, parameters);
+  wakeOnCommit(tx);
 }
 
 /** Given, or the current one: a re-send belongs to the trace that asked for it (a redelivered order_created, say). */

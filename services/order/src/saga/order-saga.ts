@@ -8,7 +8,6 @@ import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { DomainError, isRefusal, OutcomeUnknownError } from '@boxoffice/errors/domain-error';
 import { WithLogFields, withLogFields } from '@boxoffice/logging/log-context';
 import { putInOutbox } from '@boxoffice/outbox/outbox';
-import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { classifyFailure } from '@boxoffice/messaging/failure-class';
 import { Traced } from '@boxoffice/tracing/traced.decorator';
 import { IdempotentOrders } from '../idempotency/idempotent-orders';
@@ -52,7 +51,6 @@ export class OrderSaga {
   constructor(
     private readonly db: DataSource,
     private readonly inventory: InventoryClient,
-    private readonly relay: OutboxRelay,
     private readonly metrics: OrderMetrics,
     private readonly soldOut: SoldOutSales,
     private readonly idempotent: IdempotentOrders,
@@ -150,7 +148,6 @@ export class OrderSaga {
   /** Step 2: the order and its order_created, or what a racing request with this id decided (see order-recording.ts). */
   async record(order: OrderToRecord): Promise<OrderView | DomainError> {
     const decided = await recordOrder(this.db, order, this.firstPaymentAttemptMs());
-    this.relay.wake();
     return decided;
   }
 
@@ -219,7 +216,6 @@ export class OrderSaga {
     )) as Array<{ due: boolean; resend_at: Date | null }>;
     if (!previous || previous.due) {
       await putInOutbox(this.db.manager, message);
-      this.relay.wake();
     } else if (previous.resend_at) {
       // Sent just now: due again ORDER_RESEND_AFTER_MS after that send (or at the timeout), not a doubling later.
       await this.db.query(
@@ -332,7 +328,6 @@ export class OrderSaga {
       return rows[0];
     });
     if (!cancelled) return;
-    this.relay.wake();
     this.ended({ status: 'CANCELLED', reason }, cancelled.seconds);
     if (holdReleased) this.soldOut.onSale(order.eventId);
     else await tryNow('the release', () => this.releaseCancelledHold(order));
@@ -403,7 +398,6 @@ export class OrderSaga {
   async compensate(order: Order): Promise<void> {
     if (!order.paymentSettledAt) {
       await this.askForRefund(this.db.manager, order);
-      this.relay.wake();
     }
     if (!order.holdReleasedAt) await this.releaseCancelledHold(order);
   }
