@@ -3,12 +3,16 @@ import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '@boxoffice/database/open-database';
+import { ServiceMetrics } from '@boxoffice/metrics/service-metrics';
 import { MessagePublisher, type OutgoingMessage } from '@boxoffice/messaging/message-publisher';
 import { eventually } from '@boxoffice/testing/eventually';
+import { FaultProxy } from '@boxoffice/testing/fault-proxy';
+import { parseMetrics } from '@boxoffice/testing/scraped-metrics';
 import { TestBroker } from '@boxoffice/testing/test-broker';
 import { TEST_DATABASE_URL, testNamespace, type TestNamespace } from '@boxoffice/testing/test-namespace';
 import { createTestVhost, type TestVhost } from '@boxoffice/testing/test-vhost';
 import { addToOutbox, putInOutbox } from './outbox';
+import { OutboxListenerGauge } from './outbox-listener-gauge';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 
 // The table as the services' migrations leave it (libs never import services): create-*, outbox-parking, then
@@ -83,9 +87,9 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
   });
 
   /** A pool on a schema of this run's own, as one instance of a service has. */
-  const openInstance = async (name: string) => {
+  const openInstance = async (name: string, url = TEST_DATABASE_URL) => {
     const db = await openDatabase({
-      url: TEST_DATABASE_URL,
+      url,
       schema: `${namespace.id}_${name}`,
       poolSize: 3,
       queryTimeoutMs: 10_000,
@@ -377,13 +381,12 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
   });
 
   describe('woken across instances by the commits that add rows (LISTEN/NOTIFY)', () => {
-    /** The backends LISTENing on the outbox of `name`, idle (their LISTEN done). */
+    /** The backends of the relays of the outbox of `name` that LISTEN (or are about to), by their application_name. */
     const listenerPids = async (db: DataSource, name: string): Promise<number[]> =>
       (
-        await db.query(
-          `SELECT pid FROM pg_stat_activity WHERE query = $1 AND state = 'idle' AND pid <> pg_backend_pid()`,
-          [`LISTEN "outbox_${namespace.id}_${name}"`],
-        )
+        await db.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [
+          `outbox-relay ${namespace.id}_${name}`,
+        ])
       ).map((row: { pid: number }) => row.pid);
 
     it('given a relay that polls once a minute, when another instance commits rows to its outbox, then each is published at once', async () => {
@@ -418,6 +421,48 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
 
       // then
       await eachCommitIsPublished(otherInstance);
+    });
+
+    it('given a relay listening through a proxy, when its LISTEN backend is terminated while no connection gets through, then its gauge reads 0, and 1 again once it listens on a new one', async () => {
+      // given
+      const proxy = await FaultProxy.open(TEST_DATABASE_URL);
+      try {
+        const db = await openInstance('gauged', proxy.url(TEST_DATABASE_URL));
+        await db.query(OUTBOX_TABLE);
+        const relay = new OutboxRelay(db, publisher, POLLING_RARELY);
+        relays.push(relay);
+        const metrics = new ServiceMetrics({ enabled: true });
+        new OutboxListenerGauge(relay, metrics);
+        const gauge = async () =>
+          parseMetrics((await metrics.scrape()).body).value('boxoffice_outbox_listener_listening');
+        const observer = await openInstance('gauged');
+        relay.onApplicationBootstrap();
+        const [dropped] = await eventually(
+          async () => (await gauge()) === 1 && listenerPids(observer, 'gauged'),
+          {
+            what: 'gauge 1 while listening',
+          },
+        );
+
+        // when
+        proxy.refuse();
+        await observer.query('SELECT pg_terminate_backend($1)', [dropped]);
+
+        // then
+        await eventually(async () => (await gauge()) === 0, { what: 'gauge 0 once the backend is gone' });
+
+        // when
+        await proxy.restore();
+
+        // then
+        await eventually(
+          async () =>
+            (await gauge()) === 1 && (await listenerPids(observer, 'gauged')).some((pid) => pid !== dropped),
+          { what: 'gauge 1 listening on a new connection' },
+        );
+      } finally {
+        await proxy.dispose();
+      }
     });
 
     it('given a listening relay, when it stops, then its LISTEN connection is closed', async () => {
@@ -474,10 +519,15 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
           what: 'row published',
         });
         expect(relay.listening()).toBe(false);
-        const listeners = await db.query(
-          `SELECT pid FROM pg_stat_activity WHERE query = $1 AND pid <> $2`,
-          [`LISTEN "${session.channel}"`, session.pid],
+        const metrics = new ServiceMetrics({ enabled: true });
+        new OutboxListenerGauge(relay, metrics);
+        expect(parseMetrics((await metrics.scrape()).body).families).not.toContain(
+          'boxoffice_outbox_listener_listening',
         );
+        const listeners = await db.query(`SELECT pid FROM pg_stat_activity WHERE query = $1 AND pid <> $2`, [
+          `LISTEN "${session.channel}"`,
+          session.pid,
+        ]);
         expect(listeners).toEqual([]);
       } finally {
         await session.client.end();

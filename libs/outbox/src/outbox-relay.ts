@@ -44,6 +44,8 @@ export interface OutboxRelayOptions {
 }
 
 const CLEANUP_EVERY_MS = 60_000;
+// A LISTEN connection gone silent is noticed within two of these (unanswered heartbeat), not at the next drop.
+const LISTENER_HEARTBEAT_MS = 10_000;
 
 /**
  * Publishes outbox rows with publisher confirms and marks them sent. Rows are claimed with SKIP LOCKED, so any
@@ -75,11 +77,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     if (!options.notify) return;
     const { url, schema = 'public' } = db.options as { url?: string; schema?: string };
     this.listener = new NotificationListener({
-      connection: { connectionString: url, application_name: 'outbox-relay' },
+      // Named after its schema, so that an operator (or a test) finds one service's listener among the others'.
+      connection: { connectionString: url, application_name: `outbox-relay ${schema}` },
       channel: outboxChannel(schema),
       onNotification: () => this.wake(),
       onListening: () => this.wake(),
       maxBackoffMs: options.maxBackoffMs,
+      heartbeatMs: LISTENER_HEARTBEAT_MS,
     });
   }
 
@@ -131,6 +135,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       );
     }
     return claimed;
+  }
+
+  /** Whether the relay LISTENs at all (`notify` on), now or once connected. */
+  listens(): boolean {
+    return this.listener !== undefined;
   }
 
   /** Whether commits of other instances wake the relay now (never with `notify` off); else its poll finds their rows. */
