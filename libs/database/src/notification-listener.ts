@@ -11,6 +11,11 @@ export interface NotificationListenerOptions {
   onListening: () => void;
   /** Upper bound of the wait between reconnections, which doubles from 100 ms. */
   maxBackoffMs: number;
+  /**
+   * While listening, the connection is checked this often (a `SELECT 1` on it); one not answered within as long is
+   * taken for a lost connection: a peer gone silent (a dead host, a dropped route) says nothing of its own.
+   */
+  heartbeatMs: number;
 }
 
 const FIRST_BACKOFF_MS = 100;
@@ -19,12 +24,14 @@ const KEEPALIVE_AFTER_MS = 10_000;
 
 /**
  * LISTENs on one Postgres channel on a connection of its own, and reconnects with backoff when that connection
- * drops. What is notified while it is down is lost: whoever relies on it keeps another way to learn of it (a poll).
+ * drops or stops answering its heartbeat. What is notified while it is down is lost: whoever relies on it keeps
+ * another way to learn of it (a poll).
  */
 export class NotificationListener {
   private readonly logger: Logger;
   private client?: Client;
   private timer?: NodeJS.Timeout;
+  private heartbeat?: NodeJS.Timeout;
   private failures = 0;
   private stopped = false;
   private listening = false;
@@ -46,6 +53,7 @@ export class NotificationListener {
     this.stopped = true;
     this.listening = false;
     clearTimeout(this.timer);
+    clearTimeout(this.heartbeat);
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
@@ -58,6 +66,8 @@ export class NotificationListener {
       ...this.options.connection,
       keepAlive: true,
       keepAliveInitialDelayMillis: KEEPALIVE_AFTER_MS,
+      // The heartbeat's bound, and the LISTEN's: a statement this cheap that long unanswered is a connection lost.
+      query_timeout: this.options.heartbeatMs,
     });
     this.client = client;
     client.on('notification', ({ channel }) => {
@@ -76,13 +86,30 @@ export class NotificationListener {
     if (this.failures) this.logger.log(`listening again after ${this.failures} failed attempts`);
     this.failures = 0;
     this.listening = true;
+    this.beat(client);
     this.options.onListening();
+  }
+
+  private beat(client: Client): void {
+    this.heartbeat = setTimeout(() => void this.check(client), this.options.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  private async check(client: Client): Promise<void> {
+    try {
+      await client.query('SELECT 1');
+    } catch (error) {
+      this.lost(client, new Error(`heartbeat: ${error instanceof Error ? error.message : String(error)}`));
+      return;
+    }
+    if (this.client === client && !this.stopped) this.beat(client);
   }
 
   private lost(client: Client, error: unknown): void {
     if (this.client !== client) return;
     this.client = undefined;
     this.listening = false;
+    clearTimeout(this.heartbeat);
     client.end().catch(() => undefined);
     if (this.stopped) return;
     const delay = Math.min(this.options.maxBackoffMs, FIRST_BACKOFF_MS * 2 ** this.failures);

@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '@boxoffice/database/open-database';
+import { ServiceMetrics } from '@boxoffice/metrics/service-metrics';
 import { MessagePublisher, type OutgoingMessage } from '@boxoffice/messaging/message-publisher';
 import { eventually } from '@boxoffice/testing/eventually';
+import { FaultProxy } from '@boxoffice/testing/fault-proxy';
+import { parseMetrics } from '@boxoffice/testing/scraped-metrics';
 import { TestBroker } from '@boxoffice/testing/test-broker';
 import { TEST_DATABASE_URL, testNamespace, type TestNamespace } from '@boxoffice/testing/test-namespace';
 import { createTestVhost, type TestVhost } from '@boxoffice/testing/test-vhost';
 import { addToOutbox, putInOutbox } from './outbox';
+import { OutboxListenerGauge } from './outbox-listener-gauge';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 
 // The table as the services' migrations leave it (libs never import services): create-*, outbox-parking, then
@@ -35,6 +40,7 @@ const OPTIONS: OutboxRelayOptions = {
   retentionMs: 3_600_000,
   maxAttempts: 3,
   maxRowBackoffMs: 100,
+  notify: true,
 };
 
 interface RowState {
@@ -81,9 +87,9 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
   });
 
   /** A pool on a schema of this run's own, as one instance of a service has. */
-  const openInstance = async (name: string) => {
+  const openInstance = async (name: string, url = TEST_DATABASE_URL) => {
     const db = await openDatabase({
-      url: TEST_DATABASE_URL,
+      url,
       schema: `${namespace.id}_${name}`,
       poolSize: 3,
       queryTimeoutMs: 10_000,
@@ -121,6 +127,25 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
 
   const tappedIds = async () =>
     (await broker.tapped('good_news')).map((tapped) => tapped.properties.messageId as string);
+
+  // A poll so rare that a row published within the deadline below was not found by it.
+  const POLLING_RARELY: OutboxRelayOptions = { ...OPTIONS, pollIntervalMs: 60_000 };
+  const PROMPTLY = { timeoutMs: 10_000 };
+
+  /**
+   * Commits two rows from `instance`'s pool, the second once the first is at the broker: whatever wake the
+   * relay had of its own (its start, its listening again) was spent by then, so only the commit can wake it.
+   */
+  const eachCommitIsPublished = async (instance: DataSource) => {
+    for (const label of ['first', 'second']) {
+      const outgoing = message('good_news');
+      await instance.transaction((tx) => putInOutbox(tx, outgoing));
+      await eventually(async () => (await tappedIds()).includes(outgoing.messageId), {
+        ...PROMPTLY,
+        what: `${label} row published`,
+      });
+    }
+  };
 
   it('given a row the broker nacks and one that cannot be encoded between good rows, when relayed, then the good rows are sent, each bad row is counted until it is parked, and new rows keep going', async () => {
     // given
@@ -184,7 +209,6 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
     // when a new row comes
     const third = message('good_news');
     await add(db, third);
-    relay.wake();
 
     // then it is sent, and the parked rows stay as they are
     await eventually(async () => (await tappedIds()).includes(third.messageId), { what: 'third sent' });
@@ -303,34 +327,67 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
     }
   });
 
-  describe('woken across instances by the commits that add rows (LISTEN/NOTIFY)', () => {
-    // A poll so rare that a row published within the deadline below was not found by it.
-    const POLLING_RARELY: OutboxRelayOptions = { ...OPTIONS, pollIntervalMs: 60_000 };
-    const PROMPTLY = { timeoutMs: 10_000 };
+  describe('woken in the process by the commits of its own pool, nobody calling wake()', () => {
+    const QUIET_AND_POLLING_RARELY: OutboxRelayOptions = { ...POLLING_RARELY, notify: false };
 
-    /** The backends LISTENing on the outbox of `name`, idle (their LISTEN done). */
+    it('given a relay that polls once a minute, when its own pool commits rows, then each is published at once', async () => {
+      // given
+      const { db, relay } = await openOutbox('own_commits', publisher, POLLING_RARELY);
+      relay.onApplicationBootstrap();
+      await eventually(() => relay.listening(), { what: 'relay listening' });
+
+      // when / then
+      await eachCommitIsPublished(db);
+    });
+
+    it('given a relay with NOTIFY off that polls once a minute, when its own pool adds rows in transactions or outside any, then each is published at once', async () => {
+      // given
+      const { db, relay } = await openOutbox('own_quiet', publisher, QUIET_AND_POLLING_RARELY);
+      relay.onApplicationBootstrap();
+
+      // when / then
+      await eachCommitIsPublished(db);
+
+      // when
+      const outside = message('good_news');
+      await putInOutbox(db.manager, outside);
+
+      // then
+      await eventually(async () => (await tappedIds()).includes(outside.messageId), {
+        ...PROMPTLY,
+        what: 'row put outside a transaction published',
+      });
+    });
+
+    it('given a relay with NOTIFY off that polls once a minute, when a transaction adds a row and commits a while later, then the commit wakes the relay, not the row', async () => {
+      // given
+      const { db, relay } = await openOutbox('late_commit', publisher, QUIET_AND_POLLING_RARELY);
+      relay.onApplicationBootstrap();
+      const outgoing = message('good_news');
+
+      // when
+      await db.transaction(async (tx) => {
+        await putInOutbox(tx, outgoing);
+        // Time for a relay woken by the row to find nothing yet (uncommitted) and go back to its minute's sleep.
+        await tx.query('SELECT pg_sleep(0.3)');
+      });
+
+      // then
+      await eventually(async () => (await tappedIds()).includes(outgoing.messageId), {
+        ...PROMPTLY,
+        what: 'row published after its commit',
+      });
+    });
+  });
+
+  describe('woken across instances by the commits that add rows (LISTEN/NOTIFY)', () => {
+    /** The backends of the relays of the outbox of `name` that LISTEN (or are about to), by their application_name. */
     const listenerPids = async (db: DataSource, name: string): Promise<number[]> =>
       (
-        await db.query(
-          `SELECT pid FROM pg_stat_activity WHERE query = $1 AND state = 'idle' AND pid <> pg_backend_pid()`,
-          [`LISTEN "outbox_${namespace.id}_${name}"`],
-        )
+        await db.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [
+          `outbox-relay ${namespace.id}_${name}`,
+        ])
       ).map((row: { pid: number }) => row.pid);
-
-    /**
-     * Commits two rows from another instance's pool, the second once the first is at the broker: whatever wake the
-     * relay had of its own (its start, its listening again) was spent by then, so only the commit can wake it.
-     */
-    const eachCommitIsPublished = async (otherInstance: DataSource) => {
-      for (const label of ['first', 'second']) {
-        const outgoing = message('good_news');
-        await otherInstance.transaction((tx) => putInOutbox(tx, outgoing));
-        await eventually(async () => (await tappedIds()).includes(outgoing.messageId), {
-          ...PROMPTLY,
-          what: `${label} row published`,
-        });
-      }
-    };
 
     it('given a relay that polls once a minute, when another instance commits rows to its outbox, then each is published at once', async () => {
       // given
@@ -366,6 +423,48 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
       await eachCommitIsPublished(otherInstance);
     });
 
+    it('given a relay listening through a proxy, when its LISTEN backend is terminated while no connection gets through, then its gauge reads 0, and 1 again once it listens on a new one', async () => {
+      // given
+      const proxy = await FaultProxy.open(TEST_DATABASE_URL);
+      try {
+        const db = await openInstance('gauged', proxy.url(TEST_DATABASE_URL));
+        await db.query(OUTBOX_TABLE);
+        const relay = new OutboxRelay(db, publisher, POLLING_RARELY);
+        relays.push(relay);
+        const metrics = new ServiceMetrics({ enabled: true });
+        new OutboxListenerGauge(relay, metrics);
+        const gauge = async () =>
+          parseMetrics((await metrics.scrape()).body).value('boxoffice_outbox_listener_listening');
+        const observer = await openInstance('gauged');
+        relay.onApplicationBootstrap();
+        const [dropped] = await eventually(
+          async () => (await gauge()) === 1 && listenerPids(observer, 'gauged'),
+          {
+            what: 'gauge 1 while listening',
+          },
+        );
+
+        // when
+        proxy.refuse();
+        await observer.query('SELECT pg_terminate_backend($1)', [dropped]);
+
+        // then
+        await eventually(async () => (await gauge()) === 0, { what: 'gauge 0 once the backend is gone' });
+
+        // when
+        await proxy.restore();
+
+        // then
+        await eventually(
+          async () =>
+            (await gauge()) === 1 && (await listenerPids(observer, 'gauged')).some((pid) => pid !== dropped),
+          { what: 'gauge 1 listening on a new connection' },
+        );
+      } finally {
+        await proxy.dispose();
+      }
+    });
+
     it('given a listening relay, when it stops, then its LISTEN connection is closed', async () => {
       // given
       const { db, relay } = await openOutbox('stopping', publisher, POLLING_RARELY);
@@ -382,6 +481,57 @@ describe('OutboxRelay (real Postgres, real RabbitMQ, own schema and vhost)', () 
       await eventually(async () => (await listenerPids(db, 'stopping')).length === 0, {
         what: 'LISTEN connection gone',
       });
+    });
+  });
+
+  describe('with NOTIFY off (OUTBOX_NOTIFY=false)', () => {
+    const NOT_NOTIFYING: OutboxRelayOptions = { ...OPTIONS, notify: false };
+
+    /** A session of the test's own LISTENing on the outbox of `name`, and the payloads it received, in order. */
+    const listenTo = async (name: string) => {
+      const client = new Client({ connectionString: TEST_DATABASE_URL });
+      const payloads: string[] = [];
+      client.on('notification', ({ payload }) => payloads.push(payload ?? ''));
+      await client.connect();
+      const channel = `outbox_${namespace.id}_${name}`;
+      await client.query(`LISTEN "${channel}"`);
+      const [{ pid }] = (await client.query('SELECT pg_backend_pid() AS pid')).rows;
+      return { client, channel, payloads, pid: pid as number };
+    };
+
+    it('given a relay with NOTIFY off, when its own pool commits a row, then no NOTIFY is sent, it holds no LISTEN connection, and the row is relayed', async () => {
+      // given
+      const { db, relay } = await openOutbox('quiet', publisher, NOT_NOTIFYING);
+      const session = await listenTo('quiet');
+      try {
+        relay.onApplicationBootstrap();
+
+        // when
+        const outgoing = message('good_news');
+        await db.transaction((tx) => putInOutbox(tx, outgoing));
+        // Notifications come in commit order: one the commit had sent would come before this marker.
+        await session.client.query('SELECT pg_notify($1, $2)', [session.channel, 'marker']);
+
+        // then
+        await eventually(() => session.payloads.includes('marker'), { what: 'marker notified' });
+        expect(session.payloads).toEqual(['marker']);
+        await eventually(async () => (await tappedIds()).includes(outgoing.messageId), {
+          what: 'row published',
+        });
+        expect(relay.listening()).toBe(false);
+        const metrics = new ServiceMetrics({ enabled: true });
+        new OutboxListenerGauge(relay, metrics);
+        expect(parseMetrics((await metrics.scrape()).body).families).not.toContain(
+          'boxoffice_outbox_listener_listening',
+        );
+        const listeners = await db.query(`SELECT pid FROM pg_stat_activity WHERE query = $1 AND pid <> $2`, [
+          `LISTEN "${session.channel}"`,
+          session.pid,
+        ]);
+        expect(listeners).toEqual([]);
+      } finally {
+        await session.client.end();
+      }
     });
   });
 });

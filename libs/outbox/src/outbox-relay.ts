@@ -11,6 +11,7 @@ import {
   type RowBackoff,
 } from './record-outcomes';
 import { outboxChannel } from './outbox-channel';
+import { relayInProcess } from './in-process-relays';
 
 /**
  * Sent rows past the retention ($1 seconds). Each service's outbox has the partial index `outbox_sent (sent_at)
@@ -35,17 +36,25 @@ export interface OutboxRelayOptions {
   maxAttempts: number;
   /** Upper bound of a refused row's own backoff, which doubles from `pollIntervalMs`. */
   maxRowBackoffMs: number;
+  /**
+   * Whether a commit that adds rows NOTIFYs the relays of every instance, and each relay LISTENs for it. Off, only
+   * the writing process's own relay is woken at once; the others find the rows at their next poll.
+   */
+  notify: boolean;
 }
 
 const CLEANUP_EVERY_MS = 60_000;
+// A LISTEN connection gone silent is noticed within two of these (unanswered heartbeat), not at the next drop.
+const LISTENER_HEARTBEAT_MS = 10_000;
 
 /**
  * Publishes outbox rows with publisher confirms and marks them sent. Rows are claimed with SKIP LOCKED, so any
  * number of instances can relay side by side; a row is marked sent only after the broker confirmed it. A row the
  * broker refuses waits its own backoff, so the rows behind it go on, and is parked after `maxAttempts` refusals;
  * a broker that cannot answer at all is nobody's row's fault: the relay as a whole backs off.
- * A commit that adds rows wakes it: `wake()` in the process, a NOTIFY on the outbox's channel across instances
- * (see outbox-channel.ts); the poll finds what either missed.
+ * A commit that adds rows wakes it: in the process, the commit of a transaction on its pool (in-process-relays.ts),
+ * across instances a NOTIFY on the outbox's channel (outbox-channel.ts; unless `notify` is off); the poll finds what
+ * either missed.
  */
 export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('outbox-relay');
@@ -53,44 +62,52 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private running?: Promise<void>;
   private again = false;
   private failures = 0;
+  private started = false;
   private stopped = false;
   private cleanedAt = 0;
-  private readonly listener: NotificationListener;
+  private readonly listener?: NotificationListener;
+  private readonly forget: () => void;
 
   constructor(
     private readonly db: DataSource,
     private readonly publisher: ConfirmedPublisher,
     private readonly options: OutboxRelayOptions,
   ) {
+    this.forget = relayInProcess(db, { notifies: options.notify, wake: () => this.wake() });
+    if (!options.notify) return;
     const { url, schema = 'public' } = db.options as { url?: string; schema?: string };
     this.listener = new NotificationListener({
-      connection: { connectionString: url, application_name: 'outbox-relay' },
+      // Named after its schema, so that an operator (or a test) finds one service's listener among the others'.
+      connection: { connectionString: url, application_name: `outbox-relay ${schema}` },
       channel: outboxChannel(schema),
       onNotification: () => this.wake(),
       onListening: () => this.wake(),
       maxBackoffMs: options.maxBackoffMs,
+      heartbeatMs: LISTENER_HEARTBEAT_MS,
     });
   }
 
   onApplicationBootstrap(): void {
+    this.started = true;
     this.schedule(0);
-    this.listener.start();
+    this.listener?.start();
   }
 
   // Stops before the modules close their database pools (onApplicationShutdown).
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
+    this.forget();
     clearTimeout(this.timer);
-    await Promise.all([this.listener.stop(), this.running]);
+    await Promise.all([this.listener?.stop(), this.running]);
   }
 
   /**
    * Relays now rather than at the next poll: a transaction added to the outbox. Wakes while a batch is in flight
-   * make one more drain after it, however many they are.
+   * make one more drain after it, however many they are. Before the app has started, the start will relay.
    */
   wake(): void {
     if (this.running) this.again = true;
-    else if (!this.stopped && this.failures === 0) this.schedule(0);
+    else if (this.started && !this.stopped && this.failures === 0) this.schedule(0);
   }
 
   /**
@@ -120,9 +137,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     return claimed;
   }
 
-  /** Whether commits of other instances wake the relay now; if not, it finds their rows at its next poll. */
+  /** Whether the relay LISTENs at all (`notify` on), now or once connected. */
+  listens(): boolean {
+    return this.listener !== undefined;
+  }
+
+  /** Whether commits of other instances wake the relay now (never with `notify` off); else its poll finds their rows. */
   listening(): boolean {
-    return this.listener.isListening();
+    return this.listener?.isListening() ?? false;
   }
 
   /** Rows still waiting for the broker; parked rows wait for an operator, not for the relay. */
@@ -202,7 +224,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     }
     if (this.stopped) return;
     const backoff = Math.min(this.options.pollIntervalMs * 2 ** this.failures, this.options.maxBackoffMs);
-    this.schedule(this.failures ? backoff : this.options.pollIntervalMs);
+    // A wake during the cleanup came after the last batch: it is not left to the poll.
+    this.schedule(this.failures ? backoff : this.again ? 0 : this.options.pollIntervalMs);
   }
 }
 

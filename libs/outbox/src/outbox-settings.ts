@@ -15,6 +15,8 @@ export function readOutboxSettings(env: EnvReader): OutboxSettings {
     // With the row backoff doubling from the poll interval to a minute, 10 refusals take about 3 minutes.
     maxAttempts: env.int('OUTBOX_MAX_ATTEMPTS', 10, 1, 1000),
     maxRowBackoffMs: 60_000,
+    // Off where one instance runs: its own relay is woken in the process, without the server-wide NOTIFY lock.
+    notify: env.bool('OUTBOX_NOTIFY', true),
     // A few seconds of a sold-out storm's orders (~2.6k/s): a relay that far behind is stuck, not busy.
     readyMaxBacklog: env.int('OUTBOX_READY_MAX_BACKLOG', 10_000, 1, 10_000_000),
   };

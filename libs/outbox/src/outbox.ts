@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { OutgoingMessage } from '@boxoffice/messaging/message-publisher';
 import { currentTraceHeaders } from '@boxoffice/tracing/spans';
 import { notifyingRelays } from './outbox-channel';
+import { notifiesRelays, wakeOnCommit } from './in-process-relays';
 
 // The table (`outbox`) is created by each service's own migrations in its own schema, their DDL frozen there:
 // id bigserial, message_id unique, routing_key, correlation_id, payload jsonb, created_at, sent_at (null = pending),
@@ -12,16 +13,18 @@ import { notifyingRelays } from './outbox-channel';
 
 /**
  * Adds a message to the outbox inside the caller's transaction: it is published if and only if that commits, and
- * the commit wakes every relay of this outbox (NOTIFY).
+ * the commit wakes the relay of this process, and every relay of this outbox (NOTIFY) unless `OUTBOX_NOTIFY` is off.
+ * The caller wakes nothing itself.
  */
 export async function addToOutbox(
   tx: EntityManager,
   message: Omit<OutgoingMessage, 'messageId'> & { messageId?: string },
 ): Promise<string> {
   const messageId = message.messageId ?? randomUUID();
-  await tx.query(
-    notifyingRelays(`INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context)
-     VALUES ($1, $2, $3, $4, $5)`),
+  await insertIntoOutbox(
+    tx,
+    `INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context)
+     VALUES ($1, $2, $3, $4, $5)`,
     [messageId, message.routingKey, message.correlationId, JSON.stringify(message.payload), traceOf(message)],
   );
   return messageId;
@@ -39,9 +42,10 @@ const PUT_AGAIN = `ON CONFLICT (message_id) DO UPDATE SET sent_at = NULL, parked
  * attempts and next_attempt_at are the relay's backoff for it, which a re-put must not undo.
  */
 export async function putInOutbox(tx: EntityManager, message: OutgoingMessage): Promise<void> {
-  await tx.query(
-    notifyingRelays(`INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context)
-     VALUES ($1, $2, $3, $4, $5) ${PUT_AGAIN}`),
+  await insertIntoOutbox(
+    tx,
+    `INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context)
+     VALUES ($1, $2, $3, $4, $5) ${PUT_AGAIN}`,
     [
       message.messageId,
       message.routingKey,
@@ -56,10 +60,11 @@ export async function putInOutbox(tx: EntityManager, message: OutgoingMessage): 
 export async function putAllInOutbox(tx: EntityManager, messages: OutgoingMessage[]): Promise<void> {
   const unique = [...new Map(messages.map((message) => [message.messageId, message])).values()];
   if (unique.length === 0) return;
-  await tx.query(
-    notifyingRelays(`INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context)
+  await insertIntoOutbox(
+    tx,
+    `INSERT INTO outbox (message_id, routing_key, correlation_id, payload, trace_context)
      SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::jsonb[], $5::jsonb[])
-     ${PUT_AGAIN}`),
+     ${PUT_AGAIN}`,
     [
       unique.map((message) => message.messageId),
       unique.map((message) => message.routingKey),
@@ -68,6 +73,15 @@ export async function putAllInOutbox(tx: EntityManager, messages: OutgoingMessag
       unique.map(traceOf),
     ],
   );
+}
+
+/**
+ * `insert` (an INSERT INTO outbox) on `tx`, notifying the relays in the same statement where they listen, and waking
+ * this process's relay once it commits.
+ */
+async function insertIntoOutbox(tx: EntityManager, insert: string, parameters: unknown[]): Promise<void> {
+  await tx.query(notifiesRelays(tx) ? notifyingRelays(insert) : insert, parameters);
+  wakeOnCommit(tx);
 }
 
 /** Given, or the current one: a re-send belongs to the trace that asked for it (a redelivered order_created, say). */

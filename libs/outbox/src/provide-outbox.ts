@@ -4,6 +4,7 @@ import { MessagePublisher } from '@boxoffice/messaging/message-publisher';
 import type { MessagingSettings } from '@boxoffice/messaging/messaging-settings';
 import { ServiceMetrics } from '@boxoffice/metrics/service-metrics';
 import { OutboxBacklog } from './outbox-backlog';
+import { OutboxListenerGauge } from './outbox-listener-gauge';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 
 export interface OutboxSetup {
@@ -12,7 +13,7 @@ export interface OutboxSetup {
   outbox: OutboxRelayOptions;
 }
 
-/** The publisher, the relay that drains this service's outbox into it, and its backlog gauges, built from the service's config. */
+/** The publisher, the relay that drains this service's outbox into it, and its gauges, built from the service's config. */
 export function provideOutbox<C>(configType: Type<C>, setup: (config: C) => OutboxSetup): Provider[] {
   return [
     {
@@ -37,6 +38,11 @@ export function provideOutbox<C>(configType: Type<C>, setup: (config: C) => Outb
       provide: OutboxBacklog,
       inject: [OutboxRelay, ServiceMetrics],
       useFactory: (relay: OutboxRelay, metrics: ServiceMetrics) => new OutboxBacklog(relay, metrics),
+    },
+    {
+      provide: OutboxListenerGauge,
+      inject: [OutboxRelay, ServiceMetrics],
+      useFactory: (relay: OutboxRelay, metrics: ServiceMetrics) => new OutboxListenerGauge(relay, metrics),
     },
   ];
 }

@@ -102,6 +102,21 @@ describe('FaultProxy (e2e: real sockets to an echo server)', () => {
     expect(await roundTrip(await open(), 'again')).toBe('again');
   });
 
+  it('given an open connection, when the proxy refuses, then new ones are refused and the open one goes on; restored, it accepts again on the same port', async () => {
+    const before = await open();
+    const port = proxy.port;
+
+    proxy.refuse();
+
+    await expect(connectTo(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(await roundTrip(before, 'still')).toBe('still');
+
+    await proxy.restore();
+
+    expect(proxy.port).toBe(port);
+    expect(await roundTrip(await open(), 'again')).toBe('again');
+  });
+
   it('given a latency, when a message goes through and back, then it takes at least the latency each way, and the bytes keep their order', async () => {
     const socket = await open();
     // The quickest of three: one round trip stalled by a busy machine must not look slower than the latency.

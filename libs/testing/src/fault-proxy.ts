@@ -55,6 +55,13 @@ export class FaultProxy {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** Refuses new connections and leaves the open ones be, as a server that stopped accepting; restore() undoes it. */
+  refuse(): void {
+    // close() stops listening at once; its callback would wait for the open connections to end.
+    this.server?.close();
+    this.server = undefined;
+  }
+
   /** Accepts connections again, on the same port, so that clients reconnect to the address they know. */
   async restore(): Promise<void> {
     if (this.server || this.disposed) return;

@@ -8,7 +8,7 @@ describe('PaymentConfig', () => {
       http: { host: '127.0.0.1', port: 8003 },
       database: { schema: 'payment', queryTimeoutMs: 10_000 },
       messaging: { url: 'amqp://guest:guest@127.0.0.1:5672', retryDelayMs: 1_000, retryMaxDelayMs: 30_000 },
-      outbox: { maxAttempts: 10 },
+      outbox: { maxAttempts: 10, notify: true },
       gatewayDeclineRate: 0,
     });
   });
@@ -30,6 +30,11 @@ describe('PaymentConfig', () => {
     expect(() => new PaymentConfig({ SHUTDOWN_TIMEOUT_MS: '5000', SHUTDOWN_DELAY_MS: '5000' })).toThrow(
       /SHUTDOWN_DELAY_MS must be less than SHUTDOWN_TIMEOUT_MS/,
     );
+  });
+
+  it('given OUTBOX_NOTIFY=false, when read, then the outbox does not notify; anything but true or false refuses to boot', () => {
+    expect(new PaymentConfig({ OUTBOX_NOTIFY: 'false' }).outbox.notify).toBe(false);
+    expect(() => new PaymentConfig({ OUTBOX_NOTIFY: 'off' })).toThrow(/OUTBOX_NOTIFY must be true or false/);
   });
 
   it('given GATEWAY_DECLINE_RATE=2, when read, then it refuses to boot and names the variable', () => {

@@ -41,7 +41,6 @@ function sagaOver(order: Partial<Order>) {
   const saga = new OrderSaga(
     db as never,
     inventory as never,
-    { wake: () => undefined } as never,
     { ended: () => undefined, batched: () => () => undefined } as never,
     new SoldOutSales(0),
     {} as never,

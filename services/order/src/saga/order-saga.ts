@@ -8,7 +8,6 @@ import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import { DomainError, isRefusal, OutcomeUnknownError } from '@boxoffice/errors/domain-error';
 import { WithLogFields, withLogFields } from '@boxoffice/logging/log-context';
 import { putInOutbox } from '@boxoffice/outbox/outbox';
-import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { classifyFailure } from '@boxoffice/messaging/failure-class';
 import { Traced } from '@boxoffice/tracing/traced.decorator';
 import { IdempotentOrders } from '../idempotency/idempotent-orders';
@@ -57,7 +56,6 @@ export class OrderSaga {
   constructor(
     private readonly db: DataSource,
     private readonly inventory: InventoryClient,
-    private readonly relay: OutboxRelay,
     private readonly metrics: OrderMetrics,
     private readonly soldOut: SoldOutSales,
     private readonly idempotent: IdempotentOrders,
@@ -193,9 +191,7 @@ export class OrderSaga {
    * order held meanwhile (see order-recording.ts).
    */
   async record(order: OrderToRecord): Promise<OrderView | DomainError> {
-    const decided = await this.recordings.submit(order);
-    this.relay.wake();
-    return decided;
+    return this.recordings.submit(order);
   }
 
   /**
@@ -263,7 +259,6 @@ export class OrderSaga {
     )) as Array<{ due: boolean; resend_at: Date | null }>;
     if (!previous || previous.due) {
       await putInOutbox(this.db.manager, message);
-      this.relay.wake();
     } else if (previous.resend_at) {
       // Sent just now: due again ORDER_RESEND_AFTER_MS after that send (or at the timeout), not a doubling later.
       await this.db.query(
@@ -379,7 +374,6 @@ export class OrderSaga {
       return rows[0];
     });
     if (!cancelled) return;
-    this.relay.wake();
     this.ended({ status: 'CANCELLED', reason }, cancelled.seconds);
     if (holdReleased) this.soldOut.onSale(order.eventId);
     else await tryNow('the release', () => this.releaseCancelledHold(order));
@@ -450,7 +444,6 @@ export class OrderSaga {
   async compensate(order: Order): Promise<void> {
     if (!order.paymentSettledAt) {
       await this.askForRefund(this.db.manager, order);
-      this.relay.wake();
     }
     if (!order.holdReleasedAt) await this.releaseCancelledHold(order);
   }

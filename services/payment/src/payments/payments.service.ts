@@ -10,7 +10,6 @@ import { ROUTING_KEYS } from '@boxoffice/contracts/routing-keys';
 import type { ItemOutcome } from '@boxoffice/batching/natural-batch';
 import { putAllInOutbox, putInOutbox } from '@boxoffice/outbox/outbox';
 import type { OutgoingMessage } from '@boxoffice/messaging/message-publisher';
-import { OutboxRelay } from '@boxoffice/outbox/outbox-relay';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { RefundRefusedError } from '@boxoffice/errors/refund-refused';
 import { Traced } from '@boxoffice/tracing/traced.decorator';
@@ -90,7 +89,6 @@ export class PaymentsService {
   constructor(
     private readonly db: DataSource,
     private readonly gateway: PaymentGateway,
-    private readonly relay: OutboxRelay,
     private readonly metrics: PaymentMetrics,
     private readonly config: PaymentConfig,
   ) {}
@@ -352,14 +350,14 @@ export class PaymentsService {
   }
 
   /**
-   * Runs `work` in a transaction holding the orders' locks, then wakes the relay for what it put in the outbox. The
-   * locks are taken in one statement, in the order of their keys: two batches sharing orders never deadlock.
+   * Runs `work` in a transaction holding the orders' locks (what it puts in the outbox wakes the relay as it commits).
+   * The locks are taken in one statement, in the order of their keys: two batches sharing orders never deadlock.
    */
   private async lockedTransaction<T>(
     orderIds: string[],
     work: (tx: EntityManager) => Promise<T>,
   ): Promise<T> {
-    const result = await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       await tx.query(
         `SELECT pg_advisory_xact_lock($1, key)
          FROM (SELECT DISTINCT hashtext(id) AS key FROM unnest($2::varchar[]) id ORDER BY key) keys`,
@@ -367,8 +365,6 @@ export class PaymentsService {
       );
       return work(tx);
     });
-    this.relay.wake();
-    return result;
   }
 
   /**
