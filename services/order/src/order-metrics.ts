@@ -49,6 +49,8 @@ export class OrderMetrics {
   private readonly timeToFinal: HistogramOf<'status'>;
   /** Steps the saga's driver did again (re-sent, committed or released again), by the step the order waited in. */
   private readonly driverAttempts: CounterOf<'step'>;
+  /** Holds the hold reconciliation released: each one a leak found (an order never recorded). */
+  private readonly holdsReconciled: CounterOf;
 
   constructor(metrics: ServiceMetrics, db: DataSource) {
     this.accepted = metrics.counter({
@@ -79,6 +81,10 @@ export class OrderMetrics {
       name: 'boxoffice_saga_driver_attempts_total',
       help: "Steps the saga's driver did again, not answered in time (a message lost, a participant down), by step",
       labelNames: ['step'],
+    });
+    this.holdsReconciled = metrics.counter({
+      name: 'boxoffice_order_holds_reconciled_total',
+      help: 'Holds still HELD with no order, released by the hold reconciliation (each a leak: order died, inventory down)',
     });
     // Read from the table when Prometheus scrapes: one query on the partial index orders_due each.
     metrics.gaugeReadOnScrape({
@@ -117,6 +123,11 @@ export class OrderMetrics {
   ended({ status, reason }: Pick<OrderView, 'status' | 'reason'>, seconds: number): void {
     this.outcomes.inc({ status, reason: reason ?? '' });
     this.timeToFinal.observe({ status }, seconds);
+  }
+
+  /** The hold reconciliation released a hold that had no order. */
+  reconciledHold(): void {
+    this.holdsReconciled.inc();
   }
 
   /** The saga's driver did a step again. */
