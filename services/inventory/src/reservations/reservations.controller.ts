@@ -51,7 +51,8 @@ export class ReservationsController {
   @RequiresToken('service')
   @ApiOkResponse({
     type: HeldReservationsView,
-    description: 'Holds still HELD taken before heldBefore, oldest first; a page shorter than limit is the last',
+    description:
+      'Holds still HELD taken before heldBefore, oldest first; a page shorter than limit is the last',
   })
   @AnswersErrors(...BODY_ERRORS, 'UNAVAILABLE', 'INTERNAL')
   async listHeld(@Body() body: HeldReservationsDto): Promise<HeldReservationsView> {

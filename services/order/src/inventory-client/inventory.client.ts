@@ -93,7 +93,8 @@ export class InventoryClient implements OnApplicationShutdown {
       version: 1,
       ...page,
     });
-    if (!Array.isArray(answer?.holds)) throw new DomainError('UNAVAILABLE', 'inventory answered held without holds');
+    if (!Array.isArray(answer?.holds))
+      throw new DomainError('UNAVAILABLE', 'inventory answered held without holds');
     return answer.holds;
   }
 

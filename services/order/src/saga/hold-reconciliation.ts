@@ -51,7 +51,7 @@ export class HoldReconciliation {
     const heldBefore = new Date(Date.now() - olderThanSeconds * 1000).toISOString();
     const limit = this.config.batchMaxItems;
     let released = 0;
-    for (let after: string | undefined; ; ) {
+    for (let after: string | undefined; ;) {
       const holds = await this.inventory.heldReservations({ heldBefore, limit, after });
       if (holds.length) released += await this.releaseUnrecorded(holds);
       if (holds.length < limit) return released;
@@ -78,7 +78,9 @@ export class HoldReconciliation {
     let answers: BatchAnswer[] = [];
     try {
       if (orphans.length)
-        answers = await this.inventory.releaseMany(orphans.map(({ orderId, eventId }) => ({ orderId, eventId })));
+        answers = await this.inventory.releaseMany(
+          orphans.map(({ orderId, eventId }) => ({ orderId, eventId })),
+        );
     } catch (error) {
       await Promise.all(orphans.map(({ orderId }) => this.keepKey(keys.marked.get(orderId), orderId)));
       throw error;
