@@ -169,4 +169,24 @@ describe('FaultProxy (e2e: real sockets to an echo server)', () => {
     const after = await open();
     expect(await roundTrip(after, 'BEGIN;COMMIT;')).toBe('BEGIN;COMMIT;');
   });
+
+  it('given a stall on INSERT, when a client sends it, then the server never gets it nor anything after, the client stays connected, and the server sees the end once the client goes', async () => {
+    const bystander = await open();
+    const stalled = await open();
+    let closed = false;
+    stalled.on('close', () => (closed = true));
+    const sprung = proxy.stallWhenClientSends('INSERT');
+
+    expect(await roundTrip(stalled, 'OPEN;')).toBe('OPEN;');
+    stalled.write('INSERT;');
+    await sprung;
+    stalled.write('COMMIT;');
+    expect(await roundTrip(bystander, 'still here')).toBe('still here');
+    const server = served.find((connection) => connection.received.startsWith('OPEN'))!;
+    expect([server.received, server.ended, closed]).toEqual(['OPEN;', false, false]);
+
+    stalled.destroy();
+    await eventually(() => server.ended, { what: 'the server saw the connection end' });
+    expect(server.received).toBe('OPEN;');
+  });
 });

@@ -81,9 +81,23 @@ export class FaultProxy {
    * the cut happened.
    */
   cutAfterClientSends(...markers: string[]): Promise<void> {
-    if (markers.length === 0) throw new Error('FaultProxy.cutAfterClientSends: no marker');
+    return this.arm('cut', markers);
+  }
+
+  /**
+   * Arms a one-shot stall: the first connection whose client sends `markers` in this order has the chunk completing
+   * the last marker, and all it sends after, held back from the server for good, the connection left open: the
+   * client waits on a statement the server never got, as when a network path hangs. Once the client goes away, the
+   * server's side is closed too. Resolves when the stall began (a test can then kill the client in that window).
+   */
+  stallWhenClientSends(...markers: string[]): Promise<void> {
+    return this.arm('stall', markers);
+  }
+
+  private arm(fault: Trap['fault'], markers: string[]): Promise<void> {
+    if (markers.length === 0) throw new Error(`FaultProxy: a ${fault} with no marker`);
     return new Promise((resolve) => {
-      this.trap = { markers: markers.map((marker) => Buffer.from(marker)), sprung: resolve };
+      this.trap = { fault, markers: markers.map((marker) => Buffer.from(marker)), sprung: resolve };
     });
   }
 
@@ -131,7 +145,7 @@ export class FaultProxy {
         seen = seen.subarray(at + trap.markers[next].length);
         if (++next < trap.markers.length) continue;
         this.trap = undefined;
-        return trap.sprung;
+        return { fault: trap.fault, sprung: trap.sprung };
       }
       // Only a marker's worth of bytes can still matter: a marker may be split between chunks.
       seen = seen.subarray(Math.max(0, seen.length - trap.markers[next].length + 1));
@@ -141,18 +155,20 @@ export class FaultProxy {
 }
 
 interface Trap {
+  fault: 'cut' | 'stall';
   markers: Buffer[];
   sprung: () => void;
 }
 
-/** Says whether a chunk is the last to pass, by giving what to call once the connection is cut after it. */
-type LastChunk = (chunk: Buffer) => (() => void) | undefined;
+/** Says whether a chunk springs a trap: the last to pass before a cut, or the first held back by a stall. */
+type LastChunk = (chunk: Buffer) => Pick<Trap, 'fault' | 'sprung'> | undefined;
 
 /**
  * Copies `from` to `to`, each chunk held for the latency current when it arrived. A chunk never overtakes an
  * earlier one, even when the latency drops meanwhile: a byte stream reordered would be garbage, not slowness.
  * Once `from` is gone and what it sent is delivered, `to` is ended (after a clean end) or destroyed. The chunk
- * `lastChunk` picks is delivered, `to` ended after it, and only then `from` destroyed (see cutAfterClientSends).
+ * `lastChunk` picks is delivered, `to` ended after it, and only then `from` destroyed (see cutAfterClientSends); one
+ * that stalls is held back, with all after it (see stallWhenClientSends).
  */
 function relay(
   from: Socket,
@@ -183,11 +199,16 @@ function relay(
     else if (ended) to.end();
     else if (closed) to.destroy();
   };
+  let stalled = false;
   from.on('data', (chunk: Buffer) => {
-    if (sealed) return;
-    const cut = lastChunk(chunk);
-    sealed = cut !== undefined;
-    queue.push({ chunk, due: performance.now() + latencyMs(), cut });
+    if (sealed || stalled) return;
+    const trap = lastChunk(chunk);
+    if (trap?.fault === 'stall') {
+      stalled = true;
+      return trap.sprung();
+    }
+    sealed = trap !== undefined;
+    queue.push({ chunk, due: performance.now() + latencyMs(), cut: trap?.sprung });
     if (!timer) flush();
   });
   from.on('end', () => {

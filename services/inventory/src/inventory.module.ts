@@ -12,6 +12,7 @@ import { openRedis } from './stock-gate/open-redis';
 import { InventoryConfig } from './inventory.config';
 import { CreateSalesAndReservations1764072000000 } from './migrations/1764072000000-create-sales-and-reservations';
 import { LedgerStockCounters1764532800000 } from './migrations/1764532800000-ledger-stock-counters';
+import { HeldReservations } from './reservations/held-reservations';
 import { HoldExpiry } from './reservations/hold-expiry';
 import { Reservation } from './ledger/reservation.entity';
 import { ReservationsController } from './reservations/reservations.controller';
@@ -69,6 +70,7 @@ import { stockGateReadiness } from './stock-gate/stock-gate-readiness';
     ReserveBatch,
     SettleBatch,
     HoldExpiry,
+    HeldReservations,
   ],
 })
 export class InventoryModule implements OnApplicationShutdown {

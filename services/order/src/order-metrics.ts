@@ -55,6 +55,8 @@ export class OrderMetrics {
   /** Steps the saga's driver did again (re-sent, committed or released again), by the step the order waited in. */
   private readonly driverAttempts: CounterOf<'step'>;
   private readonly batchSizes: HistogramOf<'batch'>;
+  /** Holds the hold reconciliation released: each one a leak found (an order never recorded). */
+  private readonly holdsReconciled: CounterOf;
 
   constructor(metrics: ServiceMetrics, db: DataSource) {
     this.accepted = metrics.counter({
@@ -91,6 +93,10 @@ export class OrderMetrics {
       help: 'Items per batch, by what the batch does (key_claim, reserve, record, commit, release)',
       labelNames: ['batch'],
       buckets: BATCH_SIZE_BUCKETS,
+    });
+    this.holdsReconciled = metrics.counter({
+      name: 'boxoffice_order_holds_reconciled_total',
+      help: 'Holds still HELD with no order, released by the hold reconciliation (each a leak: order died, inventory down)',
     });
     // Read from the table when Prometheus scrapes: one query on the partial index orders_due each.
     metrics.gaugeReadOnScrape({
@@ -135,6 +141,11 @@ export class OrderMetrics {
   batched(batch: BatchName): (size: number) => void {
     const child = this.batchSizes.labels({ batch });
     return (size) => child.observe(size);
+  }
+
+  /** The hold reconciliation released a hold that had no order. */
+  reconciledHold(): void {
+    this.holdsReconciled.inc();
   }
 
   /** The saga's driver did a step again. */

@@ -37,3 +37,30 @@ describe("OrderConfig: the saga driver's interval", () => {
     });
   });
 });
+
+describe('OrderConfig: the hold reconciliation', () => {
+  it('given nothing set, then it looks every 30 s at holds older than a minute', () => {
+    const config = new OrderConfig(BASE);
+    expect([config.holdReconcileIntervalMs, config.holdReconcileAfterSeconds]).toEqual([30_000, 60]);
+  });
+
+  it('given a short deadline, when holds are looked at past twice it plus 5 s, then it boots', () => {
+    const config = new OrderConfig({
+      ...BASE,
+      ORDER_REQUEST_DEADLINE_MS: '500',
+      ORDER_HOLD_RECONCILE_AFTER_SECONDS: '6',
+    });
+    expect(config.holdReconcileAfterSeconds).toBe(6);
+  });
+
+  it('given holds looked at before twice the request deadline plus 5 s, when read at boot, then the service refuses to start', () => {
+    expect(
+      () =>
+        new OrderConfig({
+          ...BASE,
+          ORDER_REQUEST_DEADLINE_MS: '30000',
+          ORDER_HOLD_RECONCILE_AFTER_SECONDS: '60',
+        }),
+    ).toThrow(/ORDER_HOLD_RECONCILE_AFTER_SECONDS must be at least twice ORDER_REQUEST_DEADLINE_MS/);
+  });
+});

@@ -32,6 +32,10 @@ export class OrderConfig {
   /** How often the saga's driver looks for orders due (ORDER_SAGA_DRIVER_INTERVAL_MS). */
   readonly sagaDriverIntervalMs: number;
   readonly resendAfterMs: number;
+  /** How often the hold reconciliation looks for holds without an order (ORDER_HOLD_RECONCILE_INTERVAL_MS). */
+  readonly holdReconcileIntervalMs: number;
+  /** How old a hold must be for it to look (ORDER_HOLD_RECONCILE_AFTER_SECONDS). */
+  readonly holdReconcileAfterSeconds: number;
   readonly resendMaxMs: number;
   readonly messaging: MessagingSettings;
   readonly outbox: OutboxSettings;
@@ -75,6 +79,13 @@ export class OrderConfig {
     this.resendMaxMs = env.int('ORDER_RESEND_MAX_MS', 300_000, 50, 86_400_000);
     if (this.resendMaxMs < this.resendAfterMs)
       env.refuse('ORDER_RESEND_MAX_MS must be at least ORDER_RESEND_AFTER_MS');
+    this.holdReconcileIntervalMs = env.int('ORDER_HOLD_RECONCILE_INTERVAL_MS', 30_000, 100, 3_600_000);
+    this.holdReconcileAfterSeconds = env.int('ORDER_HOLD_RECONCILE_AFTER_SECONDS', 60, 1, 86_400);
+    // An order's transaction begins before its request's deadline; the margin covers order's and inventory's clocks.
+    if (this.holdReconcileAfterSeconds * 1000 < 2 * this.requestDeadlineMs + 5000)
+      env.refuse(
+        'ORDER_HOLD_RECONCILE_AFTER_SECONDS must be at least twice ORDER_REQUEST_DEADLINE_MS plus 5 s: a younger hold may still get its order',
+      );
     this.messaging = readMessagingSettings(env);
     this.outbox = readOutboxSettings(env);
     this.metrics = readMetricsSettings(env);

@@ -29,6 +29,7 @@ import { OrderSaga } from './saga/order-saga';
 import { SagaBacklog } from './saga/saga-backlog';
 import { SoldOutSales } from './sold-out/sold-out-sales';
 import { SagaDriver } from './saga/saga-driver';
+import { HoldReconciliation } from './saga/hold-reconciliation';
 import { IdempotencyKeyRetention } from './idempotency/idempotency-key-retention';
 import { PaymentCancelledHandler } from './saga/payment-cancelled.handler';
 import { PaymentResultHandler } from './saga/payment-result.handler';
@@ -74,6 +75,7 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
     SagaDriver,
     SagaBacklog,
     IdempotencyKeyRetention,
+    HoldReconciliation,
   ],
 })
 export class OrderModule implements OnApplicationShutdown {

@@ -2,19 +2,27 @@ import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { OrderIdParam } from '@boxoffice/contracts/id-param.dto';
 import {
+  HeldReservationsDto,
+  HeldReservationsView,
+} from '@boxoffice/contracts/inventory/held-reservations.dto';
+import {
   ReleaseReservationDto,
   ReservationView,
   ReserveStockDto,
 } from '@boxoffice/contracts/inventory/reservation.dto';
 import { AnswersErrors, BODY_ERRORS } from '@boxoffice/http/answers-errors.decorator';
 import { RequiresToken } from '@boxoffice/http/requires-token.decorator';
+import { HeldReservations } from './held-reservations';
 import { ReservationsService } from './reservations.service';
 
 /** The reservation API: for the order service only (its SERVICE_TOKEN); reading a reservation stays open. */
 @ApiTags('reservations')
 @Controller('reservations')
 export class ReservationsController {
-  constructor(private readonly reservations: ReservationsService) {}
+  constructor(
+    private readonly reservations: ReservationsService,
+    private readonly held: HeldReservations,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -35,6 +43,20 @@ export class ReservationsController {
   )
   reserve(@Body() body: ReserveStockDto): Promise<ReservationView> {
     return this.reservations.reserve(body);
+  }
+
+  /** A read, but a POST as the batch calls: its body is validated as theirs (order's hold reconciliation). */
+  @Post('held')
+  @HttpCode(200)
+  @RequiresToken('service')
+  @ApiOkResponse({
+    type: HeldReservationsView,
+    description:
+      'Holds still HELD taken before heldBefore, oldest first; a page shorter than limit is the last',
+  })
+  @AnswersErrors(...BODY_ERRORS, 'UNAVAILABLE', 'INTERNAL')
+  async listHeld(@Body() body: HeldReservationsDto): Promise<HeldReservationsView> {
+    return { version: 1, holds: await this.held.list(body) };
   }
 
   @Get(':orderId')

@@ -133,6 +133,31 @@ export async function markKeyReleasing(db: EntityManager, key: string, resourceI
   return marked.length > 0;
 }
 
+/**
+ * The hold reconciliation's markKeyReleasing, by order id: marks each key that names one of `resourceIds` and has
+ * no answer (whoever else is releasing it), and tells which of them a key answered meanwhile (its order was recorded).
+ * Two statements: the second sees an answer committed by a transaction the first waited for. A scan of the keys (no
+ * index on resource_id, which every keyed order would pay for): made only for holds found without an order.
+ */
+export async function markKeysReleasingOf(
+  db: EntityManager,
+  resourceIds: string[],
+): Promise<{ marked: Map<string, string>; answered: Set<string> }> {
+  const [marked] = (await db.query(
+    `UPDATE idempotency_keys SET releasing_at = now() WHERE resource_id = ANY($1) AND response_status IS NULL
+     RETURNING key, resource_id`,
+    [resourceIds],
+  )) as [Array<{ key: string; resource_id: string }>, number];
+  const answered = (await db.query(
+    'SELECT resource_id FROM idempotency_keys WHERE resource_id = ANY($1) AND response_status IS NOT NULL',
+    [resourceIds],
+  )) as Array<{ resource_id: string }>;
+  return {
+    marked: new Map(marked.map((row) => [row.resource_id, row.key])),
+    answered: new Set(answered.map((row) => row.resource_id)),
+  };
+}
+
 /** The release failed: the key keeps its order id, usable again by a retry (which takes the hold it has). */
 export async function unmarkKeyReleasing(db: EntityManager, key: string, resourceId: string): Promise<void> {
   await db.query('UPDATE idempotency_keys SET releasing_at = NULL WHERE key = $1 AND resource_id = $2', [

@@ -3,6 +3,10 @@ import { Pool } from 'undici';
 import { NaturalBatch, type ItemOutcome } from '@boxoffice/batching/natural-batch';
 import { ERROR_STATUS, ErrorBody, isErrorCode } from '@boxoffice/contracts/errors/error-codes';
 import type { BatchResultsView } from '@boxoffice/contracts/inventory/reservation-batch.dto';
+import type {
+  HeldReservation,
+  HeldReservationsDto,
+} from '@boxoffice/contracts/inventory/held-reservations.dto';
 import type { ReservationView, ReserveStockDto } from '@boxoffice/contracts/inventory/reservation.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { inClientSpan } from '@boxoffice/tracing/spans';
@@ -90,6 +94,17 @@ export class InventoryClient implements OnApplicationShutdown {
     return this.callBatch('release batch', '/reservations/releases', { version: 1, items }, items.length);
   }
 
+  /** A page of the holds still HELD taken before `heldBefore`, oldest first (the hold reconciliation's read). */
+  async heldReservations(page: Omit<HeldReservationsDto, 'version'>): Promise<HeldReservation[]> {
+    const answer = await this.call<{ holds?: HeldReservation[] } | undefined>('held', '/reservations/held', {
+      version: 1,
+      ...page,
+    });
+    if (!Array.isArray(answer?.holds))
+      throw new DomainError('UNAVAILABLE', 'inventory answered held without holds');
+    return answer.holds;
+  }
+
   private async reserveAll(items: ReserveItem[]): Promise<ItemOutcome<ReservationView>[]> {
     const asked = items.filter(({ signal }) => !signal?.aborted);
     const answers = asked.length ? await this.reserveMany(asked.map(({ request }) => request)) : [];
@@ -117,7 +132,7 @@ export class InventoryClient implements OnApplicationShutdown {
 
   /** Every call is a POST, traced as `inventory <operation>` (its span the parent of inventory's). */
   private async call<T>(
-    operation: BatchOperation,
+    operation: 'held' | BatchOperation,
     path: string,
     body?: unknown,
     signal?: AbortSignal,

@@ -576,7 +576,7 @@ function loggedAs<T>(order: Pick<OrderInSaga, 'orderId' | 'logFields'>, work: ()
 }
 
 /** Inventory's answers that a hold is no longer there to sell or release: expired, released, never recorded. */
-const HOLD_GONE = ['HOLD_EXPIRED', 'RESERVATION_RELEASED', 'RESERVATION_NOT_FOUND'];
+export const HOLD_GONE = ['HOLD_EXPIRED', 'RESERVATION_RELEASED', 'RESERVATION_NOT_FOUND'];
 
 /** A release answered that no such hold exists (and the order id is barred now): nothing is held, as a release wants. */
 function unlessHoldGone(error: unknown): void {
