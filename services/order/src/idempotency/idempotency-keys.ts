@@ -135,26 +135,30 @@ export async function markKeyReleasing(db: EntityManager, key: string, resourceI
 
 /**
  * The hold reconciliation's markKeyReleasing, by order id: marks each key that names one of `resourceIds` and has
- * no answer (whoever else is releasing it), and tells which of them a key answered meanwhile (its order was recorded).
- * Two statements: the second sees an answer committed by a transaction the first waited for. A scan of the keys (no
- * index on resource_id, which every keyed order would pay for): made only for holds found without an order.
+ * no answer nor another's mark, and tells which of them a key answered meanwhile (its order was recorded) and which
+ * another is releasing now (a failed request's giveUp: its hold is left to it). Three statements: the later ones see
+ * an answer committed by a transaction the first waited for. A scan of the keys (no index on resource_id, which every
+ * keyed order would pay for): made only for holds found without an order.
  */
 export async function markKeysReleasingOf(
   db: EntityManager,
   resourceIds: string[],
-): Promise<{ marked: Map<string, string>; answered: Set<string> }> {
+): Promise<{ marked: Map<string, string>; answered: Set<string>; releasing: Set<string> }> {
   const [marked] = (await db.query(
     `UPDATE idempotency_keys SET releasing_at = now() WHERE resource_id = ANY($1) AND response_status IS NULL
+       AND (releasing_at IS NULL OR releasing_at <= now() - ${RELEASING_FOR})
      RETURNING key, resource_id`,
     [resourceIds],
   )) as [Array<{ key: string; resource_id: string }>, number];
-  const answered = (await db.query(
-    'SELECT resource_id FROM idempotency_keys WHERE resource_id = ANY($1) AND response_status IS NOT NULL',
-    [resourceIds],
-  )) as Array<{ resource_id: string }>;
+  const others = (await db.query(
+    `SELECT resource_id, response_status IS NOT NULL AS answered FROM idempotency_keys
+     WHERE resource_id = ANY($1) AND NOT (resource_id = ANY($2))`,
+    [resourceIds, marked.map((row) => row.resource_id)],
+  )) as Array<{ resource_id: string; answered: boolean }>;
   return {
     marked: new Map(marked.map((row) => [row.resource_id, row.key])),
-    answered: new Set(answered.map((row) => row.resource_id)),
+    answered: new Set(others.filter((row) => row.answered).map((row) => row.resource_id)),
+    releasing: new Set(others.filter((row) => !row.answered).map((row) => row.resource_id)),
   };
 }
 

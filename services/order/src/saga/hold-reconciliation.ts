@@ -73,18 +73,14 @@ export class HoldReconciliation {
       this.db.manager,
       unrecorded.map(({ orderId }) => orderId),
     );
-    // A key answered since the read: its order was recorded after all.
-    const orphans = unrecorded.filter(({ orderId }) => !keys.answered.has(orderId));
-    let answers: BatchAnswer[] = [];
-    try {
-      if (orphans.length)
-        answers = await this.inventory.releaseMany(
-          orphans.map(({ orderId, eventId }) => ({ orderId, eventId })),
-        );
-    } catch (error) {
-      await Promise.all(orphans.map(({ orderId }) => this.keepKey(keys.marked.get(orderId), orderId)));
-      throw error;
-    }
+    // A key answered since the read: its order was recorded after all. One another is releasing: left to it.
+    const orphans = unrecorded.filter(
+      ({ orderId }) => !keys.answered.has(orderId) && !keys.releasing.has(orderId),
+    );
+    // A release that throws may be applied all the same (a timeout): the keys' marks stay, and lapse after it could.
+    const answers = orphans.length
+      ? await this.inventory.releaseMany(orphans.map(({ orderId, eventId }) => ({ orderId, eventId })))
+      : [];
     let released = 0;
     for (const [index, hold] of orphans.entries()) {
       if (await this.settle(hold, answers[index], keys.marked.get(hold.orderId))) released++;
@@ -98,7 +94,8 @@ export class HoldReconciliation {
     return withLogFields({ orderId }, async () => {
       if (answer instanceof DomainError && !HOLD_GONE.includes(answer.code)) {
         this.logger.warn(`hold ${orderId} of ${eventId} not released yet: ${answer.message}`);
-        await this.keepKey(key, orderId);
+        // A refusal leaves the hold as it was; UNAVAILABLE may yet be applied, so its mark stays until it lapses.
+        if (answer.code !== 'UNAVAILABLE') await this.keepKey(key, orderId);
         return false;
       }
       if (key) await forgetIdempotencyKey(this.db.manager, key, orderId).catch(() => false);

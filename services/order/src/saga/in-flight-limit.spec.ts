@@ -4,11 +4,14 @@ describe('InFlightLimit', () => {
   it('given the limit reached, when one more enters, then OVERLOADED; once one leaves, one more may enter', () => {
     const limit = new InFlightLimit(2);
     const first = limit.enter();
+    expect(limit.full).toBe(false);
     limit.enter();
 
+    expect(limit.full).toBe(true);
     expect(() => limit.enter()).toThrow(expect.objectContaining({ code: 'OVERLOADED' }));
 
     first();
+    expect(limit.full).toBe(false);
     expect(() => limit.enter()).not.toThrow();
   });
 

@@ -6,6 +6,11 @@ export class InFlightLimit {
 
   constructor(private readonly max: number) {}
 
+  /** Whether one more would be refused now. */
+  get full(): boolean {
+    return this.inFlight >= this.max;
+  }
+
   /** Counts a request in, or throws OVERLOADED; call what it returns once the request is answered. */
   enter(): () => void {
     if (this.inFlight >= this.max) {

@@ -15,6 +15,11 @@ import { toOrderView } from './order.view';
 import type { OrderToRecord } from './order-saga-types';
 import { inOrdersTransaction, outcomeUnknown, recordedOrders } from './order-transaction';
 
+/** An order with less time left than this is recorded alone: a batch's statements are bounded by its earliest deadline. */
+const ALONE_UNDER_MS = 250;
+/** Orders recorded alone at once, at most (a few of the pool's connections). */
+const ALONE_AT_ONCE = 4;
+
 /** A lost COMMIT answer is looked into until the last request's deadline, and at least this long, before it is unknown. */
 const LOST_ANSWER_MIN_MS = 1000;
 
@@ -36,10 +41,21 @@ export async function recordOrders(
   orders: OrderToRecord[],
   firstAttemptMs: number,
 ): Promise<ItemOutcome<Recorded>[]> {
-  // Out of time while its batch gathered: not begun, so provably not recorded.
-  const ready = orders.filter(({ deadline }) => !deadline.passed);
-  const outcomes = ready.length ? await recordTogether(db, ready, firstAttemptMs) : new Map();
-  return orders.map(({ orderId }) => outcomes.get(orderId) ?? rejected(orderNotTaken('out of time')));
+  // Out of time while its batch gathered: not begun, so provably not recorded. Nearly out of time: alone, so that
+  // its deadline bounds its own transaction, not its neighbours'.
+  const left = orders.map(({ deadline }) => deadline.remainingMs);
+  const ready = orders.filter((_, index) => left[index] >= ALONE_UNDER_MS);
+  const late = orders.filter((_, index) => left[index] > 0 && left[index] < ALONE_UNDER_MS);
+  const inBatch = new Set(ready);
+  const [together, alone] = await Promise.all([
+    ready.length ? recordTogether(db, ready, firstAttemptMs) : new Map<string, ItemOutcome<Recorded>>(),
+    recordEachAlone(db, late, firstAttemptMs),
+  ]);
+  // Each its own group's outcome (twins split between the two are answered by the Idempotency-Key's protocol).
+  return orders.map(
+    (order) =>
+      (inBatch.has(order) ? together : alone).get(order.orderId) ?? rejected(orderNotTaken('out of time')),
+  );
 }
 
 /** The outcome of each order id of `orders` (racing requests with one key share theirs). */
@@ -69,9 +85,10 @@ async function recordTogether(
     });
     return decided;
   } catch (error) {
-    if (error instanceof DomainError) return everyOne(byId, rejected(error)); // no connection in time
     if (committing) return answerLostCommit(db, byId, inserted, decided, error as Error);
-    if (byId.size > 1 && !deadline.passed) return recordEachAlone(db, [...byId.values()], firstAttemptMs);
+    // Nothing recorded: each order with time left is tried again in a transaction of its own.
+    if (byId.size > 1) return recordEachAlone(db, [...byId.values()], firstAttemptMs);
+    if (error instanceof DomainError) return everyOne(byId, rejected(error)); // no connection in time
     return everyOne(byId, rejected(orderNotTaken()), (orderId) =>
       logger.warn(`order ${orderId} not recorded: ${(error as Error).message}`),
     );
@@ -173,14 +190,27 @@ async function answerLostCommit(
   return decided;
 }
 
-/** A batch that failed as a whole, recorded again one order per transaction: each fails, if at all, alone. */
+/**
+ * Orders recorded one per transaction, ALONE_AT_ONCE at a time (a failed batch must not take the whole pool): each
+ * fails, if at all, alone; one whose deadline passed meanwhile is not begun (the 503).
+ */
 async function recordEachAlone(
   db: DataSource,
   orders: OrderToRecord[],
   firstAttemptMs: number,
 ): Promise<Map<string, ItemOutcome<Recorded>>> {
-  const alone = await Promise.all(orders.map((order) => recordTogether(db, [order], firstAttemptMs)));
-  return new Map(alone.flatMap((outcomes) => [...outcomes]));
+  const outcomes = new Map<string, ItemOutcome<Recorded>>();
+  const queue = [...orders];
+  const worker = async () => {
+    for (let order = queue.shift(); order; order = queue.shift()) {
+      const recorded = order.deadline.passed
+        ? new Map([[order.orderId, rejected(orderNotTaken('out of time'))]])
+        : await recordTogether(db, [order], firstAttemptMs);
+      for (const [orderId, outcome] of recorded) outcomes.set(orderId, outcome);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ALONE_AT_ONCE, queue.length) }, worker));
+  return outcomes;
 }
 
 function everyOne(

@@ -118,14 +118,11 @@ export class OrderSaga {
     { eventId, quantity }: Pick<OrderRequest, 'eventId' | 'quantity'>,
     idempotencyKey?: string,
   ): Promise<Error | undefined> {
+    // Past ORDER_MAX_IN_FLIGHT, admit answers OVERLOADED before anything else: so does it, there.
+    if (this.inFlight.full) return undefined;
     if (!this.soldOut.wouldRefuse(eventId, quantity, !this.backlog.behind(eventId))) return undefined;
     if (!idempotencyKey) return soldOut(eventId);
-    let leave: () => void;
-    try {
-      leave = this.inFlight.enter();
-    } catch {
-      return undefined; // OVERLOADED, as admit answers it
-    }
+    const leave = this.inFlight.enter();
     try {
       const deadline = new Deadline(this.config.requestDeadlineMs);
       const unclaimed = await deadline.orLate(this.idempotent.unclaimed(idempotencyKey), outOfTime);

@@ -1,0 +1,58 @@
+import type { ReservationView } from '@boxoffice/contracts/inventory/reservation.dto';
+import { claimIdempotencyKeys } from '../idempotency/idempotency-keys';
+import { OrderTestApp, startOrderStack } from '../order.test-app';
+import { Deadline } from '../request/deadline';
+import { SOLE_CLAIM } from '../request/order-id-claim';
+import { recordOrders } from './order-recording';
+import type { OrderToRecord } from './order-saga-types';
+
+describe('Orders recorded in batches (e2e: real Postgres)', () => {
+  let stack: OrderTestApp;
+
+  beforeAll(async () => {
+    stack = await startOrderStack('recording');
+  });
+  afterAll(() => stack?.close());
+
+  const toRecord = (orderId: string, deadlineMs: number, key?: string): OrderToRecord => ({
+    orderId,
+    request: { eventId: 'rec', userId: `u-${orderId}`, quantity: 1, paymentToken: 'tok_visa' },
+    hold: { orderId, quantity: 1, unitPrice: 1000, currency: 'EUR' } as ReservationView,
+    claim: key ? { key, giveUp: (release) => release() } : SOLE_CLAIM,
+    deadline: new Deadline(deadlineMs),
+  });
+
+  it('given a batch whose statements wait past one order nearly out of time, when recorded, then that order is recorded alone and its neighbours are not failed by its deadline', async () => {
+    // given: three keyed orders, one of whose keys another transaction holds for 600 ms, and one order with 200 ms left
+    const keyed = ['rec-1', 'rec-2', 'rec-3'];
+    await claimIdempotencyKeys(
+      stack.db.manager,
+      keyed.map((orderId) => ({ key: `key-${orderId}`, requestHash: 'h'.repeat(64), resourceId: orderId })),
+    );
+    const blocker = stack.db.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    await blocker.query(`SELECT 1 FROM idempotency_keys WHERE key = 'key-rec-2' FOR UPDATE`);
+    const released = new Promise((resolve) => setTimeout(resolve, 600)).then(async () => {
+      await blocker.commitTransaction();
+      await blocker.release();
+    });
+
+    // when
+    const outcomes = await recordOrders(
+      stack.db,
+      [...keyed.map((orderId) => toRecord(orderId, 5_000, `key-${orderId}`)), toRecord('rec-near', 200)],
+      30_000,
+    );
+    await released;
+
+    // then
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(Array(4).fill('fulfilled'));
+    const rows = await stack.db.query(`SELECT order_id FROM orders WHERE event_id = 'rec' ORDER BY order_id`);
+    expect(rows.map((row: { order_id: string }) => row.order_id)).toEqual([...keyed, 'rec-near']);
+    const answered = await stack.db.query(
+      `SELECT key FROM idempotency_keys WHERE key LIKE 'key-rec-%' AND response_status = 202 ORDER BY key`,
+    );
+    expect(answered).toHaveLength(3);
+  });
+});
