@@ -53,7 +53,6 @@ describe('NaturalBatch (unit)', () => {
     batches[2].answer(echo([4, 5]));
     await expect(Promise.all(later)).resolves.toEqual([1, 2, 3, 4, 5]);
     expect(sizes).toEqual([1, 3, 2]); // each batch's size told as it went
-
   });
 
   it('given a batch whose function answers one item failed, when it returns, then only that item fails and its neighbours get their values', async () => {
