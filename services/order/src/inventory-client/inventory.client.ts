@@ -15,8 +15,7 @@ import { OrderConfig } from '../order.config';
 import { OrderMetrics } from '../order-metrics';
 
 /**
- * The inventory service over HTTP: a keep-alive pool, a timeout on every call, its error codes passed on as ours. A
- * call given a signal is given up when it aborts, also while it waits in the pool's queue for a connection.
+ * The inventory service over HTTP: a keep-alive pool, a timeout on every call, its error codes passed on as ours.
  */
 type BatchOperation = 'reserve batch' | 'commit batch' | 'release batch';
 
@@ -76,14 +75,8 @@ export class InventoryClient implements OnApplicationShutdown {
    * its single call would have thrown (a refusal as its code, a 5xx as UNAVAILABLE). The call itself throws as a
    * single call does when inventory answers no batch (down, 401, a bad envelope).
    */
-  reserveMany(items: ReserveStockDto[], signal?: AbortSignal): Promise<BatchAnswer[]> {
-    return this.callBatch(
-      'reserve batch',
-      '/reservations/batch',
-      { version: 1, items },
-      items.length,
-      signal,
-    );
+  reserveMany(items: ReserveStockDto[]): Promise<BatchAnswer[]> {
+    return this.callBatch('reserve batch', '/reservations/batch', { version: 1, items }, items.length);
   }
 
   commitMany(orderIds: string[]): Promise<BatchAnswer[]> {
@@ -121,9 +114,8 @@ export class InventoryClient implements OnApplicationShutdown {
     path: string,
     body: object,
     count: number,
-    signal?: AbortSignal,
   ): Promise<BatchAnswer[]> {
-    const answer = await this.call<Partial<BatchResultsView> | undefined>(operation, path, body, signal);
+    const answer = await this.call<Partial<BatchResultsView> | undefined>(operation, path, body);
     if (!Array.isArray(answer?.results) || answer.results.length !== count) {
       throw new DomainError('UNAVAILABLE', `inventory answered ${operation} without one result per item`);
     }
@@ -131,12 +123,7 @@ export class InventoryClient implements OnApplicationShutdown {
   }
 
   /** Every call is a POST, traced as `inventory <operation>` (its span the parent of inventory's). */
-  private async call<T>(
-    operation: 'held' | BatchOperation,
-    path: string,
-    body?: unknown,
-    signal?: AbortSignal,
-  ): Promise<T> {
+  private async call<T>(operation: 'held' | BatchOperation, path: string, body?: unknown): Promise<T> {
     let response;
     let text;
     try {
@@ -152,13 +139,11 @@ export class InventoryClient implements OnApplicationShutdown {
             ...trace,
           },
           body: JSON.stringify(body ?? {}),
-          signal,
         });
         // A body cut off (aborted, timed out) is no answer: a 2xx without its body must not pass for one.
         return [answer, await answer.body.text()] as const;
       });
     } catch (error) {
-      if (signal?.aborted) throw outOfTime();
       throw new DomainError('UNAVAILABLE', `inventory did not answer: ${(error as Error).message}`);
     }
     const parsed = safeJson(text);

@@ -40,7 +40,7 @@ export interface SagaStepDefinition {
 export const ORDER_SAGA = {
   // 0. POST /orders: ORDER_MAX_IN_FLIGHT, the saga backlog, SOLD_OUT from memory, the Idempotency-Key's first answer
   admit: { participant: 'order', invoke: 'admit' },
-  // 1. POST /reservations; a SOLD_OUT is remembered for ORDER_SOLD_OUT_MEMORY_MS
+  // 1. POST /reservations/batch, with the holds asked meanwhile; a SOLD_OUT is remembered for ORDER_SOLD_OUT_MEMORY_MS
   holdStock: { participant: 'inventory', invoke: 'holdStock', compensation: 'releaseHold' },
   // 2. CREATED/PAYMENT + order_created in one transaction; a COMMIT whose answer was lost: what Postgres kept decides
   record: {
