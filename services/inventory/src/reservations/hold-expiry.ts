@@ -4,6 +4,7 @@ import { Periodic } from '@boxoffice/scheduling/periodic.decorator';
 import { InventoryConfig } from '../inventory.config';
 import { StockGate } from '../stock-gate/stock-gate';
 import { Reservation } from '../ledger/reservation.entity';
+import { movesOutOfHeld, moveSaleCounters } from '../ledger/sale-counters';
 import { ReservationsService } from './reservations.service';
 
 const BATCH = 200;
@@ -41,28 +42,28 @@ export class HoldExpiry {
   }
 
   private async releaseExpiredInLedger(): Promise<Reservation[]> {
-    const rows: { order_id: string; event_id: string; status: Reservation['status'] }[] = await this.db.query(
-      `WITH moved AS (
-         UPDATE reservations SET status = 'RELEASED', version = version + 1, updated_at = now()
+    return this.db.transaction(async (tx) => {
+      const [rows] = (await tx.query(
+        `UPDATE reservations SET status = 'RELEASED', version = version + 1, updated_at = now()
          WHERE order_id IN (SELECT order_id FROM reservations WHERE status = 'HELD' AND expires_at <= now()
                             ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-         RETURNING order_id, event_id, status, quantity
-       ), freed AS (
-         SELECT event_id, sum(quantity)::int AS quantity FROM moved GROUP BY event_id
-       ), locked AS (
-         -- The sales' rows in one order, as the batch calls lock them: never a circle of waits with one of them.
-         SELECT s.event_id FROM sales s JOIN freed USING (event_id) ORDER BY s.event_id FOR NO KEY UPDATE OF s
-       ), counted AS (
-         UPDATE sales SET held = sales.held - freed.quantity
-         FROM freed JOIN locked USING (event_id)
-         WHERE sales.event_id = freed.event_id
-       )
-       SELECT order_id, event_id, status FROM moved`,
-      [BATCH],
-    );
-    return rows.map((row) =>
-      Object.assign(new Reservation(), { orderId: row.order_id, eventId: row.event_id, status: row.status }),
-    );
+         RETURNING order_id, event_id, status, quantity`,
+        [BATCH],
+      )) as [
+        { order_id: string; event_id: string; status: Reservation['status']; quantity: number }[],
+        number,
+      ];
+      const released = rows.map((row) =>
+        Object.assign(new Reservation(), {
+          orderId: row.order_id,
+          eventId: row.event_id,
+          status: row.status,
+          quantity: row.quantity,
+        }),
+      );
+      await moveSaleCounters(tx, movesOutOfHeld(released), { guarded: false });
+      return released;
+    });
   }
 
   private async settleLeftoverHolds(eventId: string, orderIds: string[]): Promise<void> {

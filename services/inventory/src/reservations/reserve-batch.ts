@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager, In } from 'typeorm';
 import type { ReserveStockDto } from '@boxoffice/contracts/inventory/reservation.dto';
 import { InventoryConfig } from '../inventory.config';
+import { CounterMove, moveSaleCounters } from '../ledger/sale-counters';
 import { lockHoldsRecording } from '../ledger/sale-lock';
 import { Reservation } from '../ledger/reservation.entity';
 import { GateRebuild } from '../stock-gate/gate-rebuild';
@@ -180,24 +181,17 @@ export class ReserveBatch {
 
   /**
    * The last guard against oversell, once per sale: whatever Redis believed, the ledger never holds more than the
-   * stock. Last in the transaction (the sales' rows locked only for the commit), the rows locked in one order.
+   * stock. Last in the transaction, so that the sales' rows are locked only for the commit.
    */
   private async guard(tx: EntityManager, rows: Reservation[]): Promise<void> {
-    const totals = new Map<string, number>();
-    for (const row of rows) totals.set(row.eventId, (totals.get(row.eventId) ?? 0) + row.quantity);
-    if (!totals.size) return;
-    const [counted] = (await tx.query(
-      `WITH wanted AS (SELECT * FROM unnest($1::text[], $2::int[]) AS w(event_id, total)),
-       locked AS (
-         SELECT s.event_id FROM sales s JOIN wanted USING (event_id) ORDER BY s.event_id FOR NO KEY UPDATE OF s
-       )
-       UPDATE sales SET held = sales.held + w.total FROM wanted w JOIN locked USING (event_id)
-       WHERE sales.event_id = w.event_id AND sales.held + sales.sold + w.total <= sales.total_stock
-       RETURNING sales.event_id`,
-      [[...totals.keys()], [...totals.values()]],
-    )) as [{ event_id: string }[], number];
-    const guarded = new Set(counted.map((row) => row.event_id));
-    const refused = [...totals.keys()].filter((eventId) => !guarded.has(eventId));
+    const moves = new Map<string, CounterMove>();
+    for (const row of rows) {
+      const move = moves.get(row.eventId) ?? { eventId: row.eventId, held: 0, sold: 0 };
+      move.held += row.quantity;
+      moves.set(row.eventId, move);
+    }
+    const guarded = await moveSaleCounters(tx, [...moves.values()], { guarded: true });
+    const refused = [...moves.keys()].filter((eventId) => !guarded.has(eventId));
     if (refused.length) throw new LedgerRefusal(refused);
   }
 

@@ -3,6 +3,7 @@ import { DataSource, In } from 'typeorm';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import type { ReleaseBatchItem } from '@boxoffice/contracts/inventory/reservation-batch.dto';
 import { Reservation } from '../ledger/reservation.entity';
+import { movesOutOfHeld, moveSaleCounters } from '../ledger/sale-counters';
 import { asError, inRounds, ItemOutcome, settled } from './batch-items';
 import {
   fromRaw,
@@ -14,36 +15,21 @@ import {
 } from './reservations.service';
 
 /**
- * Moves the HELD rows among `$1` (order ids) to the status `$2` computes, and each sale's counters once: one
- * statement, so one transaction. The rows and then the sales are locked in one order (order id, event id), so two
- * batches, or a batch and a single call (one row, then its sale), never wait for each other in a circle.
+ * Moves the HELD rows among `$1` (order ids) to the status `newStatus` computes, locked in order id order so that
+ * two batches meeting on an order never wait for each other in a circle. The sales' counters follow in the same
+ * transaction (`moveSaleCounters`).
  */
-function settleStatement(newStatus: string, soldWhen: string): string {
-  return `WITH moved AS (
-       UPDATE reservations SET status = ${newStatus}, version = version + 1, updated_at = now()
-       WHERE order_id IN (
-         SELECT order_id FROM reservations WHERE order_id = ANY($1) AND status = 'HELD' ORDER BY order_id FOR NO KEY UPDATE
-       ) AND status = 'HELD'
-       RETURNING *
-     ), per_sale AS (
-       SELECT event_id, sum(quantity)::int AS held,
-         sum(CASE WHEN ${soldWhen} THEN quantity ELSE 0 END)::int AS sold
-       FROM moved GROUP BY event_id
-     ), locked AS (
-       SELECT s.event_id FROM sales s JOIN per_sale USING (event_id) ORDER BY s.event_id FOR NO KEY UPDATE OF s
-     ), counted AS (
-       UPDATE sales SET held = sales.held - p.held, sold = sales.sold + p.sold
-       FROM per_sale p JOIN locked USING (event_id) WHERE sales.event_id = p.event_id
-     )
-     SELECT * FROM moved`;
+function moveStatement(newStatus: string): string {
+  return `UPDATE reservations SET status = ${newStatus}, version = version + 1, updated_at = now()
+     WHERE order_id IN (
+       SELECT order_id FROM reservations WHERE order_id = ANY($1) AND status = 'HELD' ORDER BY order_id FOR NO KEY UPDATE
+     ) AND status = 'HELD'
+     RETURNING *`;
 }
 
 // Expiry is in the SET, not the WHERE, as in the single commit: a WHERE on it would skip a row without its lock.
-const COMMIT = settleStatement(
-  `CASE WHEN expires_at > now() THEN 'COMMITTED' ELSE 'RELEASED' END`,
-  `status = 'COMMITTED'`,
-);
-const RELEASE = settleStatement(`'RELEASED'`, 'false');
+const COMMIT = moveStatement(`CASE WHEN expires_at > now() THEN 'COMMITTED' ELSE 'RELEASED' END`);
+const RELEASE = moveStatement(`'RELEASED'`);
 
 /**
  * `POST /reservations/commits` and `/releases`: the single commit and release for many orders, each answered as it
@@ -116,8 +102,13 @@ export class SettleBatch {
   ): Promise<ItemOutcome[]> {
     let moved: Map<string, Reservation>;
     try {
-      const raw: RawReservation[] = await this.db.query(statement, [orderIds]);
-      moved = new Map(raw.map((row) => [row.order_id, fromRaw(row)]));
+      const rows = await this.db.transaction(async (tx) => {
+        const [raw] = (await tx.query(statement, [orderIds])) as [RawReservation[], number];
+        const decided = raw.map(fromRaw);
+        await moveSaleCounters(tx, movesOutOfHeld(decided), { guarded: false });
+        return decided;
+      });
+      moved = new Map(rows.map((row) => [row.orderId, row]));
     } catch (error) {
       return orderIds.map(() => asError(error));
     }
