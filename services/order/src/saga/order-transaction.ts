@@ -8,12 +8,14 @@ import { orderNotTaken } from '../request/order-id-claim';
 
 // The orders' transaction holds a lock on each order id until it ends, so that a reader after a lost COMMIT answer
 // waits until that transaction is over: a plain read could run while the COMMIT is still on its way or under way.
-// Taken in id order, so that two transactions sharing ids (racing requests with one key) never wait in a cycle.
+// Taken in the order of the keys locked, not of the ids: two ids may hash to one key, or to keys in the other order,
+// and only one order over what is locked keeps two transactions sharing ids (racing requests with one key) from
+// waiting in a cycle.
 const ORDER_LOCK_SPACE = 727_003;
 const PAUSE_MS = 100;
 
-const LOCK_IDS = `SELECT count(pg_advisory_xact_lock($1, hashtext(id)))
-  FROM (SELECT DISTINCT id FROM unnest($2::varchar[]) AS id ORDER BY id) AS ids`;
+const LOCK_IDS = `SELECT count(pg_advisory_xact_lock($1, key))
+  FROM (SELECT DISTINCT hashtext(id) AS key FROM unnest($2::varchar[]) AS id ORDER BY key) AS keys`;
 
 /**
  * Step 2's transaction, for a batch of orders: a connection by the deadline or a 503, every statement bounded by the
