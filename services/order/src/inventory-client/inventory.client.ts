@@ -8,7 +8,7 @@ import type {
   HeldReservationsDto,
 } from '@boxoffice/contracts/inventory/held-reservations.dto';
 import type { ReservationView, ReserveStockDto } from '@boxoffice/contracts/inventory/reservation.dto';
-import { DomainError } from '@boxoffice/errors/domain-error';
+import { DomainError, NotSentError } from '@boxoffice/errors/domain-error';
 import { inClientSpan } from '@boxoffice/tracing/spans';
 import { requestIdHeader } from '@boxoffice/logging/request-id';
 import { OrderConfig } from '../order.config';
@@ -144,6 +144,8 @@ export class InventoryClient implements OnApplicationShutdown {
         return [answer, await answer.body.text()] as const;
       });
     } catch (error) {
+      if (isConnectFailure(error))
+        throw new NotSentError(`inventory unreachable: ${(error as Error).message}`);
       throw new DomainError('UNAVAILABLE', `inventory did not answer: ${(error as Error).message}`);
     }
     const parsed = safeJson(text);
@@ -191,6 +193,20 @@ function inventoryError(status: number, error: Partial<ErrorBody> | undefined): 
     return new DomainError(error.code, error.message ?? error.code, error.details);
   }
   return new DomainError('UNAVAILABLE', `inventory answered ${status} ${error?.code ?? ''}`.trim());
+}
+
+/** No connection made, so nothing sent: refused, unresolvable, unroutable, or not accepted within its timeout. */
+const CONNECT_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+function isConnectFailure(error: unknown): boolean {
+  return CONNECT_FAILURES.has((error as { code?: string } | undefined)?.code ?? '');
 }
 
 function safeJson(text: string): unknown {
