@@ -22,6 +22,10 @@ type BatchOperation = 'reserve batch' | 'commit batch' | 'release batch';
 /** One item's answer in a batch: its reservation, or the error its single call would have thrown. */
 export type BatchAnswer = ReservationView | DomainError;
 
+/** A page of `POST /reservations/held` as order asks it (version 2): by age, on inventory's clock. */
+export type HeldReservationsPage = Required<Pick<HeldReservationsDto, 'heldForSeconds' | 'limit'>> &
+  Pick<HeldReservationsDto, 'after'>;
+
 @Injectable()
 export class InventoryClient implements OnApplicationShutdown {
   private readonly pool: Pool;
@@ -87,12 +91,17 @@ export class InventoryClient implements OnApplicationShutdown {
     return this.callBatch('release batch', '/reservations/releases', { version: 1, items }, items.length);
   }
 
-  /** A page of the holds still HELD taken before `heldBefore`, oldest first (the hold reconciliation's read). */
-  async heldReservations(page: Omit<HeldReservationsDto, 'version'>): Promise<HeldReservation[]> {
-    const answer = await this.call<{ holds?: HeldReservation[] } | undefined>('held', '/reservations/held', {
-      version: 1,
-      ...page,
-    });
+  /**
+   * A page of the holds still HELD taken more than `heldForSeconds` ago on inventory's clock, oldest first (the hold
+   * reconciliation's read).
+   */
+  async heldReservations(page: HeldReservationsPage): Promise<HeldReservation[]> {
+    const body: HeldReservationsDto = { version: 2, ...page };
+    const answer = await this.call<{ holds?: HeldReservation[] } | undefined>(
+      'held',
+      '/reservations/held',
+      body,
+    );
     if (!Array.isArray(answer?.holds))
       throw new DomainError('UNAVAILABLE', 'inventory answered held without holds');
     return answer.holds;
