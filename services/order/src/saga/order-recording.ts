@@ -86,7 +86,9 @@ async function recordTogether(
     });
     return decided;
   } catch (error) {
-    if (committing) return answerLostCommit(db, byId, inserted, decided, error as Error);
+    // A DomainError is a COMMIT not sent (out of time): nothing was kept, as before it.
+    if (committing && !(error instanceof DomainError))
+      return answerLostCommit(db, byId, inserted, decided, error as Error);
     // Nothing recorded: each order with time left is tried again in a transaction of its own.
     if (byId.size > 1) return recordEachAlone(db, [...byId.values()], firstAttemptMs);
     if (error instanceof DomainError) return everyOne(byId, rejected(error)); // no connection in time

@@ -1,8 +1,10 @@
 import type { DataSource, QueryRunner } from 'typeorm';
+import { DomainError } from '@boxoffice/errors/domain-error';
 import { openDatabase } from '@boxoffice/database/open-database';
 import { eventually } from '@boxoffice/testing/eventually';
 import { TEST_DATABASE_URL, testNamespace, type TestNamespace } from '@boxoffice/testing/test-namespace';
 import { Deadline } from '../request/deadline';
+import { orderNotTaken } from '../request/order-id-claim';
 import { inOrdersTransaction } from './order-transaction';
 
 const ORDER_LOCK_SPACE = 727_003;
@@ -24,6 +26,7 @@ describe('The orders transaction (e2e: real Postgres, own schema)', () => {
       entities: [],
       migrations: [],
     });
+    await db.query('CREATE TABLE marks (id text PRIMARY KEY)');
   });
 
   afterAll(async () => {
@@ -68,5 +71,48 @@ describe('The orders transaction (e2e: real Postgres, own schema)', () => {
 
     // then: Postgres finds a cycle after deadlock_timeout (1 s) and fails one of them, were there one
     await expect(Promise.all([first, later])).resolves.toEqual(['a-b', 'b-m-c']);
+  });
+
+  /** How long `work` took to settle, and how. */
+  const timed = async (work: Promise<unknown>) => {
+    const started = performance.now();
+    const outcome = await work.then(
+      () => 'committed',
+      (error: Error) => error,
+    );
+    return { outcome, ms: performance.now() - started };
+  };
+
+  it('given statements that each fit in the time left at the start, when the deadline passes while one runs, then that one is cancelled at the deadline and nothing is kept', async () => {
+    // given: 600 ms for three statements of 400 ms each (1.2 s in all)
+    const work = inOrdersTransaction(db, ['slow'], new Deadline(600), async (tx) => {
+      await tx.query(`INSERT INTO marks VALUES ('slow')`);
+      for (let statement = 0; statement < 3; statement++) await tx.query('SELECT pg_sleep(0.4)');
+    });
+
+    // when
+    const { outcome, ms } = await timed(work);
+
+    // then
+    expect(outcome).toMatchObject({ message: 'canceling statement due to user request' });
+    expect(ms).toBeLessThan(900);
+    expect(await db.query(`SELECT id FROM marks WHERE id = 'slow'`)).toEqual([]);
+    expect(await db.query('SELECT 1 AS up')).toEqual([{ up: 1 }]);
+  });
+
+  it('given work that runs past the deadline between statements, when it ends, then its COMMIT is not sent: the 503 out of time, and nothing is kept', async () => {
+    // given
+    const work = inOrdersTransaction(db, ['idle'], new Deadline(300), async (tx) => {
+      await tx.query(`INSERT INTO marks VALUES ('idle')`);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    });
+
+    // when
+    const { outcome } = await timed(work);
+
+    // then
+    expect(outcome).toBeInstanceOf(DomainError);
+    expect(outcome).toEqual(orderNotTaken('out of time'));
+    expect(await db.query(`SELECT id FROM marks WHERE id = 'idle'`)).toEqual([]);
   });
 });
