@@ -32,6 +32,16 @@ export class OutcomeUnknownError extends DomainError {
   }
 }
 
+/**
+ * 503 UNAVAILABLE for a call that never reached its dependency (no connection could be made): nothing it asked was
+ * done, unlike a call sent and not answered in time, which may still be applied.
+ */
+export class NotSentError extends DomainError {
+  constructor(message: string) {
+    super('UNAVAILABLE', message);
+  }
+}
+
 /** A definite "no" from the domain (a 4xx in the contract): asking again unchanged gets the same answer. */
 export function isRefusal(error: unknown): error is DomainError {
   return error instanceof DomainError && ERROR_STATUS[error.code] < 500;

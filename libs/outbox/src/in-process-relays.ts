@@ -51,6 +51,10 @@ export function wakeOnCommit(tx: EntityManager): void {
   else wakeRelaysOf(tx.dataSource);
 }
 
-function wakeRelaysOf(db: DataSource): void {
+/**
+ * Wakes `db`'s relays now, after a commit on it that its subscribers never saw: one whose answer was lost, yet which
+ * Postgres kept (found by reading it back). Without `OUTBOX_NOTIFY` nothing else wakes them before their next poll.
+ */
+export function wakeRelaysOf(db: DataSource): void {
   for (const relay of relaysOf.get(db) ?? []) relay.wake();
 }

@@ -1,17 +1,41 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { Equals, IsISO8601 } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsISO8601, Max, Min, ValidateIf } from 'class-validator';
 import { IdField, IntegerField } from '../field.decorator';
 import { BATCH_ITEMS_CAP } from './reservation-batch.dto';
 
-/** `POST /reservations/held`: a page of the holds still HELD taken before `heldBefore`, oldest first. */
-export class HeldReservationsDto {
-  @Equals(1)
-  @ApiProperty({ enum: [1] })
-  version!: 1;
+/** The versions of `POST /reservations/held` inventory answers: 2 is what order sends, 1 what an older order sent. */
+export const HELD_RESERVATIONS_VERSIONS = [1, 2] as const;
 
+/**
+ * `POST /reservations/held`: a page of the holds still HELD taken more than `heldForSeconds` ago (version 2, judged
+ * on inventory's own clock, so no other host's clock decides a hold's age) or before `heldBefore` (version 1, a time
+ * from the caller's clock), oldest first.
+ */
+export class HeldReservationsDto {
+  @IsIn(HELD_RESERVATIONS_VERSIONS)
+  @ApiProperty({ enum: HELD_RESERVATIONS_VERSIONS })
+  version!: (typeof HELD_RESERVATIONS_VERSIONS)[number];
+
+  // Required by its version (not IsOptional, which would let it be missing there).
+  @ValidateIf((dto: HeldReservationsDto) => dto.version === 2)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: 86_400,
+    description: 'Version 2 (required): only holds taken more than this many seconds ago (inventory’s clock)',
+  })
+  heldForSeconds?: number;
+
+  @ValidateIf((dto: HeldReservationsDto) => dto.version === 1)
   @IsISO8601({ strict: true })
-  @ApiProperty({ format: 'date-time', description: 'Only holds taken before this (inventory’s clock)' })
-  heldBefore!: string;
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Version 1 (required): only holds taken before this',
+  })
+  heldBefore?: string;
 
   @IntegerField(1, BATCH_ITEMS_CAP)
   limit!: number;

@@ -49,7 +49,27 @@ describe('Holds still HELD, listed (e2e, real Postgres and Redis)', () => {
     expect(await held({ heldBefore: new Date().toISOString(), limit: 10 })).toHaveLength(4);
   });
 
+  it('given holds taken an hour ago and one just now, when listed by age (version 2), then those older than the age, on inventory’s own clock', async () => {
+    // given: the holds of the test before, all but h-5 an hour old
+    const byAge = async (body: object) =>
+      (await post('/reservations/held', { version: 2, ...body }).expect(200)).body.holds as Array<{
+        orderId: string;
+      }>;
+
+    // when
+    const older = await byAge({ heldForSeconds: 1800, limit: 10 });
+    const any = await byAge({ heldForSeconds: 0, limit: 10 });
+
+    // then
+    expect(older.map(({ orderId }) => orderId)).toEqual(['h-1', 'h-3', 'h-6']);
+    expect(any.map(({ orderId }) => orderId)).toEqual(['h-1', 'h-3', 'h-6', 'h-5']);
+  });
+
   it.each([
+    ['version 2 without heldForSeconds', { version: 2, heldBefore: new Date().toISOString(), limit: 1 }],
+    ['a negative heldForSeconds', { version: 2, heldForSeconds: -1, limit: 1 }],
+    ['heldForSeconds not an integer', { version: 2, heldForSeconds: '60', limit: 1 }],
+    ['version 3', { version: 3, heldForSeconds: 60, limit: 1 }],
     ['no heldBefore', { version: 1, limit: 1 }],
     ['heldBefore not a date', { version: 1, heldBefore: 'yesterday', limit: 1 }],
     ['a limit of 0', { version: 1, heldBefore: new Date().toISOString(), limit: 0 }],

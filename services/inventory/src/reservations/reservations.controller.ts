@@ -52,7 +52,8 @@ export class ReservationsController {
   @ApiOkResponse({
     type: HeldReservationsView,
     description:
-      'Holds still HELD taken before heldBefore, oldest first; a page shorter than limit is the last',
+      'Holds still HELD taken more than heldForSeconds ago (version 2, on this clock) or before heldBefore ' +
+      '(version 1), oldest first; a page shorter than limit is the last',
   })
   @AnswersErrors(...BODY_ERRORS, 'UNAVAILABLE', 'INTERNAL')
   async listHeld(@Body() body: HeldReservationsDto): Promise<HeldReservationsView> {

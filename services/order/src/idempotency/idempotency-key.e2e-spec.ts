@@ -287,6 +287,34 @@ describe('POST /orders with an Idempotency-Key (e2e: real inventory, Postgres, R
     expect(await ordersOf('erin')).toEqual([{ order_id: retried.body.orderId, status: 'CREATED' }]);
   });
 
+  it('given an attempt whose release of its hold was sent but not answered (applied a moment later), when the buyer retries with the key at once, then 503, not a 202 on the hold being released', async () => {
+    // given: the order could not be recorded (a 503); its release reaches inventory, whose answer is lost
+    const body = { eventId: 'gig', userId: 'judy', quantity: 1 };
+    jest.spyOn(stack.app.get(OrderSaga), 'record').mockRejectedValueOnce(orderNotTaken('test'));
+    const client = stack.app.get(InventoryClient);
+    const release = client.release.bind(client);
+    let landed: Promise<unknown> = Promise.resolve();
+    jest.spyOn(client, 'release').mockImplementationOnce(async (orderId, eventId) => {
+      landed = new Promise((resolve) => setTimeout(resolve, 500)).then(() => release(orderId, eventId));
+      throw new DomainError('UNAVAILABLE', 'inventory did not answer: Headers Timeout Error');
+    });
+    const failed = await order(body, 'judy-key');
+
+    // when
+    const retried = await order(body, 'judy-key');
+    await landed;
+
+    // then
+    expect([failed.body.code, retried.status, retried.body.code]).toEqual([
+      'UNAVAILABLE',
+      503,
+      'UNAVAILABLE',
+    ]);
+    expect(await ordersOf('judy')).toEqual([]);
+    const holds = await stack.inventory.db.query(`SELECT status FROM reservations WHERE user_id = 'judy'`);
+    expect(holds).toEqual([{ status: 'RELEASED' }]);
+  });
+
   it('given a key older than the retention and a fresh one, when the retention sweeps, then only the old key is forgotten and answers as a new request', async () => {
     // given
     const body = { eventId: 'gig', userId: 'olga', quantity: 1 };

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { NaturalBatch } from '@boxoffice/batching/natural-batch';
 import type { ErrorBody } from '@boxoffice/contracts/errors/error-codes';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
-import { DomainError, isRefusal } from '@boxoffice/errors/domain-error';
+import { DomainError, isRefusal, NotSentError } from '@boxoffice/errors/domain-error';
 import type { Deadline } from '../request/deadline';
 import { orderNotTaken, type OrderIdClaim } from '../request/order-id-claim';
 import {
@@ -153,8 +153,10 @@ class KeyClaim implements OrderIdClaim {
 
   async giveUp(release: () => Promise<void>): Promise<void> {
     // Marked, not locked, while its hold is released (no Postgres connection waits on inventory): a racing request
-    // with the key is refused (503) and cannot record an order on a hold being given back; a release that fails
-    // takes the mark off, with the key still claimed, so that a retry takes the order with the hold it has.
+    // with the key is refused (503) and cannot record an order on a hold being given back. A release that provably
+    // did nothing (refused, or never sent) takes the mark off, with the key still claimed, so that a retry takes the
+    // order with the hold it has; one whose outcome is unknown (sent, not answered) may still be applied, so its mark
+    // stays until it lapses (RELEASING_FOR), as the hold reconciliation's does.
     if (!(await markKeyReleasing(this.db.manager, this.key, this.orderId))) {
       // Not ours to mark: a racing request answered, or is releasing, under this id; or the key was freed by a refused
       // twin (or claimed afresh since): then no request will take this id, and the hold it has goes back now.
@@ -164,7 +166,8 @@ class KeyClaim implements OrderIdClaim {
     try {
       await release();
     } catch (error) {
-      await unmarkKeyReleasing(this.db.manager, this.key, this.orderId).catch(() => undefined);
+      if (isRefusal(error) || error instanceof NotSentError)
+        await unmarkKeyReleasing(this.db.manager, this.key, this.orderId).catch(() => undefined);
       throw error;
     }
     this.freed = await forgetIdempotencyKey(this.db.manager, this.key, this.orderId);

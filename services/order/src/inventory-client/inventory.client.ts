@@ -8,7 +8,7 @@ import type {
   HeldReservationsDto,
 } from '@boxoffice/contracts/inventory/held-reservations.dto';
 import type { ReservationView, ReserveStockDto } from '@boxoffice/contracts/inventory/reservation.dto';
-import { DomainError } from '@boxoffice/errors/domain-error';
+import { DomainError, NotSentError } from '@boxoffice/errors/domain-error';
 import { inClientSpan } from '@boxoffice/tracing/spans';
 import { requestIdHeader } from '@boxoffice/logging/request-id';
 import { OrderConfig } from '../order.config';
@@ -21,6 +21,10 @@ type BatchOperation = 'reserve batch' | 'commit batch' | 'release batch';
 
 /** One item's answer in a batch: its reservation, or the error its single call would have thrown. */
 export type BatchAnswer = ReservationView | DomainError;
+
+/** A page of `POST /reservations/held` as order asks it (version 2): by age, on inventory's clock. */
+export type HeldReservationsPage = Required<Pick<HeldReservationsDto, 'heldForSeconds' | 'limit'>> &
+  Pick<HeldReservationsDto, 'after'>;
 
 @Injectable()
 export class InventoryClient implements OnApplicationShutdown {
@@ -87,12 +91,17 @@ export class InventoryClient implements OnApplicationShutdown {
     return this.callBatch('release batch', '/reservations/releases', { version: 1, items }, items.length);
   }
 
-  /** A page of the holds still HELD taken before `heldBefore`, oldest first (the hold reconciliation's read). */
-  async heldReservations(page: Omit<HeldReservationsDto, 'version'>): Promise<HeldReservation[]> {
-    const answer = await this.call<{ holds?: HeldReservation[] } | undefined>('held', '/reservations/held', {
-      version: 1,
-      ...page,
-    });
+  /**
+   * A page of the holds still HELD taken more than `heldForSeconds` ago on inventory's clock, oldest first (the hold
+   * reconciliation's read).
+   */
+  async heldReservations(page: HeldReservationsPage): Promise<HeldReservation[]> {
+    const body: HeldReservationsDto = { version: 2, ...page };
+    const answer = await this.call<{ holds?: HeldReservation[] } | undefined>(
+      'held',
+      '/reservations/held',
+      body,
+    );
     if (!Array.isArray(answer?.holds))
       throw new DomainError('UNAVAILABLE', 'inventory answered held without holds');
     return answer.holds;
@@ -144,6 +153,8 @@ export class InventoryClient implements OnApplicationShutdown {
         return [answer, await answer.body.text()] as const;
       });
     } catch (error) {
+      if (isConnectFailure(error))
+        throw new NotSentError(`inventory unreachable: ${(error as Error).message}`);
       throw new DomainError('UNAVAILABLE', `inventory did not answer: ${(error as Error).message}`);
     }
     const parsed = safeJson(text);
@@ -191,6 +202,20 @@ function inventoryError(status: number, error: Partial<ErrorBody> | undefined): 
     return new DomainError(error.code, error.message ?? error.code, error.details);
   }
   return new DomainError('UNAVAILABLE', `inventory answered ${status} ${error?.code ?? ''}`.trim());
+}
+
+/** No connection made, so nothing sent: refused, unresolvable, unroutable, or not accepted within its timeout. */
+const CONNECT_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+function isConnectFailure(error: unknown): boolean {
+  return CONNECT_FAILURES.has((error as { code?: string } | undefined)?.code ?? '');
 }
 
 function safeJson(text: string): unknown {

@@ -13,7 +13,9 @@ export interface OrderIdClaim {
   /**
    * After a failure worth retrying: gives the id up, once `release` gave its hold back, if the hold is this
    * request's. A release that fails keeps the id (rethrown): a retry then takes the order under it, with the hold it
-   * already has, instead of a second hold that its own first one would push over the buyer's limit.
+   * already has, instead of a second hold that its own first one would push over the buyer's limit. One that may
+   * still be applied (sent, not answered) keeps it barred until that could no longer happen, so that no retry is
+   * answered 202 on a hold then released.
    */
   giveUp(release: () => Promise<void>): Promise<void>;
 }

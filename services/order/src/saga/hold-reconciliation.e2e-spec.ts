@@ -103,4 +103,18 @@ describe('Hold reconciliation (e2e: order in-process, real inventory, Postgres, 
       expect.objectContaining({ status: 'CREATED' }),
     ]);
   });
+
+  it("given order's clock 10 minutes ahead of inventory's, when the reconciliation sweeps for holds older than a minute, then a hold just taken (its order maybe still being recorded) is left HELD: inventory judges the age", async () => {
+    // given
+    await holdWithoutOrder('skewed-1');
+    const now = Date.now.bind(Date);
+    jest.spyOn(Date, 'now').mockImplementation(() => now() + 600_000);
+
+    // when
+    const released = await reconciliation.sweep(60).finally(() => jest.restoreAllMocks());
+
+    // then
+    expect(released).toBe(0);
+    expect(await holdOf('skewed-1')).toBe('HELD');
+  });
 });

@@ -46,13 +46,15 @@ export class HoldReconciliation {
     return this.sweep(this.config.holdReconcileAfterSeconds);
   }
 
-  /** One sweep over the holds taken more than `olderThanSeconds` ago; returns how many it released. */
+  /**
+   * One sweep over the holds taken more than `olderThanSeconds` ago, judged by inventory on its own clock (this
+   * host's may be off: a hold whose order is still being recorded must not look old); returns how many it released.
+   */
   async sweep(olderThanSeconds: number): Promise<number> {
-    const heldBefore = new Date(Date.now() - olderThanSeconds * 1000).toISOString();
     const limit = this.config.batchMaxItems;
     let released = 0;
     for (let after: string | undefined; ;) {
-      const holds = await this.inventory.heldReservations({ heldBefore, limit, after });
+      const holds = await this.inventory.heldReservations({ heldForSeconds: olderThanSeconds, limit, after });
       if (holds.length) released += await this.releaseUnrecorded(holds);
       if (holds.length < limit) return released;
       after = holds[holds.length - 1].orderId;

@@ -6,11 +6,15 @@ import { SOLE_CLAIM } from '../request/order-id-claim';
 import { recordOrders } from './order-recording';
 import type { OrderToRecord } from './order-saga-types';
 
-describe('Orders recorded in batches (e2e: real Postgres)', () => {
+describe('Orders recorded in batches (e2e: real Postgres behind a proxy)', () => {
   let stack: OrderTestApp;
 
   beforeAll(async () => {
-    stack = await startOrderStack('recording');
+    // No NOTIFY and a poll a minute apart: an outbox row is relayed at once only if this process's relay is woken.
+    stack = await startOrderStack('recording', {
+      proxyPostgres: true,
+      order: { OUTBOX_NOTIFY: 'false', OUTBOX_POLL_INTERVAL_MS: '60000' },
+    });
   });
   afterAll(() => stack?.close());
 
@@ -54,5 +58,18 @@ describe('Orders recorded in batches (e2e: real Postgres)', () => {
       `SELECT key FROM idempotency_keys WHERE key LIKE 'key-rec-%' AND response_status = 202 ORDER BY key`,
     );
     expect(answered).toHaveLength(3);
+  });
+
+  it("given OUTBOX_NOTIFY off, when the answer to a batch's COMMIT is lost though Postgres kept it, then the order is answered recorded and its order_created is relayed at once, not at the next poll", async () => {
+    // given
+    const cut = stack.postgresProxy!.cutAfterClientSends('rec-lost', 'COMMIT');
+
+    // when
+    const [outcome] = await recordOrders(stack.db, [toRecord('rec-lost', 5_000)], 30_000);
+    await cut;
+
+    // then
+    expect(outcome).toMatchObject({ status: 'fulfilled', value: { orderId: 'rec-lost', status: 'CREATED' } });
+    await stack.broker.nextTapped('order_created', 'rec-lost', 5_000);
   });
 });

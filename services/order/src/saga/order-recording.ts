@@ -4,6 +4,7 @@ import type { ItemOutcome } from '@boxoffice/batching/natural-batch';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { withLogFields } from '@boxoffice/logging/log-context';
+import { wakeRelaysOf } from '@boxoffice/outbox/in-process-relays';
 import { putAllInOutbox } from '@boxoffice/outbox/outbox';
 import { decidedByKey } from '../idempotency/idempotent-orders';
 import { lockIdempotencyKeys, storeIdempotentResponses } from '../idempotency/idempotency-keys';
@@ -85,7 +86,9 @@ async function recordTogether(
     });
     return decided;
   } catch (error) {
-    if (committing) return answerLostCommit(db, byId, inserted, decided, error as Error);
+    // A DomainError is a COMMIT not sent (out of time): nothing was kept, as before it.
+    if (committing && !(error instanceof DomainError))
+      return answerLostCommit(db, byId, inserted, decided, error as Error);
     // Nothing recorded: each order with time left is tried again in a transaction of its own.
     if (byId.size > 1) return recordEachAlone(db, [...byId.values()], firstAttemptMs);
     if (error instanceof DomainError) return everyOne(byId, rejected(error)); // no connection in time
@@ -164,7 +167,8 @@ async function insertOrders(
 
 /**
  * The answer to the COMMIT was lost: what Postgres kept decides. An order inserted is its 202 if its row is there and
- * the 503 if provably not; past the deadline, OUTCOME_UNKNOWN. Those decided by their key keep that answer.
+ * the 503 if provably not; past the deadline, OUTCOME_UNKNOWN. Those decided by their key keep that answer. Found
+ * kept, its order_created is relayed at once, as after any commit.
  */
 async function answerLostCommit(
   db: DataSource,
@@ -175,6 +179,8 @@ async function answerLostCommit(
 ): Promise<Map<string, ItemOutcome<Recorded>>> {
   const last = Deadline.latest([...byId.values()].map(({ deadline }) => deadline));
   const kept = await recordedOrders(db, inserted, last.atLeast(LOST_ANSWER_MIN_MS));
+  // Kept: its order_created rows are there, and this process's relay, which no commit woke, relays them now.
+  if ('recorded' in kept && kept.recorded.size) wakeRelaysOf(db);
   for (const orderId of inserted) {
     withLogFields({ orderId }, () => {
       if ('unknown' in kept) return decided.set(orderId, rejected(outcomeUnknown(orderId, kept.unknown)));

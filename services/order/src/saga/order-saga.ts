@@ -400,7 +400,8 @@ export class OrderSaga {
     await claim
       .giveUp(() => this.releaseHold(orderId, eventId).catch(unlessHoldGone))
       .catch((error: Error) => {
-        // Its key, if any, keeps the order id: a retry takes the order with this hold, or it lapses at its expiry.
+        // Its key, if any, keeps the order id: a retry takes the order with this hold (once a release that may still
+        // be applied no longer can), or it is given back by the hold reconciliation.
         this.logger.warn(`could not release the hold of ${orderId} now: ${error.message}`);
       });
   }

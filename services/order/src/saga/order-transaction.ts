@@ -1,3 +1,4 @@
+import type { Client } from 'pg';
 import { In, type DataSource, type EntityManager } from 'typeorm';
 import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import { OutcomeUnknownError } from '@boxoffice/errors/domain-error';
@@ -5,20 +6,24 @@ import { Order } from './order.entity';
 import { toOrderView } from './order.view';
 import type { Deadline } from '../request/deadline';
 import { orderNotTaken } from '../request/order-id-claim';
+import { boundByDeadline } from './transaction-deadline';
 
 // The orders' transaction holds a lock on each order id until it ends, so that a reader after a lost COMMIT answer
 // waits until that transaction is over: a plain read could run while the COMMIT is still on its way or under way.
-// Taken in id order, so that two transactions sharing ids (racing requests with one key) never wait in a cycle.
+// Taken in the order of the keys locked, not of the ids: two ids may hash to one key, or to keys in the other order,
+// and only one order over what is locked keeps two transactions sharing ids (racing requests with one key) from
+// waiting in a cycle.
 const ORDER_LOCK_SPACE = 727_003;
 const PAUSE_MS = 100;
 
-const LOCK_IDS = `SELECT count(pg_advisory_xact_lock($1, hashtext(id)))
-  FROM (SELECT DISTINCT id FROM unnest($2::varchar[]) AS id ORDER BY id) AS ids`;
+const LOCK_IDS = `SELECT count(pg_advisory_xact_lock($1, key))
+  FROM (SELECT DISTINCT hashtext(id) AS key FROM unnest($2::varchar[]) AS id ORDER BY key) AS keys`;
 
 /**
- * Step 2's transaction, for a batch of orders: a connection by the deadline or a 503, every statement bounded by the
- * time left (one that runs out is cancelled, and the transaction rolls back), and the order ids' locks held until it
- * ends.
+ * Step 2's transaction, for a batch of orders: a connection by the deadline or a 503, the whole transaction bounded
+ * by the deadline up to its COMMIT (the statement running then is cancelled, none is begun after it, and it rolls
+ * back: see boundByDeadline), and the order ids' locks held until it ends. A COMMIT not sent by the deadline throws
+ * orderNotTaken, as nothing was kept.
  */
 export async function inOrdersTransaction<T>(
   db: DataSource,
@@ -27,14 +32,17 @@ export async function inOrdersTransaction<T>(
   work: (tx: EntityManager) => Promise<T>,
 ): Promise<T> {
   const runner = db.createQueryRunner();
-  const connecting = runner.connect().then(() => true);
-  if (!(await deadline.orLate(connecting, () => false))) {
+  const connecting = runner.connect() as Promise<Client>;
+  const client = await deadline.orLate(connecting, () => undefined);
+  if (!client) {
     // Waited for a connection till the deadline: the one that comes later goes back to the pool.
     connecting.then(() => runner.release()).catch(() => undefined);
     throw orderNotTaken('out of time');
   }
+  const bound = boundByDeadline(runner, client, deadline);
   try {
     return await runner.manager.transaction(async (tx) => {
+      // The server's own bound too, should the cancel not reach it: no statement outlives the time left now.
       await tx.query(`SELECT set_config('statement_timeout', $3, true), (${LOCK_IDS})`, [
         ORDER_LOCK_SPACE,
         orderIds,
@@ -43,6 +51,8 @@ export async function inOrdersTransaction<T>(
       return work(tx);
     });
   } finally {
+    // A connection a cancel was sent to leaves the pool (ended, the pool drops it): a late one must hit no one else.
+    if (await bound.end()) await client.end().catch(() => undefined);
     await runner.release();
   }
 }
