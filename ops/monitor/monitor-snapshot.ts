@@ -30,6 +30,7 @@ export interface SaleStatus {
 /** A sale's orders so far: every order row was a 202 (accepted); refusals leave none. */
 export interface OrderCounts {
   accepted: number;
+  /** Still CREATED, however young: the saga backlog limit counts only those CREATED ORDER_SAGA_BACKLOG_AFTER_SECONDS. */
   created: number;
   confirmed: number;
   cancelled: number;

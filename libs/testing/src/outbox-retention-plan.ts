@@ -1,34 +1,11 @@
 import type { DataSourceOptions } from 'typeorm';
-import { openDatabase } from '@boxoffice/database/open-database';
 import { RETENTION_DELETE } from '@boxoffice/outbox/outbox-relay';
-import { TEST_DATABASE_URL, testNamespace } from './test-namespace';
+import { planOf } from './query-plan';
 
-/**
- * The plan Postgres makes for the outbox relay's retention DELETE on a schema built by `migrations`, with sequential
- * scans discouraged: on a table this small the planner would read it whole anyway, so a plan without a seq scan
- * is what tells that an index can serve the DELETE.
- */
-export async function planOfOutboxRetention(
+/** The plan Postgres makes for the outbox relay's retention DELETE on a schema built by `migrations` (see planOf). */
+export function planOfOutboxRetention(
   label: string,
   migrations: DataSourceOptions['migrations'],
 ): Promise<string> {
-  const namespace = testNamespace(label);
-  const db = await openDatabase({
-    url: TEST_DATABASE_URL,
-    schema: namespace.schema,
-    poolSize: 2,
-    queryTimeoutMs: 10_000,
-    entities: [],
-    migrations,
-  });
-  try {
-    return await db.transaction(async (tx) => {
-      await tx.query('SET LOCAL enable_seqscan = off');
-      const rows: { 'QUERY PLAN': string }[] = await tx.query(`EXPLAIN ${RETENTION_DELETE}`, [3_600]);
-      return rows.map((row) => row['QUERY PLAN']).join('\n');
-    });
-  } finally {
-    await db.destroy();
-    await namespace.dispose();
-  }
+  return planOf(label, migrations, RETENTION_DELETE, [3_600]);
 }

@@ -101,7 +101,7 @@ export class OrderMetrics {
     // Read from the table when Prometheus scrapes: one query on the partial index orders_due each.
     metrics.gaugeReadOnScrape({
       name: 'boxoffice_saga_orders_waiting',
-      help: 'Orders whose saga is not DONE, by the step they wait in (COMPENSATION: CANCELLED, compensation pending)',
+      help: 'Orders whose saga is not DONE, however young, by the step they wait in (COMPENSATION: CANCELLED, compensation pending); the saga backlog limit counts only those CREATED ORDER_SAGA_BACKLOG_AFTER_SECONDS or more',
       labelNames: ['step'],
       read: async (gauge) => {
         const rows = (await db.query(

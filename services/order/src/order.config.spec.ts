@@ -64,3 +64,28 @@ describe('OrderConfig: the hold reconciliation', () => {
     ).toThrow(/ORDER_HOLD_RECONCILE_AFTER_SECONDS must be at least twice ORDER_REQUEST_DEADLINE_MS/);
   });
 });
+
+describe('OrderConfig: the saga backlog', () => {
+  it('given nothing set, then 500 orders of a sale CREATED 5 s or more are the limit', () => {
+    const config = new OrderConfig(BASE);
+    expect([config.maxSagaBacklog, config.sagaBacklogAfterSeconds]).toEqual([500, 5]);
+  });
+
+  it.each(['0', '3600'])(
+    'given ORDER_SAGA_BACKLOG_AFTER_SECONDS=%s, when read at boot, then it is the age',
+    (value) => {
+      expect(
+        new OrderConfig({ ...BASE, ORDER_SAGA_BACKLOG_AFTER_SECONDS: value }).sagaBacklogAfterSeconds,
+      ).toBe(Number(value));
+    },
+  );
+
+  it.each(['-1', '3601', '2.5', 'soon'])(
+    'given ORDER_SAGA_BACKLOG_AFTER_SECONDS=%s, when read at boot, then the service refuses to start naming it',
+    (value) => {
+      expect(() => new OrderConfig({ ...BASE, ORDER_SAGA_BACKLOG_AFTER_SECONDS: value })).toThrow(
+        /ORDER_SAGA_BACKLOG_AFTER_SECONDS/,
+      );
+    },
+  );
+});

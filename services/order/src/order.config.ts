@@ -27,6 +27,8 @@ export class OrderConfig {
   readonly batchMaxItems: number;
   readonly soldOutMemoryMs: number;
   readonly maxSagaBacklog: number;
+  /** How long an order is CREATED before it counts toward maxSagaBacklog (ORDER_SAGA_BACKLOG_AFTER_SECONDS). */
+  readonly sagaBacklogAfterSeconds: number;
   readonly paymentTimeoutMs: number;
   readonly idempotencyKeyRetentionMs: number;
   /** How often the saga's driver looks for orders due (ORDER_SAGA_DRIVER_INTERVAL_MS). */
@@ -59,8 +61,11 @@ export class OrderConfig {
     this.batchMaxItems = env.int('ORDER_BATCH_MAX_ITEMS', 100, 1, 1000);
     // How stale a SOLD_OUT answered from memory may be: a returned ticket is on sale again within this (0: never).
     this.soldOutMemoryMs = env.int('ORDER_SOLD_OUT_MEMORY_MS', 250, 0, 10_000);
-    // Orders not ended yet (all instances) beyond which no new stock is taken: the saga clears 500 in seconds.
+    // Orders of a sale the saga is late with (all instances) beyond which no new stock of it is taken.
     this.maxSagaBacklog = env.int('ORDER_MAX_SAGA_BACKLOG', 500, 0, 1_000_000);
+    // Late: CREATED this long. A saga that keeps up ends an order within a second or so, storm or not; the several
+    // hundred it always has in flight then are no backlog (0: every CREATED order counts).
+    this.sagaBacklogAfterSeconds = env.int('ORDER_SAGA_BACKLOG_AFTER_SECONDS', 5, 0, 3600);
     // Longer than inventory's hold (HOLD_TTL_SECONDS, 600): normally the payment answers long before either.
     this.paymentTimeoutMs = env.int('ORDER_PAYMENT_TIMEOUT_SECONDS', 900, 1, 86_400) * 1000;
     this.idempotencyKeyRetentionMs = env.int('IDEMPOTENCY_KEY_RETENTION_HOURS', 24, 1, 24 * 365) * 3_600_000;

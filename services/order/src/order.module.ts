@@ -10,14 +10,7 @@ import { outboxBacklogReadiness } from '@boxoffice/outbox/outbox-readiness';
 import { MetricsController } from '@boxoffice/metrics/metrics.controller';
 import { provideMetrics } from '@boxoffice/metrics/provide-metrics';
 import { InventoryClient } from './inventory-client/inventory.client';
-import { CreateOrders1764072100000 } from './migrations/1764072100000-create-orders';
-import { TimeoutClaims1764600100000 } from './migrations/1764600100000-timeout-claims';
-import { IdempotencyKeyAge1764600300000 } from './migrations/1764600300000-idempotency-key-age';
-import { OutboxParking1765152000000 } from './migrations/1765152000000-outbox-parking';
-import { OutboxTraceContext1765238400000 } from './migrations/1765238400000-outbox-trace-context';
-import { SagaSteps1765411200000 } from './migrations/1765411200000-saga-steps';
-import { OutboxSentIndex1765411250000 } from './migrations/1765411250000-outbox-sent-index';
-import { IdempotencyKeyReleasing1765411300000 } from './migrations/1765411300000-idempotency-key-releasing';
+import { ORDER_MIGRATIONS } from './migrations/order-migrations';
 import { OrderConfig } from './order.config';
 import { OrderMetrics } from './order-metrics';
 import { Order } from './saga/order.entity';
@@ -45,16 +38,7 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
     provideMetrics(OrderConfig),
     provideDatabase(OrderConfig, {
       entities: [Order],
-      migrations: [
-        CreateOrders1764072100000,
-        TimeoutClaims1764600100000,
-        IdempotencyKeyAge1764600300000,
-        OutboxParking1765152000000,
-        OutboxTraceContext1765238400000,
-        SagaSteps1765411200000,
-        OutboxSentIndex1765411250000,
-        IdempotencyKeyReleasing1765411300000,
-      ],
+      migrations: ORDER_MIGRATIONS,
     }),
     ...provideOutbox(OrderConfig, (config) => ({
       serviceName: 'order',
