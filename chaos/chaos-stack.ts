@@ -1,4 +1,5 @@
 import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
+import { allStarted } from '@boxoffice/testing/all-started';
 import { FaultProxy } from '@boxoffice/testing/fault-proxy';
 import { freePort } from '@boxoffice/testing/free-port';
 import { startServiceProcess, type ServiceProcess } from '@boxoffice/testing/service-process';
@@ -70,7 +71,7 @@ export class ChaosStack {
         ...CHAOS_SETTINGS,
         ...options.settings,
       };
-      // Inventory first: each order instance calls the inventory instance of its own index (or the first).
+      // Inventory's ports first: each order instance calls the inventory instance of its own index (or the first).
       for (const service of ['inventory', 'payment', 'order'] as const) {
         const instances: Instance[] = [];
         for (let i = 0; i < counts[service]; i++) {
@@ -88,13 +89,25 @@ export class ChaosStack {
           });
         }
         stack.instances.set(service, instances);
-        for (let i = 0; i < instances.length; i++) await stack.restart(service, i);
       }
+      await stack.startAll();
       return stack;
     } catch (error) {
       await stack.dispose();
       throw error;
     }
+  }
+
+  /**
+   * Every instance at once (they compile and boot in parallel): none waits on another to start, order calls
+   * inventory only for a sale, and the migrations take turns under their lock.
+   */
+  private async startAll(): Promise<void> {
+    await allStarted(
+      [...this.instances].flatMap(([service, instances]) =>
+        instances.map((_, i) => this.restart(service, i)),
+      ),
+    );
   }
 
   urls(service: ServiceName): string[] {
@@ -138,9 +151,8 @@ export class ChaosStack {
   }
 
   async dispose(): Promise<void> {
-    for (const instances of this.instances.values()) {
-      await Promise.all(instances.map(async (instance) => instance.process?.stop()));
-    }
+    const instances = [...this.instances.values()].flat();
+    await Promise.all(instances.map(async (instance) => instance.process?.stop()));
     await Promise.all(this.inventoryLinks.map((link) => link.dispose()));
     await Promise.all([this.postgres.dispose(), this.redis.dispose(), this.rabbitmq.dispose()]);
   }

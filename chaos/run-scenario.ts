@@ -34,9 +34,18 @@ const QUIET_DEADLINE_MS = 180_000;
 /** Longer than the private broker's statistics interval (1 s), so a queue count read as 0 is not an old one. */
 const QUIET_HOLDS_MS = 3_000;
 
-/** Private servers, services, a flash sale with the fault in the middle, then the audit: one row of the table. */
-export async function runScenario(scenario: Scenario, log: (line: string) => void): Promise<ScenarioRow> {
+/**
+ * Private servers, services, a flash sale with the fault in the middle, then the audit: one row of the table. The
+ * servers are stopped in the background (a RabbitMQ node takes seconds to stop), while the next scenario starts:
+ * `stopping` gets that promise, for the caller to wait on before it exits.
+ */
+export async function runScenario(
+  scenario: Scenario,
+  log: (line: string) => void,
+  stopping: Array<Promise<void>>,
+): Promise<ScenarioRow> {
   const stack = await ChaosStack.start(scenario.name, scenario.stack);
+  log(`${scenario.name}: servers and services up`);
   try {
     const eventId = `chaos-${scenario.name}`;
     await createSale(stack.urls('inventory')[0], eventId);
@@ -53,6 +62,7 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
     const recoveredAt = Date.now();
     log(`${scenario.name}: recovered; waiting until every saga is done`);
     const tally = await buyers.done;
+    log(`${scenario.name}: every buyer answered`);
     const settings = stack.auditSettings();
     let recoveryMs: number | null = null;
     let snapshot: AuditSnapshot;
@@ -69,6 +79,7 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
     } catch {
       snapshot = await readSnapshot(settings, eventId); // never quiet: the audit says what is left
     }
+    log(`${scenario.name}: ${recoveryMs === null ? 'never quiet' : 'quiet'}; auditing`);
     const violations = [
       // The runner waited for every compensation to complete: one still open by now is overdue, whatever its age.
       ...findViolations(snapshot, { compensationMaxAgeSeconds: 0 }),
@@ -77,7 +88,12 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
     ];
     return rowOf(scenario.name, snapshot, violations, recoveryMs);
   } finally {
-    await stack.dispose();
+    stopping.push(
+      stack.dispose().then(
+        () => log(`${scenario.name}: servers and services stopped`),
+        (error: unknown) => log(`${scenario.name}: could not stop everything: ${String(error)}`),
+      ),
+    );
   }
 }
 

@@ -1,3 +1,4 @@
+import { allStarted } from '@boxoffice/testing/all-started';
 import { eventually } from '@boxoffice/testing/eventually';
 import { watchReadiness } from '@boxoffice/testing/readiness-watch';
 import { startServiceProcess, type ServiceProcess } from '@boxoffice/testing/service-process';
@@ -54,7 +55,8 @@ describe('SIGTERM to each service in the middle of a sale (system: real processe
 
   beforeAll(async () => {
     corner = await openTestCorner('sigterm', { vhost: true });
-    for (const service of ['inventory', 'payment', 'order'] as const) await start(service);
+    await allStarted([start('inventory'), start('payment')]);
+    await start('order'); // given inventory's port
   }, 120_000);
   afterAll(() => corner?.dispose());
 

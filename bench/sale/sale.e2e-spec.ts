@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { allStarted } from '@boxoffice/testing/all-started';
 import { eventually } from '@boxoffice/testing/eventually';
 import { operatorEnv } from '@boxoffice/testing/operator-env';
 import { startInCorner, type TestCorner } from '@boxoffice/testing/test-corner';
@@ -15,8 +16,10 @@ interface Stack {
 function startStack(): Promise<Stack> {
   return startInCorner('sale', { vhost: true }, async (corner) => {
     const fastOutbox = { OUTBOX_POLL_INTERVAL_MS: '100' };
-    const inventory = await corner.startProcess('inventory');
-    const payment = await corner.startProcess('payment', fastOutbox);
+    const [inventory, payment] = await allStarted([
+      corner.startProcess('inventory'),
+      corner.startProcess('payment', fastOutbox),
+    ]);
     const order = await corner.startProcess('order', { ...fastOutbox, INVENTORY_URL: inventory.url });
     const env = operatorEnv(corner, { inventory: inventory.url, order: order.url, payment: payment.url });
     return { corner, env };

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { RabbitManagement } from '@boxoffice/messaging/rabbit-management';
+import { allStarted } from '@boxoffice/testing/all-started';
 import { eventually } from '@boxoffice/testing/eventually';
 import { startInCorner, type TestCorner } from '@boxoffice/testing/test-corner';
 import { TEST_DATABASE_URL } from '@boxoffice/testing/test-namespace';
@@ -15,8 +16,10 @@ const ORDERS = 100_000;
 /** The three services' schemas, made by the services themselves (their migrations), then left to the test. */
 function migratedCorner(): Promise<TestCorner> {
   return startInCorner('audit', { vhost: true }, async (corner) => {
-    const inventory = await corner.startProcess('inventory');
-    const payment = await corner.startProcess('payment');
+    const [inventory, payment] = await allStarted([
+      corner.startProcess('inventory'),
+      corner.startProcess('payment'),
+    ]);
     const order = await corner.startProcess('order', { INVENTORY_URL: inventory.url });
     // stopped, so that no sweep of theirs touches the generated sale
     for (const service of [order, payment, inventory]) await service.stop();

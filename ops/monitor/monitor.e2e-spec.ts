@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { allStarted } from '@boxoffice/testing/all-started';
 import { eventually } from '@boxoffice/testing/eventually';
 import type { FaultProxy } from '@boxoffice/testing/fault-proxy';
 import { operatorEnv } from '@boxoffice/testing/operator-env';
@@ -31,9 +32,11 @@ interface Stack {
 function startStack(): Promise<Stack> {
   return startInCorner('monitor', { vhost: true }, async (corner) => {
     const fastOutbox = { OUTBOX_POLL_INTERVAL_MS: '100' };
-    const inventory = await corner.startProcess('inventory');
-    const payment = await corner.startProcess('payment', fastOutbox);
-    const orderBroker = await corner.openProxy(TEST_AMQP_URL);
+    const [inventory, payment, orderBroker] = await allStarted([
+      corner.startProcess('inventory'),
+      corner.startProcess('payment', fastOutbox),
+      corner.openProxy(TEST_AMQP_URL),
+    ]);
     const order = await corner.startProcess('order', {
       ...fastOutbox,
       INVENTORY_URL: inventory.url,
