@@ -68,7 +68,7 @@ describe('OrderConfig: the hold reconciliation', () => {
 describe('OrderConfig: the saga backlog', () => {
   it('given nothing set, then 500 orders of a sale CREATED 5 s or more are the limit', () => {
     const config = new OrderConfig(BASE);
-    expect([config.maxSagaBacklog, config.sagaBacklogAfterSeconds]).toEqual([500, 10]);
+    expect([config.maxSagaBacklog, config.sagaBacklogAfterSeconds]).toEqual([500, 2]);
   });
 
   it.each(['0', '3600'])(

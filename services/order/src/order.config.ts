@@ -65,7 +65,7 @@ export class OrderConfig {
     this.maxSagaBacklog = env.int('ORDER_MAX_SAGA_BACKLOG', 500, 0, 1_000_000);
     // Late: CREATED this long. A saga that keeps up ends an order within a second or so, storm or not; the several
     // hundred it always has in flight then are no backlog (0: every CREATED order counts).
-    this.sagaBacklogAfterSeconds = env.int('ORDER_SAGA_BACKLOG_AFTER_SECONDS', 10, 0, 3600);
+    this.sagaBacklogAfterSeconds = env.int('ORDER_SAGA_BACKLOG_AFTER_SECONDS', 2, 0, 3600);
     // Longer than inventory's hold (HOLD_TTL_SECONDS, 600): normally the payment answers long before either.
     this.paymentTimeoutMs = env.int('ORDER_PAYMENT_TIMEOUT_SECONDS', 900, 1, 86_400) * 1000;
     this.idempotencyKeyRetentionMs = env.int('IDEMPOTENCY_KEY_RETENTION_HOURS', 24, 1, 24 * 365) * 3_600_000;
