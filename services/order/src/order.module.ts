@@ -9,6 +9,7 @@ import { brokerReadiness } from '@boxoffice/messaging/broker-readiness';
 import { outboxBacklogReadiness } from '@boxoffice/outbox/outbox-readiness';
 import { MetricsController } from '@boxoffice/metrics/metrics.controller';
 import { provideMetrics } from '@boxoffice/metrics/provide-metrics';
+import { BuyerAuthentication } from './buyers/buyer-authentication';
 import { InventoryClient } from './inventory-client/inventory.client';
 import { CreateOrders1764072100000 } from './migrations/1764072100000-create-orders';
 import { TimeoutClaims1764600100000 } from './migrations/1764600100000-timeout-claims';
@@ -64,6 +65,7 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
     OrderMetrics,
     InventoryClient,
     OrdersService,
+    BuyerAuthentication,
     RefusalsFromMemory,
     IdempotentOrders,
     OrderSaga,

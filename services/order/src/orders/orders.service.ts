@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { CreateOrderBody, OrderView } from '@boxoffice/contracts/order/order.dto';
+import type { OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { errorCode } from '@boxoffice/errors/error-code';
+import type { PlacedOrder } from '../buyers/placed-by';
 import { OrderMetrics } from '../order-metrics';
 import { Order } from '../saga/order.entity';
 import { toOrderView } from '../saga/order.view';
@@ -20,7 +21,7 @@ export class OrdersService {
     private readonly metrics: OrderMetrics,
   ) {}
 
-  async place(request: CreateOrderBody, idempotencyKey?: string): Promise<OrderView> {
+  async place(request: PlacedOrder, idempotencyKey?: string): Promise<OrderView> {
     try {
       const order = await this.saga.admit(orderRequest(request), idempotencyKey);
       this.metrics.accepted.inc();
@@ -40,7 +41,7 @@ export class OrdersService {
 }
 
 /** Fields in a fixed order: the same body with its fields in another order hashes the same (Idempotency-Key). */
-function orderRequest(request: CreateOrderBody): OrderRequest {
+function orderRequest(request: PlacedOrder): OrderRequest {
   return {
     eventId: request.eventId,
     userId: request.userId,
