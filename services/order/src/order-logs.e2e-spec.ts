@@ -26,7 +26,10 @@ describe('Following one order through the logs (e2e: order in-process, real inve
     const lines = orderLogs.lines().filter((line) => line.context === 'buyers');
 
     expect(lines).toEqual([
-      expect.objectContaining({ level: 'warn', msg: expect.stringContaining('buyers are not authenticated') }),
+      expect.objectContaining({
+        level: 'warn',
+        msg: expect.stringContaining('buyers are not authenticated'),
+      }),
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { SignJWT } from 'jose';
 import { putSale } from '@boxoffice/testing/sale-stock';
+import { scrapeMetrics } from '@boxoffice/testing/scraped-metrics';
 import { TestIssuer } from '@boxoffice/testing/test-issuer';
 import { CapturedLogs } from '@boxoffice/testing/log-lines';
 import { keptOf, OrderTestApp, startOrderStack } from '../order.test-app';
@@ -152,6 +153,14 @@ describe('Buyers with an identity: a bearer token required (e2e: a PEM key, real
       'BUYER_MISMATCH',
       'SOLD_OUT',
     ]);
+  });
+
+  it('given refusals for the buyer, then /metrics counts them by their code', async () => {
+    const metrics = await scrapeMetrics(stack);
+    const refused = (code: string) => metrics.value('boxoffice_orders_refused_total', { code });
+
+    expect(refused('UNAUTHENTICATED')).toBeGreaterThan(0);
+    expect(refused('BUYER_MISMATCH')).toBeGreaterThan(0);
   });
 
   it('given the service booted with BUYER_JWT_*, then its boot line says a token is required and names the issuer', () => {

@@ -20,7 +20,6 @@ import {
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { AnswersErrors, BODY_ERRORS } from '@boxoffice/http/answers-errors.decorator';
 import { BuyerAuthentication } from '../buyers/buyer-authentication';
-import { placedBy } from '../buyers/placed-by';
 import { OrdersService } from './orders.service';
 
 @ApiTags('orders')
@@ -74,9 +73,7 @@ export class OrdersController {
         { field: 'Idempotency-Key', messages: ['Idempotency-Key must be 1-255 printable characters'] },
       ]);
     }
-    // Before the key is looked at: a request refused for its buyer keeps nothing, not even a claim on the key.
-    const placed = placedBy(body, await this.buyers.buyerOf(request));
-    const order = await this.orders.place(placed, idempotencyKey);
+    const order = await this.orders.place(body, await this.buyers.buyerOf(request), idempotencyKey);
     reply.header('Location', `/orders/${order.orderId}`);
     return order;
   }

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { OrderView } from '@boxoffice/contracts/order/order.dto';
+import type { CreateOrderBody, OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { errorCode } from '@boxoffice/errors/error-code';
-import type { PlacedOrder } from '../buyers/placed-by';
+import type { Buyer } from '../buyers/buyer-authentication';
+import { placedBy, type PlacedOrder } from '../buyers/placed-by';
 import { OrderMetrics } from '../order-metrics';
 import { Order } from '../saga/order.entity';
 import { toOrderView } from '../saga/order.view';
@@ -21,9 +22,11 @@ export class OrdersService {
     private readonly metrics: OrderMetrics,
   ) {}
 
-  async place(request: PlacedOrder, idempotencyKey?: string): Promise<OrderView> {
+  /** `buyer`: the token's (BuyerAuthentication), or null for the body's userId. */
+  async place(body: CreateOrderBody, buyer: Buyer, idempotencyKey?: string): Promise<OrderView> {
     try {
-      const order = await this.saga.admit(orderRequest(request), idempotencyKey);
+      // Before the key is looked at: a request refused for its buyer keeps nothing, not even a claim on the key.
+      const order = await this.saga.admit(orderRequest(placedBy(body, buyer)), idempotencyKey);
       this.metrics.accepted.inc();
       return order;
     } catch (error) {
