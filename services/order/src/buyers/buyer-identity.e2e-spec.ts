@@ -4,6 +4,7 @@ import { scrapeMetrics } from '@boxoffice/testing/scraped-metrics';
 import { TestIssuer } from '@boxoffice/testing/test-issuer';
 import { CapturedLogs } from '@boxoffice/testing/log-lines';
 import { keptOf, OrderTestApp, startOrderStack } from '../order.test-app';
+import { BuyerTokens } from './buyer-tokens';
 
 const order = (stack: OrderTestApp, body: object, headers: Record<string, string> = {}, path = '/orders') =>
   stack.http().post(path).set(headers).send(body);
@@ -153,6 +154,18 @@ describe('Buyers with an identity: a bearer token required (e2e: a PEM key, real
       'BUYER_MISMATCH',
       'SOLD_OUT',
     ]);
+  });
+
+  it('given a token, when an order is placed or answered sold out from memory, then the token is verified once per request', async () => {
+    const verify = jest.spyOn(BuyerTokens.prototype, 'buyerOf');
+    try {
+      await order(stack, { eventId: 'show', quantity: 1 }, await issuer.as('jon')).expect(202);
+      await order(stack, { eventId: 'gone', quantity: 1 }, await issuer.as('jon')).expect(409);
+
+      expect(verify).toHaveBeenCalledTimes(2);
+    } finally {
+      verify.mockRestore();
+    }
   });
 
   it('given refusals for the buyer, then /metrics counts them by their code', async () => {
