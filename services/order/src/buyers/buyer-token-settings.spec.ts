@@ -70,6 +70,15 @@ describe('OrderConfig: buyer tokens (BUYER_JWT_*)', () => {
     });
   });
 
+  it.each(['http://127.0.0.1:8080/jwks', 'http://[::1]:8080/jwks', 'http://localhost/jwks'])(
+    'given a JWKS URL over plain http: to the loopback host of %s, when read at boot, then keys come from it (a test issuer)',
+    (url) => {
+      const { buyers } = new OrderConfig({ ...BASE, ...ISSUER, BUYER_JWT_JWKS_URL: url });
+
+      expect(buyers).toMatchObject({ keys: { kind: 'jwks', url } });
+    },
+  );
+
   it.each([
     [
       'only the issuer',
@@ -109,6 +118,21 @@ describe('OrderConfig: buyer tokens (BUYER_JWT_*)', () => {
       'a JWKS URL that is not http(s)',
       { ...ISSUER, BUYER_JWT_JWKS_URL: 'ftp://id.example/jwks' },
       /BUYER_JWT_JWKS_URL must use https: or http:/,
+    ],
+    [
+      'a JWKS URL over plain http: to a host not on loopback',
+      { ...ISSUER, BUYER_JWT_JWKS_URL: 'http://id.example/jwks' },
+      /BUYER_JWT_JWKS_URL must use https: \(http: only for a loopback host/,
+    ],
+    [
+      'an invalid issuer (with a key)',
+      { ...ISSUER, BUYER_JWT_ISSUER: 'https://id.example/a b', BUYER_JWT_PUBLIC_KEY: ED25519 },
+      /^BUYER_JWT_ISSUER must be 1-2048 printable characters/,
+    ],
+    [
+      'an invalid audience (with a key)',
+      { ...ISSUER, BUYER_JWT_AUDIENCE: 'boxoffice order', BUYER_JWT_PUBLIC_KEY: ED25519 },
+      /^BUYER_JWT_AUDIENCE must be 1-2048 printable characters/,
     ],
     [
       'BUYER_JWT_REQUIRED not a boolean',

@@ -26,6 +26,9 @@ const NAMES = {
   required: 'BUYER_JWT_REQUIRED',
 } as const;
 
+/** The hosts an http: JWKS URL may name: the keys never cross a network unauthenticated (a test's own issuer). */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
 /** Smaller RSA keys are forgeable with enough money; 2048 bits is the floor of RFC 7518 §3.3. */
 const MIN_RSA_BITS = 2048;
 
@@ -37,23 +40,30 @@ export function readBuyerTokenSettings(
   env: EnvReader,
   environment: NodeJS.ProcessEnv,
 ): BuyerTokenSettings | null {
-  const given = Object.values(NAMES).filter((name) => (environment[name] ?? '') !== '');
+  const isSet = (name: string) => (environment[name] ?? '') !== '';
+  const given = Object.values(NAMES).filter(isSet);
   if (given.length === 0) return null;
   const issuer = env.label(NAMES.issuer, '', 2048);
   const audience = env.label(NAMES.audience, '', 2048);
   const jwksUrl = env.url(NAMES.jwksUrl, '', ['https:', 'http:']);
   const pem = (environment[NAMES.publicKey] ?? '').replace(/\\n/g, '\n').trim();
   const required = env.bool(NAMES.required, true);
+  // Missing is judged from the environment: one set but invalid is named once, by its reader, not as missing too.
   const missing = [
-    ...(issuer ? [] : [NAMES.issuer]),
-    ...(audience ? [] : [NAMES.audience]),
-    ...(pem || environment[NAMES.jwksUrl] ? [] : [`${NAMES.publicKey} or ${NAMES.jwksUrl}`]),
+    ...(isSet(NAMES.issuer) ? [] : [NAMES.issuer]),
+    ...(isSet(NAMES.audience) ? [] : [NAMES.audience]),
+    ...(pem || isSet(NAMES.jwksUrl) ? [] : [`${NAMES.publicKey} or ${NAMES.jwksUrl}`]),
   ];
   if (missing.length)
     env.refuse(
       `buyer tokens are set up in part (${given.join(', ')} set): ${missing.join(', ')} must be set too, or none of BUYER_JWT_*`,
     );
-  if (pem && environment[NAMES.jwksUrl]) env.refuse(`set ${NAMES.publicKey} or ${NAMES.jwksUrl}, not both`);
+  if (pem && isSet(NAMES.jwksUrl)) env.refuse(`set ${NAMES.publicKey} or ${NAMES.jwksUrl}, not both`);
+  // Keys fetched over plain HTTP could be swapped on the way: anyone's token would then be a buyer's.
+  if (jwksUrl && !isSecureJwksUrl(new URL(jwksUrl)))
+    env.refuse(
+      `${NAMES.jwksUrl} must use https: (http: only for a loopback host: 127.0.0.1, ::1, localhost) (got "${jwksUrl}")`,
+    );
   if (!pem) return { issuer, audience, keys: { kind: 'jwks', url: jwksUrl }, required };
   const algorithm = algorithmOf(pem);
   if (typeof algorithm !== 'string') env.refuse(`${NAMES.publicKey} ${algorithm.problem}`);
@@ -63,6 +73,10 @@ export function readBuyerTokenSettings(
     keys: { kind: 'public-key', pem, algorithm: typeof algorithm === 'string' ? algorithm : 'EdDSA' },
     required,
   };
+}
+
+function isSecureJwksUrl(url: URL): boolean {
+  return url.protocol === 'https:' || LOOPBACK_HOSTS.has(url.hostname);
 }
 
 /** The one algorithm a PEM public key verifies, or what is wrong with it (never the key itself). */
