@@ -74,26 +74,45 @@ export class TestIssuer {
   }
 }
 
-/** A real HTTP server answering GET / with the issuers' JWKS, on `port` (or a free one). */
+/**
+ * A real HTTP server answering GET / with the issuers' JWKS, on `port` (or a free one). It can publish other keys
+ * (a rotation) or break down (500 to every fetch) while order keeps its keys.
+ */
 export async function serveJwks(issuers: TestIssuer[], port = 0): Promise<JwksServer> {
-  const keys = (await Promise.all(issuers.map((issuer) => issuer.jwks()))).flatMap((set) => set.keys);
+  const keysOf = async (of: TestIssuer[]) =>
+    JSON.stringify({
+      keys: (await Promise.all(of.map((issuer) => issuer.jwks()))).flatMap((set) => set.keys),
+    });
+  let body: string | null = await keysOf(issuers);
   let fetches = 0;
   const server: Server = createServer((_, response) => {
     fetches += 1;
-    response.writeHead(200, { 'content-type': 'application/jwk-set+json' }).end(JSON.stringify({ keys }));
+    if (body === null) return void response.writeHead(500).end();
+    response.writeHead(200, { 'content-type': 'application/jwk-set+json' }).end(body);
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   return {
     url,
     fetches: () => fetches,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    publish: async (of) => void (body = await keysOf(of)),
+    breakDown: () => void (body = null),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // A client's idle keep-alive connection (fetch keeps one) would hold close() open.
+        server.closeIdleConnections();
+      }),
   };
 }
 
 export interface JwksServer {
   url: string;
-  /** How often the JWKS was fetched. */
+  /** How often the JWKS was fetched (those answered 500 included). */
   fetches(): number;
+  /** From now on the JWKS of these issuers' keys (a rotation). */
+  publish(issuers: TestIssuer[]): Promise<void>;
+  /** From now on every fetch is answered 500: the issuer is down. */
+  breakDown(): void;
   close(): Promise<void>;
 }

@@ -1,4 +1,10 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorCode } from '@boxoffice/errors/error-code';
@@ -24,7 +30,7 @@ export function isPlaceOrder(request: FastifyRequest): boolean {
  * kept for the request, for RefusalsFromMemory and the controller to read.
  */
 @Injectable()
-export class BuyerAuthentication implements OnModuleInit, OnApplicationBootstrap {
+export class BuyerAuthentication implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('buyers');
   private tokens: BuyerTokens | null = null;
   private readonly buyers = new WeakMap<FastifyRequest, Buyer>();
@@ -38,7 +44,8 @@ export class BuyerAuthentication implements OnModuleInit, OnApplicationBootstrap
   // Runs once the routes are registered and before Fastify is ready: a hook added now applies to them.
   async onModuleInit(): Promise<void> {
     // The key is imported here, once: a request only verifies.
-    if (this.config.buyers) this.tokens = await BuyerTokens.create(this.config.buyers);
+    if (this.config.buyers)
+      this.tokens = await BuyerTokens.create(this.config.buyers, { logger: this.logger });
     const fastify = this.adapter.httpAdapter?.getInstance<FastifyInstance>();
     fastify?.addHook('onRequest', (request, reply, done) => {
       if (!isPlaceOrder(request)) return done();
@@ -77,6 +84,10 @@ export class BuyerAuthentication implements OnModuleInit, OnApplicationBootstrap
       .catch((error: Error) =>
         this.logger.warn(`buyers: the issuer's JWKS could not be fetched yet: ${error.message}`),
       );
+  }
+
+  onApplicationShutdown(): void {
+    this.tokens?.close();
   }
 
   /** The buyer once the hook has looked (undefined before): for RefusalsFromMemory, which must not wait. */

@@ -1,3 +1,4 @@
+import { Logger, type LoggerService } from '@nestjs/common';
 import {
   createRemoteJWKSet,
   errors,
@@ -20,22 +21,37 @@ export const CLOCK_TOLERANCE_SECONDS = 5;
 export const JWKS_TIMEOUT_MS = 2000;
 /** A key not in the JWKS sends order to fetch it again at most this often: forged kids cannot hammer the issuer. */
 const JWKS_COOLDOWN_MS = 30_000;
+/**
+ * The JWKS is fetched again this often in the background (keys the issuer withdrew stop verifying then). The keys
+ * fetched last never expire: while the issuer is out of reach they still verify, and no buyer waits for a refresh.
+ */
+export const JWKS_REFRESH_MS = 5 * 60_000;
+
+export interface BuyerTokensOptions {
+  /** The background refresh's period (a test's seam); JWKS_REFRESH_MS by default. */
+  jwksRefreshMs?: number;
+  /** Where a failed refresh is said (one warn line each). */
+  logger?: Pick<LoggerService, 'warn'>;
+}
 
 /**
  * Verifies a buyer's bearer token and answers who it is (its `sub`). The key material is imported once, when the
- * service boots (a PEM key), or fetched and kept by jose (a JWKS URL); each request costs one signature check.
+ * service boots (a PEM key), or fetched and kept by jose (a JWKS URL, refreshed in the background); each request
+ * costs one signature check.
  */
 export class BuyerTokens {
   private constructor(
     private readonly settings: BuyerTokenSettings,
-    /** jwtVerify with the key: imported once, or jose's JWKS (fetched, kept, fetched again for a new kid). */
+    /** jwtVerify with the key: imported once, or jose's JWKS (fetched, kept, refreshed, fetched again for a new kid). */
     private readonly verify: (token: string, options: JWTVerifyOptions) => Promise<JWTVerifyResult>,
     private readonly algorithms: string[],
     /** Fetches the JWKS now (a JWKS URL), so that the first buyer does not wait for it. */
     readonly warmUp: () => Promise<void>,
+    /** Stops the JWKS's background refresh (at shutdown). */
+    readonly close: () => void,
   ) {}
 
-  static async create(settings: BuyerTokenSettings): Promise<BuyerTokens> {
+  static async create(settings: BuyerTokenSettings, options: BuyerTokensOptions = {}): Promise<BuyerTokens> {
     const { keys } = settings;
     if (keys.kind === 'public-key') {
       const key = await importSPKI(keys.pem, keys.algorithm);
@@ -44,18 +60,35 @@ export class BuyerTokens {
         (token, options) => jwtVerify(token, key, options),
         [keys.algorithm],
         () => Promise.resolve(),
+        () => undefined,
       );
     }
     const remote = createRemoteJWKSet(new URL(keys.url), {
       timeoutDuration: JWKS_TIMEOUT_MS,
       cooldownDuration: JWKS_COOLDOWN_MS,
+      // jose's default (10 minutes) fetches again in a buyer's request once the keys are that old, and a failed
+      // fetch then refused every token (503) though the keys held were good: they are refreshed below instead.
+      cacheMaxAge: Infinity,
     });
+    const logger = options.logger ?? new Logger('buyers');
+    // A refresh that fails keeps the keys held (jose replaces them only with a JWKS fetched whole).
+    const refresh = setInterval(() => {
+      remote
+        .reload()
+        .catch((error: Error) =>
+          logger.warn(
+            `buyers: the issuer's JWKS could not be refreshed, the keys fetched last are used: ${error.message}`,
+          ),
+        );
+    }, options.jwksRefreshMs ?? JWKS_REFRESH_MS);
+    refresh.unref();
     const getKey = issuerDownAsUnavailable(remote);
     return new BuyerTokens(
       settings,
       (token, options) => jwtVerify(token, getKey, options),
       [...BUYER_TOKEN_ALGORITHMS],
       () => remote.reload(),
+      () => clearInterval(refresh),
     );
   }
 
