@@ -4,10 +4,18 @@ import { scrapeMetrics } from '@boxoffice/testing/scraped-metrics';
 import { TestIssuer } from '@boxoffice/testing/test-issuer';
 import { CapturedLogs } from '@boxoffice/testing/log-lines';
 import { keptOf, OrderTestApp, startOrderStack } from '../order.test-app';
+import { OrdersService } from '../orders/orders.service';
 import { BuyerTokens } from './buyer-tokens';
 
 const order = (stack: OrderTestApp, body: object, headers: Record<string, string> = {}, path = '/orders') =>
   stack.http().post(path).set(headers).send(body);
+/** The reserve calls inventory answered (its own metrics): order asks it for holds in batches. */
+const reserveCalls = async (stack: OrderTestApp) =>
+  (await scrapeMetrics(stack.inventory)).value('boxoffice_http_request_duration_seconds_count', {
+    method: 'POST',
+    route: '/reservations/batch',
+    status: '200',
+  }) ?? 0;
 
 describe('Buyers with an identity: a bearer token required (e2e: a PEM key, real inventory, Postgres, RabbitMQ)', () => {
   let stack: OrderTestApp;
@@ -156,17 +164,66 @@ describe('Buyers with an identity: a bearer token required (e2e: a PEM key, real
     ]);
   });
 
-  it('given a token, when an order is placed or answered sold out from memory, then the token is verified once per request', async () => {
+  it('given a token, when an order is placed or answered sold out from memory (by the preHandler: neither inventory nor the controller asked), then the token is verified once per request', async () => {
+    // given: a sale of its own, sold out and remembered (the 409 below is inventory's answer, then remembered)
+    await putSale(stack.inventory, 'once', { totalStock: 1 });
+    await order(stack, { eventId: 'once', quantity: 1 }, await issuer.as('jon')).expect(202);
+    await order(stack, { eventId: 'once', quantity: 1 }, await issuer.as('kim')).expect(409);
     const verify = jest.spyOn(BuyerTokens.prototype, 'buyerOf');
+    const placing = jest.spyOn(stack.app.get(OrdersService), 'place');
     try {
+      // when
       await order(stack, { eventId: 'show', quantity: 1 }, await issuer.as('jon')).expect(202);
-      await order(stack, { eventId: 'gone', quantity: 1 }, await issuer.as('jon')).expect(409);
+      const asked = await reserveCalls(stack);
+      const refused = await order(stack, { eventId: 'once', quantity: 1 }, await issuer.as('jon')).expect(
+        409,
+      );
 
+      // then
+      expect(refused.body.code).toBe('SOLD_OUT');
       expect(verify).toHaveBeenCalledTimes(2);
+      expect(placing).toHaveBeenCalledTimes(1); // the 202's: the 409 never reached the controller
+      expect(await reserveCalls(stack)).toBe(asked);
     } finally {
       verify.mockRestore();
+      placing.mockRestore();
     }
   });
+
+  it.each([
+    ['a sale on sale', 'reuse-open', 5],
+    ['a sale answered sold out from memory (the preHandler looks first)', 'reuse-gone', 1],
+  ])(
+    'given buyer A’s order under an Idempotency-Key, when buyer B’s valid token sends the same key and body for %s, then 422 IDEMPOTENCY_KEY_REUSED that tells nothing of A’s order',
+    async (_, eventId, totalStock) => {
+      // given
+      await putSale(stack.inventory, eventId, { totalStock });
+      const key = `${eventId}-${Math.random()}`;
+      const mine = await order(
+        stack,
+        { eventId, quantity: 1 },
+        { ...(await issuer.as('lena')), 'Idempotency-Key': key },
+      ).expect(202);
+      if (totalStock === 1) await order(stack, { eventId, quantity: 1 }, await issuer.as('told')).expect(409); // now remembered
+      const before = await keptOf(stack, eventId);
+
+      // when
+      const theirs = await order(
+        stack,
+        { eventId, quantity: 1 },
+        { ...(await issuer.as('mallory')), 'Idempotency-Key': key },
+      );
+
+      // then
+      expect([theirs.status, theirs.body]).toEqual([
+        422,
+        { code: 'IDEMPOTENCY_KEY_REUSED', message: expect.any(String) },
+      ]);
+      expect(JSON.stringify(theirs.body)).not.toContain(mine.body.orderId);
+      expect(JSON.stringify(theirs.body)).not.toContain('lena');
+      expect(await keptOf(stack, eventId)).toEqual(before);
+    },
+  );
 
   it('given refusals for the buyer, then /metrics counts them by their code', async () => {
     const metrics = await scrapeMetrics(stack);
