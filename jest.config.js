@@ -1,6 +1,6 @@
 // Real Postgres, Redis and RabbitMQ behind every suite: see libs/testing for the per-run namespace.
 // Packages that ship only ES modules, compiled to CommonJS for jest (node itself loads them with require).
-const ESM_ONLY = ['content-disposition'];
+const ESM_ONLY = ['content-disposition', 'jose'];
 /** @type {import('jest').Config} */
 module.exports = {
   rootDir: '.',

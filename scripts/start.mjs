@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from './build.mjs';
 import { INFRASTRUCTURE_DEFAULTS } from './defaults.mjs';
 import { ensureInfrastructure } from './infra.mjs';
+import { devIssuerForThisRun } from './dev-issuer.mjs';
 import { tokensForThisRun } from './run-tokens.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,12 +37,14 @@ const alarm = (text) => process.stderr.write(`${paint('1;31', `[start] !!! ${tex
 // Keep escape codes out of a log file unless asked for. A terminal gets readable log lines (coloured when ours
 // are), anything else the JSON lines of production.
 const tokens = tokensForThisRun(env, root);
+const buyers = await devIssuerForThisRun(env, root);
 const childEnv = {
   ...env,
   ...(!color && env.NO_COLOR === undefined && { NO_COLOR: '1' }),
   ...(env.LOG_FORMAT === undefined &&
     process.stdout.isTTY && { LOG_FORMAT: 'pretty', ...(color && { FORCE_COLOR: '1' }) }),
   ...tokens.env,
+  ...buyers.env,
 };
 
 const services = discoverServices();
@@ -201,6 +204,7 @@ function summary(seconds) {
     // Where, not what: this output often ends up in a log file.
     say(`${Object.keys(tokens.env).join(' and ')} made for this run; for curl: source ${tokens.file}`);
   }
+  if (buyers.note) say(buyers.note);
   say('Ctrl-C stops everything.');
 }
 

@@ -30,23 +30,26 @@ describe('OpenAPI at /docs and /docs/json (e2e, real processes)', () => {
     const body = schemaOf(docs.order, place.requestBody.content['application/json'].schema.$ref);
 
     expect(Object.keys(body.properties).sort()).toEqual(['eventId', 'paymentToken', 'quantity', 'userId']);
-    expect(body.required.sort()).toEqual(['eventId', 'quantity', 'userId']);
+    expect(body.required.sort()).toEqual(['eventId', 'quantity']);
     expect(body.properties.quantity).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
     expect(body.properties.eventId.pattern).toBe('^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$');
     expect(place.parameters).toContainEqual(
       expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }),
     );
     expect(Object.keys(place.responses).sort()).toEqual(
-      ['202', '400', '404', '409', '413', '415', '422', '500', '503', '504'].sort(),
+      ['202', '400', '401', '403', '404', '409', '413', '415', '422', '500', '503', '504'].sort(),
     );
+    expect(codesOf(place, 401)).toEqual(['UNAUTHENTICATED']);
+    expect(codesOf(place, 403)).toEqual(['BUYER_MISMATCH']);
     expect(codesOf(place, 409)).toEqual(['SOLD_OUT']);
     expect(codesOf(place, 422).sort()).toEqual(['IDEMPOTENCY_KEY_REUSED', 'PURCHASE_LIMIT_EXCEEDED']);
     expect(codesOf(place, 503).sort()).toEqual(['OVERLOADED', 'UNAVAILABLE']);
     expect(place.responses[503].headers).toHaveProperty('Retry-After');
     expect(codesOf(place, 504)).toEqual(['OUTCOME_UNKNOWN']);
     expect(codesOf(docs.order.paths['/orders/{orderId}'].get, 404)).toEqual(['ORDER_NOT_FOUND']);
-    expect(place.security).toBeUndefined();
-    expect(docs.order.components.securitySchemes ?? {}).toEqual({});
+    // The buyer's token: the one scheme order shows.
+    expect(place.security).toEqual([{ buyer: [] }]);
+    expect(Object.keys(docs.order.components.securitySchemes)).toEqual(['buyer']);
   });
 
   it('given the inventory service, then changing a sale needs the admin bearer token and reserving the service one', () => {

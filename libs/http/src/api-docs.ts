@@ -17,6 +17,17 @@ export function serveApiDocs(app: INestApplication, service: string): void {
     const description = `The ${setting} setting`;
     builder.addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description }, kind);
   }
+  // A buyer's token (docs/contract.md §2, _Buyers_): verified by the order service, made by an identity provider.
+  builder.addBearerAuth(
+    {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description:
+        "A buyer's token of the BUYER_JWT_ISSUER issuer; its sub is the buyer. Required unless BUYER_JWT_REQUIRED=false; ignored without BUYER_JWT_*",
+    },
+    'buyer',
+  );
   const config = builder.build();
   SwaggerModule.setup('docs', app, () => withUsedSchemesOnly(SwaggerModule.createDocument(app, config)), {
     jsonDocumentUrl: 'docs/json',

@@ -7,6 +7,8 @@ import { isDependencyDown } from '@boxoffice/errors/dependency-down';
 const RETRY_AFTER_SECONDS = '1';
 /** The 503s: nothing was kept, and asking again later is safe. */
 const RETRY_LATER_CODES = new Set<ErrorCode>(['UNAVAILABLE', 'OVERLOADED']);
+/** The 401s: the caller is told to present a bearer token (RFC 6750), a service's or a buyer's. */
+const BEARER_CHALLENGE_CODES = new Set<ErrorCode>(['UNAUTHORIZED', 'UNAUTHENTICATED']);
 /** Codes a dependency that is down or lost an answer causes, not a bug. */
 const DEPENDENCY_CODES = new Set<ErrorCode>(['UNAVAILABLE', 'OUTCOME_UNKNOWN']);
 
@@ -50,7 +52,7 @@ export function sendProblem(reply: FastifyReply, error: unknown): void {
   else if (DEPENDENCY_CODES.has(body.code)) logger.warn(`${status} ${body.code}: ${reason}`);
   else if (status >= 500) logger.error(error instanceof Error ? (error.stack ?? reason) : reason);
   if (RETRY_LATER_CODES.has(body.code)) reply.header('Retry-After', RETRY_AFTER_SECONDS);
-  if (body.code === 'UNAUTHORIZED') reply.header('WWW-Authenticate', 'Bearer'); // RFC 6750
+  if (BEARER_CHALLENGE_CODES.has(body.code)) reply.header('WWW-Authenticate', 'Bearer'); // RFC 6750
   // Where the client can learn the outcome, once it is known.
   if (error instanceof OutcomeUnknownError) reply.header('Location', error.location);
   reply.status(status).send(body);

@@ -22,6 +22,17 @@ describe('Following one order through the logs (e2e: order in-process, real inve
   });
   afterAll(() => stack?.close());
 
+  it('given no BUYER_JWT_* settings, when order boots, then one warn line says buyers are taken on trust from the body', () => {
+    const lines = orderLogs.lines().filter((line) => line.context === 'buyers');
+
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        msg: expect.stringContaining('buyers are not authenticated'),
+      }),
+    ]);
+  });
+
   it('given an X-Request-Id, when an order is placed and paid, then order, inventory, saga and consumer lines say which request, order and message they belong to', async () => {
     const { body: placed, headers } = await stack
       .http()

@@ -8,6 +8,7 @@ import { readMetricsSettings, type MetricsSettings } from '@boxoffice/metrics/me
 import { readLogSettings, type LogSettings } from '@boxoffice/logging/log-settings';
 import { readMessagingSettings, type MessagingSettings } from '@boxoffice/messaging/messaging-settings';
 import { readOutboxSettings, type OutboxSettings } from '@boxoffice/outbox/outbox-settings';
+import { readBuyerTokenSettings, type BuyerTokenSettings } from './buyers/buyer-token-settings';
 
 /** Every setting of the order service; read and validated once, at boot, every bad variable named at once. */
 export class OrderConfig {
@@ -21,6 +22,8 @@ export class OrderConfig {
   readonly inventoryConnections: number;
   /** SERVICE_TOKEN: what inventory's reservation API asks of its one caller. */
   readonly inventoryToken: string;
+  /** BUYER_JWT_*: whose bearer tokens name the buyer of POST /orders; null: the body's userId is trusted. */
+  readonly buyers: BuyerTokenSettings | null;
   readonly requestDeadlineMs: number;
   readonly maxInFlight: number;
   /** The most orders one batch takes: one reserve call to inventory, one orders transaction (ORDER_BATCH_MAX_ITEMS). */
@@ -53,6 +56,7 @@ export class OrderConfig {
     this.inventoryTimeoutMs = env.int('INVENTORY_TIMEOUT_MS', 3000, 50, 60_000);
     this.inventoryConnections = env.int('INVENTORY_CONNECTIONS', 64, 1, 1024);
     this.inventoryToken = readApiTokens(env, ['service']).service;
+    this.buyers = readBuyerTokenSettings(env, environment);
     // POST /orders answers within this (docs/contract.md §2): a request still waiting then is a 503.
     this.requestDeadlineMs = env.int('ORDER_REQUEST_DEADLINE_MS', 5000, 100, 120_000);
     // About what the order transaction clears in half a second (~2.6k/s, docs/decisions.md): more waits in queues.

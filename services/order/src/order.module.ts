@@ -9,6 +9,7 @@ import { brokerReadiness } from '@boxoffice/messaging/broker-readiness';
 import { outboxBacklogReadiness } from '@boxoffice/outbox/outbox-readiness';
 import { MetricsController } from '@boxoffice/metrics/metrics.controller';
 import { provideMetrics } from '@boxoffice/metrics/provide-metrics';
+import { BuyerAuthentication } from './buyers/buyer-authentication';
 import { InventoryClient } from './inventory-client/inventory.client';
 import { ORDER_MIGRATIONS } from './migrations/order-migrations';
 import { OrderConfig } from './order.config';
@@ -48,6 +49,7 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
     OrderMetrics,
     InventoryClient,
     OrdersService,
+    BuyerAuthentication,
     RefusalsFromMemory,
     IdempotentOrders,
     OrderSaga,

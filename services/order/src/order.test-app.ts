@@ -9,6 +9,7 @@ import { startInCorner, type SchemaDb, type TestCorner } from '@boxoffice/testin
 import type { TestBroker } from '@boxoffice/testing/test-broker';
 import { TEST_DATABASE_URL } from '@boxoffice/testing/test-namespace';
 import { TEST_AMQP_URL } from '@boxoffice/testing/test-vhost';
+import { saleCounts, type SaleCounts } from '@boxoffice/testing/sale-stock';
 import { OrderConfig } from './order.config';
 import { orderTransportOptions } from './order.messaging';
 import { OrderModule } from './order.module';
@@ -133,4 +134,15 @@ export async function outboxRows(
     'SELECT message_id, routing_key, sent_at, payload FROM outbox WHERE correlation_id = $1 ORDER BY id',
     [orderId],
   );
+}
+
+/** What a refusal must leave as it was: the orders, the outbox rows and the sale's counts (no hold taken). */
+export async function keptOf(
+  stack: OrderTestApp,
+  eventId: string,
+): Promise<{ orders: number; outbox: number; sale: SaleCounts }> {
+  const [{ orders, outbox }] = (await stack.db.query(
+    'SELECT (SELECT count(*)::int FROM orders) AS orders, (SELECT count(*)::int FROM outbox) AS outbox',
+  )) as [{ orders: number; outbox: number }];
+  return { orders, outbox, sale: await saleCounts(stack.inventory, eventId) };
 }

@@ -9,8 +9,13 @@ export class CreateOrderDto {
   @IdField({ example: 'final' })
   eventId!: string;
 
-  @IdField({ example: 'alice' })
-  userId!: string;
+  @IdField({
+    optional: true,
+    description:
+      "The buyer. Required without a buyer's bearer token; with one, the token's sub is the buyer and userId may be left out (another one is 403 BUYER_MISMATCH)",
+    example: 'alice',
+  })
+  userId?: string;
 
   @IntegerField(1, 100, { example: 1 })
   quantity!: number;
@@ -32,13 +37,14 @@ export type CreateOrderBody = Pick<CreateOrderDto, 'eventId' | 'userId' | 'quant
  */
 export const CREATE_ORDER_SCHEMA = {
   type: 'object',
-  required: ['eventId', 'userId', 'quantity'],
+  // userId: see the buyer's bearer token (docs/contract.md §2, _Buyers_); required without one, by the controller.
+  required: ['eventId', 'quantity'],
   additionalProperties: false,
   properties: {
     eventId: { type: 'string', pattern: ID_PATTERN.source },
-    userId: { type: 'string', pattern: ID_PATTERN.source },
+    userId: { type: ['string', 'null'], pattern: ID_PATTERN.source },
     quantity: { type: 'integer', minimum: 1, maximum: 100 },
-    // Optional as class-validator's IsOptional has it: absent or null is the default token.
+    // Optional as class-validator's IsOptional has it: absent or null (the default token, the token's buyer).
     paymentToken: { type: ['string', 'null'], pattern: PAYMENT_TOKEN_PATTERN.source },
   },
 } as const;

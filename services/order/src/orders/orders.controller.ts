@@ -1,7 +1,14 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { RouteSchema } from '@nestjs/platform-fastify';
-import { ApiAcceptedResponse, ApiBody, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiHeader,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OrderIdParam } from '@boxoffice/contracts/id-param.dto';
 import {
   CREATE_ORDER_SCHEMA,
@@ -12,12 +19,16 @@ import {
 } from '@boxoffice/contracts/order/order.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { AnswersErrors, BODY_ERRORS } from '@boxoffice/http/answers-errors.decorator';
+import { BuyerAuthentication } from '../buyers/buyer-authentication';
 import { OrdersService } from './orders.service';
 
 @ApiTags('orders')
 @Controller('orders')
 export class OrdersController {
-  constructor(private readonly orders: OrdersService) {}
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly buyers: BuyerAuthentication,
+  ) {}
 
   @Post()
   @HttpCode(202)
@@ -31,6 +42,8 @@ export class OrdersController {
     description: 'The same key and body answer the first answer again, never a second order',
     schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source, maxLength: 255 },
   })
+  // The buyer's token (BUYER_JWT_*): its sub is the buyer; required unless BUYER_JWT_REQUIRED=false or unset up.
+  @ApiBearerAuth('buyer')
   @ApiAcceptedResponse({
     type: OrderView,
     description: 'Tickets held, order CREATED; it ends CONFIRMED or CANCELLED',
@@ -38,6 +51,8 @@ export class OrdersController {
   })
   @AnswersErrors(
     ...BODY_ERRORS,
+    'UNAUTHENTICATED',
+    'BUYER_MISMATCH',
     'EVENT_NOT_FOUND',
     'SOLD_OUT',
     'PURCHASE_LIMIT_EXCEEDED',
@@ -50,6 +65,7 @@ export class OrdersController {
   async place(
     @Body() body: CreateOrderBody,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderView> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
@@ -57,7 +73,7 @@ export class OrdersController {
         { field: 'Idempotency-Key', messages: ['Idempotency-Key must be 1-255 printable characters'] },
       ]);
     }
-    const order = await this.orders.place(body, idempotencyKey);
+    const order = await this.orders.place(body, await this.buyers.buyerOf(request), idempotencyKey);
     reply.header('Location', `/orders/${order.orderId}`);
     return order;
   }

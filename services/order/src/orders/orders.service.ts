@@ -3,6 +3,8 @@ import { DataSource } from 'typeorm';
 import type { CreateOrderBody, OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { errorCode } from '@boxoffice/errors/error-code';
+import type { Buyer } from '../buyers/buyer-authentication';
+import { placedBy, type PlacedOrder } from '../buyers/placed-by';
 import { OrderMetrics } from '../order-metrics';
 import { Order } from '../saga/order.entity';
 import { toOrderView } from '../saga/order.view';
@@ -20,9 +22,11 @@ export class OrdersService {
     private readonly metrics: OrderMetrics,
   ) {}
 
-  async place(request: CreateOrderBody, idempotencyKey?: string): Promise<OrderView> {
+  /** `buyer`: the token's (BuyerAuthentication), or null for the body's userId. */
+  async place(body: CreateOrderBody, buyer: Buyer, idempotencyKey?: string): Promise<OrderView> {
     try {
-      const order = await this.saga.admit(orderRequest(request), idempotencyKey);
+      // Before the key is looked at: a request refused for its buyer keeps nothing, not even a claim on the key.
+      const order = await this.saga.admit(orderRequest(placedBy(body, buyer)), idempotencyKey);
       this.metrics.accepted.inc();
       return order;
     } catch (error) {
@@ -40,7 +44,7 @@ export class OrdersService {
 }
 
 /** Fields in a fixed order: the same body with its fields in another order hashes the same (Idempotency-Key). */
-function orderRequest(request: CreateOrderBody): OrderRequest {
+function orderRequest(request: PlacedOrder): OrderRequest {
   return {
     eventId: request.eventId,
     userId: request.userId,

@@ -4,6 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { IDEMPOTENCY_KEY_PATTERN, type CreateOrderBody } from '@boxoffice/contracts/order/order.dto';
 import { errorCode } from '@boxoffice/errors/error-code';
 import { sendProblem } from '@boxoffice/http/problem.filter';
+import { BuyerAuthentication, isPlaceOrder } from '../buyers/buyer-authentication';
+import { placedBy } from '../buyers/placed-by';
 import { OrderMetrics } from '../order-metrics';
 import { OrderSaga } from '../saga/order-saga';
 import { SoldOutSales } from '../sold-out/sold-out-sales';
@@ -22,21 +24,36 @@ export class RefusalsFromMemory implements OnModuleInit {
     private readonly saga: OrderSaga,
     private readonly soldOut: SoldOutSales,
     private readonly metrics: OrderMetrics,
+    private readonly buyers: BuyerAuthentication,
   ) {}
 
   // Runs once the routes are registered and before Fastify is ready: a hook added now applies to them.
   onModuleInit(): void {
     const fastify = this.adapter.httpAdapter?.getInstance<FastifyInstance>();
     fastify?.addHook('preHandler', (request, reply, done) => {
-      if (request.method !== 'POST' || request.url !== '/orders') return done();
+      if (!isPlaceOrder(request)) return done();
       const body = request.body as CreateOrderBody;
       // Nothing remembered for the sale: no promise, no work, straight on to the controller.
       if (!this.soldOut.remembers(body.eventId, body.quantity)) return done();
+      // Only a request whose buyer is known and agrees with its body is answered here: BuyerAuthentication has
+      // answered 401 already, and a 400 or 403 for the buyer is the controller's, first as ever.
+      if (!this.buyerAgrees(request, body)) return done();
       this.refuse(request, reply, body).then(
         (answered) => answered || done(),
         () => done(),
       );
     });
+  }
+
+  private buyerAgrees(request: FastifyRequest, body: CreateOrderBody): boolean {
+    const buyer = this.buyers.known(request);
+    if (buyer === undefined) return false;
+    try {
+      placedBy(body, buyer);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** True when answered here; false sends the request on, as does a throw. */
