@@ -274,6 +274,15 @@ export class OrderSaga {
    */
   async commitHolds(orders: OrderInSaga[]): Promise<ItemOutcome<void>[]> {
     if (orders.length === 0) return [];
+    const most = this.config.batchMaxItems;
+    if (orders.length > most) {
+      // A delivery window (RABBITMQ_PREFETCH) can be larger than inventory takes in one call: refused whole, its
+      // orders would all wait for the saga's driver.
+      const chunks = Array.from({ length: Math.ceil(orders.length / most) }, (_, k) =>
+        orders.slice(k * most, (k + 1) * most),
+      );
+      return (await Promise.all(chunks.map((chunk) => this.commitHolds(chunk)))).flat();
+    }
     this.committed(orders.length);
     let answers: BatchAnswer[];
     try {

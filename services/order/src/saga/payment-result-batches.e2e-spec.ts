@@ -8,6 +8,8 @@ import { OrderSaga } from './order-saga';
 import type { PaymentReply } from './order-saga-types';
 
 const SALE = 'batched';
+// Above the ten of the one-call test, below the window of the split test.
+const BATCH_MAX = 12;
 
 describe('payment_result in batches (e2e: real inventory, Postgres, Redis, RabbitMQ; the test is payment)', () => {
   let stack: OrderTestApp;
@@ -44,7 +46,8 @@ describe('payment_result in batches (e2e: real inventory, Postgres, Redis, Rabbi
   beforeAll(async () => {
     // The saga's driver stays out of the way: what is asserted is the batch's own work.
     stack = await startOrderStack('payment_result_batches', {
-      order: { ORDER_SAGA_DRIVER_INTERVAL_MS: '600000' },
+      order: { ORDER_SAGA_DRIVER_INTERVAL_MS: '600000', ORDER_BATCH_MAX_ITEMS: String(BATCH_MAX) },
+      inventory: { INVENTORY_BATCH_MAX_ITEMS: String(BATCH_MAX) },
     });
     saga = stack.app.get(OrderSaga);
     await putSale(stack.inventory, SALE, { totalStock: 100, perUserLimit: 4 });
@@ -149,5 +152,28 @@ describe('payment_result in batches (e2e: real inventory, Postgres, Redis, Rabbi
     expect(statements).toHaveLength(2);
     for (const orderId of orderIds)
       expect(await rowOf(orderId)).toMatchObject({ status: 'CONFIRMED', step: 'DONE' });
+  });
+  it('given more orders paid than inventory takes in one call, when their results are handled as one batch, then they are committed in calls of at most ORDER_BATCH_MAX_ITEMS and all CONFIRMED', async () => {
+    // given
+    const orderIds = await Promise.all(Array.from({ length: BATCH_MAX * 2 + 1 }, () => place()));
+    const commitMany = jest.spyOn(stack.app.get(InventoryClient), 'commitMany');
+
+    // when
+    let outcomes: PromiseSettledResult<void>[];
+    let sizes: number[];
+    try {
+      outcomes = await saga.onPaymentResults(orderIds.map((orderId) => reply(orderId)));
+      sizes = commitMany.mock.calls.map(([ids]) => ids.length);
+    } finally {
+      commitMany.mockRestore();
+    }
+
+    // then
+    expect(outcomes.filter(({ status }) => status === 'rejected')).toEqual([]);
+    expect(sizes.sort((a, b) => b - a)).toEqual([BATCH_MAX, BATCH_MAX, 1]);
+    const rows = await stack.db.query(`SELECT DISTINCT status, step FROM orders WHERE order_id = ANY($1)`, [
+      orderIds,
+    ]);
+    expect(rows).toEqual([{ status: 'CONFIRMED', step: 'DONE' }]);
   });
 });
