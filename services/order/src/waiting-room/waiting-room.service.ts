@@ -16,6 +16,8 @@ import type { WaitingRoom } from './waiting-room.entity';
 
 /** The longest a waiting buyer is told to wait before asking again: a long queue still hears of its progress. */
 const MAX_POLL_SECONDS = 30;
+/** A closed room is said at most this often per sale: every buyer of a big queue meets it. */
+const CLOSED_WARN_EVERY_MS = 10_000;
 
 /** An admission token taken by POST /orders: given back if the order is refused with nothing kept. */
 export interface TakenAdmission {
@@ -30,6 +32,7 @@ export interface TakenAdmission {
 export class WaitingRoomService {
   private readonly logger = new Logger('waiting-room');
   private readonly tokens: AdmissionTokens;
+  private readonly closedSaidAt = new Map<string, number>();
 
   constructor(
     private readonly settings: RoomSettings,
@@ -63,7 +66,7 @@ export class WaitingRoomService {
     const room = this.settings.of(eventId);
     if (!room) throw notFound(eventId);
     const counters = await this.queue.status(eventId);
-    if (!counters && room.enabled) throw roomClosed(eventId);
+    if (!counters && room.enabled) throw this.closed(eventId);
     const queued = counters ? counters.next - counters.serving + counters.preQueued : 0;
     return {
       enabled: room.enabled,
@@ -79,7 +82,7 @@ export class WaitingRoomService {
   async enter(eventId: string, buyer: string): Promise<{ created: boolean; entry: WaitingEntryView }> {
     this.openRoom(eventId);
     const found = await this.queue.enter(eventId, buyer, randomUUID());
-    if (!found) throw roomClosed(eventId);
+    if (!found) throw this.closed(eventId);
     return { created: found.entry.created, entry: waiting(found.room, found.entry) };
   }
 
@@ -97,7 +100,7 @@ export class WaitingRoomService {
       randomUUID(),
       this.config.waitingRoom.admissionSeconds,
     );
-    if (found === null) throw roomClosed(eventId);
+    if (found === null) throw this.closed(eventId);
     if (found === 'none') throw new DomainError('ENTRY_NOT_FOUND', `No entry ${entryId} of this buyer`);
     const { room, entry } = found;
     if (!entry.jti) return waiting(room, entry);
@@ -134,7 +137,7 @@ export class WaitingRoomService {
     if (admission.buyer !== order.userId) throw refuse('the Admission-Token is another buyer’s');
     const spender = idempotencyKey === undefined ? '-' : `k:${idempotencyKey}`;
     const outcome = await this.queue.spend(eventId, admission.jti, admission.epoch, spender, admission.expMs);
-    if (outcome === 'closed') throw roomClosed(eventId);
+    if (outcome === 'closed') throw this.closed(eventId);
     if (outcome === 'stale') throw refuse('the Admission-Token is from before the queue was reopened');
     if (outcome === 'spent') throw refuse('the Admission-Token was spent already');
     // A retry under the key that spent it gives nothing back: the key's order is the one the token bought.
@@ -146,6 +149,18 @@ export class WaitingRoomService {
           this.logger.warn(`an admission token of ${eventId} could not be given back: ${error.message}`),
         ),
     };
+  }
+
+  /** 503 WAITING_ROOM_CLOSED, and one warn line per sale now and then: the operator reopens it (PUT). */
+  private closed(eventId: string): DomainError {
+    const now = Date.now();
+    if (now - (this.closedSaidAt.get(eventId) ?? 0) >= CLOSED_WARN_EVERY_MS) {
+      this.closedSaidAt.set(eventId, now);
+      this.logger.warn(
+        `the waiting room of ${eventId} is on but Redis has lost its queue: closed (503) until PUT /events/${eventId}/waiting-room reopens it`,
+      );
+    }
+    return roomClosed(eventId);
   }
 
   private openRoom(eventId: string): void {
