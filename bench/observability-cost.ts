@@ -12,6 +12,7 @@ const CONCURRENCY = Number(process.env.CONCURRENCY ?? 100);
 const STOCK = 100;
 const ADMIN_TOKEN = 'bench-admin-token';
 const SERVICE_TOKEN = 'bench-service-token';
+const ADMISSION_TOKEN_SECRET = 'bench-admission-token-secret-0123456789';
 
 interface Round {
   stack: string;
@@ -96,7 +97,7 @@ function variants(traceSink: string): Record<string, Record<string, string>> {
 
 async function main() {
   const sink = await startTraceSink();
-  const tokens = { ADMIN_TOKEN, SERVICE_TOKEN };
+  const tokens = { ADMIN_TOKEN, SERVICE_TOKEN, ADMISSION_TOKEN_SECRET };
   const stacks: Record<string, BoxofficeStack> = {};
   try {
     for (const [name, settings] of Object.entries(variants(sink.url))) {

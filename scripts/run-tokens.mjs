@@ -1,11 +1,11 @@
-// The bearer tokens of one `npm start`: ADMIN_TOKEN (changing sales) and SERVICE_TOKEN (order → inventory's
-// reservation API). The services refuse to boot without them; values set in the environment are used as they are,
+// The bearer tokens of one `npm start`: ADMIN_TOKEN (changing sales and waiting rooms) and SERVICE_TOKEN (order →
+// inventory's reservation API), and ADMISSION_TOKEN_SECRET (order's key for the waiting room's admission tokens). The services refuse to boot without them; values set in the environment are used as they are,
 // and any unset one is made for this run and written to .boxoffice/tokens.env (git-ignored) for the operator's curl.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const NAMES = ['ADMIN_TOKEN', 'SERVICE_TOKEN'];
+const NAMES = ['ADMIN_TOKEN', 'SERVICE_TOKEN', 'ADMISSION_TOKEN_SECRET'];
 
 /** { env: the tokens to give the services, file: where generated ones were written (null if none were) }. */
 export function tokensForThisRun(env, root) {

@@ -46,3 +46,13 @@ export class NotSentError extends DomainError {
 export function isRefusal(error: unknown): error is DomainError {
   return error instanceof DomainError && ERROR_STATUS[error.code] < 500;
 }
+
+/** 429 WAITING_ROOM: the sale's room is on and the request has no valid admission token; says where to queue. */
+export class WaitingRoomRefusal extends DomainError {
+  constructor(
+    readonly queue: string,
+    message: string,
+  ) {
+    super('WAITING_ROOM', message);
+  }
+}

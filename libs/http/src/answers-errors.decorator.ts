@@ -24,7 +24,7 @@ export function AnswersErrors(...codes: ErrorCode[]): MethodDecorator {
       ApiResponse({
         status,
         description: answered.join(', '),
-        ...(status === 503 && { headers: RETRY_AFTER }),
+        ...((status === 503 || status === 429) && { headers: RETRY_AFTER }),
         schema: {
           allOf: [{ $ref: getSchemaPath(ErrorBody) }],
           properties: { code: { type: 'string', enum: answered } },

@@ -37,19 +37,35 @@ describe('OpenAPI at /docs and /docs/json (e2e, real processes)', () => {
       expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }),
     );
     expect(Object.keys(place.responses).sort()).toEqual(
-      ['202', '400', '401', '403', '404', '409', '413', '415', '422', '500', '503', '504'].sort(),
+      ['202', '400', '401', '403', '404', '409', '413', '415', '422', '429', '500', '503', '504'].sort(),
     );
     expect(codesOf(place, 401)).toEqual(['UNAUTHENTICATED']);
     expect(codesOf(place, 403)).toEqual(['BUYER_MISMATCH']);
     expect(codesOf(place, 409)).toEqual(['SOLD_OUT']);
     expect(codesOf(place, 422).sort()).toEqual(['IDEMPOTENCY_KEY_REUSED', 'PURCHASE_LIMIT_EXCEEDED']);
-    expect(codesOf(place, 503).sort()).toEqual(['OVERLOADED', 'UNAVAILABLE']);
+    expect(codesOf(place, 429)).toEqual(['WAITING_ROOM']);
+    expect(codesOf(place, 503).sort()).toEqual(['OVERLOADED', 'UNAVAILABLE', 'WAITING_ROOM_CLOSED']);
+    expect(place.parameters).toContainEqual(
+      expect.objectContaining({ name: 'Admission-Token', in: 'header', required: false }),
+    );
     expect(place.responses[503].headers).toHaveProperty('Retry-After');
     expect(codesOf(place, 504)).toEqual(['OUTCOME_UNKNOWN']);
     expect(codesOf(docs.order.paths['/orders/{orderId}'].get, 404)).toEqual(['ORDER_NOT_FOUND']);
-    // The buyer's token: the one scheme order shows.
+    // The buyer's token, and the admin token for the waiting room's settings: the schemes order shows.
     expect(place.security).toEqual([{ buyer: [] }]);
-    expect(Object.keys(docs.order.components.securitySchemes)).toEqual(['buyer']);
+    expect(Object.keys(docs.order.components.securitySchemes).sort()).toEqual(['admin', 'buyer']);
+  });
+
+  it('given the order service, then the waiting room shows its settings behind the admin token and its entries for a buyer', () => {
+    const room = docs.order.paths['/events/{eventId}/waiting-room'];
+    const entries = docs.order.paths['/events/{eventId}/waiting-room/entries'];
+
+    expect(room.put.security).toEqual([{ admin: [] }]);
+    expect(codesOf(room.put, 401)).toEqual(['UNAUTHORIZED']);
+    expect(room.get.security).toBeUndefined();
+    expect(entries.post.security).toEqual([{ buyer: [] }]);
+    expect(Object.keys(entries.post.responses)).toEqual(expect.arrayContaining(['200', '201', '404', '503']));
+    expect(codesOf(entries.post, 503).sort()).toEqual(['UNAVAILABLE', 'WAITING_ROOM_CLOSED']);
   });
 
   it('given the inventory service, then changing a sale needs the admin bearer token and reserving the service one', () => {

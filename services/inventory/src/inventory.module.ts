@@ -8,7 +8,7 @@ import { SchedulingModule } from '@boxoffice/scheduling/scheduling.module';
 import { API_TOKENS } from '@boxoffice/http/api-tokens';
 import { MetricsController } from '@boxoffice/metrics/metrics.controller';
 import { provideMetrics } from '@boxoffice/metrics/provide-metrics';
-import { openRedis } from './stock-gate/open-redis';
+import { openRedis } from '@boxoffice/redis/open-redis';
 import { InventoryConfig } from './inventory.config';
 import { CreateSalesAndReservations1764072000000 } from './migrations/1764072000000-create-sales-and-reservations';
 import { LedgerStockCounters1764532800000 } from './migrations/1764532800000-ledger-stock-counters';

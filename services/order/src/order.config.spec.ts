@@ -1,7 +1,7 @@
 import { TEST_TOKENS } from '@boxoffice/testing/test-tokens';
 import { OrderConfig } from './order.config';
 
-const BASE = { SERVICE_TOKEN: TEST_TOKENS.SERVICE_TOKEN };
+const BASE = { ...TEST_TOKENS };
 
 describe("OrderConfig: the saga driver's interval", () => {
   it('given ORDER_SAGA_DRIVER_INTERVAL_MS, when read at boot, then it is the interval', () => {

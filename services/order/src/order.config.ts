@@ -9,6 +9,7 @@ import { readLogSettings, type LogSettings } from '@boxoffice/logging/log-settin
 import { readMessagingSettings, type MessagingSettings } from '@boxoffice/messaging/messaging-settings';
 import { readOutboxSettings, type OutboxSettings } from '@boxoffice/outbox/outbox-settings';
 import { readBuyerTokenSettings, type BuyerTokenSettings } from './buyers/buyer-token-settings';
+import { readWaitingRoomSettings, type WaitingRoomSettings } from './waiting-room/waiting-room-settings';
 
 /** Every setting of the order service; read and validated once, at boot, every bad variable named at once. */
 export class OrderConfig {
@@ -22,6 +23,13 @@ export class OrderConfig {
   readonly inventoryConnections: number;
   /** SERVICE_TOKEN: what inventory's reservation API asks of its one caller. */
   readonly inventoryToken: string;
+  /** ADMIN_TOKEN: what an operator sends to set a sale's waiting room. */
+  readonly adminToken: string;
+  /** REDIS_URL and ORDER_REDIS_PREFIX: where the waiting rooms' queues live. */
+  readonly redisUrl: string;
+  readonly redisPrefix: string;
+  /** ADMISSION_TOKEN_SECRET, WAITING_ROOM_ADMISSION_SECONDS. */
+  readonly waitingRoom: WaitingRoomSettings;
   /** BUYER_JWT_*: whose bearer tokens name the buyer of POST /orders; null: the body's userId is trusted. */
   readonly buyers: BuyerTokenSettings | null;
   readonly requestDeadlineMs: number;
@@ -55,7 +63,12 @@ export class OrderConfig {
     this.inventoryUrl = env.url('INVENTORY_URL', `http://127.0.0.1:${ports.inventory}`, ['http:', 'https:']);
     this.inventoryTimeoutMs = env.int('INVENTORY_TIMEOUT_MS', 3000, 50, 60_000);
     this.inventoryConnections = env.int('INVENTORY_CONNECTIONS', 64, 1, 1024);
-    this.inventoryToken = readApiTokens(env, ['service']).service;
+    const tokens = readApiTokens(env, ['service', 'admin']);
+    this.inventoryToken = tokens.service;
+    this.adminToken = tokens.admin;
+    this.redisUrl = env.url('REDIS_URL', INFRASTRUCTURE_DEFAULTS.redisUrl, ['redis:', 'rediss:']);
+    this.redisPrefix = env.name('ORDER_REDIS_PREFIX', INFRASTRUCTURE_DEFAULTS.redisPrefix);
+    this.waitingRoom = readWaitingRoomSettings(env);
     this.buyers = readBuyerTokenSettings(env, environment);
     // POST /orders answers within this (docs/contract.md §2): a request still waiting then is a 503.
     this.requestDeadlineMs = env.int('ORDER_REQUEST_DEADLINE_MS', 5000, 100, 120_000);

@@ -1,4 +1,5 @@
 import { Module, OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { provideOutbox } from '@boxoffice/outbox/provide-outbox';
 import { provideDatabase } from '@boxoffice/database/provide-database';
@@ -9,6 +10,8 @@ import { brokerReadiness } from '@boxoffice/messaging/broker-readiness';
 import { outboxBacklogReadiness } from '@boxoffice/outbox/outbox-readiness';
 import { MetricsController } from '@boxoffice/metrics/metrics.controller';
 import { provideMetrics } from '@boxoffice/metrics/provide-metrics';
+import { API_TOKENS } from '@boxoffice/http/api-tokens';
+import { openRedis } from '@boxoffice/redis/open-redis';
 import { BuyerAuthentication } from './buyers/buyer-authentication';
 import { InventoryClient } from './inventory-client/inventory.client';
 import { ORDER_MIGRATIONS } from './migrations/order-migrations';
@@ -27,18 +30,34 @@ import { HoldReconciliation } from './saga/hold-reconciliation';
 import { IdempotencyKeyRetention } from './idempotency/idempotency-key-retention';
 import { PaymentCancelledHandler } from './saga/payment-cancelled.handler';
 import { PaymentResultHandler } from './saga/payment-result.handler';
+import { RoomQueue } from './waiting-room/room-queue';
+import { RoomSettings } from './waiting-room/room-settings';
+import { WaitingRoom } from './waiting-room/waiting-room.entity';
+import { WaitingRoomController } from './waiting-room/waiting-room.controller';
+import { WaitingRoomService } from './waiting-room/waiting-room.service';
 
 @Module({
   imports: [
     HealthModule.register(databaseReadiness(), brokerReadiness(), outboxBacklogReadiness(OrderConfig)),
     SchedulingModule,
   ],
-  controllers: [OrdersController, PaymentResultHandler, PaymentCancelledHandler, MetricsController],
+  controllers: [
+    OrdersController,
+    WaitingRoomController,
+    PaymentResultHandler,
+    PaymentCancelledHandler,
+    MetricsController,
+  ],
   providers: [
     { provide: OrderConfig, useFactory: () => new OrderConfig(process.env) },
+    {
+      provide: API_TOKENS,
+      inject: [OrderConfig],
+      useFactory: (config: OrderConfig) => ({ admin: config.adminToken }),
+    },
     provideMetrics(OrderConfig),
     provideDatabase(OrderConfig, {
-      entities: [Order],
+      entities: [Order, WaitingRoom],
       migrations: ORDER_MIGRATIONS,
     }),
     ...provideOutbox(OrderConfig, (config) => ({
@@ -62,12 +81,29 @@ import { PaymentResultHandler } from './saga/payment-result.handler';
     SagaBacklog,
     IdempotencyKeyRetention,
     HoldReconciliation,
+    // The waiting rooms' queues: Redis, only for them (an order of a sale without a room never asks it).
+    {
+      provide: Redis,
+      inject: [OrderConfig],
+      useFactory: (config: OrderConfig) => openRedis(config.redisUrl),
+    },
+    {
+      provide: RoomQueue,
+      inject: [Redis, OrderConfig],
+      useFactory: (redis: Redis, config: OrderConfig) => new RoomQueue(redis, config.redisPrefix),
+    },
+    RoomSettings,
+    WaitingRoomService,
   ],
 })
 export class OrderModule implements OnApplicationShutdown {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly redis: Redis,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    this.redis.disconnect();
     await this.db.destroy();
   }
 }

@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   RESERVATION_NOT_FOUND: 404,
   PAYMENT_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
+  WAITING_ROOM_NOT_FOUND: 404,
+  ENTRY_NOT_FOUND: 404,
   SOLD_OUT: 409,
   STOCK_BELOW_ALLOCATED: 409,
   RESERVATION_COMMITTED: 409,
@@ -20,9 +22,11 @@ export const ERROR_STATUS = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   PURCHASE_LIMIT_EXCEEDED: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
+  WAITING_ROOM: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
   OVERLOADED: 503,
+  WAITING_ROOM_CLOSED: 503,
   OUTCOME_UNKNOWN: 504,
 } as const;
 
@@ -47,6 +51,11 @@ export class ErrorBody {
     description: 'Only on VALIDATION_FAILED: one per field',
   })
   details?: ErrorDetail[];
+  @ApiProperty({
+    required: false,
+    description: 'Only on WAITING_ROOM: where to queue, /events/{eventId}/waiting-room/entries',
+  })
+  queue?: string;
 }
 
 export function isErrorCode(value: unknown): value is ErrorCode {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { eventually } from '@boxoffice/testing/eventually';
 import { freePort } from '@boxoffice/testing/free-port';
-import { openRedis } from './open-redis';
+import { openRedis } from '@boxoffice/redis/open-redis';
 import { unfitReasons } from './redis-fitness';
 import { RedisWatch } from './redis-watch';
 

@@ -1,7 +1,8 @@
+import { join } from 'node:path';
 import type Redis from 'ioredis';
 import type { ReservationStatus } from '@boxoffice/contracts/inventory/reservation.dto';
 import { keyList, saleKeys } from '@boxoffice/contracts/inventory/stock-keys';
-import { LuaScript } from './lua-script';
+import { LuaScript } from '@boxoffice/redis/lua-script';
 import type { RedisWatch } from './redis-watch';
 
 export interface GateHold {
@@ -47,11 +48,16 @@ export interface LedgerSnapshot {
   }[];
 }
 
+/** One of the gate's scripts, in lua/ beside this file (the build copies them there). */
+function script(name: string): LuaScript {
+  return new LuaScript(join(__dirname, 'lua', `${name}.lua`));
+}
+
 const scripts = {
-  reserve: new LuaScript('reserve'),
-  commit: new LuaScript('commit'),
-  release: new LuaScript('release'),
-  load: new LuaScript('load'),
+  reserve: script('reserve'),
+  commit: script('commit'),
+  release: script('release'),
+  load: script('load'),
 };
 
 /** A sale is announced as holding at most this often per instance; the announcement covers holds taken meanwhile. */

@@ -23,8 +23,19 @@ export function isPlaceOrder(request: FastifyRequest): boolean {
   return request.method === 'POST' && request.routeOptions.url === '/orders';
 }
 
+/** The waiting room's routes that act for a buyer (docs/contract.md §2, _The waiting room_), by route. */
+const ROOM_BUYER_ROUTES = new Set([
+  'POST /events/:eventId/waiting-room/entries',
+  'GET /events/:eventId/waiting-room/entries/:entryId',
+]);
+
+/** The routes whose buyer is authenticated here: POST /orders and the waiting room's entries. */
+function actsForBuyer(request: FastifyRequest): boolean {
+  return isPlaceOrder(request) || ROOM_BUYER_ROUTES.has(`${request.method} ${request.routeOptions.url}`);
+}
+
 /**
- * Authenticates POST /orders (docs/contract.md §2, _Buyers_) in a Fastify onRequest hook, before the body is read
+ * Authenticates POST /orders and the waiting room's entries (docs/contract.md §2, _Buyers_) in a Fastify onRequest hook, before the body is read
  * or anything else is answered: a sold-out storm's 409 (RefusalsFromMemory), a validation 400 and every answer
  * after them come only to a request whose buyer is known. The token is verified once per request; what it said is
  * kept for the request, for RefusalsFromMemory and the controller to read.
@@ -48,7 +59,7 @@ export class BuyerAuthentication implements OnModuleInit, OnApplicationBootstrap
       this.tokens = await BuyerTokens.create(this.config.buyers, { logger: this.logger });
     const fastify = this.adapter.httpAdapter?.getInstance<FastifyInstance>();
     fastify?.addHook('onRequest', (request, reply, done) => {
-      if (!isPlaceOrder(request)) return done();
+      if (!actsForBuyer(request)) return done();
       const header = request.headers.authorization;
       // No issuer, or no token where none is required: the body's userId, at no cost.
       if (!this.tokens || (header === undefined && !this.tokens.required)) {
@@ -58,7 +69,7 @@ export class BuyerAuthentication implements OnModuleInit, OnApplicationBootstrap
       this.authenticate(request).then(
         () => done(),
         (error: unknown) => {
-          this.metrics.refusedWith(errorCode(error));
+          if (isPlaceOrder(request)) this.metrics.refusedWith(errorCode(error));
           sendProblem(reply, error);
         },
       );

@@ -3,7 +3,7 @@ import { ConfigError } from '@boxoffice/config/env-reader';
 import { TEST_TOKENS } from '@boxoffice/testing/test-tokens';
 import { OrderConfig } from '../order.config';
 
-const BASE = { SERVICE_TOKEN: TEST_TOKENS.SERVICE_TOKEN };
+const BASE = { ...TEST_TOKENS };
 const pem = { format: 'pem', type: 'spki' } as const;
 const ED25519 = generateKeyPairSync('ed25519').publicKey.export(pem) as string;
 const ecKey = (namedCurve: string) =>

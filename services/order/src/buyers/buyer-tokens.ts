@@ -137,7 +137,7 @@ export class BuyerTokens {
 }
 
 export function unauthenticated(why: string): DomainError {
-  return new DomainError('UNAUTHENTICATED', `POST /orders needs a buyer's valid bearer token: ${why}`);
+  return new DomainError('UNAUTHENTICATED', `This call needs a buyer's valid bearer token: ${why}`);
 }
 
 /** What the buyer may be told: jose's own words, which name the claim and never the key. */

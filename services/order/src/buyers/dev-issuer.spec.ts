@@ -47,7 +47,7 @@ describe("npm start's development issuer and npm run token", () => {
     expect([first.created, again.created, again.env]).toEqual([true, false, first.env]);
     expect(statSync(join(dir, 'private-key.pem')).mode & 0o077).toBe(0);
     expect(run.status).toBe(0);
-    const settings = new OrderConfig({ SERVICE_TOKEN: TEST_TOKENS.SERVICE_TOKEN, ...first.env }).buyers;
+    const settings = new OrderConfig({ ...TEST_TOKENS, ...first.env }).buyers;
     expect(settings).toMatchObject({ required: false, keys: { kind: 'public-key', algorithm: 'EdDSA' } });
     const tokens = await BuyerTokens.create(settings!);
     await expect(tokens.buyerOf(run.stdout.trim())).resolves.toBe('alice');

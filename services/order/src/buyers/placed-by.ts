@@ -5,10 +5,14 @@ import { DomainError } from '@boxoffice/errors/domain-error';
 export type PlacedOrder = Omit<CreateOrderBody, 'userId'> & { userId: string };
 
 /**
- * The order's buyer (docs/contract.md §2, _Buyers_): the token's `sub` when a token named one, which a body's userId
- * may repeat but not contradict (403 BUYER_MISMATCH); without a token (`buyer` null), the body's userId, then required.
+ * The buyer of an order or a waiting-room entry (docs/contract.md §2, _Buyers_): the token's `sub` when a token named
+ * one, which a body's userId may repeat but not contradict (403 BUYER_MISMATCH); without a token (`buyer` null), the
+ * body's userId, then required.
  */
-export function placedBy(body: CreateOrderBody, buyer: string | null): PlacedOrder {
+export function placedBy<T extends { userId?: string | null }>(
+  body: T,
+  buyer: string | null,
+): Omit<T, 'userId'> & { userId: string } {
   const userId = body.userId ?? undefined;
   if (buyer === null) {
     if (userId !== undefined) return { ...body, userId };

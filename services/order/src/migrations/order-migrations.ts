@@ -6,6 +6,7 @@ import { OutboxTraceContext1765238400000 } from './1765238400000-outbox-trace-co
 import { SagaSteps1765411200000 } from './1765411200000-saga-steps';
 import { OutboxSentIndex1765411250000 } from './1765411250000-outbox-sent-index';
 import { IdempotencyKeyReleasing1765411300000 } from './1765411300000-idempotency-key-releasing';
+import { WaitingRooms1765584000000 } from './1765584000000-waiting-rooms';
 
 /** Order's schema, in the order applied: the service's and the tests that plan its statements. */
 export const ORDER_MIGRATIONS = [
@@ -17,4 +18,5 @@ export const ORDER_MIGRATIONS = [
   SagaSteps1765411200000,
   OutboxSentIndex1765411250000,
   IdempotencyKeyReleasing1765411300000,
+  WaitingRooms1765584000000,
 ];

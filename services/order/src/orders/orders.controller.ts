@@ -37,6 +37,11 @@ export class OrdersController {
   @RouteSchema({ body: CREATE_ORDER_SCHEMA })
   @ApiBody({ type: CreateOrderDto })
   @ApiHeader({
+    name: 'Admission-Token',
+    required: false,
+    description: "While the sale's waiting room is on: the admission token its entry was given",
+  })
+  @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
     description: 'The same key and body answer the first answer again, never a second order',
@@ -57,14 +62,17 @@ export class OrdersController {
     'SOLD_OUT',
     'PURCHASE_LIMIT_EXCEEDED',
     'IDEMPOTENCY_KEY_REUSED',
+    'WAITING_ROOM',
     'INTERNAL',
     'UNAVAILABLE',
     'OVERLOADED',
+    'WAITING_ROOM_CLOSED',
     'OUTCOME_UNKNOWN',
   )
   async place(
     @Body() body: CreateOrderBody,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers('admission-token') admissionToken: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderView> {
@@ -73,7 +81,8 @@ export class OrdersController {
         { field: 'Idempotency-Key', messages: ['Idempotency-Key must be 1-255 printable characters'] },
       ]);
     }
-    const order = await this.orders.place(body, await this.buyers.buyerOf(request), idempotencyKey);
+    const buyer = await this.buyers.buyerOf(request);
+    const order = await this.orders.place(body, buyer, idempotencyKey, admissionToken);
     reply.header('Location', `/orders/${order.orderId}`);
     return order;
   }

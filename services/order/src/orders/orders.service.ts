@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { CreateOrderBody, OrderView } from '@boxoffice/contracts/order/order.dto';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { errorCode } from '@boxoffice/errors/error-code';
+import { ERROR_STATUS } from '@boxoffice/contracts/errors/error-codes';
 import type { Buyer } from '../buyers/buyer-authentication';
 import { placedBy, type PlacedOrder } from '../buyers/placed-by';
 import { OrderMetrics } from '../order-metrics';
@@ -10,6 +11,7 @@ import { Order } from '../saga/order.entity';
 import { toOrderView } from '../saga/order.view';
 import { OrderSaga } from '../saga/order-saga';
 import type { OrderRequest } from '../saga/order-saga-types';
+import { WaitingRoomService } from '../waiting-room/waiting-room.service';
 
 const DEFAULT_TOKEN = 'tok_visa';
 
@@ -20,13 +22,33 @@ export class OrdersService {
     private readonly db: DataSource,
     private readonly saga: OrderSaga,
     private readonly metrics: OrderMetrics,
+    private readonly room: WaitingRoomService,
   ) {}
 
-  /** `buyer`: the token's (BuyerAuthentication), or null for the body's userId. */
-  async place(body: CreateOrderBody, buyer: Buyer, idempotencyKey?: string): Promise<OrderView> {
+  /**
+   * `buyer`: the token's (BuyerAuthentication), or null for the body's userId. `admissionToken`: the Admission-Token
+   * header, needed while the sale's waiting room is on.
+   */
+  async place(
+    body: CreateOrderBody,
+    buyer: Buyer,
+    idempotencyKey?: string,
+    admissionToken?: string,
+  ): Promise<OrderView> {
     try {
       // Before the key is looked at: a request refused for its buyer keeps nothing, not even a claim on the key.
-      const order = await this.saga.admit(orderRequest(placedBy(body, buyer)), idempotencyKey);
+      const placed = placedBy(body, buyer);
+      // Then the room: a request without admission learns nothing of the sale, and claims nothing.
+      const admission = await this.room.admit(placed, admissionToken, idempotencyKey);
+      let order: OrderView;
+      try {
+        order = await this.saga.admit(orderRequest(placed), idempotencyKey);
+      } catch (error) {
+        // Spent by an order only: a refusal or a 503 kept nothing, so the token buys again. A 504 (the order may
+        // exist) or a bug (no outcome promised) keeps it spent.
+        if (admission && keptNothing(error)) await admission.giveBack();
+        throw error;
+      }
       this.metrics.accepted.inc();
       return order;
     } catch (error) {
@@ -41,6 +63,11 @@ export class OrdersService {
     if (!order) throw new DomainError('ORDER_NOT_FOUND', `No order ${orderId}`);
     return toOrderView(order);
   }
+}
+
+function keptNothing(error: unknown): boolean {
+  const code = errorCode(error);
+  return ERROR_STATUS[code] < 500 || code === 'UNAVAILABLE' || code === 'OVERLOADED';
 }
 
 /** Fields in a fixed order: the same body with its fields in another order hashes the same (Idempotency-Key). */

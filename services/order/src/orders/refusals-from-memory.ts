@@ -9,6 +9,7 @@ import { placedBy } from '../buyers/placed-by';
 import { OrderMetrics } from '../order-metrics';
 import { OrderSaga } from '../saga/order-saga';
 import { SoldOutSales } from '../sold-out/sold-out-sales';
+import { RoomSettings } from '../waiting-room/room-settings';
 
 /**
  * A sold-out storm's POST /orders answered in a Fastify preHandler, before Nest's pipeline (router, pipes, exception
@@ -25,6 +26,7 @@ export class RefusalsFromMemory implements OnModuleInit {
     private readonly soldOut: SoldOutSales,
     private readonly metrics: OrderMetrics,
     private readonly buyers: BuyerAuthentication,
+    private readonly rooms: RoomSettings,
   ) {}
 
   // Runs once the routes are registered and before Fastify is ready: a hook added now applies to them.
@@ -35,6 +37,9 @@ export class RefusalsFromMemory implements OnModuleInit {
       const body = request.body as CreateOrderBody;
       // Nothing remembered for the sale: no promise, no work, straight on to the controller.
       if (!this.soldOut.remembers(body.eventId, body.quantity)) return done();
+      // A sale with its waiting room on: the controller checks the admission token first, and only an admitted
+      // buyer may learn the sale is sold out (docs/contract.md §2, _Admission tokens_).
+      if (this.rooms.isOn(body.eventId)) return done();
       // Only a request whose buyer is known and agrees with its body is answered here: BuyerAuthentication has
       // answered 401 already, and a 400 or 403 for the buyer is the controller's, first as ever.
       if (!this.buyerAgrees(request, body)) return done();

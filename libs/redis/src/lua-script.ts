@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type Redis from 'ioredis';
 
 /** One Lua script: loaded once, called by SHA, loaded again when Redis answers NOSCRIPT (after a restart or flush). */
@@ -8,8 +7,9 @@ export class LuaScript {
   private readonly source: string;
   readonly sha: string;
 
-  constructor(name: string) {
-    this.source = readFileSync(join(__dirname, 'lua', `${name}.lua`), 'utf8');
+  /** `file`: the script's path (a service's `lua/<name>.lua`, copied beside its code by the build). */
+  constructor(file: string) {
+    this.source = readFileSync(file, 'utf8');
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
 

@@ -1,0 +1,34 @@
+// Owned by order (its waiting room writes these keys); published here for the tools that will read a room (the
+// monitor, chaos) without reaching into order's folders. A change of layout is a change of contract.
+// All keys of one sale's room share the hash tag {eventId}, so every script touches one Redis Cluster slot. They sit
+// under `<prefix>:room:`, not `<prefix>:{`, so that inventory's drop of its own gate (`<prefix>:{*`) leaves them be.
+export interface RoomKeys {
+  /** Hash: epoch, rate, until (the pre-queue's end, ms), next (the last position given), serving, servedAt (µs). */
+  state: string;
+  /** Hash: buyer → their entry id. */
+  buyers: string;
+  /** Hash: `<entryId>:buyer`, `<entryId>:position`, `<entryId>:jti`, `<entryId>:exp` (ms). */
+  entries: string;
+  /** List: the pre-queue's entry ids, in arrival order, until they are shuffled. */
+  prequeue: string;
+}
+
+export function roomKeys(prefix: string, eventId: string): RoomKeys {
+  const base = `${prefix}:room:{${eventId}}`;
+  return {
+    state: `${base}:state`,
+    buyers: `${base}:buyers`,
+    entries: `${base}:entries`,
+    prequeue: `${base}:prequeue`,
+  };
+}
+
+/** String: an admission token's spent record (the Idempotency-Key of the order that spent it), until its exp. */
+export function spentKey(prefix: string, eventId: string, jti: string): string {
+  return `${prefix}:room:{${eventId}}:spent:${jti}`;
+}
+
+/** Every key of every room under `prefix`, for a SCAN MATCH. */
+export function roomKeysPattern(prefix: string): string {
+  return `${prefix}:room:{*`;
+}

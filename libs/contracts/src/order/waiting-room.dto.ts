@@ -1,0 +1,134 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IdField } from '../field.decorator';
+import { ID_PATTERN } from '../identifiers';
+
+/** The most buyers a room admits a second (docs/contract.md §2, _The waiting room_). */
+export const MAX_ADMIT_PER_SECOND = 10_000;
+
+/** `PUT /events/{eventId}/waiting-room` (documents WAITING_ROOM_SETTINGS_SCHEMA, which validates it). */
+export class WaitingRoomSettingsDto {
+  @ApiProperty({ description: 'While true, POST /orders for the sale needs an Admission-Token' })
+  enabled!: boolean;
+
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_ADMIT_PER_SECOND,
+    description: 'Buyers admitted a second ("auto" is not supported yet: 400)',
+    example: 50,
+  })
+  admitPerSecond!: number | 'auto';
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Arrivals before it join the pre-queue, shuffled at that moment',
+  })
+  preQueueUntil?: string | null;
+}
+
+export type WaitingRoomSettingsBody = Pick<
+  WaitingRoomSettingsDto,
+  'enabled' | 'admitPerSecond' | 'preQueueUntil'
+>;
+
+/**
+ * The settings' rules as JSON Schema (Fastify's Ajv, no coercion, every error). `admitPerSecond` is an integer or the
+ * string "auto" (the pattern applies to strings only), which the controller refuses by name while it is not built.
+ */
+export const WAITING_ROOM_SETTINGS_SCHEMA = {
+  type: 'object',
+  required: ['enabled', 'admitPerSecond'],
+  additionalProperties: false,
+  properties: {
+    enabled: { type: 'boolean' },
+    admitPerSecond: {
+      type: ['integer', 'string'],
+      minimum: 1,
+      maximum: MAX_ADMIT_PER_SECOND,
+      pattern: '^auto$',
+    },
+    preQueueUntil: { type: ['string', 'null'], format: 'date-time' },
+  },
+} as const;
+
+/** The room's settings as PUT answers them. */
+export class WaitingRoomView {
+  @ApiProperty()
+  eventId!: string;
+  @ApiProperty()
+  enabled!: boolean;
+  @ApiProperty({ type: 'integer' })
+  admitPerSecond!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'ISO 8601' })
+  preQueueUntil!: string | null;
+  @ApiProperty({ description: 'ISO 8601' })
+  updatedAt!: string;
+}
+
+/** `GET /events/{eventId}/waiting-room` */
+export class WaitingRoomStatus {
+  @ApiProperty()
+  enabled!: boolean;
+  @ApiProperty({ type: 'integer' })
+  admitPerSecond!: number;
+  @ApiProperty({ type: 'integer', description: 'Entries not admitted yet, the pre-queue included' })
+  queued!: number;
+  @ApiProperty({ type: 'integer', description: 'Entries admitted since the queue opened' })
+  admitted!: number;
+  @ApiProperty({ type: 'integer', description: 'What the last entry of the queue is told to wait' })
+  longestEstimatedWaitSeconds!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'ISO 8601' })
+  preQueueUntil!: string | null;
+}
+
+/** `POST /events/{eventId}/waiting-room/entries` */
+export class EnterWaitingRoomDto {
+  @IdField({
+    optional: true,
+    description: "The buyer. Required without a buyer's bearer token; with one, its sub (another is 403)",
+    example: 'alice',
+  })
+  userId?: string;
+}
+
+export type EnterWaitingRoomBody = Pick<EnterWaitingRoomDto, 'userId'>;
+
+export const ENTER_WAITING_ROOM_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { userId: { type: ['string', 'null'], pattern: ID_PATTERN.source } },
+} as const;
+
+/** An entry still waiting. */
+export class WaitingEntryView {
+  @ApiProperty({ description: 'A UUID' })
+  entryId!: string;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'null while in the pre-queue' })
+  position!: number | null;
+  @ApiProperty({ type: 'integer' })
+  estimatedWaitSeconds!: number;
+  @ApiProperty({ type: 'integer', description: 'When to ask again; 0 once admitted' })
+  pollAfterSeconds!: number;
+}
+
+/** An entry admitted: the token POST /orders takes as Admission-Token. */
+export class AdmittedEntryView {
+  @ApiProperty()
+  entryId!: string;
+  @ApiProperty({ enum: [true] })
+  admitted!: true;
+  @ApiProperty({ description: 'A JWT: send it as Admission-Token with POST /orders' })
+  admissionToken!: string;
+  @ApiProperty({ description: 'ISO 8601' })
+  expiresAt!: string;
+}
+
+export class EntryIdParam {
+  @IdField({ example: 'final' })
+  eventId!: string;
+
+  @IdField({ example: '0b8e2c1a-5f4d-4e8b-9a43-2c7d1e6f9a10' })
+  entryId!: string;
+}

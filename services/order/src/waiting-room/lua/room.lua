@@ -1,0 +1,141 @@
+-- One sale's waiting room (docs/contract.md §2, "The waiting room"), every step atomic on Redis's own clock, so
+-- that any order instance may run it and none advances the serving counter twice.
+-- KEYS: state, buyers, entries, prequeue (libs/contracts/src/order/room-keys.ts), one hash tag.
+-- ARGV[1] is the step: open, enter, look, status. Answers start with 'ok', or 'closed' when the state is gone
+-- (Redis lost the queue: the caller answers 503 WAITING_ROOM_CLOSED, never "admitted").
+local state, buyers, entries, prequeue = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local step = ARGV[1]
+
+-- Integers as Redis stores them: Lua's own tostring would write 1.7e+15 for a time in microseconds.
+local function int(x)
+  return string.format('%.0f', x)
+end
+
+local function now_us()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+
+local function num(key, field)
+  return tonumber(redis.call('HGET', key, field) or '0')
+end
+
+-- At the pre-queue's end (on the first step of any kind after it) its entries, shuffled by Fisher-Yates (every
+-- order equally likely; Redis 7 seeds math.random per script), take the next positions, ahead of later arrivals.
+local function shuffle_if_due(now)
+  local until_ms = num(state, 'until')
+  if until_ms == 0 or now < until_ms * 1000 then return end
+  local ids = redis.call('LRANGE', prequeue, 0, -1)
+  for i = #ids, 2, -1 do
+    local j = math.random(i)
+    ids[i], ids[j] = ids[j], ids[i]
+  end
+  local next = num(state, 'next')
+  -- Nobody was waiting: the counter starts now, not when it last looked.
+  if num(state, 'serving') >= next then redis.call('HSET', state, 'servedAt', int(now)) end
+  for i = 1, #ids do
+    redis.call('HSET', entries, ids[i] .. ':position', int(next + i))
+  end
+  redis.call('HSET', state, 'next', int(next + #ids), 'until', '0')
+  redis.call('DEL', prequeue)
+end
+
+-- The serving counter moves rate a second since it last moved, never past the last position given: a room empty
+-- for a while banks nothing, and its next arrivals wait their turn. The remainder of a second is kept.
+local function advance(now)
+  local serving, next = num(state, 'serving'), num(state, 'next')
+  local rate, at = num(state, 'rate'), num(state, 'servedAt')
+  if serving >= next then
+    redis.call('HSET', state, 'servedAt', int(now))
+    return serving
+  end
+  local moves = math.floor((now - at) * rate / 1000000)
+  if moves <= 0 then return serving end
+  if serving + moves >= next then
+    serving, at = next, now
+  else
+    serving, at = serving + moves, at + math.floor(moves * 1000000 / rate)
+  end
+  redis.call('HSET', state, 'serving', int(serving), 'servedAt', int(at))
+  return serving
+end
+
+-- What the caller needs to answer: the room's counters, and an entry's own fields.
+local function room(now, serving)
+  return {
+    'ok', int(serving), int(num(state, 'next')), int(num(state, 'rate')), int(num(state, 'until')),
+    int(redis.call('LLEN', prequeue)), redis.call('HGET', state, 'epoch'), int(math.floor(now / 1000)),
+  }
+end
+
+local function with_entry(answer, id, created)
+  local position = redis.call('HGET', entries, id .. ':position') or '0'
+  local jti = redis.call('HGET', entries, id .. ':jti') or ''
+  local exp = redis.call('HGET', entries, id .. ':exp') or '0'
+  for _, v in ipairs({ id, int(created), position, jti, exp }) do
+    answer[#answer + 1] = v
+  end
+  return answer
+end
+
+if step == 'open' then
+  -- ARGV: rate, until (ms, 0: none), epoch (for a queue opened now). Answers the queue's epoch.
+  local now = now_us()
+  if redis.call('EXISTS', state) == 0 then
+    redis.call('HSET', state, 'epoch', ARGV[4], 'rate', ARGV[2], 'until', ARGV[3], 'next', '0', 'serving', '0',
+      'servedAt', int(now))
+  else
+    -- Served at the old rate up to now, at the new one from now on.
+    shuffle_if_due(now)
+    advance(now)
+    redis.call('HSET', state, 'rate', ARGV[2], 'until', ARGV[3])
+  end
+  shuffle_if_due(now)
+  return room(now, num(state, 'serving'))
+end
+
+if redis.call('EXISTS', state) == 0 then return { 'closed' } end
+local now = now_us()
+shuffle_if_due(now)
+local serving = advance(now)
+
+if step == 'status' then return room(now, serving) end
+
+if step == 'enter' then
+  -- ARGV: buyer, a new entry id. One entry per buyer; one whose admission has expired gives way to a new one.
+  local buyer = ARGV[2]
+  local id = redis.call('HGET', buyers, buyer)
+  if id then
+    local exp = tonumber(redis.call('HGET', entries, id .. ':exp') or '0')
+    if exp > 0 and exp * 1000 <= now then id = nil end
+  end
+  if id then return with_entry(room(now, serving), id, 0) end
+  id = ARGV[3]
+  redis.call('HSET', buyers, buyer, id)
+  redis.call('HSET', entries, id .. ':buyer', buyer)
+  if num(state, 'until') > 0 then
+    redis.call('RPUSH', prequeue, id)
+  else
+    redis.call('HSET', entries, id .. ':position', int(redis.call('HINCRBY', state, 'next', 1)))
+  end
+  return with_entry(room(now, serving), id, 1)
+end
+
+if step == 'look' then
+  -- ARGV: entry id, its buyer ('' for anyone: no buyer tokens), a jti and the admission's seconds, for an entry
+  -- admitted now. Once admitted an entry keeps its jti and expiry: asking again signs the same token.
+  local id, buyer = ARGV[2], ARGV[3]
+  local owner = redis.call('HGET', entries, id .. ':buyer')
+  if not owner or (buyer ~= '' and owner ~= buyer) then return { 'none' } end
+  local position = num(entries, id .. ':position')
+  if position > 0 and position <= serving and not redis.call('HGET', entries, id .. ':jti') then
+    -- Whole seconds, as the token's exp claim has it.
+    redis.call('HSET', entries, id .. ':jti', ARGV[4], id .. ':exp',
+      int((math.floor(now / 1000000) + tonumber(ARGV[5])) * 1000))
+  end
+  local answer = with_entry(room(now, serving), id, 0)
+  answer[#answer + 1] = owner
+  return answer
+end
+
+return redis.error_reply('room.lua: unknown step ' .. tostring(step))

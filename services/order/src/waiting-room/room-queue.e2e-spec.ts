@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import type Redis from 'ioredis';
+import { openRedis } from '@boxoffice/redis/open-redis';
+import { TEST_REDIS_URL, testNamespace, type TestNamespace } from '@boxoffice/testing/test-namespace';
+import { RoomQueue } from './room-queue';
+
+/** The queue's scripts against a real Redis, from two clients as two order instances would be. */
+describe('RoomQueue (e2e: real Redis)', () => {
+  let namespace: TestNamespace;
+  let clients: Redis[];
+  let instances: RoomQueue[];
+
+  beforeAll(() => {
+    namespace = testNamespace('room_queue');
+    clients = [openRedis(TEST_REDIS_URL), openRedis(TEST_REDIS_URL)];
+    instances = clients.map((redis) => new RoomQueue(redis, namespace.redisPrefix));
+  });
+  afterAll(async () => {
+    for (const redis of clients ?? []) redis.disconnect();
+    await namespace?.dispose();
+  });
+
+  it('given 100 queued at 20 a second, when two instances look at the room as fast as they can for a second and a half, then the serving counter moves 20 a second on Redis’s clock, never twice', async () => {
+    const [first, second] = instances;
+    await first.open('rate', 20, null, randomUUID());
+    const before = Date.now();
+    for (let i = 0; i < 100; i++) await first.enter('rate', `buyer-${i}`, randomUUID());
+    const entered = Date.now();
+
+    // when: both instances look, concurrently, many times
+    let lastStart = entered;
+    let serving = 0;
+    while (Date.now() - entered < 1500) {
+      lastStart = Date.now();
+      const seen = await Promise.all([first, second, first, second].map((queue) => queue.status('rate')));
+      serving = Math.max(serving, ...seen.map((room) => room!.serving));
+    }
+    const after = Date.now();
+
+    // then: no faster than the rate since the first entry (a double advance would be), no slower since the last
+    expect(serving).toBeLessThanOrEqual(Math.floor((20 * (after - before)) / 1000) + 1);
+    expect(serving).toBeGreaterThanOrEqual(Math.floor((20 * (lastStart - entered)) / 1000) - 1);
+  });
+
+  it('given an empty room for a while, when buyers arrive, then nothing was banked: the first is not served at once', async () => {
+    await instances[0].open('idle', 1, null, randomUUID());
+    // A second and a half empty, looked at now and then: at 1 a second a banking counter would serve the next arrival
+    const opened = Date.now();
+    while (Date.now() - opened < 1500) expect((await instances[0].status('idle'))!.serving).toBe(0);
+
+    const { entry } = (await instances[1].enter('idle', 'first', randomUUID()))!;
+    const looked = await instances[0].look('idle', entry.entryId, 'first', randomUUID(), 600);
+
+    expect(looked).toMatchObject({ entry: { position: 1, jti: null } });
+  });
+
+  it('given a token spent, when spent again (another request, or after the queue was reopened) or given back by another spender, then refused, and given back by its spender it is spendable again', async () => {
+    const queue = instances[0];
+    const { epoch } = await queue.open('spend', 10, null, randomUUID());
+    const exp = Date.now() + 60_000;
+
+    expect(await queue.spend('spend', 'jti-1', epoch, 'k:key-1', exp)).toBe('taken');
+    expect(await queue.spend('spend', 'jti-1', epoch, 'k:key-1', exp)).toBe('again');
+    expect(await queue.spend('spend', 'jti-1', epoch, '-', exp)).toBe('spent');
+    expect(await queue.spend('spend', 'jti-1', epoch, 'k:key-2', exp)).toBe('spent');
+    expect(await queue.spend('spend', 'jti-2', 'another-epoch', '-', exp)).toBe('stale');
+    await queue.giveBack('spend', 'jti-1', 'k:key-2');
+    expect(await queue.spend('spend', 'jti-1', epoch, '-', exp)).toBe('spent');
+    await queue.giveBack('spend', 'jti-1', 'k:key-1');
+    expect(await queue.spend('spend', 'jti-1', epoch, '-', exp)).toBe('taken');
+    expect(await queue.spend('never-opened', 'jti-1', epoch, '-', exp)).toBe('closed');
+  });
+});

@@ -1,0 +1,151 @@
+import { join } from 'node:path';
+import type Redis from 'ioredis';
+import { roomKeys, spentKey } from '@boxoffice/contracts/order/room-keys';
+import { DomainError } from '@boxoffice/errors/domain-error';
+import { LuaScript } from '@boxoffice/redis/lua-script';
+
+const scripts = {
+  room: new LuaScript(join(__dirname, 'lua', 'room.lua')),
+  admission: new LuaScript(join(__dirname, 'lua', 'admission.lua')),
+};
+
+/** A room's counters as Redis has them now (room.lua). */
+export interface RoomCounters {
+  /** Positions up to this one are admitted. */
+  serving: number;
+  /** The last position given. */
+  next: number;
+  rate: number;
+  /** The pre-queue's end (ms since the epoch), 0 once shuffled or without one. */
+  preQueueUntilMs: number;
+  preQueued: number;
+  epoch: string;
+  /** Redis's clock (ms). */
+  nowMs: number;
+}
+
+/** An entry as Redis has it. */
+export interface RoomEntry {
+  entryId: string;
+  created: boolean;
+  /** 0 while in the pre-queue. */
+  position: number;
+  /** Set once admitted, with its expiry (ms). */
+  jti: string | null;
+  expMs: number;
+}
+
+/** What spending an admission token found (admission.lua). */
+export type SpendOutcome = 'taken' | 'again' | 'spent' | 'stale' | 'closed';
+
+export function roomClosed(eventId: string): DomainError {
+  return new DomainError(
+    'WAITING_ROOM_CLOSED',
+    `The waiting room of ${eventId} is closed: its queue was lost. Try again shortly`,
+  );
+}
+
+/**
+ * One sale's queue in Redis, under the sale's hash tag: positions, the serving counter, admissions and spent tokens.
+ * Every step is one Lua script on Redis's clock, so that any order instance may take it and nothing that matters
+ * is held in an instance's memory (docs/architecture.md, _Waiting room_).
+ */
+export class RoomQueue {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  /** Opens the queue (a new epoch) or, open already, sets its rate and pre-queue from now on. */
+  async open(
+    eventId: string,
+    rate: number,
+    preQueueUntil: Date | null,
+    epoch: string,
+  ): Promise<RoomCounters> {
+    const answer = await this.room(eventId, ['open', rate, preQueueUntil?.getTime() ?? 0, epoch]);
+    return counters(answer);
+  }
+
+  /** The room's counters; null when its queue is gone. */
+  async status(eventId: string): Promise<RoomCounters | null> {
+    const answer = await this.room(eventId, ['status']);
+    return answer[0] === 'closed' ? null : counters(answer);
+  }
+
+  /** The buyer's entry, made now (created) or the one they have. Null when the queue is gone. */
+  async enter(
+    eventId: string,
+    buyer: string,
+    newEntryId: string,
+  ): Promise<{ room: RoomCounters; entry: RoomEntry } | null> {
+    const answer = await this.room(eventId, ['enter', buyer, newEntryId]);
+    return answer[0] === 'closed' ? null : { room: counters(answer), entry: entry(answer) };
+  }
+
+  /**
+   * The entry (`buyer` '' for anyone), admitted now with `jti` if its turn has come. 'none' for an entry unknown or
+   * another buyer's; null when the queue is gone.
+   */
+  async look(
+    eventId: string,
+    entryId: string,
+    buyer: string,
+    jti: string,
+    admissionSeconds: number,
+  ): Promise<{ room: RoomCounters; entry: RoomEntry; buyer: string } | 'none' | null> {
+    const answer = await this.room(eventId, ['look', entryId, buyer, jti, admissionSeconds]);
+    if (answer[0] === 'closed') return null;
+    if (answer[0] === 'none') return 'none';
+    return { room: counters(answer), entry: entry(answer), buyer: answer[13] };
+  }
+
+  /** Records the token as spent by `spender` (an Idempotency-Key, or none) until its expiry. */
+  async spend(
+    eventId: string,
+    jti: string,
+    epoch: string,
+    spender: string,
+    expMs: number,
+  ): Promise<SpendOutcome> {
+    const keys = [roomKeys(this.prefix, eventId).state, spentKey(this.prefix, eventId, jti)];
+    return (await scripts.admission.run(this.redis, keys, ['spend', epoch, spender, expMs])) as SpendOutcome;
+  }
+
+  /** Gives the token back, if `spender` still holds it: its order was refused, nothing kept. */
+  async giveBack(eventId: string, jti: string, spender: string): Promise<void> {
+    const keys = [roomKeys(this.prefix, eventId).state, spentKey(this.prefix, eventId, jti)];
+    await scripts.admission.run(this.redis, keys, ['give-back', spender]);
+  }
+
+  private async room(eventId: string, args: (string | number)[]): Promise<string[]> {
+    const keys = roomKeys(this.prefix, eventId);
+    return (await scripts.room.run(
+      this.redis,
+      [keys.state, keys.buyers, keys.entries, keys.prequeue],
+      args,
+    )) as string[];
+  }
+}
+
+function counters(answer: string[]): RoomCounters {
+  return {
+    serving: Number(answer[1]),
+    next: Number(answer[2]),
+    rate: Number(answer[3]),
+    preQueueUntilMs: Number(answer[4]),
+    preQueued: Number(answer[5]),
+    epoch: answer[6],
+    nowMs: Number(answer[7]),
+  };
+}
+
+function entry(answer: string[]): RoomEntry {
+  return {
+    entryId: answer[8],
+    created: answer[9] === '1',
+    position: Number(answer[10]),
+    jti: answer[11] || null,
+    expMs: Number(answer[12]),
+  };
+}
