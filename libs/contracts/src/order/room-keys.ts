@@ -3,13 +3,22 @@
 // All keys of one sale's room share the hash tag {eventId}, so every script touches one Redis Cluster slot. They sit
 // under `<prefix>:room:`, not `<prefix>:{`, so that inventory's drop of its own gate (`<prefix>:{*`) leaves them be.
 export interface RoomKeys {
-  /** Hash: epoch, rate, until (the pre-queue's end, ms), next (the last position given), serving, servedAt (µs). */
+  /**
+   * Hash: epoch, rate, until (the pre-queue's end, ms), next (the last position given), serving, servedAt (µs), gen
+   * (the pre-queue's number), `base:<gen>` (the position before a placed pre-queue's first).
+   */
   state: string;
   /** Hash: buyer → their entry id. */
   buyers: string;
-  /** Hash: `<entryId>:buyer`, `<entryId>:position`, `<entryId>:jti`, `<entryId>:exp` (ms). */
+  /**
+   * Hash: `<entryId>:buyer`, `<entryId>:position` (not for a pre-queue's entry: its rank in `prequeue` gives it),
+   * `<entryId>:gen` (a pre-queue's entry), `<entryId>:jti`, `<entryId>:exp` (ms).
+   */
   entries: string;
-  /** List: the pre-queue's entry ids, in arrival order, until they are shuffled. */
+  /**
+   * Sorted set: every pre-queue's entry ids, scored `gen * 2^40 + a random draw`: placed in score order at the
+   * pre-queue's end, and kept (the rank is the position).
+   */
   prequeue: string;
 }
 

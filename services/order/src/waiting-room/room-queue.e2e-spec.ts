@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import { openRedis } from '@boxoffice/redis/open-redis';
+import { eventually } from '@boxoffice/testing/eventually';
 import { TEST_REDIS_URL, testNamespace, type TestNamespace } from '@boxoffice/testing/test-namespace';
 import { RoomQueue } from './room-queue';
 
@@ -52,6 +53,45 @@ describe('RoomQueue (e2e: real Redis)', () => {
     const looked = await instances[0].look('idle', entry.entryId, 'first', randomUUID(), 600);
 
     expect(looked).toMatchObject({ entry: { position: 1, jti: null } });
+  });
+
+  /** Buyers 0..n-1 queued in a pre-queue in that order (with these draws, or random ones); when it ends, their positions. */
+  async function placed(eventId: string, n: number, draws?: number[]): Promise<number[]> {
+    const queue = instances[0];
+    await queue.open(eventId, 1, new Date(Date.now() + 3_600_000), randomUUID());
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const { entry } = (await queue.enter(eventId, `buyer-${i}`, randomUUID(), draws?.[i]))!;
+      expect(entry.position).toBe(0);
+      ids.push(entry.entryId);
+    }
+    // The pre-queue ends a moment from now (on Redis's clock: a little ahead, placed by whoever looks after it).
+    await queue.open(eventId, 1, new Date(Date.now() + 200), randomUUID());
+    await eventually(async () => (await queue.status(eventId))!.preQueued === 0, {
+      what: 'the pre-queue placed',
+    });
+    return Promise.all(
+      ids.map(async (id, i) => {
+        const looked = await queue.look(eventId, id, `buyer-${i}`, randomUUID(), 600);
+        return looked !== null && looked !== 'none' ? looked.entry.position : -1;
+      }),
+    );
+  }
+
+  it('given a pre-queue whose entries drew 50, 10, 40, 0, 30 and 20, when it ends, then they are placed in the order of their draws, not of their arrival', async () => {
+    const positions = await placed('drawn', 6, [50, 10, 40, 0, 30, 20]);
+
+    expect(positions).toEqual([6, 2, 5, 1, 4, 3]);
+  });
+
+  it('given two rooms of 20 pre-queued buyers each, arriving in the same order, when their pre-queues end, then they are placed in different orders (the draws are random)', async () => {
+    // Statistical: the two orders agree with probability 1/20! (about 4e-19), the draws being uniform and independent.
+    const first = await placed('draw-1', 20);
+    const second = await placed('draw-2', 20);
+
+    expect([...first].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect([...second].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(second).not.toEqual(first);
   });
 
   it('given a token spent, when spent again (another request, or after the queue was reopened) or given back by another spender, then refused, and given back by its spender it is spendable again', async () => {

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import { roomKeys, spentKey } from '@boxoffice/contracts/order/room-keys';
@@ -8,6 +9,17 @@ const scripts = {
   room: new LuaScript(join(__dirname, 'lua', 'room.lua')),
   admission: new LuaScript(join(__dirname, 'lua', 'admission.lua')),
 };
+
+/** A pre-queue entry's draw is below this (2^40, room.lua's DRAW). */
+export const DRAW_RANGE = 2 ** 40;
+
+/**
+ * A pre-queue entry's draw, from the OS's CSPRNG: nobody can predict the order a pre-queue is placed in (Lua's
+ * math.random in Redis 7 restarts the same sequence on every Redis start). randomInt's range is below 2^48.
+ */
+export function randomDraw(): number {
+  return randomInt(DRAW_RANGE);
+}
 
 /** A room's counters as Redis has them now (room.lua). */
 export interface RoomCounters {
@@ -73,13 +85,17 @@ export class RoomQueue {
     return answer[0] === 'closed' ? null : counters(answer);
   }
 
-  /** The buyer's entry, made now (created) or the one they have. Null when the queue is gone. */
+  /**
+   * The buyer's entry, made now (created) or the one they have. Null when the queue is gone. `draw`: the new entry's
+   * place in a pre-queue, a random integer below DRAW_RANGE (randomDraw), in whose order the pre-queue is placed.
+   */
   async enter(
     eventId: string,
     buyer: string,
     newEntryId: string,
+    draw: number = randomDraw(),
   ): Promise<{ room: RoomCounters; entry: RoomEntry } | null> {
-    const answer = await this.room(eventId, ['enter', buyer, newEntryId]);
+    const answer = await this.room(eventId, ['enter', buyer, newEntryId, draw]);
     return answer[0] === 'closed' ? null : { room: counters(answer), entry: entry(answer) };
   }
 

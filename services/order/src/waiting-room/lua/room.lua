@@ -20,24 +20,39 @@ local function num(key, field)
   return tonumber(redis.call('HGET', key, field) or '0')
 end
 
--- At the pre-queue's end (on the first step of any kind after it) its entries, shuffled by Fisher-Yates (every
--- order equally likely; Redis 7 seeds math.random per script), take the next positions, ahead of later arrivals.
+-- The pre-queue is a sorted set: each entry scored by a random draw made in Node (crypto, ARGV of 'enter'), never by
+-- Lua's math.random, which Redis 7 does not reseed: its sequence restarts the same on every Redis start. The scores
+-- of pre-queue number g (state 'gen') lie in [g * DRAW, (g + 1) * DRAW), so a later pre-queue never mixes with one
+-- already placed.
+local DRAW = 1099511627776 -- 2^40: the scores' range, g * DRAW exact in a double for any g that matters
+
+local function pre_queued(gen)
+  return redis.call('ZCOUNT', prequeue, gen * DRAW, '(' .. int((gen + 1) * DRAW))
+end
+
+-- At the pre-queue's end (on the first step of any kind after it) its entries take the next positions in the order
+-- of their scores (every order equally likely, none predictable), ahead of later arrivals. Nothing is written per
+-- entry: the pre-queue's first position is kept ('base:<g>') and an entry's own is read from its rank (position_of),
+-- so that placing 100,000 entries does not block Redis.
 local function shuffle_if_due(now)
   local until_ms = num(state, 'until')
   if until_ms == 0 or now < until_ms * 1000 then return end
-  local ids = redis.call('LRANGE', prequeue, 0, -1)
-  for i = #ids, 2, -1 do
-    local j = math.random(i)
-    ids[i], ids[j] = ids[j], ids[i]
-  end
+  local gen = num(state, 'gen')
+  local count = pre_queued(gen)
   local next = num(state, 'next')
   -- Nobody was waiting: the counter starts now, not when it last looked.
-  if num(state, 'serving') >= next then redis.call('HSET', state, 'servedAt', int(now)) end
-  for i = 1, #ids do
-    redis.call('HSET', entries, ids[i] .. ':position', int(next + i))
-  end
-  redis.call('HSET', state, 'next', int(next + #ids), 'until', '0')
-  redis.call('DEL', prequeue)
+  if count > 0 and num(state, 'serving') >= next then redis.call('HSET', state, 'servedAt', int(now)) end
+  redis.call('HSET', state, 'base:' .. int(gen), int(next), 'next', int(next + count), 'gen', int(gen + 1), 'until', '0')
+end
+
+-- An entry's position: given at entry, or its rank in a pre-queue placed already; 0 while its pre-queue waits.
+local function position_of(id)
+  local given = redis.call('HGET', entries, id .. ':position')
+  if given then return tonumber(given) end
+  local gen = tonumber(redis.call('HGET', entries, id .. ':gen') or '-1')
+  if gen < 0 or gen >= num(state, 'gen') then return 0 end
+  local rank = redis.call('ZRANK', prequeue, id) - redis.call('ZCOUNT', prequeue, '-inf', '(' .. int(gen * DRAW))
+  return num(state, 'base:' .. int(gen)) + rank + 1
 end
 
 -- The serving counter moves rate a second since it last moved, never past the last position given: a room empty
@@ -64,12 +79,12 @@ end
 local function room(now, serving)
   return {
     'ok', int(serving), int(num(state, 'next')), int(num(state, 'rate')), int(num(state, 'until')),
-    int(redis.call('LLEN', prequeue)), redis.call('HGET', state, 'epoch'), int(math.floor(now / 1000)),
+    int(pre_queued(num(state, 'gen'))), redis.call('HGET', state, 'epoch'), int(math.floor(now / 1000)),
   }
 end
 
 local function with_entry(answer, id, created)
-  local position = redis.call('HGET', entries, id .. ':position') or '0'
+  local position = int(position_of(id))
   local jti = redis.call('HGET', entries, id .. ':jti') or ''
   local exp = redis.call('HGET', entries, id .. ':exp') or '0'
   for _, v in ipairs({ id, int(created), position, jti, exp }) do
@@ -83,7 +98,7 @@ if step == 'open' then
   local now = now_us()
   if redis.call('EXISTS', state) == 0 then
     redis.call('HSET', state, 'epoch', ARGV[4], 'rate', ARGV[2], 'until', ARGV[3], 'next', '0', 'serving', '0',
-      'servedAt', int(now))
+      'servedAt', int(now), 'gen', '0')
   else
     -- Served at the old rate up to now, at the new one from now on.
     shuffle_if_due(now)
@@ -102,7 +117,7 @@ local serving = advance(now)
 if step == 'status' then return room(now, serving) end
 
 if step == 'enter' then
-  -- ARGV: buyer, a new entry id. One entry per buyer; one whose admission has expired gives way to a new one.
+  -- ARGV: buyer, a new entry id, its draw (a random integer below 2^40, for the pre-queue). One entry per buyer; one whose admission has expired gives way to a new one.
   local buyer = ARGV[2]
   local id = redis.call('HGET', buyers, buyer)
   if id then
@@ -114,7 +129,9 @@ if step == 'enter' then
   redis.call('HSET', buyers, buyer, id)
   redis.call('HSET', entries, id .. ':buyer', buyer)
   if num(state, 'until') > 0 then
-    redis.call('RPUSH', prequeue, id)
+    local gen = num(state, 'gen')
+    redis.call('ZADD', prequeue, int(gen * DRAW + tonumber(ARGV[4])), id)
+    redis.call('HSET', entries, id .. ':gen', int(gen))
   else
     redis.call('HSET', entries, id .. ':position', int(redis.call('HINCRBY', state, 'next', 1)))
   end
@@ -127,7 +144,7 @@ if step == 'look' then
   local id, buyer = ARGV[2], ARGV[3]
   local owner = redis.call('HGET', entries, id .. ':buyer')
   if not owner or (buyer ~= '' and owner ~= buyer) then return { 'none' } end
-  local position = num(entries, id .. ':position')
+  local position = position_of(id)
   if position > 0 and position <= serving and not redis.call('HGET', entries, id .. ':jti') then
     -- Whole seconds, as the token's exp claim has it.
     redis.call('HSET', entries, id .. ':jti', ARGV[4], id .. ':exp',
