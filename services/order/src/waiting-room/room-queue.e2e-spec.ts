@@ -94,6 +94,31 @@ describe('RoomQueue (e2e: real Redis)', () => {
     expect(second).not.toEqual(first);
   });
 
+  it.each([
+    ['no end', null],
+    ['an end already past', new Date(Date.now() - 60_000)],
+  ])(
+    'given two buyers in a pre-queue, when the room is opened again with %s (only the rate changed), then they are placed at once, at 1 and 2, and a later buyer at 3',
+    async (_, preQueueUntil) => {
+      const queue = instances[0];
+      const eventId = `unended-${preQueueUntil === null ? 'none' : 'past'}`;
+      await queue.open(eventId, 1, new Date(Date.now() + 3_600_000), randomUUID());
+      const early = [];
+      for (const buyer of ['early-1', 'early-2'])
+        early.push((await queue.enter(eventId, buyer, randomUUID()))!.entry);
+
+      await queue.open(eventId, 5, preQueueUntil, randomUUID());
+      const late = (await queue.enter(eventId, 'late', randomUUID()))!;
+
+      const positions = [];
+      for (const [i, entry] of early.entries())
+        positions.push((await queue.enter(eventId, `early-${i + 1}`, randomUUID()))!.entry.position);
+      expect(positions.sort()).toEqual([1, 2]);
+      expect(late.entry.position).toBe(3);
+      expect(late.room).toMatchObject({ preQueued: 0, preQueueUntilMs: 0, next: 3 });
+    },
+  );
+
   it('given a token spent, when spent again (another request, or after the queue was reopened) or given back by another spender, then refused, and given back by its spender it is spendable again', async () => {
     const queue = instances[0];
     const { epoch } = await queue.open('spend', 10, null, randomUUID());

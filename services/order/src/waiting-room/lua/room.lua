@@ -30,15 +30,20 @@ local function pre_queued(gen)
   return redis.call('ZCOUNT', prequeue, gen * DRAW, '(' .. int((gen + 1) * DRAW))
 end
 
--- At the pre-queue's end (on the first step of any kind after it) its entries take the next positions in the order
+-- At the pre-queue's end (on the first step of any kind after it, or at once when `open` takes the end away) its entries take the next positions in the order
 -- of their scores (every order equally likely, none predictable), ahead of later arrivals. Nothing is written per
 -- entry: the pre-queue's first position is kept ('base:<g>') and an entry's own is read from its rank (position_of),
 -- so that placing 100,000 entries does not block Redis.
+-- A pre-queue whose end was taken away (open with no end, or one past) is placed at once, never stranded.
 local function shuffle_if_due(now)
   local until_ms = num(state, 'until')
-  if until_ms == 0 or now < until_ms * 1000 then return end
+  if until_ms > 0 and now < until_ms * 1000 then return end
   local gen = num(state, 'gen')
   local count = pre_queued(gen)
+  if count == 0 then
+    if until_ms > 0 then redis.call('HSET', state, 'until', '0') end
+    return
+  end
   local next = num(state, 'next')
   -- Nobody was waiting: the counter starts now, not when it last looked.
   if count > 0 and num(state, 'serving') >= next then redis.call('HSET', state, 'servedAt', int(now)) end
