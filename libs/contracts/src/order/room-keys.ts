@@ -20,6 +20,11 @@ export interface RoomKeys {
    * pre-queue's end, and kept (the rank is the position).
    */
   prequeue: string;
+  /**
+   * Sorted set: where each run of the serving counter (between the room empty, or a new rate, and the next) started,
+   * scored by its first serving value, `<serving>:<servedAt µs>:<rate>`: when any position was served.
+   */
+  served: string;
 }
 
 export function roomKeys(prefix: string, eventId: string): RoomKeys {
@@ -29,6 +34,7 @@ export function roomKeys(prefix: string, eventId: string): RoomKeys {
     buyers: `${base}:buyers`,
     entries: `${base}:entries`,
     prequeue: `${base}:prequeue`,
+    served: `${base}:served`,
   };
 }
 

@@ -25,7 +25,7 @@ describe('RoomQueue (e2e: real Redis)', () => {
     const [first, second] = instances;
     await first.open('rate', 20, null, randomUUID());
     const before = Date.now();
-    for (let i = 0; i < 100; i++) await first.enter('rate', `buyer-${i}`, randomUUID());
+    for (let i = 0; i < 100; i++) await first.enter('rate', `buyer-${i}`, randomUUID(), 600);
     const entered = Date.now();
 
     // when: both instances look, concurrently, many times
@@ -49,7 +49,7 @@ describe('RoomQueue (e2e: real Redis)', () => {
     const opened = Date.now();
     while (Date.now() - opened < 1500) expect((await instances[0].status('idle'))!.serving).toBe(0);
 
-    const { entry } = (await instances[1].enter('idle', 'first', randomUUID()))!;
+    const { entry } = (await instances[1].enter('idle', 'first', randomUUID(), 600))!;
     const looked = await instances[0].look('idle', entry.entryId, 'first', randomUUID(), 600);
 
     expect(looked).toMatchObject({ entry: { position: 1, jti: null } });
@@ -61,7 +61,7 @@ describe('RoomQueue (e2e: real Redis)', () => {
     await queue.open(eventId, 1, new Date(Date.now() + 3_600_000), randomUUID());
     const ids: string[] = [];
     for (let i = 0; i < n; i++) {
-      const { entry } = (await queue.enter(eventId, `buyer-${i}`, randomUUID(), draws?.[i]))!;
+      const { entry } = (await queue.enter(eventId, `buyer-${i}`, randomUUID(), 600, draws?.[i]))!;
       expect(entry.position).toBe(0);
       ids.push(entry.entryId);
     }
@@ -105,19 +105,47 @@ describe('RoomQueue (e2e: real Redis)', () => {
       await queue.open(eventId, 1, new Date(Date.now() + 3_600_000), randomUUID());
       const early = [];
       for (const buyer of ['early-1', 'early-2'])
-        early.push((await queue.enter(eventId, buyer, randomUUID()))!.entry);
+        early.push((await queue.enter(eventId, buyer, randomUUID(), 600))!.entry);
 
       await queue.open(eventId, 5, preQueueUntil, randomUUID());
-      const late = (await queue.enter(eventId, 'late', randomUUID()))!;
+      const late = (await queue.enter(eventId, 'late', randomUUID(), 600))!;
 
       const positions = [];
       for (const [i, entry] of early.entries())
-        positions.push((await queue.enter(eventId, `early-${i + 1}`, randomUUID()))!.entry.position);
+        positions.push((await queue.enter(eventId, `early-${i + 1}`, randomUUID(), 600))!.entry.position);
       expect(positions.sort()).toEqual([1, 2]);
       expect(late.entry.position).toBe(3);
       expect(late.room).toMatchObject({ preQueued: 0, preQueueUntilMs: 0, next: 3 });
     },
   );
+
+  it('given an entry served while its buyer did not look, when looked at after its admission (1 s here) has passed, then no token (its expiry, counted from when it was served, is past), and asking for an entry again gives a new one', async () => {
+    const queue = instances[0];
+    await queue.open('banked', 1000, null, randomUUID());
+    const { entry } = (await queue.enter('banked', 'banker', randomUUID(), 1))!;
+    const servedBy = await eventually(
+      async () => {
+        const room = (await queue.status('banked'))!;
+        return room.serving >= entry.position && room.nowMs;
+      },
+      { what: 'the entry served' },
+    );
+    // Nobody looks at the entry until a second has passed since it was served, on Redis's clock.
+    await eventually(async () => (await queue.status('banked'))!.nowMs > servedBy + 1000, {
+      what: 'its admission over',
+    });
+
+    const looked = await queue.look('banked', entry.entryId, 'banker', randomUUID(), 1);
+    const again = (await queue.enter('banked', 'banker', randomUUID(), 1))!;
+
+    expect(looked).toMatchObject({ entry: { jti: null, expMs: expect.any(Number) } });
+    const { entry: seen, room } = looked as Exclude<typeof looked, 'none' | null>;
+    expect(seen.expMs).toBeGreaterThan(0);
+    expect(seen.expMs).toBeLessThanOrEqual(room.nowMs);
+    expect(seen.expMs).toBeLessThanOrEqual(servedBy + 1000);
+    expect(again.entry).toMatchObject({ created: true, position: 2 });
+    expect(again.entry.entryId).not.toBe(entry.entryId);
+  });
 
   it('given a token spent, when spent again (another request, or after the queue was reopened) or given back by another spender, then refused, and given back by its spender it is spendable again', async () => {
     const queue = instances[0];

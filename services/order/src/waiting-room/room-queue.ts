@@ -42,8 +42,12 @@ export interface RoomEntry {
   created: boolean;
   /** 0 while in the pre-queue. */
   position: number;
-  /** Set once admitted, with its expiry (ms). */
+  /** Set once admitted (not when its admission had expired before anyone looked). */
   jti: string | null;
+  /**
+   * Once served: when its admission expires (ms), `admissionSeconds` from when the counter served its position; 0
+   * before.
+   */
   expMs: number;
 }
 
@@ -86,22 +90,24 @@ export class RoomQueue {
   }
 
   /**
-   * The buyer's entry, made now (created) or the one they have. Null when the queue is gone. `draw`: the new entry's
-   * place in a pre-queue, a random integer below DRAW_RANGE (randomDraw), in whose order the pre-queue is placed.
+   * The buyer's entry, made now (created) or the one they have (a new one once its admission, `admissionSeconds`
+   * from when it was served, has expired). Null when the queue is gone. `draw`: the new entry's place in a pre-queue,
+   * a random integer below DRAW_RANGE (randomDraw), in whose order the pre-queue is placed.
    */
   async enter(
     eventId: string,
     buyer: string,
     newEntryId: string,
+    admissionSeconds: number,
     draw: number = randomDraw(),
   ): Promise<{ room: RoomCounters; entry: RoomEntry } | null> {
-    const answer = await this.room(eventId, ['enter', buyer, newEntryId, draw]);
+    const answer = await this.room(eventId, ['enter', buyer, newEntryId, draw, admissionSeconds]);
     return answer[0] === 'closed' ? null : { room: counters(answer), entry: entry(answer) };
   }
 
   /**
-   * The entry (`buyer` '' for anyone), admitted now with `jti` if its turn has come. 'none' for an entry unknown or
-   * another buyer's; null when the queue is gone.
+   * The entry (`buyer` '' for anyone), admitted now with `jti` if its turn has come and its admission (from when
+   * its turn came) has not expired. 'none' for an entry unknown or another buyer's; null when the queue is gone.
    */
   async look(
     eventId: string,
@@ -138,7 +144,7 @@ export class RoomQueue {
     const keys = roomKeys(this.prefix, eventId);
     return (await scripts.room.run(
       this.redis,
-      [keys.state, keys.buyers, keys.entries, keys.prequeue],
+      [keys.state, keys.buyers, keys.entries, keys.prequeue, keys.served],
       args,
     )) as string[];
   }

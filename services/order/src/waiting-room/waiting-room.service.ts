@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type {
   AdmittedEntryView,
+  ExpiredEntryView,
   WaitingEntryView,
   WaitingRoomSettingsBody,
   WaitingRoomStatus,
@@ -81,7 +82,12 @@ export class WaitingRoomService {
   /** The buyer's entry: made now (created) or the one they have. */
   async enter(eventId: string, buyer: string): Promise<{ created: boolean; entry: WaitingEntryView }> {
     this.openRoom(eventId);
-    const found = await this.queue.enter(eventId, buyer, randomUUID());
+    const found = await this.queue.enter(
+      eventId,
+      buyer,
+      randomUUID(),
+      this.config.waitingRoom.admissionSeconds,
+    );
     if (!found) throw this.closed(eventId);
     return { created: found.entry.created, entry: waiting(found.room, found.entry) };
   }
@@ -91,7 +97,7 @@ export class WaitingRoomService {
     eventId: string,
     entryId: string,
     buyer: string | null,
-  ): Promise<WaitingEntryView | AdmittedEntryView> {
+  ): Promise<WaitingEntryView | AdmittedEntryView | ExpiredEntryView> {
     this.openRoom(eventId);
     const found = await this.queue.look(
       eventId,
@@ -103,6 +109,9 @@ export class WaitingRoomService {
     if (found === null) throw this.closed(eventId);
     if (found === 'none') throw new DomainError('ENTRY_NOT_FOUND', `No entry ${entryId} of this buyer`);
     const { room, entry } = found;
+    // Served longer ago than an admission lasts (looked at or not): no token, the buyer queues again.
+    if (entry.expMs > 0 && entry.expMs <= room.nowMs)
+      return { entryId, admitted: false, expired: true, expiresAt: new Date(entry.expMs).toISOString() };
     if (!entry.jti) return waiting(room, entry);
     const admissionToken = await this.tokens.sign({
       buyer: found.buyer,

@@ -1,9 +1,9 @@
 -- One sale's waiting room (docs/contract.md §2, "The waiting room"), every step atomic on Redis's own clock, so
 -- that any order instance may run it and none advances the serving counter twice.
--- KEYS: state, buyers, entries, prequeue (libs/contracts/src/order/room-keys.ts), one hash tag.
+-- KEYS: state, buyers, entries, prequeue, served (libs/contracts/src/order/room-keys.ts), one hash tag.
 -- ARGV[1] is the step: open, enter, look, status. Answers start with 'ok', or 'closed' when the state is gone
 -- (Redis lost the queue: the caller answers 503 WAITING_ROOM_CLOSED, never "admitted").
-local state, buyers, entries, prequeue = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local state, buyers, entries, prequeue, served = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local step = ARGV[1]
 
 -- Integers as Redis stores them: Lua's own tostring would write 1.7e+15 for a time in microseconds.
@@ -62,22 +62,49 @@ end
 
 -- The serving counter moves rate a second since it last moved, never past the last position given: a room empty
 -- for a while banks nothing, and its next arrivals wait their turn. The remainder of a second is kept.
+-- Between two restarts (the room empty, or the rate changed: state 'run' back to 0) the counter moves in a straight
+-- line; the first move of each such run records where it starts ('served', served_at), once: when a position was
+-- served can be told afterwards, whoever looks and whenever.
 local function advance(now)
   local serving, next = num(state, 'serving'), num(state, 'next')
   local rate, at = num(state, 'rate'), num(state, 'servedAt')
   if serving >= next then
-    redis.call('HSET', state, 'servedAt', int(now))
+    redis.call('HSET', state, 'servedAt', int(now), 'run', '0')
     return serving
   end
   local moves = math.floor((now - at) * rate / 1000000)
   if moves <= 0 then return serving end
+  if num(state, 'run') == 0 then
+    redis.call('ZREMRANGEBYSCORE', served, serving, serving)
+    redis.call('ZADD', served, serving, int(serving) .. ':' .. int(at) .. ':' .. int(rate))
+  end
+  local run = '1'
   if serving + moves >= next then
-    serving, at = next, now
+    serving, at, run = next, now, '0'
   else
     serving, at = serving + moves, at + math.floor(moves * 1000000 / rate)
   end
-  redis.call('HSET', state, 'serving', int(serving), 'servedAt', int(at))
+  redis.call('HSET', state, 'serving', int(serving), 'servedAt', int(at), 'run', run)
   return serving
+end
+
+-- When the counter served a position (µs): on the line of the run it was served in. At most now.
+local function served_at(position, now)
+  local run = redis.call('ZREVRANGEBYSCORE', served, '(' .. int(position), '-inf', 'LIMIT', 0, 1)[1]
+  if not run then return now end
+  local from, at, rate = string.match(run, '^(%d+):(%d+):(%d+)$')
+  return math.min(now, tonumber(at) + math.ceil((position - tonumber(from)) * 1000000 / tonumber(rate)))
+end
+
+-- An admission's expiry (ms; whole seconds, as the token's exp claim has it), 0 for an entry not served: `seconds`
+-- from when its position was served, not from when its buyer first looked, so that nobody banks a turn. Kept once
+-- known.
+local function expiry(id, position, serving, seconds, now)
+  local exp = num(entries, id .. ':exp')
+  if exp > 0 or position == 0 or position > serving then return exp end
+  exp = (math.floor(served_at(position, now) / 1000000) + seconds) * 1000
+  redis.call('HSET', entries, id .. ':exp', int(exp))
+  return exp
 end
 
 -- What the caller needs to answer: the room's counters, and an entry's own fields.
@@ -108,7 +135,7 @@ if step == 'open' then
     -- Served at the old rate up to now, at the new one from now on.
     shuffle_if_due(now)
     advance(now)
-    redis.call('HSET', state, 'rate', ARGV[2], 'until', ARGV[3])
+    redis.call('HSET', state, 'rate', ARGV[2], 'until', ARGV[3], 'run', '0')
   end
   shuffle_if_due(now)
   return room(now, num(state, 'serving'))
@@ -122,11 +149,12 @@ local serving = advance(now)
 if step == 'status' then return room(now, serving) end
 
 if step == 'enter' then
-  -- ARGV: buyer, a new entry id, its draw (a random integer below 2^40, for the pre-queue). One entry per buyer; one whose admission has expired gives way to a new one.
+  -- ARGV: buyer, a new entry id, its draw (a random integer below 2^40, for the pre-queue), the admission's seconds.
+  -- One entry per buyer; one whose admission has expired (looked at or not) gives way to a new one.
   local buyer = ARGV[2]
   local id = redis.call('HGET', buyers, buyer)
   if id then
-    local exp = tonumber(redis.call('HGET', entries, id .. ':exp') or '0')
+    local exp = expiry(id, position_of(id), serving, tonumber(ARGV[5]), now)
     if exp > 0 and exp * 1000 <= now then id = nil end
   end
   if id then return with_entry(room(now, serving), id, 0) end
@@ -145,15 +173,14 @@ end
 
 if step == 'look' then
   -- ARGV: entry id, its buyer ('' for anyone: no buyer tokens), a jti and the admission's seconds, for an entry
-  -- admitted now. Once admitted an entry keeps its jti and expiry: asking again signs the same token.
+  -- admitted now. Once admitted an entry keeps its jti and expiry: asking again signs the same token. An entry served
+  -- longer ago than the admission lasts gets no jti: its expiry, past, says so.
   local id, buyer = ARGV[2], ARGV[3]
   local owner = redis.call('HGET', entries, id .. ':buyer')
   if not owner or (buyer ~= '' and owner ~= buyer) then return { 'none' } end
-  local position = position_of(id)
-  if position > 0 and position <= serving and not redis.call('HGET', entries, id .. ':jti') then
-    -- Whole seconds, as the token's exp claim has it.
-    redis.call('HSET', entries, id .. ':jti', ARGV[4], id .. ':exp',
-      int((math.floor(now / 1000000) + tonumber(ARGV[5])) * 1000))
+  local exp = expiry(id, position_of(id), serving, tonumber(ARGV[5]), now)
+  if exp * 1000 > now and not redis.call('HGET', entries, id .. ':jti') then
+    redis.call('HSET', entries, id .. ':jti', ARGV[4])
   end
   local answer = with_entry(room(now, serving), id, 0)
   answer[#answer + 1] = owner
