@@ -20,7 +20,7 @@ const MAX_POLL_SECONDS = 30;
 /** A closed room is said at most this often per sale: every buyer of a big queue meets it. */
 const CLOSED_WARN_EVERY_MS = 10_000;
 
-/** An admission token taken by POST /orders: given back if the order is refused with nothing kept. */
+/** An admission token taken by POST /orders: given back if the order is refused with nothing kept (no key only). */
 export interface TakenAdmission {
   giveBack(): Promise<void>;
 }
@@ -149,8 +149,11 @@ export class WaitingRoomService {
     if (outcome === 'closed') throw this.closed(eventId);
     if (outcome === 'stale') throw refuse('the Admission-Token is from before the queue was reopened');
     if (outcome === 'spent') throw refuse('the Admission-Token was spent already');
-    // A retry under the key that spent it gives nothing back: the key's order is the one the token bought.
-    if (outcome === 'again') return { giveBack: () => Promise.resolve() };
+    // Spent under an Idempotency-Key, the token is the key's for good: a retry with the key passes with it (below,
+    // 'again'), so giving it back buys nothing, and it would be wrong. Requests with one key race: this one's refusal
+    // or 503 giving it back could undo the spend of another with the same key that the key's 202 then answers, and
+    // a third request, with another key, would buy with the token again. Without a key no other request shares it.
+    if (spender !== '-') return { giveBack: () => Promise.resolve() };
     return {
       giveBack: () =>
         this.queue.giveBack(eventId, admission.jti, spender).catch((error: Error) =>
