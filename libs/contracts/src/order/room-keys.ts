@@ -38,7 +38,7 @@ export function roomKeys(prefix: string, eventId: string): RoomKeys {
   };
 }
 
-/** String: an admission token's spent record (the Idempotency-Key of the order that spent it), until its exp. */
+/** String: an admission token's spent record (the Idempotency-Key of the order that spent it), until 5 min past its exp. */
 export function spentKey(prefix: string, eventId: string, jti: string): string {
   return `${prefix}:room:{${eventId}}:spent:${jti}`;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
+import { spentKey } from '@boxoffice/contracts/order/room-keys';
 import { openRedis } from '@boxoffice/redis/open-redis';
 import { eventually } from '@boxoffice/testing/eventually';
 import { TEST_REDIS_URL, testNamespace, type TestNamespace } from '@boxoffice/testing/test-namespace';
@@ -145,6 +146,21 @@ describe('RoomQueue (e2e: real Redis)', () => {
     expect(seen.expMs).toBeLessThanOrEqual(servedBy + 1000);
     expect(again.entry).toMatchObject({ created: true, position: 2 });
     expect(again.entry.entryId).not.toBe(entry.entryId);
+  });
+
+  it('given a token whose exp is past on Redis’s clock (an instance whose clock lags would take it as valid), when spent, then refused every time, nothing recorded; a token spent is recorded until 5 minutes past its exp', async () => {
+    const queue = instances[0];
+    const { epoch, nowMs } = await queue.open('late-clock', 10, null, randomUUID());
+
+    const first = await queue.spend('late-clock', 'jti-past', epoch, '-', nowMs - 1000);
+    const second = await queue.spend('late-clock', 'jti-past', epoch, '-', nowMs - 1000);
+    const taken = await queue.spend('late-clock', 'jti-live', epoch, '-', nowMs + 60_000);
+
+    expect([first, second]).toEqual(['expired', 'expired']);
+    expect(taken).toBe('taken');
+    const keys = (jti: string) => spentKey(namespace.redisPrefix, 'late-clock', jti);
+    expect(await clients[0].exists(keys('jti-past'))).toBe(0);
+    expect(await clients[0].pttl(keys('jti-live'))).toBeGreaterThan(60_000 + 290_000);
   });
 
   it('given a token spent, when spent again (another request, or after the queue was reopened) or given back by another spender, then refused, and given back by its spender it is spendable again', async () => {

@@ -52,7 +52,7 @@ export interface RoomEntry {
 }
 
 /** What spending an admission token found (admission.lua). */
-export type SpendOutcome = 'taken' | 'again' | 'spent' | 'stale' | 'closed';
+export type SpendOutcome = 'taken' | 'again' | 'spent' | 'stale' | 'expired' | 'closed';
 
 export function roomClosed(eventId: string): DomainError {
   return new DomainError(
@@ -122,7 +122,10 @@ export class RoomQueue {
     return { room: counters(answer), entry: entry(answer), buyer: answer[13] };
   }
 
-  /** Records the token as spent by `spender` (an Idempotency-Key, or none) until its expiry. */
+  /**
+   * Records the token as spent by `spender` (an Idempotency-Key, or none) until 5 minutes past its expiry; 'expired'
+   * when Redis's clock is past it already.
+   */
   async spend(
     eventId: string,
     jti: string,

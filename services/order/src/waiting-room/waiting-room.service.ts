@@ -149,6 +149,7 @@ export class WaitingRoomService {
     if (outcome === 'closed') throw this.closed(eventId);
     if (outcome === 'stale') throw refuse('the Admission-Token is from before the queue was reopened');
     if (outcome === 'spent') throw refuse('the Admission-Token was spent already');
+    if (outcome === 'expired') throw refuse('the Admission-Token has expired');
     // Spent under an Idempotency-Key, the token is the key's for good: a retry with the key passes with it (below,
     // 'again'), so giving it back buys nothing, and it would be wrong. Requests with one key race: this one's refusal
     // or 503 giving it back could undo the spend of another with the same key that the key's 202 then answers, and
