@@ -112,7 +112,7 @@ describe('RoomQueue (e2e: real Redis)', () => {
       const late = (await queue.enter(eventId, 'late', randomUUID(), 600))!;
 
       const positions = [];
-      for (const [i, entry] of early.entries())
+      for (let i = 0; i < early.length; i++)
         positions.push((await queue.enter(eventId, `early-${i + 1}`, randomUUID(), 600))!.entry.position);
       expect(positions.sort()).toEqual([1, 2]);
       expect(late.entry.position).toBe(3);

@@ -335,20 +335,13 @@ describe('The waiting room (e2e: buyer tokens, real Redis, Postgres, inventory, 
 
     it('given an admitted buyer refused (over the per-user limit) under an Idempotency-Key, when ordering again with the token, then only the same key buys: the token stays the key’s', async () => {
       const buyer = await issuer.as('mia');
-      const headers = { ...buyer, 'admission-token': await admitted('sale', buyer) };
+      const token = await admitted('sale', buyer);
+      const buy = (quantity: number, key: string) =>
+        order({ eventId: 'sale', quantity }, { ...buyer, 'admission-token': token, 'idempotency-key': key });
 
-      const refused = await order(
-        { eventId: 'sale', quantity: 3 },
-        { ...headers, 'idempotency-key': 'mia-1' },
-      ).expect(422);
-      const otherKey = await order(
-        { eventId: 'sale', quantity: 2 },
-        { ...headers, 'idempotency-key': 'mia-2' },
-      ).expect(429);
-      const sameKey = await order(
-        { eventId: 'sale', quantity: 2 },
-        { ...headers, 'idempotency-key': 'mia-1' },
-      ).expect(202);
+      const refused = await buy(3, 'mia-1').expect(422);
+      const otherKey = await buy(2, 'mia-2').expect(429);
+      const sameKey = await buy(2, 'mia-1').expect(202);
 
       expect(refused.body.code).toBe('PURCHASE_LIMIT_EXCEEDED');
       expect(otherKey.body.message).toMatch(/spent/);
