@@ -3,14 +3,28 @@
 // All keys of one sale's room share the hash tag {eventId}, so every script touches one Redis Cluster slot. They sit
 // under `<prefix>:room:`, not `<prefix>:{`, so that inventory's drop of its own gate (`<prefix>:{*`) leaves them be.
 export interface RoomKeys {
-  /** Hash: epoch, rate, until (the pre-queue's end, ms), next (the last position given), serving, servedAt (µs). */
+  /**
+   * Hash: epoch, rate, until (the pre-queue's end, ms), next (the last position given), serving, servedAt (µs), gen
+   * (the pre-queue's number), `base:<gen>` (the position before a placed pre-queue's first).
+   */
   state: string;
   /** Hash: buyer → their entry id. */
   buyers: string;
-  /** Hash: `<entryId>:buyer`, `<entryId>:position`, `<entryId>:jti`, `<entryId>:exp` (ms). */
+  /**
+   * Hash: `<entryId>:buyer`, `<entryId>:position` (not for a pre-queue's entry: its rank in `prequeue` gives it),
+   * `<entryId>:gen` (a pre-queue's entry), `<entryId>:jti`, `<entryId>:exp` (ms).
+   */
   entries: string;
-  /** List: the pre-queue's entry ids, in arrival order, until they are shuffled. */
+  /**
+   * Sorted set: every pre-queue's entry ids, scored `gen * 2^40 + a random draw`: placed in score order at the
+   * pre-queue's end, and kept (the rank is the position).
+   */
   prequeue: string;
+  /**
+   * Sorted set: where each run of the serving counter (between the room empty, or a new rate, and the next) started,
+   * scored by its first serving value, `<serving>:<servedAt µs>:<rate>`: when any position was served.
+   */
+  served: string;
 }
 
 export function roomKeys(prefix: string, eventId: string): RoomKeys {
@@ -20,10 +34,11 @@ export function roomKeys(prefix: string, eventId: string): RoomKeys {
     buyers: `${base}:buyers`,
     entries: `${base}:entries`,
     prequeue: `${base}:prequeue`,
+    served: `${base}:served`,
   };
 }
 
-/** String: an admission token's spent record (the Idempotency-Key of the order that spent it), until its exp. */
+/** String: an admission token's spent record (the Idempotency-Key of the order that spent it), until 5 min past its exp. */
 export function spentKey(prefix: string, eventId: string, jti: string): string {
   return `${prefix}:room:{${eventId}}:spent:${jti}`;
 }

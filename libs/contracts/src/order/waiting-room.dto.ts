@@ -125,6 +125,18 @@ export class AdmittedEntryView {
   expiresAt!: string;
 }
 
+/** An entry whose admission expired (from when its turn came, looked at or not): queue again for a new one. */
+export class ExpiredEntryView {
+  @ApiProperty()
+  entryId!: string;
+  @ApiProperty({ enum: [false] })
+  admitted!: false;
+  @ApiProperty({ enum: [true] })
+  expired!: true;
+  @ApiProperty({ description: 'ISO 8601: when the admission expired' })
+  expiresAt!: string;
+}
+
 export class EntryIdParam {
   @IdField({ example: 'final' })
   eventId!: string;

@@ -44,8 +44,9 @@ export class OrdersService {
       try {
         order = await this.saga.admit(orderRequest(placed), idempotencyKey);
       } catch (error) {
-        // Spent by an order only: a refusal or a 503 kept nothing, so the token buys again. A 504 (the order may
-        // exist) or a bug (no outcome promised) keeps it spent.
+        // Spent by an order only: a refusal or a 503 kept nothing, so the token buys again (without an Idempotency-Key:
+        // with one the token stays the key's, WaitingRoomService.admit). A 504 (the order may exist) or a bug (no
+        // outcome promised) keeps it spent.
         if (admission && keptNothing(error)) await admission.giveBack();
         throw error;
       }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
+import { spentKey } from '@boxoffice/contracts/order/room-keys';
 import { openRedis } from '@boxoffice/redis/open-redis';
+import { eventually } from '@boxoffice/testing/eventually';
 import { TEST_REDIS_URL, testNamespace, type TestNamespace } from '@boxoffice/testing/test-namespace';
 import { RoomQueue } from './room-queue';
 
@@ -24,7 +26,7 @@ describe('RoomQueue (e2e: real Redis)', () => {
     const [first, second] = instances;
     await first.open('rate', 20, null, randomUUID());
     const before = Date.now();
-    for (let i = 0; i < 100; i++) await first.enter('rate', `buyer-${i}`, randomUUID());
+    for (let i = 0; i < 100; i++) await first.enter('rate', `buyer-${i}`, randomUUID(), 600);
     const entered = Date.now();
 
     // when: both instances look, concurrently, many times
@@ -48,10 +50,117 @@ describe('RoomQueue (e2e: real Redis)', () => {
     const opened = Date.now();
     while (Date.now() - opened < 1500) expect((await instances[0].status('idle'))!.serving).toBe(0);
 
-    const { entry } = (await instances[1].enter('idle', 'first', randomUUID()))!;
+    const { entry } = (await instances[1].enter('idle', 'first', randomUUID(), 600))!;
     const looked = await instances[0].look('idle', entry.entryId, 'first', randomUUID(), 600);
 
     expect(looked).toMatchObject({ entry: { position: 1, jti: null } });
+  });
+
+  /** Buyers 0..n-1 queued in a pre-queue in that order (with these draws, or random ones); when it ends, their positions. */
+  async function placed(eventId: string, n: number, draws?: number[]): Promise<number[]> {
+    const queue = instances[0];
+    await queue.open(eventId, 1, new Date(Date.now() + 3_600_000), randomUUID());
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const { entry } = (await queue.enter(eventId, `buyer-${i}`, randomUUID(), 600, draws?.[i]))!;
+      expect(entry.position).toBe(0);
+      ids.push(entry.entryId);
+    }
+    // The pre-queue ends a moment from now (on Redis's clock: a little ahead, placed by whoever looks after it).
+    await queue.open(eventId, 1, new Date(Date.now() + 200), randomUUID());
+    await eventually(async () => (await queue.status(eventId))!.preQueued === 0, {
+      what: 'the pre-queue placed',
+    });
+    return Promise.all(
+      ids.map(async (id, i) => {
+        const looked = await queue.look(eventId, id, `buyer-${i}`, randomUUID(), 600);
+        return looked !== null && looked !== 'none' ? looked.entry.position : -1;
+      }),
+    );
+  }
+
+  it('given a pre-queue whose entries drew 50, 10, 40, 0, 30 and 20, when it ends, then they are placed in the order of their draws, not of their arrival', async () => {
+    const positions = await placed('drawn', 6, [50, 10, 40, 0, 30, 20]);
+
+    expect(positions).toEqual([6, 2, 5, 1, 4, 3]);
+  });
+
+  it('given two rooms of 20 pre-queued buyers each, arriving in the same order, when their pre-queues end, then they are placed in different orders (the draws are random)', async () => {
+    // Statistical: the two orders agree with probability 1/20! (about 4e-19), the draws being uniform and independent.
+    const first = await placed('draw-1', 20);
+    const second = await placed('draw-2', 20);
+
+    expect([...first].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect([...second].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(second).not.toEqual(first);
+  });
+
+  it.each([
+    ['no end', null],
+    ['an end already past', new Date(Date.now() - 60_000)],
+  ])(
+    'given two buyers in a pre-queue, when the room is opened again with %s (only the rate changed), then they are placed at once, at 1 and 2, and a later buyer at 3',
+    async (_, preQueueUntil) => {
+      const queue = instances[0];
+      const eventId = `unended-${preQueueUntil === null ? 'none' : 'past'}`;
+      await queue.open(eventId, 1, new Date(Date.now() + 3_600_000), randomUUID());
+      const early = [];
+      for (const buyer of ['early-1', 'early-2'])
+        early.push((await queue.enter(eventId, buyer, randomUUID(), 600))!.entry);
+
+      await queue.open(eventId, 5, preQueueUntil, randomUUID());
+      const late = (await queue.enter(eventId, 'late', randomUUID(), 600))!;
+
+      const positions = [];
+      for (let i = 0; i < early.length; i++)
+        positions.push((await queue.enter(eventId, `early-${i + 1}`, randomUUID(), 600))!.entry.position);
+      expect(positions.sort()).toEqual([1, 2]);
+      expect(late.entry.position).toBe(3);
+      expect(late.room).toMatchObject({ preQueued: 0, preQueueUntilMs: 0, next: 3 });
+    },
+  );
+
+  it('given an entry served while its buyer did not look, when looked at after its admission (1 s here) has passed, then no token (its expiry, counted from when it was served, is past), and asking for an entry again gives a new one', async () => {
+    const queue = instances[0];
+    await queue.open('banked', 1000, null, randomUUID());
+    const { entry } = (await queue.enter('banked', 'banker', randomUUID(), 1))!;
+    const servedBy = await eventually(
+      async () => {
+        const room = (await queue.status('banked'))!;
+        return room.serving >= entry.position && room.nowMs;
+      },
+      { what: 'the entry served' },
+    );
+    // Nobody looks at the entry until a second has passed since it was served, on Redis's clock.
+    await eventually(async () => (await queue.status('banked'))!.nowMs > servedBy + 1000, {
+      what: 'its admission over',
+    });
+
+    const looked = await queue.look('banked', entry.entryId, 'banker', randomUUID(), 1);
+    const again = (await queue.enter('banked', 'banker', randomUUID(), 1))!;
+
+    expect(looked).toMatchObject({ entry: { jti: null, expMs: expect.any(Number) } });
+    const { entry: seen, room } = looked as Exclude<typeof looked, 'none' | null>;
+    expect(seen.expMs).toBeGreaterThan(0);
+    expect(seen.expMs).toBeLessThanOrEqual(room.nowMs);
+    expect(seen.expMs).toBeLessThanOrEqual(servedBy + 1000);
+    expect(again.entry).toMatchObject({ created: true, position: 2 });
+    expect(again.entry.entryId).not.toBe(entry.entryId);
+  });
+
+  it('given a token whose exp is past on Redis’s clock (an instance whose clock lags would take it as valid), when spent, then refused every time, nothing recorded; a token spent is recorded until 5 minutes past its exp', async () => {
+    const queue = instances[0];
+    const { epoch, nowMs } = await queue.open('late-clock', 10, null, randomUUID());
+
+    const first = await queue.spend('late-clock', 'jti-past', epoch, '-', nowMs - 1000);
+    const second = await queue.spend('late-clock', 'jti-past', epoch, '-', nowMs - 1000);
+    const taken = await queue.spend('late-clock', 'jti-live', epoch, '-', nowMs + 60_000);
+
+    expect([first, second]).toEqual(['expired', 'expired']);
+    expect(taken).toBe('taken');
+    const keys = (jti: string) => spentKey(namespace.redisPrefix, 'late-clock', jti);
+    expect(await clients[0].exists(keys('jti-past'))).toBe(0);
+    expect(await clients[0].pttl(keys('jti-live'))).toBeGreaterThan(60_000 + 290_000);
   });
 
   it('given a token spent, when spent again (another request, or after the queue was reopened) or given back by another spender, then refused, and given back by its spender it is spendable again', async () => {

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import { roomKeys, spentKey } from '@boxoffice/contracts/order/room-keys';
@@ -8,6 +9,17 @@ const scripts = {
   room: new LuaScript(join(__dirname, 'lua', 'room.lua')),
   admission: new LuaScript(join(__dirname, 'lua', 'admission.lua')),
 };
+
+/** A pre-queue entry's draw is below this (2^40, room.lua's DRAW). */
+export const DRAW_RANGE = 2 ** 40;
+
+/**
+ * A pre-queue entry's draw, from the OS's CSPRNG: nobody can predict the order a pre-queue is placed in (Lua's
+ * math.random in Redis 7 restarts the same sequence on every Redis start). randomInt's range is below 2^48.
+ */
+export function randomDraw(): number {
+  return randomInt(DRAW_RANGE);
+}
 
 /** A room's counters as Redis has them now (room.lua). */
 export interface RoomCounters {
@@ -30,13 +42,17 @@ export interface RoomEntry {
   created: boolean;
   /** 0 while in the pre-queue. */
   position: number;
-  /** Set once admitted, with its expiry (ms). */
+  /** Set once admitted (not when its admission had expired before anyone looked). */
   jti: string | null;
+  /**
+   * Once served: when its admission expires (ms), `admissionSeconds` from when the counter served its position; 0
+   * before.
+   */
   expMs: number;
 }
 
 /** What spending an admission token found (admission.lua). */
-export type SpendOutcome = 'taken' | 'again' | 'spent' | 'stale' | 'closed';
+export type SpendOutcome = 'taken' | 'again' | 'spent' | 'stale' | 'expired' | 'closed';
 
 export function roomClosed(eventId: string): DomainError {
   return new DomainError(
@@ -73,19 +89,25 @@ export class RoomQueue {
     return answer[0] === 'closed' ? null : counters(answer);
   }
 
-  /** The buyer's entry, made now (created) or the one they have. Null when the queue is gone. */
+  /**
+   * The buyer's entry, made now (created) or the one they have (a new one once its admission, `admissionSeconds`
+   * from when it was served, has expired). Null when the queue is gone. `draw`: the new entry's place in a pre-queue,
+   * a random integer below DRAW_RANGE (randomDraw), in whose order the pre-queue is placed.
+   */
   async enter(
     eventId: string,
     buyer: string,
     newEntryId: string,
+    admissionSeconds: number,
+    draw: number = randomDraw(),
   ): Promise<{ room: RoomCounters; entry: RoomEntry } | null> {
-    const answer = await this.room(eventId, ['enter', buyer, newEntryId]);
+    const answer = await this.room(eventId, ['enter', buyer, newEntryId, draw, admissionSeconds]);
     return answer[0] === 'closed' ? null : { room: counters(answer), entry: entry(answer) };
   }
 
   /**
-   * The entry (`buyer` '' for anyone), admitted now with `jti` if its turn has come. 'none' for an entry unknown or
-   * another buyer's; null when the queue is gone.
+   * The entry (`buyer` '' for anyone), admitted now with `jti` if its turn has come and its admission (from when
+   * its turn came) has not expired. 'none' for an entry unknown or another buyer's; null when the queue is gone.
    */
   async look(
     eventId: string,
@@ -100,7 +122,10 @@ export class RoomQueue {
     return { room: counters(answer), entry: entry(answer), buyer: answer[13] };
   }
 
-  /** Records the token as spent by `spender` (an Idempotency-Key, or none) until its expiry. */
+  /**
+   * Records the token as spent by `spender` (an Idempotency-Key, or none) until 5 minutes past its expiry; 'expired'
+   * when Redis's clock is past it already.
+   */
   async spend(
     eventId: string,
     jti: string,
@@ -122,7 +147,7 @@ export class RoomQueue {
     const keys = roomKeys(this.prefix, eventId);
     return (await scripts.room.run(
       this.redis,
-      [keys.state, keys.buyers, keys.entries, keys.prequeue],
+      [keys.state, keys.buyers, keys.entries, keys.prequeue, keys.served],
       args,
     )) as string[];
   }

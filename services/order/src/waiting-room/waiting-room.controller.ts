@@ -14,6 +14,7 @@ import { EventIdParam } from '@boxoffice/contracts/id-param.dto';
 import {
   AdmittedEntryView,
   ENTER_WAITING_ROOM_SCHEMA,
+  ExpiredEntryView,
   EnterWaitingRoomDto,
   EntryIdParam,
   WAITING_ROOM_SETTINGS_SCHEMA,
@@ -92,10 +93,14 @@ export class WaitingRoomController {
 
   @Get('entries/:entryId')
   @ApiBearerAuth('buyer')
-  @ApiExtraModels(WaitingEntryView, AdmittedEntryView)
+  @ApiExtraModels(WaitingEntryView, AdmittedEntryView, ExpiredEntryView)
   @ApiOkResponse({
     schema: {
-      oneOf: [{ $ref: getSchemaPath(WaitingEntryView) }, { $ref: getSchemaPath(AdmittedEntryView) }],
+      oneOf: [
+        { $ref: getSchemaPath(WaitingEntryView) },
+        { $ref: getSchemaPath(AdmittedEntryView) },
+        { $ref: getSchemaPath(ExpiredEntryView) },
+      ],
     },
   })
   @AnswersErrors(
@@ -110,7 +115,7 @@ export class WaitingRoomController {
   async look(
     @Param() { eventId, entryId }: EntryIdParam,
     @Req() request: FastifyRequest,
-  ): Promise<WaitingEntryView | AdmittedEntryView> {
+  ): Promise<WaitingEntryView | AdmittedEntryView | ExpiredEntryView> {
     return this.room.look(eventId, entryId, await this.buyers.buyerOf(request));
   }
 }

@@ -333,6 +333,21 @@ describe('The waiting room (e2e: buyer tokens, real Redis, Postgres, inventory, 
       expect(bought.body.quantity).toBe(2);
     });
 
+    it('given an admitted buyer refused (over the per-user limit) under an Idempotency-Key, when ordering again with the token, then only the same key buys: the token stays the key’s', async () => {
+      const buyer = await issuer.as('mia');
+      const token = await admitted('sale', buyer);
+      const buy = (quantity: number, key: string) =>
+        order({ eventId: 'sale', quantity }, { ...buyer, 'admission-token': token, 'idempotency-key': key });
+
+      const refused = await buy(3, 'mia-1').expect(422);
+      const otherKey = await buy(2, 'mia-2').expect(429);
+      const sameKey = await buy(2, 'mia-1').expect(202);
+
+      expect(refused.body.code).toBe('PURCHASE_LIMIT_EXCEEDED');
+      expect(otherKey.body.message).toMatch(/spent/);
+      expect(sameKey.body.quantity).toBe(2);
+    });
+
     it('given a sale known sold out from memory, when its room is turned on, then a buyer without admission learns 429 WAITING_ROOM, not SOLD_OUT', async () => {
       await putSale(stack.inventory, 'gone', { totalStock: 1 });
       await order({ eventId: 'gone', quantity: 1 }, await issuer.as('ned')).expect(202);

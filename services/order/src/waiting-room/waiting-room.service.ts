@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type {
   AdmittedEntryView,
+  ExpiredEntryView,
   WaitingEntryView,
   WaitingRoomSettingsBody,
   WaitingRoomStatus,
@@ -19,7 +20,7 @@ const MAX_POLL_SECONDS = 30;
 /** A closed room is said at most this often per sale: every buyer of a big queue meets it. */
 const CLOSED_WARN_EVERY_MS = 10_000;
 
-/** An admission token taken by POST /orders: given back if the order is refused with nothing kept. */
+/** An admission token taken by POST /orders: given back if the order is refused with nothing kept (no key only). */
 export interface TakenAdmission {
   giveBack(): Promise<void>;
 }
@@ -81,7 +82,12 @@ export class WaitingRoomService {
   /** The buyer's entry: made now (created) or the one they have. */
   async enter(eventId: string, buyer: string): Promise<{ created: boolean; entry: WaitingEntryView }> {
     this.openRoom(eventId);
-    const found = await this.queue.enter(eventId, buyer, randomUUID());
+    const found = await this.queue.enter(
+      eventId,
+      buyer,
+      randomUUID(),
+      this.config.waitingRoom.admissionSeconds,
+    );
     if (!found) throw this.closed(eventId);
     return { created: found.entry.created, entry: waiting(found.room, found.entry) };
   }
@@ -91,7 +97,7 @@ export class WaitingRoomService {
     eventId: string,
     entryId: string,
     buyer: string | null,
-  ): Promise<WaitingEntryView | AdmittedEntryView> {
+  ): Promise<WaitingEntryView | AdmittedEntryView | ExpiredEntryView> {
     this.openRoom(eventId);
     const found = await this.queue.look(
       eventId,
@@ -103,6 +109,9 @@ export class WaitingRoomService {
     if (found === null) throw this.closed(eventId);
     if (found === 'none') throw new DomainError('ENTRY_NOT_FOUND', `No entry ${entryId} of this buyer`);
     const { room, entry } = found;
+    // Served longer ago than an admission lasts (looked at or not): no token, the buyer queues again.
+    if (entry.expMs > 0 && entry.expMs <= room.nowMs)
+      return { entryId, admitted: false, expired: true, expiresAt: new Date(entry.expMs).toISOString() };
     if (!entry.jti) return waiting(room, entry);
     const admissionToken = await this.tokens.sign({
       buyer: found.buyer,
@@ -140,8 +149,12 @@ export class WaitingRoomService {
     if (outcome === 'closed') throw this.closed(eventId);
     if (outcome === 'stale') throw refuse('the Admission-Token is from before the queue was reopened');
     if (outcome === 'spent') throw refuse('the Admission-Token was spent already');
-    // A retry under the key that spent it gives nothing back: the key's order is the one the token bought.
-    if (outcome === 'again') return { giveBack: () => Promise.resolve() };
+    if (outcome === 'expired') throw refuse('the Admission-Token has expired');
+    // Spent under an Idempotency-Key, the token is the key's for good: a retry with the key passes with it (below,
+    // 'again'), so giving it back buys nothing, and it would be wrong. Requests with one key race: this one's refusal
+    // or 503 giving it back could undo the spend of another with the same key that the key's 202 then answers, and
+    // a third request, with another key, would buy with the token again. Without a key no other request shares it.
+    if (spender !== '-') return { giveBack: () => Promise.resolve() };
     return {
       giveBack: () =>
         this.queue.giveBack(eventId, admission.jti, spender).catch((error: Error) =>

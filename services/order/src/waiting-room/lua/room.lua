@@ -1,9 +1,9 @@
 -- One sale's waiting room (docs/contract.md §2, "The waiting room"), every step atomic on Redis's own clock, so
 -- that any order instance may run it and none advances the serving counter twice.
--- KEYS: state, buyers, entries, prequeue (libs/contracts/src/order/room-keys.ts), one hash tag.
+-- KEYS: state, buyers, entries, prequeue, served (libs/contracts/src/order/room-keys.ts), one hash tag.
 -- ARGV[1] is the step: open, enter, look, status. Answers start with 'ok', or 'closed' when the state is gone
 -- (Redis lost the queue: the caller answers 503 WAITING_ROOM_CLOSED, never "admitted").
-local state, buyers, entries, prequeue = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local state, buyers, entries, prequeue, served = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local step = ARGV[1]
 
 -- Integers as Redis stores them: Lua's own tostring would write 1.7e+15 for a time in microseconds.
@@ -20,56 +20,103 @@ local function num(key, field)
   return tonumber(redis.call('HGET', key, field) or '0')
 end
 
--- At the pre-queue's end (on the first step of any kind after it) its entries, shuffled by Fisher-Yates (every
--- order equally likely; Redis 7 seeds math.random per script), take the next positions, ahead of later arrivals.
+-- The pre-queue is a sorted set: each entry scored by a random draw made in Node (crypto, ARGV of 'enter'), never by
+-- Lua's math.random, which Redis 7 does not reseed: its sequence restarts the same on every Redis start. The scores
+-- of pre-queue number g (state 'gen') lie in [g * DRAW, (g + 1) * DRAW), so a later pre-queue never mixes with one
+-- already placed.
+local DRAW = 1099511627776 -- 2^40: the scores' range, g * DRAW exact in a double for any g that matters
+
+local function pre_queued(gen)
+  return redis.call('ZCOUNT', prequeue, gen * DRAW, '(' .. int((gen + 1) * DRAW))
+end
+
+-- At the pre-queue's end (on the first step of any kind after it, or at once when `open` takes the end away) its entries take the next positions in the order
+-- of their scores (every order equally likely, none predictable), ahead of later arrivals. Nothing is written per
+-- entry: the pre-queue's first position is kept ('base:<g>') and an entry's own is read from its rank (position_of),
+-- so that placing 100,000 entries does not block Redis.
+-- A pre-queue whose end was taken away (open with no end, or one past) is placed at once, never stranded.
 local function shuffle_if_due(now)
   local until_ms = num(state, 'until')
-  if until_ms == 0 or now < until_ms * 1000 then return end
-  local ids = redis.call('LRANGE', prequeue, 0, -1)
-  for i = #ids, 2, -1 do
-    local j = math.random(i)
-    ids[i], ids[j] = ids[j], ids[i]
+  if until_ms > 0 and now < until_ms * 1000 then return end
+  local gen = num(state, 'gen')
+  local count = pre_queued(gen)
+  if count == 0 then
+    if until_ms > 0 then redis.call('HSET', state, 'until', '0') end
+    return
   end
   local next = num(state, 'next')
   -- Nobody was waiting: the counter starts now, not when it last looked.
-  if num(state, 'serving') >= next then redis.call('HSET', state, 'servedAt', int(now)) end
-  for i = 1, #ids do
-    redis.call('HSET', entries, ids[i] .. ':position', int(next + i))
-  end
-  redis.call('HSET', state, 'next', int(next + #ids), 'until', '0')
-  redis.call('DEL', prequeue)
+  if count > 0 and num(state, 'serving') >= next then redis.call('HSET', state, 'servedAt', int(now)) end
+  redis.call('HSET', state, 'base:' .. int(gen), int(next), 'next', int(next + count), 'gen', int(gen + 1), 'until', '0')
+end
+
+-- An entry's position: given at entry, or its rank in a pre-queue placed already; 0 while its pre-queue waits.
+local function position_of(id)
+  local given = redis.call('HGET', entries, id .. ':position')
+  if given then return tonumber(given) end
+  local gen = tonumber(redis.call('HGET', entries, id .. ':gen') or '-1')
+  if gen < 0 or gen >= num(state, 'gen') then return 0 end
+  local rank = redis.call('ZRANK', prequeue, id) - redis.call('ZCOUNT', prequeue, '-inf', '(' .. int(gen * DRAW))
+  return num(state, 'base:' .. int(gen)) + rank + 1
 end
 
 -- The serving counter moves rate a second since it last moved, never past the last position given: a room empty
 -- for a while banks nothing, and its next arrivals wait their turn. The remainder of a second is kept.
+-- Between two restarts (the room empty, or the rate changed: state 'run' back to 0) the counter moves in a straight
+-- line; the first move of each such run records where it starts ('served', served_at), once: when a position was
+-- served can be told afterwards, whoever looks and whenever.
 local function advance(now)
   local serving, next = num(state, 'serving'), num(state, 'next')
   local rate, at = num(state, 'rate'), num(state, 'servedAt')
   if serving >= next then
-    redis.call('HSET', state, 'servedAt', int(now))
+    redis.call('HSET', state, 'servedAt', int(now), 'run', '0')
     return serving
   end
   local moves = math.floor((now - at) * rate / 1000000)
   if moves <= 0 then return serving end
+  if num(state, 'run') == 0 then
+    redis.call('ZREMRANGEBYSCORE', served, serving, serving)
+    redis.call('ZADD', served, serving, int(serving) .. ':' .. int(at) .. ':' .. int(rate))
+  end
+  local run = '1'
   if serving + moves >= next then
-    serving, at = next, now
+    serving, at, run = next, now, '0'
   else
     serving, at = serving + moves, at + math.floor(moves * 1000000 / rate)
   end
-  redis.call('HSET', state, 'serving', int(serving), 'servedAt', int(at))
+  redis.call('HSET', state, 'serving', int(serving), 'servedAt', int(at), 'run', run)
   return serving
+end
+
+-- When the counter served a position (µs): on the line of the run it was served in. At most now.
+local function served_at(position, now)
+  local run = redis.call('ZREVRANGEBYSCORE', served, '(' .. int(position), '-inf', 'LIMIT', 0, 1)[1]
+  if not run then return now end
+  local from, at, rate = string.match(run, '^(%d+):(%d+):(%d+)$')
+  return math.min(now, tonumber(at) + math.ceil((position - tonumber(from)) * 1000000 / tonumber(rate)))
+end
+
+-- An admission's expiry (ms; whole seconds, as the token's exp claim has it), 0 for an entry not served: `seconds`
+-- from when its position was served, not from when its buyer first looked, so that nobody banks a turn. Kept once
+-- known.
+local function expiry(id, position, serving, seconds, now)
+  local exp = num(entries, id .. ':exp')
+  if exp > 0 or position == 0 or position > serving then return exp end
+  exp = (math.floor(served_at(position, now) / 1000000) + seconds) * 1000
+  redis.call('HSET', entries, id .. ':exp', int(exp))
+  return exp
 end
 
 -- What the caller needs to answer: the room's counters, and an entry's own fields.
 local function room(now, serving)
   return {
     'ok', int(serving), int(num(state, 'next')), int(num(state, 'rate')), int(num(state, 'until')),
-    int(redis.call('LLEN', prequeue)), redis.call('HGET', state, 'epoch'), int(math.floor(now / 1000)),
+    int(pre_queued(num(state, 'gen'))), redis.call('HGET', state, 'epoch'), int(math.floor(now / 1000)),
   }
 end
 
 local function with_entry(answer, id, created)
-  local position = redis.call('HGET', entries, id .. ':position') or '0'
+  local position = int(position_of(id))
   local jti = redis.call('HGET', entries, id .. ':jti') or ''
   local exp = redis.call('HGET', entries, id .. ':exp') or '0'
   for _, v in ipairs({ id, int(created), position, jti, exp }) do
@@ -83,12 +130,12 @@ if step == 'open' then
   local now = now_us()
   if redis.call('EXISTS', state) == 0 then
     redis.call('HSET', state, 'epoch', ARGV[4], 'rate', ARGV[2], 'until', ARGV[3], 'next', '0', 'serving', '0',
-      'servedAt', int(now))
+      'servedAt', int(now), 'gen', '0')
   else
     -- Served at the old rate up to now, at the new one from now on.
     shuffle_if_due(now)
     advance(now)
-    redis.call('HSET', state, 'rate', ARGV[2], 'until', ARGV[3])
+    redis.call('HSET', state, 'rate', ARGV[2], 'until', ARGV[3], 'run', '0')
   end
   shuffle_if_due(now)
   return room(now, num(state, 'serving'))
@@ -102,11 +149,12 @@ local serving = advance(now)
 if step == 'status' then return room(now, serving) end
 
 if step == 'enter' then
-  -- ARGV: buyer, a new entry id. One entry per buyer; one whose admission has expired gives way to a new one.
+  -- ARGV: buyer, a new entry id, its draw (a random integer below 2^40, for the pre-queue), the admission's seconds.
+  -- One entry per buyer; one whose admission has expired (looked at or not) gives way to a new one.
   local buyer = ARGV[2]
   local id = redis.call('HGET', buyers, buyer)
   if id then
-    local exp = tonumber(redis.call('HGET', entries, id .. ':exp') or '0')
+    local exp = expiry(id, position_of(id), serving, tonumber(ARGV[5]), now)
     if exp > 0 and exp * 1000 <= now then id = nil end
   end
   if id then return with_entry(room(now, serving), id, 0) end
@@ -114,7 +162,9 @@ if step == 'enter' then
   redis.call('HSET', buyers, buyer, id)
   redis.call('HSET', entries, id .. ':buyer', buyer)
   if num(state, 'until') > 0 then
-    redis.call('RPUSH', prequeue, id)
+    local gen = num(state, 'gen')
+    redis.call('ZADD', prequeue, int(gen * DRAW + tonumber(ARGV[4])), id)
+    redis.call('HSET', entries, id .. ':gen', int(gen))
   else
     redis.call('HSET', entries, id .. ':position', int(redis.call('HINCRBY', state, 'next', 1)))
   end
@@ -123,15 +173,14 @@ end
 
 if step == 'look' then
   -- ARGV: entry id, its buyer ('' for anyone: no buyer tokens), a jti and the admission's seconds, for an entry
-  -- admitted now. Once admitted an entry keeps its jti and expiry: asking again signs the same token.
+  -- admitted now. Once admitted an entry keeps its jti and expiry: asking again signs the same token. An entry served
+  -- longer ago than the admission lasts gets no jti: its expiry, past, says so.
   local id, buyer = ARGV[2], ARGV[3]
   local owner = redis.call('HGET', entries, id .. ':buyer')
   if not owner or (buyer ~= '' and owner ~= buyer) then return { 'none' } end
-  local position = num(entries, id .. ':position')
-  if position > 0 and position <= serving and not redis.call('HGET', entries, id .. ':jti') then
-    -- Whole seconds, as the token's exp claim has it.
-    redis.call('HSET', entries, id .. ':jti', ARGV[4], id .. ':exp',
-      int((math.floor(now / 1000000) + tonumber(ARGV[5])) * 1000))
+  local exp = expiry(id, position_of(id), serving, tonumber(ARGV[5]), now)
+  if exp * 1000 > now and not redis.call('HGET', entries, id .. ':jti') then
+    redis.call('HSET', entries, id .. ':jti', ARGV[4])
   end
   local answer = with_entry(room(now, serving), id, 0)
   answer[#answer + 1] = owner
