@@ -171,7 +171,7 @@ describe('GET /metrics after a small sale (e2e: order in-process, inventory and 
   it('then the Grafana dashboard asks only for metrics the services declare', () => {
     const declared = new Set(Object.values(scraped).flatMap((service) => [...service.families]));
     const exprs: string[] = JSON.parse(readFileSync(DASHBOARD, 'utf8')).panels.flatMap(
-      (panel: { targets: Array<{ expr: string }> }) => panel.targets.map((target) => target.expr),
+      (panel: { targets?: Array<{ expr: string }> }) => (panel.targets ?? []).map((target) => target.expr),
     );
     const asked = exprs.flatMap((expr) => expr.match(/\b(boxoffice|nodejs|process)_[a-z0-9_]+/g) ?? []);
     const families = asked.map((name) => name.replace(/_(bucket|count|sum)$/, ''));

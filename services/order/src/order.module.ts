@@ -30,6 +30,7 @@ import { HoldReconciliation } from './saga/hold-reconciliation';
 import { IdempotencyKeyRetention } from './idempotency/idempotency-key-retention';
 import { PaymentCancelledHandler } from './saga/payment-cancelled.handler';
 import { PaymentResultHandler } from './saga/payment-result.handler';
+import { RoomMetrics } from './waiting-room/room-metrics';
 import { RoomQueue } from './waiting-room/room-queue';
 import { RoomSettings } from './waiting-room/room-settings';
 import { WaitingRoom } from './waiting-room/waiting-room.entity';
@@ -93,6 +94,7 @@ import { WaitingRoomService } from './waiting-room/waiting-room.service';
       useFactory: (redis: Redis, config: OrderConfig) => new RoomQueue(redis, config.redisPrefix),
     },
     RoomSettings,
+    RoomMetrics,
     WaitingRoomService,
   ],
 })

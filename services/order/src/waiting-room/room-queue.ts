@@ -36,6 +36,11 @@ export interface RoomCounters {
   nowMs: number;
 }
 
+/** The entries waiting: queued, not yet served, and pre-queued. */
+export function queuedIn(room: RoomCounters): number {
+  return room.next - room.serving + room.preQueued;
+}
+
 /** An entry as Redis has it. */
 export interface RoomEntry {
   entryId: string;
@@ -108,6 +113,8 @@ export class RoomQueue {
   /**
    * The entry (`buyer` '' for anyone), admitted now with `jti` if its turn has come and its admission (from when
    * its turn came) has not expired. 'none' for an entry unknown or another buyer's; null when the queue is gone.
+   * `issuedNow`: its jti was given by this look (the first issue, once per entry whoever looks); `createdMs`: when
+   * the entry was made (0 for an entry made before this was kept).
    */
   async look(
     eventId: string,
@@ -115,11 +122,21 @@ export class RoomQueue {
     buyer: string,
     jti: string,
     admissionSeconds: number,
-  ): Promise<{ room: RoomCounters; entry: RoomEntry; buyer: string } | 'none' | null> {
+  ): Promise<
+    | { room: RoomCounters; entry: RoomEntry; buyer: string; issuedNow: boolean; createdMs: number }
+    | 'none'
+    | null
+  > {
     const answer = await this.room(eventId, ['look', entryId, buyer, jti, admissionSeconds]);
     if (answer[0] === 'closed') return null;
     if (answer[0] === 'none') return 'none';
-    return { room: counters(answer), entry: entry(answer), buyer: answer[13] };
+    return {
+      room: counters(answer),
+      entry: entry(answer),
+      buyer: answer[13],
+      issuedNow: answer[14] === '1',
+      createdMs: Number(answer[15]),
+    };
   }
 
   /**

@@ -30,6 +30,11 @@ export class RoomSettings implements OnApplicationBootstrap {
     return this.rooms.get(eventId)?.enabled === true;
   }
 
+  /** The sales whose room is enabled. */
+  on(): string[] {
+    return [...this.rooms.values()].filter((room) => room.enabled).map((room) => room.eventId);
+  }
+
   /** Writes the room's settings and takes them here at once (other instances within ROOMS_REFRESH_MS). */
   async save(room: Omit<WaitingRoom, 'updatedAt'>): Promise<WaitingRoom> {
     const [saved] = (await this.db.query(

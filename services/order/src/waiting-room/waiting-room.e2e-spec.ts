@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
 import { eventually } from '@boxoffice/testing/eventually';
 import { putSale } from '@boxoffice/testing/sale-stock';
+import { scrapeMetrics } from '@boxoffice/testing/scraped-metrics';
 import { TestIssuer } from '@boxoffice/testing/test-issuer';
 import { AS_ADMIN, TEST_TOKENS } from '@boxoffice/testing/test-tokens';
 import { keptOf, OrderTestApp, startOrderStack } from '../order.test-app';
@@ -376,6 +377,53 @@ describe('The waiting room (e2e: buyer tokens, real Redis, Postgres, inventory, 
       await putRoom('open', { enabled: false, admitPerSecond: 10 }).expect(200);
 
       await order({ eventId: 'open', quantity: 1 }, await issuer.as('quinn')).expect(202);
+    });
+  });
+
+  describe('metrics', () => {
+    const WAITS = 'boxoffice_waiting_room_wait_seconds_count';
+
+    it('given a room that admits fast, when a buyer is admitted and looks again, then one admission and one wait are counted, and the room shows nobody queued', async () => {
+      await putRoom('watched', { enabled: true, admitPerSecond: 1000 }).expect(200);
+      const before = await scrapeMetrics(stack);
+      const buyer = await issuer.as('rita');
+
+      const token = await admitted('watched', buyer);
+      const once = await scrapeMetrics(stack);
+      const { entryId } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+      await look('watched', entryId, buyer).expect(200);
+      const again = await scrapeMetrics(stack);
+
+      expect(once.value('boxoffice_waiting_room_admitted_total', { event_id: 'watched' })).toBe(1);
+      expect(once.value(WAITS)! - (before.value(WAITS) ?? 0)).toBe(1);
+      expect(once.value('boxoffice_waiting_room_wait_seconds_bucket', { le: '3600' })).toBe(
+        once.value(WAITS),
+      );
+      expect(once.value('boxoffice_waiting_room_queued', { event_id: 'watched' })).toBe(0);
+      expect(again.value('boxoffice_waiting_room_admitted_total', { event_id: 'watched' })).toBe(1);
+      expect(again.value(WAITS)).toBe(once.value(WAITS));
+    });
+
+    it('given a room that admits one a second, when five buyers queue, then the room shows them queued until served; a room off shows none', async () => {
+      await putRoom('crowded', { enabled: true, admitPerSecond: 1 }).expect(200);
+      await putRoom('closed-door', { enabled: false, admitPerSecond: 1 }).expect(200);
+
+      for (const name of ['sam', 'tia', 'uma', 'vic', 'wes'])
+        await enter('crowded', await issuer.as(name)).expect(201);
+      const queued = (await scrapeMetrics(stack)).value('boxoffice_waiting_room_queued', {
+        event_id: 'crowded',
+      });
+
+      expect(queued).toBeGreaterThan(0);
+      expect(queued).toBeLessThanOrEqual(5);
+      await eventually(
+        async () =>
+          (await scrapeMetrics(stack)).value('boxoffice_waiting_room_queued', { event_id: 'crowded' }) === 0,
+        { what: 'the crowded room served', timeoutMs: 15_000 },
+      );
+      expect(
+        (await scrapeMetrics(stack)).value('boxoffice_waiting_room_queued', { event_id: 'closed-door' }),
+      ).toBeUndefined();
     });
   });
 

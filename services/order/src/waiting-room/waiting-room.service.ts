@@ -11,8 +11,9 @@ import type {
 import { DomainError, WaitingRoomRefusal } from '@boxoffice/errors/domain-error';
 import { OrderConfig } from '../order.config';
 import { AdmissionTokens } from './admission-tokens';
+import { RoomMetrics } from './room-metrics';
 import { RoomSettings } from './room-settings';
-import { roomClosed, RoomQueue, type RoomCounters, type RoomEntry } from './room-queue';
+import { queuedIn, roomClosed, RoomQueue, type RoomCounters, type RoomEntry } from './room-queue';
 import type { WaitingRoom } from './waiting-room.entity';
 
 /** The longest a waiting buyer is told to wait before asking again: a long queue still hears of its progress. */
@@ -39,6 +40,7 @@ export class WaitingRoomService {
     private readonly settings: RoomSettings,
     private readonly queue: RoomQueue,
     private readonly config: OrderConfig,
+    private readonly metrics: RoomMetrics,
   ) {
     this.tokens = new AdmissionTokens(config.waitingRoom.admissionSecret);
   }
@@ -68,7 +70,7 @@ export class WaitingRoomService {
     if (!room) throw notFound(eventId);
     const counters = await this.queue.status(eventId);
     if (!counters && room.enabled) throw this.closed(eventId);
-    const queued = counters ? counters.next - counters.serving + counters.preQueued : 0;
+    const queued = counters ? queuedIn(counters) : 0;
     return {
       enabled: room.enabled,
       admitPerSecond: room.admitPerSecond,
@@ -113,6 +115,9 @@ export class WaitingRoomService {
     if (entry.expMs > 0 && entry.expMs <= room.nowMs)
       return { entryId, admitted: false, expired: true, expiresAt: new Date(entry.expMs).toISOString() };
     if (!entry.jti) return waiting(room, entry);
+    // Counted where Redis gave the jti, once per entry: a look again (here or on another instance) is not.
+    if (found.issuedNow)
+      this.metrics.issued(eventId, found.createdMs > 0 ? (room.nowMs - found.createdMs) / 1000 : null);
     const admissionToken = await this.tokens.sign({
       buyer: found.buyer,
       eventId,

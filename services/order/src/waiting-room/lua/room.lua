@@ -160,7 +160,8 @@ if step == 'enter' then
   if id then return with_entry(room(now, serving), id, 0) end
   id = ARGV[3]
   redis.call('HSET', buyers, buyer, id)
-  redis.call('HSET', entries, id .. ':buyer', buyer)
+  -- When it was made (ms): its wait, once admitted, is counted from here (boxoffice_waiting_room_wait_seconds).
+  redis.call('HSET', entries, id .. ':buyer', buyer, id .. ':at', int(math.floor(now / 1000)))
   if num(state, 'until') > 0 then
     local gen = num(state, 'gen')
     redis.call('ZADD', prequeue, int(gen * DRAW + tonumber(ARGV[4])), id)
@@ -174,16 +175,22 @@ end
 if step == 'look' then
   -- ARGV: entry id, its buyer ('' for anyone: no buyer tokens), a jti and the admission's seconds, for an entry
   -- admitted now. Once admitted an entry keeps its jti and expiry: asking again signs the same token. An entry served
-  -- longer ago than the admission lasts gets no jti: its expiry, past, says so.
+  -- longer ago than the admission lasts gets no jti: its expiry, past, says so. The answer ends with the owner, '1'
+  -- when the jti was given now (first issue: counted once, whoever looks again) and when the entry was made (ms,
+  -- '0' for one made before that was kept).
   local id, buyer = ARGV[2], ARGV[3]
   local owner = redis.call('HGET', entries, id .. ':buyer')
   if not owner or (buyer ~= '' and owner ~= buyer) then return { 'none' } end
   local exp = expiry(id, position_of(id), serving, tonumber(ARGV[5]), now)
+  local issued = '0'
   if exp * 1000 > now and not redis.call('HGET', entries, id .. ':jti') then
     redis.call('HSET', entries, id .. ':jti', ARGV[4])
+    issued = '1'
   end
   local answer = with_entry(room(now, serving), id, 0)
   answer[#answer + 1] = owner
+  answer[#answer + 1] = issued
+  answer[#answer + 1] = redis.call('HGET', entries, id .. ':at') or '0'
   return answer
 end
 
