@@ -197,6 +197,7 @@ function roomRows(results: BenchResults): Row[] {
     },
     { scenario, figure: '503 OVERLOADED answers', boxoffice: overloaded, target: none(overloaded) },
     { scenario, figure: 'POST /orders p99 ms, from admission', boxoffice: of((r) => r.p99Ms) },
+    { scenario, figure: 'polls per buyer', boxoffice: of((r) => r.polls / r.buyers) },
   ];
 }
 

@@ -57,6 +57,8 @@ export interface RoomFigures extends RunFigures {
   lateBacklogMax: number;
   /** 503 answers to POST /orders (OVERLOADED: the saga behind), each asked again after its Retry-After. */
   overloaded: number;
+  /** GET .../entries/{id} asked by all the buyers together. */
+  polls: number;
 }
 
 interface Drive {
@@ -288,6 +290,7 @@ export async function roomSale(
     sellOutSeconds,
     lateBacklogMax,
     overloaded: seen.overloaded,
+    polls: record.polls,
     cost,
   };
 }
