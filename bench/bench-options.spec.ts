@@ -17,10 +17,11 @@ describe('npm run bench options', () => {
         s1Keys: true,
         s2: { requests: 3_000 },
         s3: { seconds: 30 },
+        s4: { tickets: 500, buyers: 10_000, admitPerSecond: 200 },
         write: true,
         profileDir: null,
         against: null,
-        scenarios: ['s1', 's2', 's3'],
+        scenarios: ['s1', 's2', 's3', 's4'],
       },
     });
   });
@@ -38,6 +39,7 @@ describe('npm run bench options', () => {
         warmUp: false,
         s1: { requests: 3_000 },
         s2: { requests: 300 },
+        s4: { tickets: 25, buyers: 500, admitPerSecond: 200 },
         write: false,
       },
     });
@@ -86,24 +88,48 @@ describe('npm run bench options', () => {
   it('given --only with a scenario twice, when parsed, then a partial run still writes nothing and a full one writes', () => {
     // when
     const partial = parseBenchOptions(['--only', 's1,s1,s2']);
-    const full = parseBenchOptions(['--only', 's3,s2,s1,s1']);
+    const full = parseBenchOptions(['--only', 's4,s3,s2,s1,s1']);
 
     // then
     expect(partial).toMatchObject({ ok: true, options: { scenarios: ['s1', 's2'], write: false } });
-    expect(full).toMatchObject({ ok: true, options: { scenarios: ['s1', 's2', 's3'], write: true } });
+    expect(full).toMatchObject({ ok: true, options: { scenarios: ['s1', 's2', 's3', 's4'], write: true } });
   });
 
   it('given --only s3 without s2, or an unknown scenario, when parsed, then it is refused with the reason', () => {
     // when
     const alone = parseBenchOptions(['--only', 's3']);
-    const unknown = parseBenchOptions(['--only', 's1,s4']);
+    const unknown = parseBenchOptions(['--only', 's1,s5']);
 
     // then
     expect(alone).toEqual({
       ok: false,
       errors: ['--only s3 needs s2 too: S3 runs at half of S2 accepted/s'],
     });
-    expect(unknown).toEqual({ ok: false, errors: ['--only takes s1, s2 and s3, got s4'] });
+    expect(unknown).toEqual({ ok: false, errors: ['--only takes s1, s2, s3 and s4, got s5'] });
+  });
+
+  it('given --only s4, when parsed, then the waiting room runs alone: it needs no other scenario', () => {
+    expect(parseBenchOptions(['--only', 's4'])).toMatchObject({
+      ok: true,
+      options: { scenarios: ['s4'], write: false },
+    });
+  });
+
+  it('given --admit-per-second auto or 350, when parsed, then S4 asks the room for it and nothing is written', () => {
+    // when
+    const auto = parseBenchOptions(['--admit-per-second', 'auto']);
+    const fixed = parseBenchOptions(['--admit-per-second', '350']);
+
+    // then: "auto" goes to the server as it is
+    expect(auto).toMatchObject({ ok: true, options: { s4: { admitPerSecond: 'auto' }, write: false } });
+    expect(fixed).toMatchObject({ ok: true, options: { s4: { admitPerSecond: 350 }, write: false } });
+  });
+
+  it("given --admit-per-second out of the room's bounds, when parsed, then it is refused", () => {
+    expect(parseBenchOptions(['--admit-per-second', '0'])).toEqual({
+      ok: false,
+      errors: ['--admit-per-second must be an integer in 1..10000 or auto, got 0'],
+    });
   });
 
   it('given two bad values, when parsed, then both are listed', () => {

@@ -12,27 +12,38 @@ export interface BenchOptions {
   s1Keys: boolean;
   s2: { requests: number };
   s3: { seconds: number };
+  /** S4: a sale of `tickets` through a waiting room admitting `admitPerSecond` (`--admit-per-second`; "auto" passed
+   * to the server as it is), 20 buyers a ticket all arriving at once. */
+  s4: { tickets: number; buyers: number; admitPerSecond: number | 'auto' };
   /** Write bench/results/<date>-<commit>.json, the chart and the README table. */
   write: boolean;
   /** A folder for one CPU profile per Boxoffice service (node --cpu-prof), or null. */
   profileDir: string | null;
   /** A git ref whose build runs beside this one in the same run (before/after a change), or null. */
   against: string | null;
-  /** The scenarios run (`--only s1,s2`): all three unless told. S3 needs S2, whose throughput sets its rate. */
+  /** The scenarios run (`--only s1,s2`): all four unless told. S3 needs S2, whose throughput sets its rate. */
   scenarios: Scenario[];
 }
 
-export type Scenario = 's1' | 's2' | 's3';
-export const SCENARIOS: Scenario[] = ['s1', 's2', 's3'];
+export type Scenario = 's1' | 's2' | 's3' | 's4';
+export const SCENARIOS: Scenario[] = ['s1', 's2', 's3', 's4'];
+
+/** S4's buyers per ticket: the issue's 20x oversubscription. */
+export const ROOM_OVERSUBSCRIPTION = 20;
+/** S4's admission rate unless told: below what the saga ends on this 2-core box (300-400 orders/s), until the
+ * room's "auto" follows the saga itself. */
+const ROOM_ADMIT_PER_SECOND = 200;
 
 export type ParsedBenchOptions = { ok: true; options: BenchOptions } | { ok: false; errors: string[] };
 
 const FULL = { runs: 3, s1: { stock: 100, requests: 20_000 }, s2: { requests: 3_000 }, s3: { seconds: 30 } };
 const QUICK = { runs: 1, s1: { stock: 100, requests: 3_000 }, s2: { requests: 300 }, s3: { seconds: 5 } };
+/** S4's tickets: 500 (10,000 buyers, about 50 s at 200/s); quick, 25 (500 buyers, a few seconds). */
+const ROOM_TICKETS = { full: 500, quick: 25 };
 
 /**
- * `[--quick] [--runs n] [--concurrency n] [--no-write] [--profile dir] [--against ref] [--only s1,s2,s3] [--no-keys]`; bad values
- * all at once.
+ * `[--quick] [--runs n] [--concurrency n] [--no-write] [--profile dir] [--against ref] [--only s1,s2,s3,s4] [--no-keys]
+ * [--admit-per-second n|auto]`; bad values all at once.
  */
 export function parseBenchOptions(args: string[]): ParsedBenchOptions {
   let values: Record<string, string | boolean | undefined>;
@@ -48,6 +59,7 @@ export function parseBenchOptions(args: string[]): ParsedBenchOptions {
         against: { type: 'string' },
         only: { type: 'string' },
         'no-keys': { type: 'boolean', default: false },
+        'admit-per-second': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -66,7 +78,7 @@ export function parseBenchOptions(args: string[]): ParsedBenchOptions {
   };
   const scenarios = values.only === undefined ? SCENARIOS : String(values.only).split(',');
   const unknown = scenarios.filter((name) => !SCENARIOS.includes(name as Scenario));
-  if (unknown.length) errors.push(`--only takes s1, s2 and s3, got ${unknown.join(', ')}`);
+  if (unknown.length) errors.push(`--only takes s1, s2, s3 and s4, got ${unknown.join(', ')}`);
   else if (scenarios.includes('s3') && !scenarios.includes('s2'))
     errors.push('--only s3 needs s2 too: S3 runs at half of S2 accepted/s');
   const options: BenchOptions = {
@@ -78,16 +90,32 @@ export function parseBenchOptions(args: string[]): ParsedBenchOptions {
     s1Keys: values['no-keys'] !== true,
     s2: sizes.s2,
     s3: sizes.s3,
+    s4: {
+      tickets: ROOM_TICKETS[quick ? 'quick' : 'full'],
+      buyers: ROOM_TICKETS[quick ? 'quick' : 'full'] * ROOM_OVERSUBSCRIPTION,
+      admitPerSecond: admitRate(values['admit-per-second'] as string | undefined, errors),
+    },
     // A quick run's figures are too small to stand for the machine, a partial one leaves rows out, one without keys
-    // is another S1: none publishes.
+    // is another S1, one at another admission rate another S4: none publishes.
     write:
       !quick &&
       values['no-write'] !== true &&
       values['no-keys'] !== true &&
+      values['admit-per-second'] === undefined &&
       SCENARIOS.every((name) => scenarios.includes(name)),
     profileDir: (values.profile as string | undefined) ?? null,
     against: (values.against as string | undefined) ?? null,
     scenarios: SCENARIOS.filter((name) => scenarios.includes(name)),
   };
   return errors.length ? { ok: false, errors } : { ok: true, options };
+}
+
+/** `--admit-per-second`: an integer 1-10000 (the room's bounds) or "auto", which the server judges. */
+function admitRate(raw: string | undefined, errors: string[]): number | 'auto' {
+  if (raw === undefined) return ROOM_ADMIT_PER_SECOND;
+  if (raw === 'auto') return 'auto';
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 10_000)
+    errors.push(`--admit-per-second must be an integer in 1..10000 or auto, got ${raw}`);
+  return value;
 }

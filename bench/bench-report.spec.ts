@@ -14,7 +14,7 @@ import {
   writeResults,
   type BenchResults,
 } from './bench-report';
-import type { AcceptedFigures, ArrivalFigures, RunFigures } from './bench-scenarios';
+import type { AcceptedFigures, ArrivalFigures, RoomFigures, RunFigures } from './bench-scenarios';
 
 const run = (requestsPerSecond: number, p99Ms = 10): RunFigures => ({
   requests: 1000,
@@ -46,6 +46,23 @@ const s2Cost = (
   ),
 });
 const arrivals = (p99Ms: number): ArrivalFigures => ({ ...run(50, p99Ms), rate: 50 });
+/** A waiting-room run: 100 tickets, 2,000 buyers let in at 50/s, the sale ended in `sellOutSeconds`. */
+const room = (sellOutSeconds: number, lateBacklogMax = 0): RoomFigures => ({
+  ...run(400, 80),
+  tickets: 100,
+  buyers: 2000,
+  admitPerSecond: 50,
+  admitted: 2000,
+  roomP50Ms: 20_000,
+  roomP99Ms: 39_000,
+  roomMaxMs: 40_000,
+  acceptedPerSecond: 45,
+  endedPerSecond: 100 / sellOutSeconds,
+  sellOutSeconds,
+  lateBacklogMax,
+  overloaded: 0,
+  polls: 9000,
+});
 
 /** Boxoffice at 0.5x the baseline in S1, 0.7x in S2 with a saga at 0.9x, S3 p99 3x: two targets met, two not. */
 function results(overrides: Partial<BenchResults> = {}): BenchResults {
@@ -92,6 +109,34 @@ describe('npm run bench: its report', () => {
     // then
     const rows = table.split('\n').filter((line) => line.startsWith('| S'));
     expect(rows.map((row) => row.split(' | ')[0])).toEqual(['| S1 sold-out storm', '| S1 sold-out storm']);
+  });
+
+  it('given waiting-room runs beside S2, when the rows are made, then its figures are absolute, compared to the admission rate and to S2, and the saga is judged behind when one run was', () => {
+    // given: S2 ended its 100 orders 2 s after 1 s of storm (33.3 a second); the room's runs ended theirs in 2-4 s
+    const s2 = { ...accepted(70, 63), drainSeconds: 2, seconds: 1 };
+    const withRoom = results({
+      options: { runs: 3, scenarios: ['s2', 's4'] } as BenchOptions,
+      s2: { Boxoffice: [s2, s2, s2], baseline: [] },
+      s4: { Boxoffice: [room(2), room(2.5), room(4, 3)] },
+    });
+
+    // when
+    const rows = rowsOf(withRoom).filter((row) => row.scenario.startsWith('S4'));
+
+    // then
+    expect(rows[0].scenario).toBe('S4 waiting room, 2000 buyers, 50/s');
+    expect(rows.map((row) => [row.figure, row.boxoffice.median, row.ratio, row.target?.met])).toEqual([
+      ['time in the room p50 s', 20, undefined, undefined],
+      ['time in the room p99 s', 39, undefined, undefined],
+      ['accepted/s (ratio: to the admission rate)', 45, 0.9, undefined],
+      ["orders ended/s, first arrival to last order ended (ratio: to S2's)", 40, 1.2, undefined],
+      ['seconds to sell out (to the last order ended)', 2.5, undefined, undefined],
+      ['late saga backlog, most sampled', 0, undefined, false],
+      ['503 OVERLOADED answers', 0, undefined, true],
+      ['POST /orders p99 ms, from admission', 80, undefined, undefined],
+      ['polls per buyer', 4.5, undefined, undefined],
+    ]);
+    expect(rowsOf(results()).some((row) => row.scenario.startsWith('S4'))).toBe(false);
   });
 
   it('given Boxoffice and the baseline, when the rows are made, then each target is judged on the ratio of medians', () => {

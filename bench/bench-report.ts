@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { renderChart, type ChartPanel } from './bench-chart';
 import { perUnit, type UnitCost } from './bench-cost';
 import { SCENARIOS, type BenchOptions, type Scenario } from './bench-options';
-import type { AcceptedFigures, ArrivalFigures, RunFigures } from './bench-scenarios';
+import type { AcceptedFigures, ArrivalFigures, RoomFigures, RunFigures } from './bench-scenarios';
 
 /** Runs by system: 'Boxoffice', 'baseline' and, with --against, 'Boxoffice@<commit>'. */
 type PerSystem<T> = Record<string, T[]>;
@@ -21,6 +21,8 @@ export interface BenchResults {
   /** The rate S3 ran at: half of Boxoffice's median accepted/s in S2. */
   s3Rate: number;
   s3: PerSystem<ArrivalFigures>;
+  /** Boxoffice only (the baseline has no room); absent from the runs before it. */
+  s4?: PerSystem<RoomFigures>;
   /** With --against: the other build's name ('Boxoffice@<commit>') and the ref asked for. */
   against?: { name: string; ref: string };
   /** Peak resident set of each process over the whole bench, warm-up included. */
@@ -143,6 +145,59 @@ export function rowsOf(results: BenchResults): Row[] {
       figure: 'time to CONFIRMED p99 ms',
       boxoffice: of(s3.b, (r) => r.timeToConfirmedP99Ms),
     },
+    ...roomRows(results),
+  ];
+}
+
+/**
+ * S4's rows: absolute figures (the baseline has no room), but for what compares: accepted/s to the rate the room
+ * admits, and orders ended a second to S2's (first request to last order ended, in the same run).
+ */
+function roomRows(results: BenchResults): Row[] {
+  const runs = results.s4?.Boxoffice ?? [];
+  if (!runs.length) return [];
+  const of = (pick: (run: RoomFigures) => number) => spreadOf(runs.map(pick));
+  const rate = results.options.s4?.admitPerSecond ?? runs[0]?.admitPerSecond;
+  const scenario = `S4 waiting room, ${results.options.s4?.buyers ?? runs[0]?.buyers ?? '?'} buyers, ${rate ?? '?'}/s`;
+  const accepted = of((r) => r.acceptedPerSecond);
+  const ended = of((r) => r.endedPerSecond);
+  // S2's orders from its first request to its last order ended: the pace of a sale without a room.
+  const s2Ended = spreadOf(
+    (results.s2.Boxoffice ?? []).map((r) => r.accepted / (r.seconds + (r.drainSeconds ?? NaN))),
+  );
+  // Every run, not the median: the saga is never behind, or it was.
+  const none = (spread: Spread) => ({ text: '= 0 (every run)', met: spread.max === 0 });
+  const backlog = of((r) => r.lateBacklogMax);
+  const overloaded = of((r) => r.overloaded);
+  return [
+    { scenario, figure: 'time in the room p50 s', boxoffice: of((r) => r.roomP50Ms / 1000) },
+    { scenario, figure: 'time in the room p99 s', boxoffice: of((r) => r.roomP99Ms / 1000) },
+    {
+      scenario,
+      figure: 'accepted/s (ratio: to the admission rate)',
+      boxoffice: accepted,
+      ...(typeof rate === 'number' && { ratio: accepted.median / rate }),
+    },
+    {
+      scenario,
+      figure: "orders ended/s, first arrival to last order ended (ratio: to S2's)",
+      boxoffice: ended,
+      ratio: ended.median / s2Ended.median,
+    },
+    {
+      scenario,
+      figure: 'seconds to sell out (to the last order ended)',
+      boxoffice: of((r) => r.sellOutSeconds),
+    },
+    {
+      scenario,
+      figure: 'late saga backlog, most sampled',
+      boxoffice: backlog,
+      target: none(backlog),
+    },
+    { scenario, figure: '503 OVERLOADED answers', boxoffice: overloaded, target: none(overloaded) },
+    { scenario, figure: 'POST /orders p99 ms, from admission', boxoffice: of((r) => r.p99Ms) },
+    { scenario, figure: 'polls per buyer', boxoffice: of((r) => r.polls / r.buyers) },
   ];
 }
 
@@ -245,6 +300,7 @@ const COST_OF: Record<Scenario, string> = {
   s1: 'S1 sold-out storm',
   s2: 'S2 accepted orders',
   s3: 'S3 open model',
+  s4: 'S4 waiting room',
 };
 const COST_FIGURES = ['sql', 'transactions', 'redis', 'http', 'amqp', 'roundTrips', 'cpuMs'] as const;
 
@@ -258,12 +314,12 @@ export interface CostRow {
   median: UnitCost;
 }
 
-/** Per scenario run, system and process: what a request (S1) or an accepted order (S2, S3) cost it. */
+/** Per scenario run, system and process: what a request (S1) or an accepted order (S2, S3, S4) cost it. */
 export function costRowsOf(results: BenchResults): CostRow[] {
   const systems = ['Boxoffice', 'baseline', ...(results.against ? [results.against.name] : [])];
   const rows: CostRow[] = [];
   for (const scenario of results.options.scenarios ?? SCENARIOS) {
-    const bySystem = results[scenario] as PerSystem<RunFigures>;
+    const bySystem = (results[scenario] ?? {}) as PerSystem<RunFigures>;
     for (const system of systems) {
       const costs = (bySystem[system] ?? []).flatMap((run) => (run.cost ? [run.cost] : []));
       const perRun = costs.flatMap((cost) => {
@@ -286,7 +342,7 @@ export function renderCostTable(results: BenchResults): string {
   const rows = costRowsOf(results);
   if (!rows.length) return '';
   return [
-    'Cost per request (S1) or accepted order (S2, S3), median of the runs, from the first request to the last ' +
+    'Cost per request (S1) or accepted order (S2, S3, S4), median of the runs, from the first request to the last ' +
       'order ended; round trips = SQL + Redis + HTTP + AMQP:',
     '',
     `| scenario | system | process | per | SQL statements | transactions | Redis commands | HTTP requests | AMQP publishes | round trips | CPU ms |`,

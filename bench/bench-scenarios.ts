@@ -1,10 +1,13 @@
-// The three scenarios of `npm run bench`, each run against one system (Boxoffice or the baseline) and checked:
-// S1 sold-out storm, S2 accepted orders, S3 open-model arrivals. A run's figures come with its violations.
+// The scenarios of `npm run bench`, each run against one system (Boxoffice or the baseline) and checked: S1 sold-out
+// storm, S2 accepted orders, S3 open-model arrivals, S4 a waiting room (Boxoffice only). A run's figures come with its
+// violations.
 import { performance } from 'node:perf_hooks';
 import { costBetween, type CostSnapshot, type RunCost } from './bench-cost';
 import type { BenchSystem } from './bench-systems';
 import { driveClosed, driveOpen, newDriveRecord, type Buy, type DriveRecord } from './sale/buyer-drivers';
-import { latencyByStatus, percentile } from './sale/latency-record';
+import { latencyByStatus, latencyFigures, percentile } from './sale/latency-record';
+import { newRoomRecord } from './sale/room-buyer';
+import type { Order } from './sale/sale-requests';
 
 export interface RunFigures {
   requests: number;
@@ -34,6 +37,28 @@ export interface ArrivalFigures extends RunFigures {
   /** Boxoffice: from a buyer's scheduled send to its order CONFIRMED. */
   timeToConfirmedP50Ms?: number;
   timeToConfirmedP99Ms?: number;
+}
+
+export interface RoomFigures extends RunFigures {
+  tickets: number;
+  buyers: number;
+  admitPerSecond: number | 'auto';
+  admitted: number;
+  /** From a buyer's arrival (POST .../entries) to the answer that admitted it. */
+  roomP50Ms: number;
+  roomP99Ms: number;
+  roomMaxMs: number;
+  /** Orders accepted per second from the first buyer admitted to the last 202: the pace the room let through. */
+  acceptedPerSecond: number;
+  /** Orders ended per second from the first arrival to the sale's last order ended, and those seconds. */
+  endedPerSecond: number;
+  sellOutSeconds: number;
+  /** The most orders CREATED ORDER_SAGA_BACKLOG_AFTER_SECONDS (2 s) ago or more, still open, sampled each second. */
+  lateBacklogMax: number;
+  /** 503 answers to POST /orders (OVERLOADED: the saga behind), each asked again after its Retry-After. */
+  overloaded: number;
+  /** GET .../entries/{id} asked by all the buyers together. */
+  polls: number;
 }
 
 interface Drive {
@@ -121,12 +146,14 @@ async function costSince(
 const RETRY_AFTER_MS = 1000;
 const MAX_TRIES = 120;
 
-/** A buyer as a client should be: a 503 OVERLOADED is asked again after its Retry-After (1 s), same key. */
-function retryingOverload(buy: Buy): Buy {
-  return async (index) => {
+/** A buyer as a client should be: a 503 OVERLOADED is asked again after its Retry-After (1 s), same key (and same
+ * admission token, which the key keeps). Counts the 503s in `seen`. */
+function retryingOverload(order: Order, seen = { overloaded: 0 }): Order {
+  return async (index, admissionToken) => {
     for (let tries = 1; ; tries++) {
-      const answer = await buy(index);
+      const answer = await order(index, admissionToken);
       if (answer.status !== 503 || tries === MAX_TRIES) return answer;
+      seen.overloaded++;
       await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_MS));
     }
   };
@@ -183,4 +210,87 @@ export async function openArrivals(
     };
   }
   return { ...figuresOf(run, violations), rate, ...confirmTimes, cost };
+}
+
+/** Calls `sample` once a second until stopped; the largest value seen. */
+function sampledMax(sample: () => Promise<number>): { stop(): Promise<number> } {
+  let max = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      max = Math.max(max, await sample());
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return max;
+    },
+  };
+}
+
+/**
+ * S4 (Boxoffice only): `buyers` for `tickets`, all arriving at once at the sale's waiting room, which admits
+ * `admitPerSecond`; each polls after its pollAfterSeconds and buys with its admission. The saga must never fall behind
+ * what the room lets in: no late backlog, no 503.
+ */
+export async function roomSale(
+  system: BenchSystem,
+  {
+    eventId,
+    tickets,
+    buyers,
+    admitPerSecond,
+  }: { eventId: string; tickets: number; buyers: number; admitPerSecond: number | 'auto' },
+): Promise<RoomFigures> {
+  const { room, saga } = system;
+  if (!room || !saga) throw new Error(`${system.name} has no waiting room`);
+  await system.createSale(eventId, tickets);
+  await room.open(eventId, admitPerSecond);
+  const costFrom = await system.cost?.();
+  const record = newRoomRecord();
+  const seen = { overloaded: 0 };
+  let firstAdmittedAt = Infinity;
+  let lastAcceptedAt = NaN;
+  const order = retryingOverload(system.buyer(eventId), seen);
+  const timed: Order = async (index, token) => {
+    firstAdmittedAt = Math.min(firstAdmittedAt, performance.now());
+    const answer = await order(index, token);
+    if (answer.status === 202) lastAcceptedAt = performance.now();
+    return answer;
+  };
+  const backlog = sampledMax(() => saga.lateBacklog(eventId));
+  const run = await drive(room.enter(eventId, timed, record), (buy, drives) =>
+    driveClosed(buyers, buyers, buy, drives),
+  );
+  const accepted = run.record.acceptedOrderIds.length;
+  const { orders } = await saga.waitEnded(eventId, accepted);
+  const lateBacklogMax = await backlog.stop();
+  const cost = await costSince(system, costFrom, eventId, accepted, accepted, 'accepted order');
+  const violations = await system.violations(eventId, tickets, accepted);
+  const failures = Object.entries(record.failures).map(([kind, count]) => `${count} × ${kind}`);
+  if (failures.length) violations.push(`ROOM_REFUSED (${failures.join(', ')})`);
+  if (orders.total > record.admitted)
+    violations.push(`ORDERS_BEYOND_ADMITTED (${orders.total} orders, ${record.admitted} admitted)`);
+  const wait = latencyFigures(record.waitsMs);
+  const sellOutSeconds = ((orders.lastEndedAtEpochMs ?? NaN) - run.record.startedAtEpochMs) / 1000;
+  return {
+    ...figuresOf(run, violations),
+    tickets,
+    buyers,
+    admitPerSecond,
+    admitted: record.admitted,
+    roomP50Ms: wait?.p50 ?? NaN,
+    roomP99Ms: wait?.p99 ?? NaN,
+    roomMaxMs: wait?.max ?? NaN,
+    acceptedPerSecond: (accepted * 1000) / (lastAcceptedAt - firstAdmittedAt),
+    endedPerSecond: accepted / sellOutSeconds,
+    sellOutSeconds,
+    lateBacklogMax,
+    overloaded: seen.overloaded,
+    polls: record.polls,
+    cost,
+  };
 }

@@ -12,7 +12,8 @@ import { startStack } from '../system/boxoffice-stack';
 import type { CostProbe, CostSnapshot } from './bench-cost';
 import { servicePids } from './process-memory';
 import { auditAt, auditHere, auditSale, waitForOrdersEnded } from './sale/sale-ending';
-import { buyerOf, createSale } from './sale/sale-requests';
+import { openRoom, roomBuyerOf, type RoomRecord } from './sale/room-buyer';
+import { buyerOf, createSale, type Order } from './sale/sale-requests';
 import { readSaleStack, type SaleOrders } from './sale/sale-stack';
 import type { Buy } from './sale/buyer-drivers';
 
@@ -23,7 +24,7 @@ export interface BenchSystem {
   createSale(eventId: string, stock: number): Promise<void>;
   /** POST /orders for buyer `index` of the sale, over keep-alive connections of the system's own pool; `keys`:
    * each with an Idempotency-Key of its own (the default), or none. */
-  buyer(eventId: string, keys?: boolean): Buy;
+  buyer(eventId: string, keys?: boolean): Order;
   /** What must hold once the sale's orders ended: each code is a violation (nothing oversold, the books agree). */
   violations(eventId: string, stock: number, accepted: number): Promise<string[]>;
   /** Its processes by name, for their peak RSS. */
@@ -34,6 +35,16 @@ export interface BenchSystem {
   cost?(): Promise<CostSnapshot>;
   /** Boxoffice only: the saga's side of a sale. */
   saga?: Saga;
+  /** Boxoffice only: the sale's waiting room. */
+  room?: Room;
+}
+
+export interface Room {
+  /** The room on, admitting `admitPerSecond` ("auto" passed as it is). */
+  open(eventId: string, admitPerSecond: number | 'auto'): Promise<void>;
+  /** Buyer `index` through the room: enters, polls, then `order`s with its admission; what it went through in
+   * `record`. */
+  enter(eventId: string, order: Order, record: RoomRecord): Buy;
 }
 
 export interface Saga {
@@ -44,7 +55,12 @@ export interface Saga {
   unended(eventId: string): Promise<number>;
   /** When each CONFIRMED order of the sale was confirmed, epoch ms by order id. */
   confirmedAt(eventId: string): Promise<Map<string, number>>;
+  /** Orders of the sale CREATED SAGA_BACKLOG_AFTER_SECONDS ago or more and still open: the saga behind. */
+  lateBacklog(eventId: string): Promise<number>;
 }
+
+/** ORDER_SAGA_BACKLOG_AFTER_SECONDS as npm start runs order (its default): older CREATED orders are the saga behind. */
+const SAGA_BACKLOG_AFTER_SECONDS = 2;
 
 const CONNECTIONS = 256;
 const buyerOptions = (eventId: string, keys = true) => ({
@@ -136,6 +152,16 @@ export async function startBoxoffice(
         );
         return new Map(rows.map((row: { order_id: string; at: number }) => [row.order_id, row.at]));
       },
+      lateBacklog: (eventId) =>
+        count(
+          `SELECT count(*)::int AS count FROM "${orderSchema}".orders WHERE event_id = $1 AND status = 'CREATED'
+           AND created_at <= now() - make_interval(secs => $2)`,
+          [eventId, SAGA_BACKLOG_AFTER_SECONDS],
+        ),
+    },
+    room: {
+      open: (eventId, admitPerSecond) => openRoom(sale, eventId, { admitPerSecond, preQueueSeconds: null }),
+      enter: (eventId, order, record) => roomBuyerOf(pool, buyerOptions(eventId), order, record),
     },
   };
 }

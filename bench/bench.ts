@@ -1,13 +1,14 @@
-// `npm run bench [-- --quick] [--runs n] [--concurrency n] [--no-write] [--profile dir] [--against ref] [--only s1,s2]`: Boxoffice (npm start, its defaults) and
-// the hand-written baseline (bench/baseline/) side by side, in a corner of the local servers of their own; each
-// scenario on each system in turn, after a warm-up, `runs` times. Writes bench/results/<date>-<commit>.json, the
+// `npm run bench [-- --quick] [--runs n] [--concurrency n] [--no-write] [--profile dir] [--against ref] [--only s1,s2]
+// [--admit-per-second n|auto]`: Boxoffice (npm start, its defaults) and the hand-written baseline (bench/baseline/)
+// side by side, in a corner of the local servers of their own; each scenario on each system in turn (S4, the waiting
+// room, on this Boxoffice alone), after a warm-up, `runs` times. Writes bench/results/<date>-<commit>.json, the
 // chart and the README table (not with --quick). Exit 0; 1 on a violation or a dead process; 2 on a usage error.
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { TestCorner } from '@boxoffice/testing/test-corner';
-import { parseBenchOptions, type BenchOptions, type Scenario } from './bench-options';
+import { parseBenchOptions, ROOM_OVERSUBSCRIPTION, type BenchOptions, type Scenario } from './bench-options';
 import { openCostProbe } from './bench-cost';
 import {
   renderAgainstTable,
@@ -18,7 +19,14 @@ import {
   writeResults,
   type BenchResults,
 } from './bench-report';
-import { acceptedOrders, openArrivals, soldOutStorm, type RunFigures } from './bench-scenarios';
+import {
+  acceptedOrders,
+  openArrivals,
+  roomSale,
+  soldOutStorm,
+  type RoomFigures,
+  type RunFigures,
+} from './bench-scenarios';
 import { startBaseline, startBoxoffice, type BenchSystem } from './bench-systems';
 import { checkoutAt } from './bench-worktree';
 import { peakRssMiB } from './process-memory';
@@ -31,7 +39,12 @@ const newEventId = (scenario: string, system: BenchSystem) =>
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const brief = (run: RunFigures) =>
   `${run.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${run.p50Ms.toFixed(1)} ms  p99 ${run.p99Ms.toFixed(1)} ms  ` +
-  `${JSON.stringify(run.statuses)}${run.violations.length ? `  VIOLATIONS: ${run.violations.join('; ')}` : ''}`;
+  `${JSON.stringify(run.statuses)}${'roomP50Ms' in run ? roomBrief(run as RoomFigures) : ''}` +
+  `${run.violations.length ? `  VIOLATIONS: ${run.violations.join('; ')}` : ''}`;
+const roomBrief = (run: RoomFigures) =>
+  `  room p50 ${(run.roomP50Ms / 1000).toFixed(1)} s p99 ${(run.roomP99Ms / 1000).toFixed(1)} s  ` +
+  `${run.acceptedPerSecond.toFixed(0)} accepted/s  ${run.endedPerSecond.toFixed(0)} ended/s  ` +
+  `late backlog max ${run.lateBacklogMax}  503s ${run.overloaded}  ${run.polls} polls`;
 
 /** Each run gives every system its turn, a different one first each time, so that none always follows the other. */
 async function inTurns<T extends RunFigures>(
@@ -93,6 +106,15 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
       await inTurns(systems, wanted('s1', 1), 'warm-up S1', (system) => s1(system, 5_000));
       await inTurns(systems, wanted('s2', 1), 'warm-up S2', (system) => s2(system, 500));
     }
+    // The baseline has no room, and another commit's build may have none: this build alone.
+    const s4 = (system: BenchSystem, tickets = options.s4.tickets) =>
+      roomSale(system, {
+        eventId: newEventId('s4', system),
+        tickets,
+        buyers: tickets * ROOM_OVERSUBSCRIPTION,
+        admitPerSecond: options.s4.admitPerSecond,
+      });
+    if (options.warmUp) await inTurns([boxoffice], wanted('s4', 1), 'warm-up S4', (system) => s4(system, 25));
     const runs = options.runs;
     const s1Runs = await inTurns(systems, wanted('s1', runs), 'S1', (system) => s1(system));
     const s2Runs = await inTurns(systems, wanted('s2', runs), 'S2', (system) => s2(system));
@@ -100,11 +122,17 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
     const s3Runs = await inTurns(systems, wanted('s3', runs), `S3 (${s3Rate.toFixed(0)} req/s)`, (system) =>
       openArrivals(system, { eventId: newEventId('s3', system), rate: s3Rate, seconds: options.s3.seconds }),
     );
+    const s4Runs = await inTurns(
+      [boxoffice],
+      wanted('s4', runs),
+      `S4 (${options.s4.buyers} buyers for ${options.s4.tickets}, ${options.s4.admitPerSecond}/s)`,
+      (system) => s4(system),
+    );
     const peakRss: Record<string, number | null> = {};
     for (const system of systems)
       for (const [name, pid] of Object.entries(system.pids()))
         peakRss[system === then ? `${name}@${then.name.split('@')[1]}` : name] = peakRssMiB(pid);
-    const all = [...Object.values(s1Runs), ...Object.values(s2Runs), ...Object.values(s3Runs)].flat();
+    const all = [s1Runs, s2Runs, s3Runs, s4Runs].flatMap((bySystem) => Object.values(bySystem).flat());
     const violations = [...new Set(all.flatMap((run) => run.violations))];
     for (const system of systems)
       if (!system.alive()) violations.push(`${system.name} is not running at the end`);
@@ -122,6 +150,7 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
       s2: s2Runs,
       s3Rate,
       s3: s3Runs,
+      s4: s4Runs,
       ...(then && options.against && { against: { name: then.name, ref: options.against } }),
       peakRssMiB: peakRss,
       violations,

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { driveClosed, driveOpen, newDriveRecord, scheduledOffsetMs } from './buyer-drivers';
 
 /** Holds the event loop, as a stalled client or server would. */
@@ -47,5 +48,18 @@ describe('npm run sale: the drivers', () => {
     expect(most).toBe(5);
     expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(record.acceptedOrderIds).toHaveLength(50);
+  });
+
+  it('given a buyer that waited 150 ms in a waiting room, when driven, then its latency counts from its admission, not its arrival', async () => {
+    // given
+    const record = newDriveRecord();
+    const throughRoom = async () => {
+      stall(150);
+      return { status: 202, orderId: 'o', admittedAt: performance.now() };
+    };
+    // when
+    await driveClosed(1, 1, throughRoom, record);
+    // then
+    expect(record.answers[0].latencyMs).toBeLessThan(100);
   });
 });

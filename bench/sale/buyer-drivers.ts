@@ -1,8 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import type { Answer } from './latency-record';
 
-/** One buyer's POST /orders: its status (0 when no answer came) and, when accepted, the order id. */
-export type Buy = (index: number) => Promise<{ status: number; orderId?: string }>;
+/**
+ * One buyer's POST /orders: its status (0 when no answer came) and, when accepted, the order id. Through a waiting
+ * room, `admittedAt` (performance.now()) is when it was let in: its latency counts from then, its wait is the room's.
+ */
+export type Buy = (index: number) => Promise<{ status: number; orderId?: string; admittedAt?: number }>;
 
 /** What the drivers fill in as answers come, read by the progress line and the summary. */
 export interface DriveRecord {
@@ -23,8 +26,8 @@ async function send(buy: Buy, index: number, since: number, record: DriveRecord)
     record.startedAt = performance.now();
     record.startedAtEpochMs = Date.now();
   }
-  const { status, orderId } = await buy(index);
-  record.answers.push({ status, latencyMs: performance.now() - since });
+  const { status, orderId, admittedAt } = await buy(index);
+  record.answers.push({ status, latencyMs: performance.now() - (admittedAt ?? since) });
   if (status === 202 && orderId) record.acceptedOrderIds.push(orderId);
 }
 

@@ -31,17 +31,23 @@ export function latencyByStatus(answers: Answer[]): Record<string, LatencyFigure
   }
   const figures: Record<string, LatencyFigures> = {};
   for (const [key, values] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
-    if (!values.length) continue;
-    const sorted = values.sort((a, b) => a - b);
-    figures[key] = {
-      count: sorted.length,
-      p50: percentile(sorted, 50),
-      p90: percentile(sorted, 90),
-      p99: percentile(sorted, 99),
-      max: sorted[sorted.length - 1],
-    };
+    const group = latencyFigures(values);
+    if (group) figures[key] = group;
   }
   return figures;
+}
+
+/** Count, p50, p90, p99 and max of the values (sorted in place); null when there are none. */
+export function latencyFigures(values: number[]): LatencyFigures | null {
+  if (!values.length) return null;
+  const sorted = values.sort((a, b) => a - b);
+  return {
+    count: sorted.length,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1],
+  };
 }
 
 /** Answers so far by class, for the live progress line. */

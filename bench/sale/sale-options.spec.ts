@@ -17,6 +17,7 @@ describe('npm run sale: the command line', () => {
         perUserLimit: 0,
         eventId: 'sale-new',
         json: false,
+        room: null,
       },
     });
   });
@@ -51,5 +52,37 @@ describe('npm run sale: the command line', () => {
       errors: [expect.stringContaining('--duration needs --rate')],
     });
     expect(parse('--stok', '5')).toMatchObject({ ok: false });
+  });
+
+  it('given --waiting-room alone, when parsed, then the room admits 100 a second, no pre-queue, and every buyer arrives at once', () => {
+    expect(parse('--waiting-room', '--buyers', '2000')).toMatchObject({
+      ok: true,
+      options: { buyers: 2000, concurrency: 2000, room: { admitPerSecond: 100, preQueueSeconds: null } },
+    });
+  });
+
+  it('given --admit-per-second auto and a pre-queue, when parsed, then "auto" is kept as it is for the server to judge', () => {
+    const parsed = parse('--waiting-room', '--admit-per-second', 'auto', '--pre-queue-seconds', '2.5');
+    expect(parsed).toMatchObject({
+      ok: true,
+      options: { room: { admitPerSecond: 'auto', preQueueSeconds: 2.5 } },
+    });
+  });
+
+  it('given room options that are bad or without --waiting-room, when parsed, then every one is listed at once', () => {
+    expect(
+      parse('--waiting-room', '--admit-per-second', 'fast', '--pre-queue-seconds', '0', '--users', '5'),
+    ).toEqual({
+      ok: false,
+      errors: [
+        expect.stringContaining('--admit-per-second must be'),
+        expect.stringContaining('--pre-queue-seconds must be'),
+        expect.stringContaining('--users'),
+      ],
+    });
+    expect(parse('--admit-per-second', '50')).toEqual({
+      ok: false,
+      errors: [expect.stringContaining('need --waiting-room')],
+    });
   });
 });

@@ -25,13 +25,21 @@ export async function createSale(
     throw new Error(`PUT /events/${options.eventId} answered ${response.status}: ${await response.text()}`);
 }
 
+/** Buyer `index`'s user id: `users` distinct ones, in turn. */
+export function userOf(options: Pick<SaleOptions, 'users'>, index: number): string {
+  return `buyer-${index % options.users}`;
+}
+
+/** A buyer's POST /orders, given the admission token a waiting room gave it when the sale has one. */
+export type Order = (index: number, admissionToken?: string) => ReturnType<Buy>;
+
 /** One buyer's POST /orders, buyer `index` of the sale, with an Idempotency-Key of its own unless `keys` is false. */
 export function buyerOf(
   pool: Pool,
   options: Pick<SaleOptions, 'eventId' | 'users' | 'quantity' | 'declineRate'> & { keys?: boolean },
-): Buy {
+): Order {
   const keyed = options.keys !== false;
-  return async (index) => {
+  return async (index, admissionToken) => {
     // Spread evenly: buyer i declines when the running share of declines crosses a whole number.
     const declined = Math.floor((index + 1) * options.declineRate) > Math.floor(index * options.declineRate);
     try {
@@ -41,10 +49,11 @@ export function buyerOf(
         headers: {
           'content-type': 'application/json',
           ...(keyed && { 'idempotency-key': `${options.eventId}-${index}` }),
+          ...(admissionToken && { 'admission-token': admissionToken }),
         },
         body: JSON.stringify({
           eventId: options.eventId,
-          userId: `buyer-${index % options.users}`,
+          userId: userOf(options, index),
           quantity: options.quantity,
           paymentToken: declined ? 'tok_chargeDeclined' : 'tok_visa',
         }),

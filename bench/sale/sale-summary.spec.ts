@@ -1,11 +1,13 @@
 import { renderProgress, renderSummary, summarize } from './sale-summary';
 import { parseSaleOptions, type SaleOptions } from './sale-options';
 
-const options = (
-  parseSaleOptions(['--stock', '20', '--buyers', '4', '--event', 'gig'], () => 'x') as {
-    options: SaleOptions;
-  }
-).options;
+const optionsOf = (...args: string[]) =>
+  (
+    parseSaleOptions(['--stock', '20', '--buyers', '4', '--event', 'gig', ...args], () => 'x') as {
+      options: SaleOptions;
+    }
+  ).options;
+const options = optionsOf();
 
 describe('npm run sale: the summary', () => {
   it('given the answers and the orders of a sale, when summarized and rendered, then a person reads rate, latency per status, orders by reason and the violations', () => {
@@ -54,6 +56,72 @@ describe('npm run sale: the summary', () => {
     const counts = { sent: 40, accepted: 20, soldOut: 15, otherClientError: 1, serverError: 0 };
     expect(renderProgress(counts, 812.4, 100)).toBe(
       'sent 40/100  202 20  409 15  4xx 1  5xx/none 0  812 req/s',
+    );
+  });
+
+  describe('through a waiting room', () => {
+    const roomSale = (room: { admitted: number; waitsMs: number[]; orderWithoutAdmission: number }) =>
+      summarize({
+        options: optionsOf('--waiting-room', '--admit-per-second', '2'),
+        sent: 4,
+        answers: [
+          { status: 202, latencyMs: 12 },
+          { status: 409, latencyMs: 3 },
+          { status: 409, latencyMs: 3 },
+        ],
+        driveSeconds: 2,
+        orders: { accepted: 1, confirmed: 1, created: 0, cancelled: 0, cancelledBy: {} },
+        firstRequestToLastEndedSeconds: 2.5,
+        waitDeadlineHit: false,
+        violations: [],
+        room: {
+          record: { entered: 4, polls: 9, failures: { 'entry 503': 1 }, ...room },
+          orderWithoutAdmission: room.orderWithoutAdmission,
+        },
+      });
+
+    it('given buyers admitted after 0.2 to 1.9 s, when summarized and rendered, then a person reads the time in the room, admitted, bought and that nobody got past it', () => {
+      // given
+      const summary = roomSale({ admitted: 3, waitsMs: [1900, 200, 1100], orderWithoutAdmission: 429 });
+
+      // when
+      const text = renderSummary(summary).split('\n');
+
+      // then
+      expect(summary.room).toMatchObject({
+        admitPerSecond: 2,
+        entered: 4,
+        admitted: 3,
+        bought: 1,
+        timeInRoomMs: { count: 3, p50: 1100, p99: 1900, max: 1900 },
+        ordersBeyondAdmitted: 0,
+        breaches: [],
+      });
+      expect(text.slice(-4)).toEqual([
+        'waiting room: 2 admitted/s; 4 entered, 3 admitted, 1 bought; 9 polls; ended in the room: 1 × entry 503',
+        'time in the room: p50 1.1 s, p99 1.9 s, max 1.9 s',
+        'bought without admission: nobody (POST /orders without a token: 429)',
+        'violations: none',
+      ]);
+    });
+
+    it('given an order taken without a token and more orders than admissions, when summarized, then both are breaches', () => {
+      // given: nobody admitted, yet the sale has an order, and the order without a token was answered 202
+      const summary = roomSale({ admitted: 0, waitsMs: [], orderWithoutAdmission: 202 });
+
+      // then
+      expect(summary.room?.breaches).toEqual([
+        'POST /orders without an admission token answered 202, not 429',
+        '1 orders more than buyers admitted',
+      ]);
+      expect(renderSummary(summary)).toContain('time in the room: nobody admitted');
+    });
+  });
+
+  it('given a room, when the progress line is drawn, then it shows who waits and who was admitted', () => {
+    const counts = { sent: 40, accepted: 2, soldOut: 0, otherClientError: 0, serverError: 0 };
+    expect(renderProgress(counts, 3, 100, { entered: 40, admitted: 2 })).toBe(
+      'sent 40/100  room 38 waiting, 2 admitted  202 2  409 0  4xx 0  5xx/none 0  3 req/s',
     );
   });
 });

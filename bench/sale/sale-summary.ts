@@ -1,6 +1,25 @@
 import type { Violation } from '../../ops/audit/find-violations';
-import { latencyByStatus, type Answer, type LatencyFigures } from './latency-record';
+import { latencyByStatus, latencyFigures, type Answer, type LatencyFigures } from './latency-record';
+import type { RoomRecord, RoomSettings } from './room-buyer';
 import type { SaleOptions } from './sale-options';
+
+/** With --waiting-room: the buyers' time in the room, and whether anyone bought without being admitted. */
+export interface RoomSummary extends RoomSettings {
+  entered: number;
+  admitted: number;
+  polls: number;
+  /** Orders accepted (202), each bought with an admission token. */
+  bought: number;
+  /** From a buyer's arrival to its admission; null when nobody was admitted. */
+  timeInRoomMs: LatencyFigures | null;
+  failures: Record<string, number>;
+  /** The answer to one POST /orders without an admission token while the room was on: 429 is right. */
+  orderWithoutAdmission: number;
+  /** The sale's orders in the database beyond the buyers admitted: 0 is right. */
+  ordersBeyondAdmitted: number;
+  /** What says someone got past the room; empty when nobody did. */
+  breaches: string[];
+}
 
 /** Everything `npm run sale` reports at the end; the --json output as it is. */
 export interface SaleSummary {
@@ -24,6 +43,7 @@ export interface SaleSummary {
   /** Set when the wait for every accepted order to end hit its deadline. */
   waitDeadlineHit: boolean;
   violations: Violation[];
+  room: RoomSummary | null;
 }
 
 export function summarize(input: {
@@ -35,6 +55,7 @@ export function summarize(input: {
   firstRequestToLastEndedSeconds: number | null;
   waitDeadlineHit: boolean;
   violations: Violation[];
+  room?: { record: RoomRecord; orderWithoutAdmission: number };
 }): SaleSummary {
   const { options, answers } = input;
   const answersByStatus: Record<string, number> = {};
@@ -53,6 +74,34 @@ export function summarize(input: {
     firstRequestToLastEndedSeconds: input.firstRequestToLastEndedSeconds,
     waitDeadlineHit: input.waitDeadlineHit,
     violations: input.violations,
+    room: options.room && input.room ? roomSummary(options.room, input.room, input.orders) : null,
+  };
+}
+
+function roomSummary(
+  settings: RoomSettings,
+  { record, orderWithoutAdmission }: { record: RoomRecord; orderWithoutAdmission: number },
+  orders: SaleSummary['orders'],
+): RoomSummary {
+  const total = orders.confirmed + orders.cancelled + orders.created;
+  const ordersBeyondAdmitted = Math.max(0, total - record.admitted);
+  const breaches = [
+    ...(orderWithoutAdmission === 429
+      ? []
+      : [`POST /orders without an admission token answered ${orderWithoutAdmission}, not 429`]),
+    ...(ordersBeyondAdmitted ? [`${ordersBeyondAdmitted} orders more than buyers admitted`] : []),
+  ];
+  return {
+    ...settings,
+    entered: record.entered,
+    admitted: record.admitted,
+    polls: record.polls,
+    bought: orders.accepted,
+    timeInRoomMs: latencyFigures([...record.waitsMs]),
+    failures: record.failures,
+    orderWithoutAdmission,
+    ordersBeyondAdmitted,
+    breaches,
   };
 }
 
@@ -80,10 +129,29 @@ export function renderSummary(summary: SaleSummary): string {
       ? 'no order accepted'
       : `first request to last order ended: ${summary.firstRequestToLastEndedSeconds.toFixed(2)} s`,
     ...(summary.waitDeadlineHit ? ['the wait for every order to end hit its deadline'] : []),
+    ...(summary.room ? renderRoom(summary.room) : []),
     summary.violations.length ? `violations (${summary.violations.length}):` : 'violations: none',
     ...summary.violations.map((v) => `  ${v.code} ${v.where}: ${v.detail}`),
   ];
   return lines.join('\n');
+}
+
+const seconds = (value: number) => `${(value / 1000).toFixed(1)} s`;
+
+function renderRoom(room: RoomSummary): string[] {
+  const wait = room.timeInRoomMs;
+  const failures = Object.entries(room.failures).map(([kind, count]) => `${count} × ${kind}`);
+  return [
+    `waiting room: ${room.admitPerSecond} admitted/s${room.preQueueSeconds === null ? '' : `, pre-queue ${room.preQueueSeconds} s`}; ` +
+      `${room.entered} entered, ${room.admitted} admitted, ${room.bought} bought; ${room.polls} polls` +
+      (failures.length ? `; ended in the room: ${failures.join(', ')}` : ''),
+    wait
+      ? `time in the room: p50 ${seconds(wait.p50)}, p99 ${seconds(wait.p99)}, max ${seconds(wait.max)}`
+      : 'time in the room: nobody admitted',
+    room.breaches.length
+      ? `bought without admission: ${room.breaches.join('; ')}`
+      : 'bought without admission: nobody (POST /orders without a token: 429)',
+  ];
 }
 
 /** The live line: sent, answers by class so far, current req/s. */
@@ -97,6 +165,8 @@ export function renderProgress(
   },
   perSecond: number,
   buyers: number,
+  room?: Pick<RoomRecord, 'entered' | 'admitted'>,
 ): string {
-  return `sent ${counts.sent}/${buyers}  202 ${counts.accepted}  409 ${counts.soldOut}  4xx ${counts.otherClientError}  5xx/none ${counts.serverError}  ${perSecond.toFixed(0)} req/s`;
+  const inRoom = room ? `room ${room.entered - room.admitted} waiting, ${room.admitted} admitted  ` : '';
+  return `sent ${counts.sent}/${buyers}  ${inRoom}202 ${counts.accepted}  409 ${counts.soldOut}  4xx ${counts.otherClientError}  5xx/none ${counts.serverError}  ${perSecond.toFixed(0)} req/s`;
 }

@@ -48,27 +48,24 @@ describe('npm run sale: a sale from the command line (e2e, three real services)'
     return { exit, stdout, output: sale.output() };
   };
 
-  it('given a running stack, when a user runs a sale of 20 tickets for 100 buyers, 10 % declined, with --json, then every buyer is answered, no ticket is oversold and the audit finds nothing', async () => {
-    // when
-    const run = await runSale([
-      '--json',
-      '--stock',
-      '20',
-      '--buyers',
-      '100',
-      '--concurrency',
-      '20',
-      '--decline-rate',
-      '0.1',
-    ]);
-
-    // then
+  /** The sale's --json summary, once it exited 0 (else what it printed, to read why). */
+  const summaryOf = (run: Awaited<ReturnType<typeof runSale>>) => {
     expect({ exit: run.exit, output: run.exit?.code === 0 ? '' : run.output }).toEqual({
       exit: { code: 0, signal: null },
       output: '',
     });
+    return JSON.parse(run.stdout) as SaleSummary;
+  };
+
+  it('given a running stack, when a user runs a sale of 20 tickets for 100 buyers, 10 % declined, with --json, then every buyer is answered, no ticket is oversold and the audit finds nothing', async () => {
+    // when
+    const run = await runSale(
+      '--json --stock 20 --buyers 100 --concurrency 20 --decline-rate 0.1'.split(' '),
+    );
+
+    // then
+    const summary = summaryOf(run);
     expect(run.stdout.trimEnd().split('\n')).toHaveLength(1);
-    const summary = JSON.parse(run.stdout) as SaleSummary;
     expect(summary.answered).toBe(100);
     expect(summary.orders.accepted).toBe(summary.orders.confirmed + summary.orders.cancelled);
     expect(summary.orders.confirmed).toBeLessThanOrEqual(20);
@@ -80,15 +77,37 @@ describe('npm run sale: a sale from the command line (e2e, three real services)'
 
   it('given a running stack, when a user runs an open-model sale at 40 req/s for 1 s, then 40 buyers are sent on schedule and answered', async () => {
     // when
-    const run = await runSale(['--json', '--stock', '5', '--rate', '40', '--duration', '1']);
+    const run = await runSale('--json --stock 5 --rate 40 --duration 1'.split(' '));
 
     // then
-    expect({ exit: run.exit, output: run.exit?.code === 0 ? '' : run.output }).toEqual({
-      exit: { code: 0, signal: null },
-      output: '',
-    });
-    const summary = JSON.parse(run.stdout) as SaleSummary;
+    const summary = summaryOf(run);
     expect(summary).toMatchObject({ model: 'open, 40 req/s', sent: 40, answered: 40, violations: [] });
     expect(summary.orders.confirmed).toBeLessThanOrEqual(5);
+  }, 45_000);
+
+  it('given a running stack, when a user runs a sale of 5 tickets for 30 buyers through a waiting room admitting 15 a second after a 1 s pre-queue, then every buyer waits its turn, buys with its admission and nobody gets past the room', async () => {
+    // when
+    const run = await runSale(
+      '--json --stock 5 --buyers 30 --waiting-room --admit-per-second 15 --pre-queue-seconds 1'.split(' '),
+    );
+
+    // then
+    const summary = summaryOf(run);
+    expect(summary).toMatchObject({ sent: 30, answered: 30, answersByStatus: { 202: 5, 409: 25 } });
+    expect(summary.room).toMatchObject({
+      admitPerSecond: 15,
+      preQueueSeconds: 1,
+      entered: 30,
+      admitted: 30,
+      bought: 5,
+      orderWithoutAdmission: 429,
+      ordersBeyondAdmitted: 0,
+      breaches: [],
+      failures: {},
+    });
+    // Everyone arrived in the pre-queue: nobody was let in before its end; 30 at 15 a second take 2 s more.
+    expect(summary.room?.timeInRoomMs?.p50).toBeGreaterThanOrEqual(1000);
+    expect(summary.room?.timeInRoomMs?.max).toBeGreaterThanOrEqual(2000);
+    expect(summary.violations).toEqual([]);
   }, 45_000);
 });

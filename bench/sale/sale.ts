@@ -1,12 +1,14 @@
 // `npm run sale -- [--stock 100] [--buyers 1000] [--concurrency 100 | --rate <req/s> [--duration <s>]] [--users n]
-// [--quantity 1] [--decline-rate 0..1] [--per-user-limit 0] [--event id] [--json]`: a sale against a running stack,
-// live, then its summary and the audit of it. Exit 0: no violation; 1: violations; 2: usage or connection error.
+// [--quantity 1] [--decline-rate 0..1] [--per-user-limit 0] [--event id] [--json]
+// [--waiting-room [--admit-per-second n|auto] [--pre-queue-seconds s]]`: a sale against a running stack, live, then
+// its summary and the audit of it. Exit 0: no violation; 1: violations; 2: usage or connection error.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { Pool } from 'undici';
 import { driveClosed, driveOpen, newDriveRecord, type DriveRecord } from './buyer-drivers';
 import { countAnswers } from './latency-record';
+import { newRoomRecord, openRoom, roomBuyerOf, type RoomRecord } from './room-buyer';
 import { parseSaleOptions, type SaleOptions } from './sale-options';
 import { auditSale, waitForOrdersEnded } from './sale-ending';
 import { buyerOf, createSale } from './sale-requests';
@@ -18,7 +20,7 @@ const POLL_MS = 250;
 class UsageError extends Error {}
 
 /** Redraws one line on a terminal; otherwise a plain line every 2 s. On stderr when stdout carries the JSON. */
-function showProgress(record: DriveRecord, options: SaleOptions): () => void {
+function showProgress(record: DriveRecord, options: SaleOptions, room?: RoomRecord): () => void {
   const out = options.json ? process.stderr : process.stdout;
   const tty = out.isTTY === true;
   let last = { at: performance.now(), answered: 0 };
@@ -27,7 +29,7 @@ function showProgress(record: DriveRecord, options: SaleOptions): () => void {
     const now = performance.now();
     const perSecond = ((record.answers.length - last.answered) * 1000) / Math.max(1, now - last.at);
     last = { at: now, answered: record.answers.length };
-    const line = renderProgress(countAnswers(record.sent, record.answers), perSecond, options.buyers);
+    const line = renderProgress(countAnswers(record.sent, record.answers), perSecond, options.buyers, room);
     if (tty) out.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
     else out.write(`${line}\n`);
   };
@@ -54,16 +56,19 @@ async function main(): Promise<number> {
   await db.connect().catch((error: Error) => {
     throw new UsageError(`Postgres at ${stack.databaseUrl} does not answer: ${error.message}`);
   });
+  // Through a room most buyers sleep between polls: they need no connection of their own.
   const pool = new Pool(stack.serviceUrls.order, {
-    connections: options.rate === null ? options.concurrency : 256,
+    connections: options.rate === null && !options.room ? options.concurrency : 256,
   });
   try {
     await createSale(stack, options).catch((error: Error) => {
       throw new UsageError(error.message);
     });
+    const room = options.room && (await roomOpened(pool, stack, options));
     const record = newDriveRecord();
-    const stopProgress = showProgress(record, options);
-    const buy = buyerOf(pool, options);
+    const stopProgress = showProgress(record, options, room?.record);
+    const order = buyerOf(pool, options);
+    const buy = room ? roomBuyerOf(pool, options, order, room.record) : order;
     if (options.rate === null) await driveClosed(options.buyers, options.concurrency, buy, record);
     else await driveOpen(options.buyers, options.rate, buy, record);
     const driveSeconds = (performance.now() - record.startedAt) / 1000;
@@ -84,13 +89,23 @@ async function main(): Promise<number> {
           : null,
       waitDeadlineHit: deadlineHit,
       violations: await auditSale(stack, options.eventId),
+      room: room ?? undefined,
     });
     process.stdout.write(`${options.json ? JSON.stringify(summary) : renderSummary(summary)}\n`);
-    return summary.violations.length ? 1 : 0;
+    return summary.violations.length || summary.room?.breaches.length ? 1 : 0;
   } finally {
     await pool.close();
     await db.end();
   }
+}
+
+/** The sale's room on; then buyer 0 tries POST /orders before queueing (no key, no token): the room must say 429. */
+async function roomOpened(pool: Pool, stack: SaleStack, options: SaleOptions) {
+  await openRoom(stack, options.eventId, options.room!).catch((error: Error) => {
+    throw new UsageError(error.message);
+  });
+  const { status } = await buyerOf(pool, { ...options, keys: false })(0);
+  return { record: newRoomRecord(), orderWithoutAdmission: status };
 }
 
 function pick({ confirmed, created, cancelled, cancelledBy }: SaleOrders) {
