@@ -1,12 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
+import { roomKeysPattern } from '@boxoffice/contracts/order/room-keys';
 import { eventually } from '@boxoffice/testing/eventually';
 import { openHeadlessChromium, type HeadlessChromium } from '@boxoffice/testing/headless-chromium';
 import { putSale } from '@boxoffice/testing/sale-stock';
 import type { ServiceProcess } from '@boxoffice/testing/service-process';
 import { openTestCorner, type TestCorner } from '@boxoffice/testing/test-corner';
 import { TestIssuer } from '@boxoffice/testing/test-issuer';
+import { deleteKeys } from '@boxoffice/testing/test-namespace';
 import { AS_ADMIN } from '@boxoffice/testing/test-tokens';
 
 /** Set to a path (docs/images/waiting-room.png) to save the page mid-queue there: docs/testing.md. */
@@ -73,7 +75,8 @@ describe('The waiting room page (e2e: headless Chromium, order, inventory and pa
       ...(await issuer.env(false)),
     });
     await putSale(inventory.url, 'gig', { totalStock: 20, perUserLimit: 2 });
-    await putSale(inventory.url, 'long-queue', { totalStock: 20, perUserLimit: 2 });
+    for (const eventId of ['long-queue', 'spent', 'wiped'])
+      await putSale(inventory.url, eventId, { totalStock: 20, perUserLimit: 2 });
   });
   afterAll(async () => {
     await Promise.all(pages.map((page) => page.close()));
@@ -157,6 +160,62 @@ describe('The waiting room page (e2e: headless Chromium, order, inventory and pa
       .expect(200);
     expect(again.body).toMatchObject({ entryId, position: 31 });
     expect(errors).toEqual([]);
+  });
+
+  it('given a buyer admitted whose admission token was spent meanwhile (another tab), when they buy on the page, then it says the admission was not accepted and offers the queue again', async () => {
+    await putRoom('spent', 1000);
+    const { page, errors } = await openRoom('spent');
+    await page.fill('#buyer', 'sol');
+    await page.click('#join-button');
+    await page.locator('#buy').waitFor({ state: 'visible' });
+    const { entryId } = await stored(page, 'spent');
+    const { admissionToken } = (
+      await order.http().get(`/events/spent/waiting-room/entries/${entryId}`).expect(200)
+    ).body;
+    await order
+      .http()
+      .post('/orders')
+      .set('admission-token', admissionToken)
+      .send({ eventId: 'spent', userId: 'sol', quantity: 1 })
+      .expect(202);
+
+    // when
+    await page.click('#buy-button');
+
+    // then
+    await eventually(async () => (await text(page, '#message'))?.includes('admission was not accepted'), {
+      what: 'the page saying the admission was refused',
+    });
+    expect(await page.isVisible('#join')).toBe(true);
+    expect(await stored(page, 'spent')).toEqual({});
+    expect(errors).toEqual([
+      expect.stringContaining('429'), // the browser logs the refused POST /orders itself
+    ]);
+  });
+
+  it('given a buyer waiting, when Redis loses the queues, then the page says the queue is closed, forgets the entry and offers to join again', async () => {
+    await putRoom('wiped', 1);
+    await queueAhead(
+      'wiped',
+      Array.from({ length: 8 }, (_, i) => `w-${i}`),
+    );
+    const { page } = await openRoom('wiped');
+    await page.fill('#buyer', 'tom');
+    await page.click('#join-button');
+    await page.locator('#waiting').waitFor({ state: 'visible' });
+
+    // when (every room of this corner: the sales of the tests above are done with theirs)
+    await deleteKeys(roomKeysPattern(corner.namespace.redisPrefix));
+
+    // then
+    await eventually(async () => (await text(page, '#message'))?.includes('The queue is closed'), {
+      what: 'the page saying the queue is closed',
+      timeoutMs: 20_000,
+    });
+    expect(await page.isVisible('#join')).toBe(true);
+    expect(await page.isHidden('#waiting')).toBe(true);
+    expect(await text(page, '#room-state')).toBe('Closed for the moment');
+    expect(await stored(page, 'wiped')).toEqual({});
   });
 
   it('given the room, when an API client asks for its status, then JSON as ever; a browser’s Accept gets the page with a strict Content-Security-Policy, and both vary on Accept', async () => {
