@@ -238,5 +238,9 @@ describe('The waiting room page (e2e: headless Chromium, order, inventory and pa
     expect(page.text.match(/<script(?![^>]*\ssrc=)[^>]*>/g)).toBeNull();
     expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(stylesheet.headers['content-type']).toBe('text/css; charset=utf-8');
+    // A sale without a room: the page still (it says so itself), the API 404 as ever.
+    await order.http().get('/events/no-room/waiting-room').set('accept', BROWSER_ACCEPT).expect(200);
+    const none = await order.http().get('/events/no-room/waiting-room').expect(404);
+    expect(none.body.code).toBe('WAITING_ROOM_NOT_FOUND');
   });
 });
