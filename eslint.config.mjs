@@ -137,6 +137,11 @@ export default tseslint.config(
       '@typescript-eslint/await-thenable': 'error',
     },
   },
+  // The waiting room page's script runs in the browser, as an ES module (services/order/src/waiting-room/page/).
+  {
+    files: ['services/*/src/**/assets/*.js'],
+    languageOptions: { sourceType: 'module', globals: { ...globals.browser } },
+  },
   // A file gets one list of forbidden imports (a later block would replace an earlier one's), so production code
   // and tests each name theirs in full.
   ...SERVICES.flatMap((service) => [

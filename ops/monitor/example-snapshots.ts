@@ -5,6 +5,12 @@ export const BEFORE: MonitorSnapshot = {
   at: Date.UTC(2026, 11, 1, 2, 3, 4),
   sales: [sale('final', { available: 60, held: 10, sold: 30 }, [45, 10, 30, { PAYMENT_DECLINED: 5 }])],
   oldestCreated: { orderId: 'o-17', eventId: 'final', ageSeconds: 73, count: 10 },
+  rooms: [
+    {
+      eventId: 'final',
+      queue: { admitPerSecond: 50, queued: 1300, admitted: 300, longestEstimatedWaitSeconds: 27 },
+    },
+  ],
   queues: [],
   outbox: {},
   services: [],
@@ -22,6 +28,14 @@ export const AFTER: MonitorSnapshot = {
     ]),
   ],
   oldestCreated: { orderId: 'o-17', eventId: 'final', ageSeconds: 75, count: 12 },
+  // final's room admitted 96 in the 2 s (48/s); encore's lost its queue.
+  rooms: [
+    {
+      eventId: 'final',
+      queue: { admitPerSecond: 50, queued: 1204, admitted: 396, longestEstimatedWaitSeconds: 25 },
+    },
+    { eventId: 'encore', queue: null },
+  ],
   queues: [
     { name: 'order.payment_result', messages: 3, ready: 0, unacked: 3 },
     { name: 'order.payment_result.dlq', messages: 4, ready: 4, unacked: 0 },

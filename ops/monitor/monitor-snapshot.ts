@@ -9,6 +9,8 @@ export interface MonitorSnapshot {
   sales: SaleStatus[];
   /** The order waiting longest for its end, any sale; null when none is CREATED, absent when unread. */
   oldestCreated?: OldestCreated | null;
+  /** The sales whose waiting room is on, each as its status answers; absent when unread. */
+  rooms?: RoomStatus[];
   /** The saga queues: consumer queues, their retry tiers and DLQs; absent when unread. */
   queues?: QueueDepth[];
   /** Per service with an outbox (order, payment). */
@@ -35,6 +37,23 @@ export interface OrderCounts {
   confirmed: number;
   cancelled: number;
   cancelledBy: Record<string, number>;
+}
+
+/** A waiting room that is on (order's Postgres), as `GET /events/{eventId}/waiting-room` answers it. */
+export interface RoomStatus {
+  eventId: string;
+  /** null: the room's queue is gone from Redis (503 WAITING_ROOM_CLOSED), closed until the operator reopens it. */
+  queue: RoomQueueStatus | null;
+}
+
+export interface RoomQueueStatus {
+  /** As set: an integer (or "auto", should the room take it). */
+  admitPerSecond: number | string;
+  /** Entries not admitted yet, the pre-queue included. */
+  queued: number;
+  /** The serving counter: positions admitted since the queue opened. */
+  admitted: number;
+  longestEstimatedWaitSeconds: number;
 }
 
 export interface OldestCreated {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { roomKeysPattern } from '@boxoffice/contracts/order/room-keys';
 import { allStarted } from '@boxoffice/testing/all-started';
 import { eventually } from '@boxoffice/testing/eventually';
 import type { FaultProxy } from '@boxoffice/testing/fault-proxy';
@@ -7,6 +8,8 @@ import { putSale } from '@boxoffice/testing/sale-stock';
 import type { ServiceProcess } from '@boxoffice/testing/service-process';
 import type { TestBroker } from '@boxoffice/testing/test-broker';
 import { startInCorner, type TestCorner } from '@boxoffice/testing/test-corner';
+import { deleteKeys } from '@boxoffice/testing/test-namespace';
+import { AS_ADMIN } from '@boxoffice/testing/test-tokens';
 import { TEST_AMQP_URL } from '@boxoffice/testing/test-vhost';
 import { spawnWatched } from '@boxoffice/testing/watched-process';
 import { consumerQueueRows } from './consumer-queues';
@@ -14,6 +17,7 @@ import { readMonitorSettings } from './monitor-settings';
 import type { MonitorSnapshot } from './monitor-snapshot';
 import { MonitorReader } from './read-monitor-snapshot';
 import { renderLine } from './render-line';
+import { roomRates } from './room-rates';
 import { saleRates } from './sale-rates';
 
 interface Stack {
@@ -136,6 +140,56 @@ describe('npm run monitor: what an operator watches during a sale (e2e, three re
     expect(line).toContain(`(${waiting[0]}, sale gig; 3 CREATED in all)`);
     expect(line).toContain('inventory ready');
     expect(line).toContain('payment down (ECONNREFUSED)');
+  });
+
+  it('given a room letting one buyer in a second with five queued, and a room whose queue Redis lost, when the monitor reads twice, then it shows the first queued, admitting and its longest wait, and the second closed', async () => {
+    // given (the wipe first: it takes every room's keys of the corner)
+    const putRoom = (eventId: string, admitPerSecond: number) =>
+      stack.order
+        .http()
+        .put(`/events/${eventId}/waiting-room`)
+        .set(AS_ADMIN)
+        .send({ enabled: true, admitPerSecond })
+        .expect(200);
+    await putRoom('lost', 5);
+    await deleteKeys(roomKeysPattern(stack.corner.namespace.redisPrefix));
+    await putRoom('hall', 1);
+    for (const userId of ['q1', 'q2', 'q3', 'q4', 'q5'])
+      await stack.order.http().post('/events/hall/waiting-room/entries').send({ userId }).expect(201);
+
+    // when: read, then read again once the room has let someone in
+    const hall = (snapshot: MonitorSnapshot) =>
+      snapshot.rooms?.find((room) => room.eventId === 'hall')?.queue;
+    const first = await reader.read();
+    const second = await eventually(
+      async () => {
+        const read = await reader.read();
+        return hall(read)!.admitted > hall(first)!.admitted && read;
+      },
+      { what: 'the hall room admitting', timeoutMs: 15_000, intervalMs: 250 },
+    );
+    const line = renderLine(second, saleRates(first, second), roomRates(first, second));
+
+    // then
+    expect(second.rooms).toEqual([
+      {
+        eventId: 'hall',
+        queue: {
+          admitPerSecond: 1,
+          queued: expect.any(Number),
+          admitted: expect.any(Number),
+          longestEstimatedWaitSeconds: expect.any(Number),
+        },
+      },
+      { eventId: 'lost', queue: null },
+    ]);
+    expect(hall(first)!.queued + hall(first)!.admitted).toBe(5);
+    expect(hall(first)!.longestEstimatedWaitSeconds).toBeGreaterThanOrEqual(hall(first)!.queued);
+    expect(line).toMatch(/\| room hall queued \d, admitted \d+\.\d\/s \(set 1\/s\), longest wait \d+s \|/);
+    expect(line).toContain(
+      '| room lost closed: its queue is gone from Redis (PUT the room again to reopen) |',
+    );
+    expect(second.problems).toEqual([]);
   });
 
   it('given that sale, when an operator runs `npm run monitor -- --once --plain --event gig`, then it prints one line of it and exits 0', async () => {

@@ -8,6 +8,7 @@ import type { MonitorSnapshot } from './monitor-snapshot';
 import { MonitorReader } from './read-monitor-snapshot';
 import { renderLine } from './render-line';
 import { renderScreen } from './render-screen';
+import { roomRates } from './room-rates';
 import { saleRates } from './sale-rates';
 
 const ENTER_SCREEN = '\x1b[?1049h\x1b[?25l'; // alternate screen, cursor hidden
@@ -28,9 +29,10 @@ async function main(): Promise<void> {
   const size = () => ({ width: out.columns || 100, height: out.rows || 30 });
   const render = (current: MonitorSnapshot, previous: MonitorSnapshot | undefined) => {
     const rates = saleRates(previous, current);
+    const admitted = roomRates(previous, current);
     return screen
-      ? renderScreen(current, rates, { size: size(), color, intervalSeconds })
-      : renderLine(current, rates);
+      ? renderScreen(current, rates, { size: size(), color, intervalSeconds, admitted })
+      : renderLine(current, rates, admitted);
   };
 
   if (values.once) {

@@ -3,6 +3,7 @@ import { RabbitManagement } from '@boxoffice/messaging/rabbit-management';
 import { readLedgers, readOutboxBacklog, readQueueDepths, type Queryable } from '../audit/read-snapshot';
 import type { MonitorSnapshot, OldestCreated, OrderCounts, SaleStatus } from './monitor-snapshot';
 import { SERVICES, type MonitorSettings } from './monitor-settings';
+import { readRoomStatus } from './read-room-status';
 import { readReadiness } from './service-readiness';
 
 /** A sale is active while it holds stock, or it or one of its reservations changed within this (as in gate retention). */
@@ -53,7 +54,10 @@ export class MonitorReader {
         const oldestCreated = await attempt('orders', () => readOldestCreated(this.db, schemas.order));
         const order = await attempt('order outbox', () => readOutboxBacklog(this.db, schemas.order));
         const payment = await attempt('payment outbox', () => readOutboxBacklog(this.db, schemas.payment));
-        return { sales, orders, oldestCreated, outbox: { order, payment } };
+        const rooms = await attempt('waiting rooms', () =>
+          readRoomStatus(this.db, schemas.order, serviceUrls.order, this.eventIds, READ_TIMEOUT_MS),
+        );
+        return { sales, orders, oldestCreated, outbox: { order, payment }, rooms };
       })(),
     ]);
     return {
@@ -63,6 +67,7 @@ export class MonitorReader {
         orders: database.orders?.get(sale.eventId) ?? null,
       })),
       oldestCreated: database.oldestCreated,
+      rooms: database.rooms,
       queues,
       outbox: withoutUnread(database.outbox),
       services,

@@ -1,16 +1,23 @@
 import { consumerQueueRows } from './consumer-queues';
 import { age, count, rate } from './figure-format';
-import type { MonitorSnapshot, SaleStatus, ServiceReadiness } from './monitor-snapshot';
+import type { MonitorSnapshot, RoomStatus, SaleStatus, ServiceReadiness } from './monitor-snapshot';
 import type { SaleRates } from './sale-rates';
 
 /** One line per refresh for a log: the time, then `|`-separated parts, each starting with what it is about. */
-export function renderLine(snapshot: MonitorSnapshot, rates: Map<string, SaleRates>): string {
+export function renderLine(
+  snapshot: MonitorSnapshot,
+  rates: Map<string, SaleRates>,
+  admitted: Map<string, number> = new Map(),
+): string {
   const parts = [
     new Date(snapshot.at).toISOString().replace(/\.\d+Z$/, 'Z'),
     `services ${snapshot.services.map(readiness).join(', ')}`,
     ...(snapshot.sales.length
       ? snapshot.sales.map((sale) => saleLine(sale, rates.get(sale.eventId)))
       : ['no active sale']),
+    ...(snapshot.rooms
+      ? snapshot.rooms.map((room) => `room ${room.eventId} ${roomText(room, admitted.get(room.eventId))}`)
+      : ['waiting rooms unknown']),
     queuesLine(snapshot),
     `outbox ${outboxText(snapshot)}`,
     oldestCreatedText(snapshot),
@@ -50,6 +57,15 @@ function queuesLine({ queues }: MonitorSnapshot): string {
   return (
     `queues ready ${total('ready')}, unacked ${total('unacked')}, retrying ${total('retrying')}, ` +
     `dead ${total('dead')}${busy.length ? ` (${busy.join(', ')})` : ''}`
+  );
+}
+
+/** A room's figures after its name; none while no room is on (the part is left out). */
+export function roomText({ queue }: RoomStatus, admittedPerSecond: number | undefined): string {
+  if (!queue) return 'closed: its queue is gone from Redis (PUT the room again to reopen)';
+  return (
+    `queued ${queue.queued}, admitted ${rate(admittedPerSecond)} (set ${queue.admitPerSecond}/s), ` +
+    `longest wait ${age(queue.longestEstimatedWaitSeconds)}`
   );
 }
 

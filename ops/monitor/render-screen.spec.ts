@@ -1,5 +1,6 @@
 import { AFTER, BEFORE, sale } from './example-snapshots';
 import { renderScreen } from './render-screen';
+import { roomRates } from './room-rates';
 import { saleRates } from './sale-rates';
 
 const SIZE = { width: 100, height: 30 };
@@ -8,9 +9,10 @@ const ANSI = new RegExp(`${ESC}\\[[0-9;]*m`, 'g');
 
 describe('renderScreen (on a terminal)', () => {
   const rates = saleRates(BEFORE, AFTER);
+  const admitted = roomRates(BEFORE, AFTER);
 
   it('given two snapshots, when the second is rendered without colour, then it fits 100x30 and shows every figure', () => {
-    const screen = renderScreen(AFTER, rates, { size: SIZE, color: false, intervalSeconds: 1 });
+    const screen = renderScreen(AFTER, rates, { size: SIZE, color: false, intervalSeconds: 1, admitted });
     const lines = screen.split('\n');
 
     expect(screen).not.toMatch(ANSI);
@@ -20,6 +22,11 @@ describe('renderScreen (on a terminal)', () => {
     expect(screen).toContain('services  inventory ready   order ready   payment not ready (rabbitmq)');
     expect(screen).toMatch(/final +100 +40 +12 +48 │ +69 +12\.0\/s +48 +9\.0\/s +9 +2\.0\/s +12\n/);
     expect(screen).toContain('  cancelled by reason: PAYMENT_DECLINED 7 (1.0/s), HOLD_EXPIRED 2 (1.0/s)');
+    expect(screen).toMatch(/\nwaiting room +queued +admitted +longest wait +set\n/);
+    expect(screen).toMatch(/\nfinal +1204 +48\.0\/s +25s +50\/s\n/);
+    expect(screen).toContain(
+      '\nencore        closed: its queue is gone from Redis (PUT the room again to reopen)\n',
+    );
     expect(screen).toMatch(/queue +ready +unacked +retrying +dead/);
     expect(screen).toMatch(/order\.payment_result +0 +3 +0 +4\n/);
     expect(screen).toMatch(/payment\.order_created +7 +50 +3 +0\n/);
@@ -28,14 +35,31 @@ describe('renderScreen (on a terminal)', () => {
   });
 
   it('given colour, when rendered, then states are painted (dead letters red, not ready yellow) and the text is the same', () => {
-    const plain = renderScreen(AFTER, rates, { size: SIZE, color: false, intervalSeconds: 1 });
-    const painted = renderScreen(AFTER, rates, { size: SIZE, color: true, intervalSeconds: 1 });
+    const plain = renderScreen(AFTER, rates, { size: SIZE, color: false, intervalSeconds: 1, admitted });
+    const painted = renderScreen(AFTER, rates, { size: SIZE, color: true, intervalSeconds: 1, admitted });
 
     expect(painted.replace(ANSI, '')).toBe(plain);
     expect(painted).toContain('\x1b[32minventory ready\x1b[0m');
     expect(painted).toContain('\x1b[33mpayment not ready (rabbitmq)\x1b[0m');
     expect(painted).toMatch(new RegExp(`${ESC}\\[1;31morder\\.payment_result +0 +3 +0 +4${ESC}\\[0m`));
     expect(painted).toContain('\x1b[33moldest CREATED 1m15s');
+    expect(painted).toContain(`${ESC}[1;31mencore        closed: its queue is gone from Redis`);
+  });
+
+  it('given no waiting room on, when rendered, then no room block; given rooms that could not be read, then it says so in red', () => {
+    const none = renderScreen({ ...AFTER, rooms: [] }, rates, {
+      size: SIZE,
+      color: false,
+      intervalSeconds: 1,
+    });
+    const unread = renderScreen({ ...AFTER, rooms: undefined }, rates, {
+      size: SIZE,
+      color: true,
+      intervalSeconds: 1,
+    });
+
+    expect(none).not.toContain('waiting room');
+    expect(unread).toContain(`${ESC}[1;31mwaiting rooms unknown${ESC}[0m`);
   });
 
   it('given more sales than rows, when rendered in 100x30, then it still fits and says how many are not shown', () => {

@@ -1,7 +1,7 @@
 import { consumerQueueRows, type ConsumerQueueRow } from './consumer-queues';
-import { count, rate } from './figure-format';
+import { age, count, rate } from './figure-format';
 import type { MonitorSnapshot, SaleStatus, ServiceReadiness } from './monitor-snapshot';
-import { oldestCreatedText, outboxText, readiness } from './render-line';
+import { oldestCreatedText, outboxText, readiness, roomText } from './render-line';
 import type { SaleRates } from './sale-rates';
 
 export interface ScreenSize {
@@ -31,13 +31,25 @@ interface Line {
 export function renderScreen(
   snapshot: MonitorSnapshot,
   rates: Map<string, SaleRates>,
-  { size, color, intervalSeconds }: { size: ScreenSize; color: boolean; intervalSeconds: number },
+  {
+    size,
+    color,
+    intervalSeconds,
+    admitted = new Map(),
+  }: {
+    size: ScreenSize;
+    color: boolean;
+    intervalSeconds: number;
+    /** Buyers admitted a second per waiting room (roomRates). */
+    admitted?: Map<string, number>;
+  },
 ): string {
   const time = new Date(snapshot.at).toISOString().slice(11, 19);
   const header: Line[] = [
     { text: `BOXOFFICE MONITOR  ${time} UTC  every ${intervalSeconds}s  Ctrl-C quits`, tone: 'bold' },
   ];
   const tail: Line[] = [
+    ...roomLines(snapshot, admitted),
     { text: '', tone: 'plain' },
     ...queueLines(snapshot),
     { text: '', tone: 'plain' },
@@ -99,6 +111,41 @@ function saleLines(sales: SaleStatus[], rates: Map<string, SaleRates>, room: num
   const hidden = sales.length - shown;
   if (hidden) lines.push({ text: `… ${hidden} more sales (pick with --event <eventId>)`, tone: 'dim' });
   return [head, ...lines];
+}
+
+/** The rooms that are on, under the sales (nothing while none is): a closed one in red, an operator must act. */
+function roomLines({ rooms }: MonitorSnapshot, admitted: Map<string, number>): Line[] {
+  if (!rooms)
+    return [
+      { text: '', tone: 'plain' },
+      { text: 'waiting rooms unknown', tone: 'bad' },
+    ];
+  if (!rooms.length) return [];
+  const width = Math.min(SALE_ID_WIDTH, Math.max(12, ...rooms.map((room) => room.eventId.length)));
+  const cells = (eventId: string, values: string[]) =>
+    `${eventId.slice(0, width).padEnd(width)}${values.map((value, i) => value.padStart([8, 12, 14, 9][i])).join('')}`;
+  return [
+    { text: '', tone: 'plain' },
+    { text: cells('waiting room', ['queued', 'admitted', 'longest wait', 'set']), tone: 'dim' },
+    ...rooms.map((room): Line => {
+      const { eventId, queue } = room;
+      if (!queue)
+        return {
+          text: `${eventId.slice(0, width).padEnd(width)}  ${roomText(room, undefined)}`,
+          tone: 'bad',
+        };
+      const { queued, longestEstimatedWaitSeconds, admitPerSecond } = queue;
+      return {
+        text: cells(eventId, [
+          String(queued),
+          rate(admitted.get(eventId)),
+          age(longestEstimatedWaitSeconds),
+          `${admitPerSecond}/s`,
+        ]),
+        tone: 'plain',
+      };
+    }),
+  ];
 }
 
 function queueLines({ queues }: MonitorSnapshot): Line[] {

@@ -63,6 +63,9 @@ describe('OpenAPI at /docs and /docs/json (e2e, real processes)', () => {
     expect(room.put.security).toEqual([{ admin: [] }]);
     expect(codesOf(room.put, 401)).toEqual(['UNAUTHORIZED']);
     expect(room.get.security).toBeUndefined();
+    // The status as JSON, and the page for a browser (negotiated on Accept); the page's files are no API.
+    expect(Object.keys(room.get.responses['200'].content).sort()).toEqual(['application/json', 'text/html']);
+    expect(Object.keys(docs.order.paths).filter((path) => path.startsWith('/waiting-room'))).toEqual([]);
     expect(entries.post.security).toEqual([{ buyer: [] }]);
     expect(Object.keys(entries.post.responses)).toEqual(expect.arrayContaining(['200', '201', '404', '503']));
     expect(codesOf(entries.post, 503).sort()).toEqual(['UNAVAILABLE', 'WAITING_ROOM_CLOSED']);

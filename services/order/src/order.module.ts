@@ -30,6 +30,7 @@ import { HoldReconciliation } from './saga/hold-reconciliation';
 import { IdempotencyKeyRetention } from './idempotency/idempotency-key-retention';
 import { PaymentCancelledHandler } from './saga/payment-cancelled.handler';
 import { PaymentResultHandler } from './saga/payment-result.handler';
+import { RoomPageController } from './waiting-room/page/room-page.controller';
 import { RoomMetrics } from './waiting-room/room-metrics';
 import { RoomQueue } from './waiting-room/room-queue';
 import { RoomSettings } from './waiting-room/room-settings';
@@ -45,6 +46,7 @@ import { WaitingRoomService } from './waiting-room/waiting-room.service';
   controllers: [
     OrdersController,
     WaitingRoomController,
+    RoomPageController,
     PaymentResultHandler,
     PaymentCancelledHandler,
     MetricsController,

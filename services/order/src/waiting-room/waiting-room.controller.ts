@@ -6,6 +6,7 @@ import {
   ApiCreatedResponse,
   ApiExtraModels,
   ApiOkResponse,
+  ApiProduces,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
@@ -29,6 +30,8 @@ import { AnswersErrors, BODY_ERRORS } from '@boxoffice/http/answers-errors.decor
 import { RequiresToken } from '@boxoffice/http/requires-token.decorator';
 import { BuyerAuthentication } from '../buyers/buyer-authentication';
 import { placedBy } from '../buyers/placed-by';
+import { prefersHtml } from './page/html-negotiation';
+import { sendRoomPage } from './page/room-page';
 import { WaitingRoomService } from './waiting-room.service';
 
 /** A sale's waiting room (docs/contract.md §2, _The waiting room_). */
@@ -51,7 +54,15 @@ export class WaitingRoomController {
   }
 
   @Get()
-  @ApiOkResponse({ type: WaitingRoomStatus })
+  @ApiProduces('application/json', 'text/html')
+  @ApiExtraModels(WaitingRoomStatus)
+  @ApiOkResponse({
+    description: 'JSON by default; the page for a browser (an Accept that prefers text/html)',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(WaitingRoomStatus) } },
+      'text/html': { schema: { type: 'string' } },
+    },
+  })
   @AnswersErrors(
     'VALIDATION_FAILED',
     'WAITING_ROOM_NOT_FOUND',
@@ -59,7 +70,14 @@ export class WaitingRoomController {
     'UNAVAILABLE',
     'INTERNAL',
   )
-  status(@Param() { eventId }: EventIdParam): Promise<WaitingRoomStatus> {
+  status(
+    @Param() { eventId }: EventIdParam,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<WaitingRoomStatus> | string {
+    // One URL, two representations: a cache must key on Accept.
+    reply.header('Vary', 'Accept');
+    if (prefersHtml(request.headers.accept)) return sendRoomPage(reply, 'html');
     return this.room.status(eventId);
   }
 

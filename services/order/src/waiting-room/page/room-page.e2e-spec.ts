@@ -1,0 +1,246 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { roomKeysPattern } from '@boxoffice/contracts/order/room-keys';
+import { eventually } from '@boxoffice/testing/eventually';
+import { openHeadlessChromium, type HeadlessChromium } from '@boxoffice/testing/headless-chromium';
+import { putSale } from '@boxoffice/testing/sale-stock';
+import type { ServiceProcess } from '@boxoffice/testing/service-process';
+import { openTestCorner, type TestCorner } from '@boxoffice/testing/test-corner';
+import { TestIssuer } from '@boxoffice/testing/test-issuer';
+import { deleteKeys } from '@boxoffice/testing/test-namespace';
+import { AS_ADMIN } from '@boxoffice/testing/test-tokens';
+
+/** Set to a path (docs/images/waiting-room.png) to save the page mid-queue there: docs/testing.md. */
+const SCREENSHOT = process.env.ROOM_PAGE_SCREENSHOT;
+/** What Chromium sends when it navigates to a page. */
+const BROWSER_ACCEPT =
+  'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8';
+
+/**
+ * The waiting room's page (docs/contract.md §2, _The waiting room's page_) in Debian's headless Chromium, against
+ * order, inventory and payment as real processes (real Postgres, Redis, RabbitMQ). Order runs as `npm start` runs it:
+ * buyer tokens verified when sent, the body's userId trusted without one (BUYER_JWT_REQUIRED=false).
+ */
+describe('The waiting room page (e2e: headless Chromium, order, inventory and payment as processes)', () => {
+  let corner: TestCorner;
+  let order: ServiceProcess;
+  let issuer: TestIssuer;
+  let chromium: HeadlessChromium;
+  const pages: Page[] = [];
+
+  const putRoom = (eventId: string, admitPerSecond: number) =>
+    order
+      .http()
+      .put(`/events/${eventId}/waiting-room`)
+      .set(AS_ADMIN)
+      .send({ enabled: true, admitPerSecond })
+      .expect(200);
+  const queueAhead = async (eventId: string, buyers: string[]) => {
+    for (const userId of buyers)
+      await order.http().post(`/events/${eventId}/waiting-room/entries`).send({ userId }).expect(201);
+  };
+  /** A tab on the sale's room; every error it logs (a script that failed, a CSP refusal) is kept for the test. */
+  const openRoom = async (eventId: string, fragment = '') => {
+    const page = await chromium.context.newPage();
+    pages.push(page);
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(`${message.text()} ${message.location().url}`);
+    });
+    await page.goto(`${order.url}/events/${eventId}/waiting-room${fragment}`);
+    await eventually(async () => (await page.textContent('#room-state')) === 'Open', {
+      what: 'the page showing the room open',
+    });
+    return { page, errors };
+  };
+  const text = async (page: Page, selector: string) => (await page.textContent(selector))?.trim();
+  /** What the page keeps for a reload (sessionStorage; an expression: the test's types know no DOM). */
+  const stored = (page: Page, eventId: string): Promise<Record<string, string>> =>
+    page.evaluate(`JSON.parse(sessionStorage.getItem('boxoffice.waiting-room.${eventId}') ?? '{}')`);
+
+  beforeAll(async () => {
+    // The browser first: without Chromium the spec fails here at once, saying how to install it.
+    chromium = await openHeadlessChromium();
+    issuer = await TestIssuer.create('ES256');
+    corner = await openTestCorner('room_page', { vhost: true });
+    const [inventory] = await Promise.all([
+      corner.startProcess('inventory'),
+      corner.startProcess('payment', { GATEWAY_LATENCY_MS: '5', OUTBOX_POLL_INTERVAL_MS: '50' }),
+    ]);
+    order = await corner.startProcess('order', {
+      INVENTORY_URL: inventory.url,
+      OUTBOX_POLL_INTERVAL_MS: '50',
+      ...(await issuer.env(false)),
+    });
+    await putSale(inventory.url, 'gig', { totalStock: 20, perUserLimit: 2 });
+    for (const eventId of ['long-queue', 'spent', 'wiped'])
+      await putSale(inventory.url, eventId, { totalStock: 20, perUserLimit: 2 });
+  });
+  afterAll(async () => {
+    await Promise.all(pages.map((page) => page.close()));
+    await chromium?.close();
+    await corner?.dispose();
+  });
+
+  it('given a room letting in one buyer a second with five buyers ahead, when a buyer opens the page and joins, then it shows their place, then their turn, and they buy and see the order CONFIRMED', async () => {
+    await putRoom('gig', 1);
+    const { page, errors } = await openRoom('gig');
+    await queueAhead('gig', ['ann', 'ben', 'cat', 'dan', 'eve']);
+
+    // when
+    await page.fill('#buyer', 'pia');
+    await page.click('#join-button');
+
+    // then: a place, and who is ahead, live
+    await page.locator('#waiting').waitFor({ state: 'visible' });
+    expect(await text(page, '#position')).toBe('#6');
+    expect(await page.getAttribute('#place', 'aria-live')).toBe('polite');
+    const ahead = Number(await text(page, '#ahead'));
+    expect(ahead).toBeGreaterThanOrEqual(0);
+    expect(ahead).toBeLessThanOrEqual(5);
+    expect(await text(page, '#wait')).toMatch(/^about \d+ s$/);
+    if (SCREENSHOT) {
+      await mkdir(dirname(resolve(SCREENSHOT)), { recursive: true });
+      await page.locator('main').screenshot({ path: resolve(SCREENSHOT) });
+    }
+
+    // then: the turn comes, the buy step shows
+    await page.locator('#buy').waitFor({ state: 'visible', timeout: 20_000 });
+    expect(await page.isHidden('#waiting')).toBe(true);
+
+    // when: two tickets with the paying test card
+    await page.fill('#quantity', '2');
+    await page.selectOption('#card', 'tok_visa');
+    await page.click('#buy-button');
+
+    // then
+    await eventually(async () => (await text(page, '#order-status')) === 'CONFIRMED', {
+      what: 'the page showing the order CONFIRMED',
+      timeoutMs: 20_000,
+    });
+    const { orderId, orderKey } = await stored(page, 'gig');
+    const bought = (await order.http().get(`/orders/${orderId}`).expect(200)).body;
+    expect(bought).toMatchObject({ eventId: 'gig', userId: 'pia', quantity: 2, status: 'CONFIRMED' });
+    expect(orderKey).toEqual(expect.stringMatching(/^[0-9a-f-]{36}$/));
+    expect(await text(page, '#order-detail')).toContain('2 ticket(s)');
+    expect(errors).toEqual([]);
+  });
+
+  it('given a buyer token handed over in the URL fragment, when the buyer joins a long queue and reloads, then the token left the address bar, and the page shows the same entry and place, the token’s buyer’s', async () => {
+    await putRoom('long-queue', 1);
+    await queueAhead(
+      'long-queue',
+      Array.from({ length: 30 }, (_, i) => `early-${i}`),
+    );
+    const { page, errors } = await openRoom('long-queue', `#token=${await issuer.token('rosa')}`);
+    expect(page.url()).not.toContain('#token');
+    expect(await page.isVisible('#signed-in')).toBe(true);
+    expect(await page.isHidden('#buyer-field')).toBe(true);
+
+    await page.click('#join-button');
+    await page.locator('#waiting').waitFor({ state: 'visible' });
+    const { entryId } = await stored(page, 'long-queue');
+    expect(await text(page, '#position')).toBe('#31');
+
+    // when
+    await page.reload();
+
+    // then
+    await page.locator('#waiting').waitFor({ state: 'visible' });
+    expect(await page.isHidden('#join')).toBe(true);
+    expect(await text(page, '#position')).toBe('#31');
+    expect((await stored(page, 'long-queue')).entryId).toBe(entryId);
+    const again = await order
+      .http()
+      .post('/events/long-queue/waiting-room/entries')
+      .set(await issuer.as('rosa'))
+      .send({})
+      .expect(200);
+    expect(again.body).toMatchObject({ entryId, position: 31 });
+    expect(errors).toEqual([]);
+  });
+
+  it('given a buyer admitted whose admission token was spent meanwhile (another tab), when they buy on the page, then it says the admission was not accepted and offers the queue again', async () => {
+    await putRoom('spent', 1000);
+    const { page, errors } = await openRoom('spent');
+    await page.fill('#buyer', 'sol');
+    await page.click('#join-button');
+    await page.locator('#buy').waitFor({ state: 'visible' });
+    const { entryId } = await stored(page, 'spent');
+    const { admissionToken } = (
+      await order.http().get(`/events/spent/waiting-room/entries/${entryId}`).expect(200)
+    ).body;
+    await order
+      .http()
+      .post('/orders')
+      .set('admission-token', admissionToken)
+      .send({ eventId: 'spent', userId: 'sol', quantity: 1 })
+      .expect(202);
+
+    // when
+    await page.click('#buy-button');
+
+    // then
+    await eventually(async () => (await text(page, '#message'))?.includes('admission was not accepted'), {
+      what: 'the page saying the admission was refused',
+    });
+    expect(await page.isVisible('#join')).toBe(true);
+    expect(await stored(page, 'spent')).toEqual({});
+    expect(errors).toEqual([
+      expect.stringContaining('429'), // the browser logs the refused POST /orders itself
+    ]);
+  });
+
+  it('given a buyer waiting, when Redis loses the queues, then the page says the queue is closed, forgets the entry and offers to join again', async () => {
+    await putRoom('wiped', 1);
+    await queueAhead(
+      'wiped',
+      Array.from({ length: 8 }, (_, i) => `w-${i}`),
+    );
+    const { page } = await openRoom('wiped');
+    await page.fill('#buyer', 'tom');
+    await page.click('#join-button');
+    await page.locator('#waiting').waitFor({ state: 'visible' });
+
+    // when (every room of this corner: the sales of the tests above are done with theirs)
+    await deleteKeys(roomKeysPattern(corner.namespace.redisPrefix));
+
+    // then
+    await eventually(async () => (await text(page, '#message'))?.includes('The queue is closed'), {
+      what: 'the page saying the queue is closed',
+      timeoutMs: 20_000,
+    });
+    expect(await page.isVisible('#join')).toBe(true);
+    expect(await page.isHidden('#waiting')).toBe(true);
+    expect(await text(page, '#room-state')).toBe('Closed for the moment');
+    expect(await stored(page, 'wiped')).toEqual({});
+  });
+
+  it('given the room, when an API client asks for its status, then JSON as ever; a browser’s Accept gets the page with a strict Content-Security-Policy, and both vary on Accept', async () => {
+    await putRoom('gig', 1);
+
+    const json = await order.http().get('/events/gig/waiting-room').set('accept', '*/*').expect(200);
+    const page = await order.http().get('/events/gig/waiting-room').set('accept', BROWSER_ACCEPT).expect(200);
+    const script = await order.http().get('/waiting-room/room-page.js').expect(200);
+    const stylesheet = await order.http().get('/waiting-room/room-page.css').expect(200);
+
+    expect(json.headers['content-type']).toMatch(/^application\/json/);
+    expect(json.headers.vary).toBe('Accept');
+    expect(json.body).toEqual(expect.objectContaining({ enabled: true, admitPerSecond: 1 }));
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers.vary).toBe('Accept');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    // No inline script: every <script> has a src.
+    expect(page.text.match(/<script(?![^>]*\ssrc=)[^>]*>/g)).toBeNull();
+    expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(stylesheet.headers['content-type']).toBe('text/css; charset=utf-8');
+    // A sale without a room: the page still (it says so itself), the API 404 as ever.
+    await order.http().get('/events/no-room/waiting-room').set('accept', BROWSER_ACCEPT).expect(200);
+    const none = await order.http().get('/events/no-room/waiting-room').expect(404);
+    expect(none.body.code).toBe('WAITING_ROOM_NOT_FOUND');
+  });
+});
