@@ -11,6 +11,9 @@ import { duplicateStorm } from './scenarios/duplicate-storm.scenario';
 import { gatewayFlaky } from './scenarios/gateway-flaky.scenario';
 import { messageLoss } from './scenarios/message-loss.scenario';
 import { poison } from './scenarios/poison.scenario';
+import { roomStorm } from './scenarios/room-storm.scenario';
+import { roomTokens } from './scenarios/room-tokens.scenario';
+import { roomWipe } from './scenarios/room-wipe.scenario';
 import { scaleOut } from './scenarios/scale-out.scenario';
 import { slowNetwork } from './scenarios/slow-network.scenario';
 import { inventoryCrash, orderCrash, paymentCrash } from './scenarios/service-crash.scenario';
@@ -31,6 +34,9 @@ export const SCENARIOS: Scenario[] = [
   scaleOut,
   messageLoss,
   dlqPurge,
+  roomStorm,
+  roomWipe,
+  roomTokens,
 ];
 
 /**
