@@ -40,9 +40,10 @@ export const SCENARIOS: Scenario[] = [
 ];
 
 /**
- * `--quick`, what CI runs: the six fastest here (31–34 s each) and the two lost-message scenarios of issue 21
- * (message-loss, dlq-purge: 39–49 s), under 5 minutes; all fifteen take about 14 minutes, more than CI's 7 for
- * this step. The others run with `npm run chaos`.
+ * `--quick`, what CI runs: the six fastest here (31–34 s each), the two lost-message scenarios of issue 21
+ * (message-loss, dlq-purge: 39–49 s) and the waiting room's forged and replayed tokens of issue 23 (room-tokens),
+ * under 6 minutes; all eighteen take about 12 minutes, more than CI's 7 for this step. The others run with
+ * `npm run chaos`.
  */
 export const QUICK = [
   'cache-wipe',
@@ -53,6 +54,7 @@ export const QUICK = [
   'inventory-crash',
   'message-loss',
   'dlq-purge',
+  'room-tokens',
 ];
 
 async function main(): Promise<number> {

@@ -127,7 +127,7 @@ export function startRoomBuyers(options: RoomBuyersOptions): {
    */
   const ask = async (
     i: number,
-    what: string,
+    what: 'enter' | 'look' | 'order',
     request: { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string },
   ): Promise<{ answer: Answer; sentAt: number }> => {
     const giveUpAt = Date.now() + options.retryForMs;
@@ -135,6 +135,17 @@ export function startRoomBuyers(options: RoomBuyersOptions): {
       const sentAt = Date.now();
       const answer = await send(pools[(i + attempt) % pools.length], request);
       count(`${what} ${answer === 'lost' ? 'lost' : `${answer.status} ${codeOf(answer) ?? ''}`.trim()}`);
+      // Every answer of the room, each attempt's: what a buyer was told while it was closed counts too.
+      if (what === 'enter' || what === 'look')
+        tally.roomAnswers.push({
+          route: what,
+          userId: `${options.userPrefix}-${i}`,
+          sentAt,
+          answeredAt: Date.now(),
+          status: answer === 'lost' ? 0 : answer.status,
+          code: answer === 'lost' ? null : codeOf(answer),
+          admitted: answer !== 'lost' && answer.body.admitted === true,
+        });
       const retry = answer === 'lost' || answer.status === 503;
       if (!retry || Date.now() >= giveUpAt) return { answer, sentAt };
       const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempt, 3));
@@ -148,27 +159,12 @@ export function startRoomBuyers(options: RoomBuyersOptions): {
     return entry;
   };
 
-  /** Records an answer of the room; a position moved, or an admitted entry waiting again, is an anomaly. */
-  const noteRoom = (
-    route: SeenRoomAnswer['route'],
-    userId: string,
-    sentAt: number,
-    answer: Answer,
-    admittedBefore: Set<string>,
-  ) => {
+  /** Files the final answer of the room to a request; a position moved, or an admitted entry waiting again, is an anomaly. */
+  const noteRoom = (userId: string, answer: Answer, admittedBefore: Set<string>) => {
     const status = answer === 'lost' ? 0 : answer.status;
     const body = answer === 'lost' ? {} : answer.body;
     const admitted = body.admitted === true;
     const ordinary = (status === 200 || status === 201) && body.expired !== true;
-    tally.roomAnswers.push({
-      route,
-      userId,
-      sentAt,
-      answeredAt: Date.now(),
-      status,
-      code: answer === 'lost' ? null : codeOf(answer),
-      admitted,
-    });
     if (!ordinary || typeof body.entryId !== 'string') return;
     const entry = seen(userId);
     const entryId = body.entryId;
@@ -191,13 +187,13 @@ export function startRoomBuyers(options: RoomBuyersOptions): {
     const enterBody = JSON.stringify(options.authorize ? {} : { userId });
     const admittedBefore = new Set<string>();
     const enter = async (): Promise<Record<string, unknown> | null> => {
-      const { answer, sentAt } = await ask(i, 'enter', {
+      const { answer } = await ask(i, 'enter', {
         method: 'POST',
         path: room,
         headers,
         body: enterBody,
       });
-      noteRoom('enter', userId, sentAt, answer, admittedBefore);
+      noteRoom(userId, answer, admittedBefore);
       if (answer === 'lost' || (answer.status !== 201 && answer.status !== 200)) return null;
       return answer.body;
     };
@@ -223,8 +219,8 @@ export function startRoomBuyers(options: RoomBuyersOptions): {
         if (entry.admitted !== true) {
           await sleep(pollAfter * 1000);
           const path = `${room}/${entryId}`;
-          const { answer, sentAt } = await ask(i, 'look', { method: 'GET', path, headers: identity });
-          noteRoom('look', userId, sentAt, answer, admittedBefore);
+          const { answer } = await ask(i, 'look', { method: 'GET', path, headers: identity });
+          noteRoom(userId, answer, admittedBefore);
           if (answer === 'lost' || answer.status === 503) return; // gave up: it never came back in time
           if (answer.status === 200 && answer.body.expired !== true) {
             entry = answer.body;

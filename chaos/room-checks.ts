@@ -105,6 +105,17 @@ export function checkAdmissionRate(eventId: string, samples: ServingSample[], ra
   return violation('ROOM_ADMITTED_TOO_FAST', eventId, 'windows too fast', examples);
 }
 
+/** The fastest the counter was seen to move over a second or more (admitted a second), for the log. */
+export function fastestAdmission(samples: ServingSample[]): number {
+  let fastest = 0;
+  for (const from of samples)
+    for (const to of samples) {
+      const seconds = (to.sentAt - from.answeredAt) / 1000;
+      if (seconds >= 1) fastest = Math.max(fastest, (to.admitted - from.admitted) / seconds);
+    }
+  return fastest;
+}
+
 interface OrderRow {
   order_id: string;
   user_id: string;

@@ -1,4 +1,11 @@
-import { checkAdmissionRate, checkEntries, checkOrdersAdmitted, putRoom, watchRoom } from '../room-checks';
+import {
+  checkAdmissionRate,
+  checkEntries,
+  checkOrdersAdmitted,
+  fastestAdmission,
+  putRoom,
+  watchRoom,
+} from '../room-checks';
 import { startRoomBuyers } from '../room-buyers';
 import type { Scenario } from '../scenario';
 
@@ -41,7 +48,7 @@ export const roomStorm: Scenario = {
         watch.stop();
         const { tally } = buyers;
         log(
-          `room-storm: ${tally.queued} queued, ${tally.admissions.length} admitted, answers ${JSON.stringify(tally.answers)}`,
+          `room-storm: ${tally.queued} queued, ${tally.admissions.length} admitted, answers ${JSON.stringify(tally.answers)}; ${watch.samples.length} reads of the room, fastest ${fastestAdmission(watch.samples).toFixed(0)}/s over 1 s or more`,
         );
         return [
           ...(await checkEntries(stack, eventId, tally, ARRIVALS)),
