@@ -318,7 +318,13 @@ function codeOf(answer: Exclude<Answer, 'lost'>): string | null {
 }
 
 /** The claims an admission token carries (read, not verified: the client only files it). */
-export function claimsOf(token: string): { jti: string; epoch: string; sub: string; eventId: string } {
+export function claimsOf(token: string): {
+  jti: string;
+  epoch: string;
+  sub: string;
+  eventId: string;
+  entryId: string;
+} {
   const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
     string,
     unknown
@@ -329,5 +335,6 @@ export function claimsOf(token: string): { jti: string; epoch: string; sub: stri
     epoch: text(payload.epoch),
     sub: text(payload.sub),
     eventId: text(payload.eventId),
+    entryId: text(payload.entryId),
   };
 }

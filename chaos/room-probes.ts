@@ -1,3 +1,4 @@
+import { eventually } from '@boxoffice/testing/eventually';
 import type { Violation, ViolationCode } from '../ops/audit/find-violations';
 import type { ChaosStack } from './chaos-stack';
 import type { RoomBuyersTally } from './room-buyers';
@@ -110,4 +111,30 @@ export function roomSale(
       return verify();
     },
   };
+}
+
+/**
+ * A buyer of the scenario's own queues in the sale's room and waits for its turn: its admission token. `identity`:
+ * its buyer token's header, or none; `body`: `{}` with a buyer token, `{ userId }` without.
+ */
+export async function admittedToken(
+  orderUrl: string,
+  eventId: string,
+  identity: Record<string, string>,
+  body: object,
+): Promise<string> {
+  const room = `${orderUrl}/events/${eventId}/waiting-room/entries`;
+  const entered = await fetch(room, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...identity },
+    body: JSON.stringify(body),
+  });
+  const { entryId } = (await entered.json()) as { entryId: string };
+  return eventually(
+    async () => {
+      const look = await fetch(`${room}/${entryId}`, { headers: identity });
+      return ((await look.json()) as { admissionToken?: string }).admissionToken;
+    },
+    { timeoutMs: 30_000, intervalMs: 250, what: `admitted to ${eventId}` },
+  );
 }

@@ -7,7 +7,14 @@ import type { Violation } from '../../ops/audit/find-violations';
 import { createSale } from '../run-scenario';
 import { checkOrdersAdmitted, putRoom } from '../room-checks';
 import { claimsOf, startRoomBuyers } from '../room-buyers';
-import { Probes, ROOM_ANSWERS, roomSale, type ProbeRequest, type RoomRun } from '../room-probes';
+import {
+  admittedToken,
+  Probes,
+  ROOM_ANSWERS,
+  roomSale,
+  type ProbeRequest,
+  type RoomRun,
+} from '../room-probes';
 import type { Scenario } from '../scenario';
 
 const ADMIT_PER_SECOND = 20;
@@ -76,25 +83,9 @@ export const roomTokens: Scenario = {
   },
 };
 
-/** The buyer queues in the sale's room and waits for its turn: its admission token. */
+/** The buyer, with its buyer token, queues in the sale's room and waits for its turn: its admission token. */
 async function admitted(state: TokensRun, userId: string, eventId = state.eventId): Promise<string> {
-  const auth = await state.issuer.as(userId);
-  const room = `${state.stack.urls('order')[0]}/events/${eventId}/waiting-room/entries`;
-  const entered = await fetch(room, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...auth },
-    body: '{}',
-  });
-  const { entryId } = (await entered.json()) as { entryId: string };
-  return eventually(
-    async () => {
-      const look = (await (await fetch(`${room}/${entryId}`, { headers: auth })).json()) as {
-        admissionToken?: string;
-      };
-      return look.admissionToken;
-    },
-    { timeoutMs: 30_000, intervalMs: 250, what: `${userId} admitted to ${eventId}` },
-  );
+  return admittedToken(state.stack.urls('order')[0], eventId, await state.issuer.as(userId), {});
 }
 
 async function attack(state: TokensRun, log: (line: string) => void): Promise<void> {

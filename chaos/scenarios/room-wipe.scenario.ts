@@ -1,8 +1,8 @@
 import { SignJWT } from 'jose';
 import type { Violation } from '../../ops/audit/find-violations';
 import { checkOrdersAdmitted, putRoom } from '../room-checks';
-import { startRoomBuyers, type RoomBuyersTally, type SeenAdmission } from '../room-buyers';
-import { Probes, ROOM_ANSWERS, roomSale, type RoomRun } from '../room-probes';
+import { claimsOf, startRoomBuyers, type RoomBuyersTally, type SeenAdmission } from '../room-buyers';
+import { admittedToken, Probes, ROOM_ANSWERS, roomSale, type RoomRun } from '../room-probes';
 import type { Scenario } from '../scenario';
 
 const ADMIT_PER_SECOND = 20;
@@ -11,10 +11,13 @@ const ARRIVALS = 300;
 const CLOSED_MS = 5_000;
 /** Pre-wipe tokens tried on purpose, while closed and once reopened: this many spent and this many unspent. */
 const TRIED = 5;
+/** Admitted before the wipe by the scenario itself, their tokens kept unspent: at least these are tried. */
+const HELD = 3;
 
 const { closed: CLOSED, refused: REFUSED } = ROOM_ANSWERS;
 
 interface WipeRun extends RoomRun {
+  held: SeenAdmission[];
   epochBefore?: string;
   wipedAt?: number;
   reopenAt?: number;
@@ -34,6 +37,15 @@ export const roomWipe: Scenario = {
   async sale(stack, eventId, log) {
     const orderUrl = stack.urls('order')[0];
     await putRoom(orderUrl, eventId, ADMIT_PER_SECOND);
+    // Buyers of the scenario's own, first in the queue, holding their tokens unspent across the wipe.
+    const held = await Promise.all(
+      Array.from({ length: HELD }, async (_, i): Promise<SeenAdmission> => {
+        const userId = `wipe-held-${i}`;
+        const token = await admittedToken(orderUrl, eventId, {}, { userId });
+        const { jti, epoch, entryId } = claimsOf(token);
+        return { userId, entryId, position: null, token, jti, epoch, expiresAt: '-', at: Date.now() };
+      }),
+    );
     const buyers = startRoomBuyers({
       orderUrls: stack.urls('order'),
       eventId,
@@ -49,6 +61,7 @@ export const roomWipe: Scenario = {
     const state: WipeRun = {
       stack,
       eventId,
+      held,
       tally: buyers.tally,
       probes: new Probes(orderUrl, buyers.tally.accepted),
     };
@@ -58,11 +71,11 @@ export const roomWipe: Scenario = {
   async inject(stack, log) {
     const state = run!;
     const before = [...state.tally.admissions];
-    state.epochBefore = before[0]?.epoch;
-    if (!state.epochBefore) throw new Error('room-wipe: nobody was admitted before the wipe');
+    state.epochBefore = state.held[0].epoch;
     await stack.redis.command((redis) => redis.flushall());
     state.wipedAt = Date.now();
     const { spent, unspent } = pick(state.tally, before);
+    unspent.push(...state.held);
     log(
       `room-wipe: Redis wiped with ${before.length} admitted, ${state.tally.accepted.size} orders accepted`,
     );
