@@ -77,7 +77,7 @@ export const roomWipe: Scenario = {
     const { spent, unspent } = pick(state.tally, before);
     unspent.push(...state.held);
     log(
-      `room-wipe: Redis wiped with ${before.length} admitted, ${state.tally.accepted.size} orders accepted`,
+      `room-wipe: Redis wiped with ${before.length} buyers admitted (and ${HELD} holding their tokens), ${state.tally.accepted.size} orders accepted`,
     );
     await tryClosed(state, spent, unspent);
     return async () => {
