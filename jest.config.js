@@ -5,7 +5,14 @@ const ESM_ONLY = ['content-disposition', 'jose'];
 module.exports = {
   rootDir: '.',
   testEnvironment: 'node',
-  roots: ['<rootDir>/services', '<rootDir>/libs', '<rootDir>/system', '<rootDir>/ops', '<rootDir>/bench'],
+  roots: [
+    '<rootDir>/services',
+    '<rootDir>/libs',
+    '<rootDir>/system',
+    '<rootDir>/ops',
+    '<rootDir>/bench',
+    '<rootDir>/chaos',
+  ],
   testRegex: '\\.(spec|e2e-spec|system-spec)\\.ts$',
   transform: {
     '^.+\\.ts$': [

@@ -31,14 +31,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /** A flash sale's buyers, `concurrency` at a time over keep-alive connections; resolves when all have an answer. */
 export function startBuyers(options: BuyersOptions): { tally: BuyersTally; done: Promise<BuyersTally> } {
   const tally: BuyersTally = { sent: 0, accepted: new Set(), refused: {}, unavailable: 0, lost: 0 };
-  const pools = options.orderUrls.map(
-    (url) =>
-      new Pool(url, {
-        connections: options.concurrency,
-        headersTimeout: REQUEST_TIMEOUT_MS,
-        bodyTimeout: REQUEST_TIMEOUT_MS,
-      }),
-  );
+  const pools = orderPools(options.orderUrls, options.concurrency);
   let next = 0;
   const startedAt = Date.now();
   const buyer = async () => {
@@ -77,6 +70,14 @@ export function startBuyers(options: BuyersOptions): { tally: BuyersTally; done:
     .then(() => Promise.all(pools.map((pool) => pool.close())))
     .then(() => tally);
   return { tally, done };
+}
+
+/** Keep-alive connections to each order instance, `connections` each; an answer that takes too long is lost. */
+export function orderPools(urls: string[], connections: number): Pool[] {
+  return urls.map(
+    (url) =>
+      new Pool(url, { connections, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS }),
+  );
 }
 
 async function post(

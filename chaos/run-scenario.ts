@@ -6,7 +6,7 @@ import { findViolations, sameCounts, type Violation } from '../ops/audit/find-vi
 import { readSnapshot } from '../ops/audit/read-snapshot';
 import { startBuyers, type BuyersOptions, type BuyersTally } from './buyers';
 import { ChaosStack } from './chaos-stack';
-import type { Scenario } from './scenario';
+import type { Scenario, ScenarioSale } from './scenario';
 
 export interface ScenarioRow {
   scenario: string;
@@ -44,14 +44,16 @@ export async function runScenario(
   log: (line: string) => void,
   stopping: Array<Promise<void>>,
 ): Promise<ScenarioRow> {
-  const stack = await ChaosStack.start(scenario.name, scenario.stack);
+  const stackOptions = typeof scenario.stack === 'function' ? await scenario.stack() : scenario.stack;
+  const stack = await ChaosStack.start(scenario.name, stackOptions);
   log(`${scenario.name}: servers and services up`);
   try {
     const eventId = `chaos-${scenario.name}`;
     await createSale(stack.urls('inventory')[0], eventId);
-    const options = { ...BUYERS, ...scenario.buyers, orderUrls: stack.urls('order'), eventId };
-    const buyers = startBuyers(options);
-    await eventually(() => buyers.tally.sent >= options.requests / 4, {
+    const buyers = scenario.sale
+      ? await scenario.sale(stack, eventId, log)
+      : runnersSale(scenario, stack, eventId);
+    await eventually(() => buyers.tally.sent >= buyers.faultAfter, {
       timeoutMs: 60_000,
       what: 'sale under way',
     });
@@ -85,6 +87,7 @@ export async function runScenario(
       ...findViolations(snapshot, { compensationMaxAgeSeconds: 0 }),
       ...keptWithout202(snapshot, tally),
       ...(scenario.verify?.(snapshot) ?? []),
+      ...(await buyers.verify(snapshot)),
     ];
     return rowOf(scenario.name, snapshot, violations, recoveryMs);
   } finally {
@@ -97,7 +100,13 @@ export async function runScenario(
   }
 }
 
-async function createSale(inventoryUrl: string, eventId: string): Promise<void> {
+/** The flash sale of chaos/buyers.ts, its fault once a quarter of the buyers were sent. */
+function runnersSale(scenario: Scenario, stack: ChaosStack, eventId: string): ScenarioSale {
+  const options = { ...BUYERS, ...scenario.buyers, orderUrls: stack.urls('order'), eventId };
+  return { ...startBuyers(options), faultAfter: options.requests / 4, verify: () => Promise.resolve([]) };
+}
+
+export async function createSale(inventoryUrl: string, eventId: string): Promise<void> {
   const response = await fetch(`${inventoryUrl}/events/${eventId}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json', ...AS_ADMIN },

@@ -66,12 +66,12 @@ export class PrivatePostgres {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** One statement as the superuser, on the server's `postgres` database or, with `database`, another. */
-  async query(sql: string, params: unknown[] = [], database = 'postgres'): Promise<void> {
+  /** One statement as the superuser, on the server's `postgres` database or, with `database`, another: its rows. */
+  async query<Row = unknown>(sql: string, params: unknown[] = [], database = 'postgres'): Promise<Row[]> {
     const client = new Client({ connectionString: `postgres://postgres@127.0.0.1:${this.port}/${database}` });
     await client.connect();
     try {
-      await client.query(sql, params);
+      return (await client.query(sql, params)).rows as Row[];
     } finally {
       await client.end();
     }

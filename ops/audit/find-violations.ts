@@ -23,7 +23,16 @@ export type ViolationCode =
   /** Found by a chaos scenario, which knows what the buyers were answered: an order kept after a 503. */
   | 'KEPT_WITHOUT_202'
   /** Found by the poison scenario: a message it sent did not land in a DLQ as poison. */
-  | 'POISON_NOT_PARKED';
+  | 'POISON_NOT_PARKED'
+  /** Found by the waiting room's scenarios (chaos/room-checks.ts), which know what the room's buyers were told. */
+  | 'ROOM_ENTRIES_BROKEN'
+  | 'ROOM_POSITION_MOVED'
+  | 'ROOM_ADMITTED_TOO_FAST'
+  | 'ORDER_WITHOUT_ADMISSION'
+  | 'ADMISSION_BOUGHT_TWICE'
+  | 'ROOM_OPEN_WHILE_CLOSED'
+  | 'TOKEN_NOT_REFUSED'
+  | 'KEPT_FOR_REFUSED';
 
 export interface Violation {
   code: ViolationCode;

@@ -1,0 +1,198 @@
+import { roomKeys } from '@boxoffice/contracts/order/room-keys';
+import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
+import { AS_ADMIN } from '@boxoffice/testing/test-tokens';
+import type { Violation, ViolationCode } from '../ops/audit/find-violations';
+import type { ChaosStack } from './chaos-stack';
+import type { RoomBuyersTally } from './room-buyers';
+
+const PREFIX = INFRASTRUCTURE_DEFAULTS.redisPrefix;
+const EXAMPLES = 5;
+
+/** Turns the sale's waiting room on (the operator's PUT); again after a wipe, it reopens the queue (a new epoch). */
+export async function putRoom(orderUrl: string, eventId: string, admitPerSecond: number): Promise<void> {
+  const response = await fetch(`${orderUrl}/events/${eventId}/waiting-room`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', ...AS_ADMIN },
+    body: JSON.stringify({ enabled: true, admitPerSecond }),
+  });
+  if (response.status !== 200)
+    throw new Error(`PUT waiting room: ${response.status} ${await response.text()}`);
+}
+
+/** The room's serving counter (`admitted` of GET .../waiting-room) as read between two instants of the client. */
+export interface ServingSample {
+  sentAt: number;
+  answeredAt: number;
+  admitted: number;
+}
+
+/** Reads the room's status every `everyMs` until stopped: how fast it admitted, seen from outside. */
+export function watchRoom(
+  orderUrl: string,
+  eventId: string,
+  everyMs = 250,
+): { samples: ServingSample[]; stop(): void } {
+  const samples: ServingSample[] = [];
+  const timer = setInterval(() => {
+    const sentAt = Date.now();
+    fetch(`${orderUrl}/events/${eventId}/waiting-room`, { signal: AbortSignal.timeout(2_000) })
+      .then(async (response) => {
+        const body = (await response.json()) as { admitted?: number };
+        if (response.status === 200 && typeof body.admitted === 'number')
+          samples.push({ sentAt, answeredAt: Date.now(), admitted: body.admitted });
+      })
+      .catch(() => undefined); // order down (a crash): no sample
+  }, everyMs);
+  return { samples, stop: () => clearInterval(timer) };
+}
+
+function violation(code: ViolationCode, where: string, what: string, examples: string[]): Violation[] {
+  if (!examples.length) return [];
+  const shown = examples.slice(0, EXAMPLES).join('; ');
+  return [{ code, where, detail: `${examples.length} ${what}: ${shown}` }];
+}
+
+/**
+ * Every arrival queued with exactly one entry, and the room's positions 1..n given once each, no gap (Redis's own
+ * record); the buyers' own sightings: one entry each (none given twice), no position moved, no admission taken back.
+ */
+export async function checkEntries(
+  stack: ChaosStack,
+  eventId: string,
+  tally: RoomBuyersTally,
+  arrivals: number,
+): Promise<Violation[]> {
+  const keys = roomKeys(PREFIX, eventId);
+  const [buyers, entries] = await stack.redis.command((redis) =>
+    Promise.all([redis.hgetall(keys.buyers), redis.hgetall(keys.entries)]),
+  );
+  const problems: string[] = [];
+  if (tally.queued !== arrivals) problems.push(`${tally.queued} of ${arrivals} arrivals queued`);
+  const ids = Object.values(buyers);
+  if (ids.length !== arrivals) problems.push(`Redis has ${ids.length} buyers queued, ${arrivals} arrived`);
+  const positions = ids.map((id) => Number(entries[`${id}:position`] ?? 0)).sort((a, b) => a - b);
+  const wrong = positions.filter((position, i) => position !== i + 1);
+  if (wrong.length)
+    problems.push(`positions not 1..${ids.length} once each (${wrong.length} off, first ${wrong[0]})`);
+  for (const [userId, seen] of tally.entries) {
+    // A 201 whose answer was lost (order killed) is answered 200 to the retry: at most one 201, never two entries.
+    if (seen.entryIds.length !== 1 || seen.created > 1)
+      problems.push(`${userId} given ${seen.entryIds.length} entries, ${seen.created} answered 201`);
+    const id = seen.entryIds[0];
+    if (id && buyers[userId] !== id) problems.push(`${userId} told entry ${id}, Redis has ${buyers[userId]}`);
+  }
+  return [
+    ...violation('ROOM_ENTRIES_BROKEN', eventId, 'entry problems', problems),
+    ...violation('ROOM_POSITION_MOVED', eventId, 'sightings moved back', tally.anomalies),
+  ];
+}
+
+/**
+ * The serving counter never ran ahead of `rate` a second, allowing one second's burst: for any two reads, what it
+ * admitted between them is at most rate × (the longest the time between them can have been + 1 s).
+ */
+export function checkAdmissionRate(eventId: string, samples: ServingSample[], rate: number): Violation[] {
+  const sorted = [...samples].sort((a, b) => a.sentAt - b.sentAt);
+  const examples: string[] = [];
+  for (let i = 0; i < sorted.length; i++)
+    for (let j = i + 1; j < sorted.length; j++) {
+      const seconds = (sorted[j].answeredAt - sorted[i].sentAt) / 1000;
+      const admitted = sorted[j].admitted - sorted[i].admitted;
+      if (admitted > rate * (seconds + 1))
+        examples.push(`${admitted} admitted in at most ${seconds.toFixed(2)} s at ${rate}/s`);
+    }
+  if (sorted.length < 10) examples.push(`only ${sorted.length} reads of the room's status`);
+  return violation('ROOM_ADMITTED_TOO_FAST', eventId, 'windows too fast', examples);
+}
+
+/** The fastest the counter was seen to move over a second or more (admitted a second), for the log. */
+export function fastestAdmission(samples: ServingSample[]): number {
+  let fastest = 0;
+  for (const from of samples)
+    for (const to of samples) {
+      const seconds = (to.sentAt - from.answeredAt) / 1000;
+      if (seconds >= 1) fastest = Math.max(fastest, (to.admitted - from.admitted) / seconds);
+    }
+  return fastest;
+}
+
+interface OrderRow {
+  order_id: string;
+  user_id: string;
+  key: string | null;
+}
+
+/**
+ * Every order of the sale bought with an admission (the room was on throughout): its Idempotency-Key holds a spent
+ * token in Redis, the one its buyer was answered 202 with, and no token bought two orders. `lostEpochs`: orders
+ * answered 202 with a token of a queue Redis lost since (a wipe), whose spent records went with it: the buyers' record
+ * vouches for those. `keyless`: orders a scenario bought without a key on purpose, each needing a spent record
+ * without one.
+ */
+export async function checkOrdersAdmitted(
+  stack: ChaosStack,
+  eventId: string,
+  tally: RoomBuyersTally,
+  { lostEpochs = new Set(), keyless = new Set() }: { lostEpochs?: Set<string>; keyless?: Set<string> } = {},
+): Promise<Violation[]> {
+  const schema = INFRASTRUCTURE_DEFAULTS.schemas.order;
+  const orders = await stack.postgres.query<OrderRow>(
+    `SELECT o.order_id, o.user_id, k.key FROM "${schema}".orders o
+     LEFT JOIN "${schema}".idempotency_keys k ON k.resource_id = o.order_id WHERE o.event_id = $1`,
+    [eventId],
+    'boxoffice',
+  );
+  const records = await spentTokens(stack, eventId);
+  const spent = new Map(records.filter(([spender]) => spender !== '-'));
+  const spentWithoutKey = records.length - spent.size;
+  const bought = new Map<string, string>(); // key -> jti of its 202, as the buyer saw it
+  for (const purchase of tally.purchases) if (purchase.orderId) bought.set(purchase.key, purchase.jti);
+  const lostJtis = new Set(
+    tally.purchases.filter((p) => p.orderId && lostEpochs.has(p.epoch)).map((p) => p.jti),
+  );
+  const without: string[] = [];
+  const byJti = new Map<string, string[]>();
+  if (keyless.size > spentWithoutKey)
+    without.push(`${keyless.size} orders bought without a key, ${spentWithoutKey} tokens spent without one`);
+  for (const order of orders) {
+    if (keyless.has(order.order_id) && !order.key) continue;
+    const jti = order.key ? (spent.get(`k:${order.key}`) ?? bought.get(order.key)) : undefined;
+    const vouched = jti !== undefined && (spent.get(`k:${order.key}`) === jti || lostJtis.has(jti));
+    if (!order.key || !jti || !vouched) {
+      without.push(`${order.order_id} of ${order.user_id} (key ${order.key ?? 'none'})`);
+      continue;
+    }
+    if (bought.has(order.key) && bought.get(order.key) !== jti)
+      without.push(`${order.order_id}: bought with ${bought.get(order.key)}, Redis spent ${jti} for it`);
+    byJti.set(jti, [...(byJti.get(jti) ?? []), order.order_id]);
+  }
+  const twice = [...byJti]
+    .filter(([, ids]) => ids.length > 1)
+    .map(([jti, ids]) => `${jti}: ${ids.join(', ')}`);
+  // The buyers' side: one token answered 202 for two orders.
+  const answered = new Map<string, Set<string>>();
+  for (const purchase of tally.purchases.filter((p) => p.orderId))
+    answered.set(purchase.jti, (answered.get(purchase.jti) ?? new Set()).add(purchase.orderId!));
+  for (const [jti, ids] of answered)
+    if (ids.size > 1) twice.push(`${jti} answered 202 for ${[...ids].join(', ')}`);
+  return [
+    ...violation('ORDER_WITHOUT_ADMISSION', eventId, 'orders without a spent admission', without),
+    ...violation('ADMISSION_BOUGHT_TWICE', eventId, 'admissions bought more than one order', twice),
+  ];
+}
+
+/** The room's spent records: [spender (`k:<Idempotency-Key>` or `-`), the token's jti]. */
+async function spentTokens(stack: ChaosStack, eventId: string): Promise<Array<[string, string]>> {
+  const prefix = `${PREFIX}:room:{${eventId}}:spent:`;
+  return stack.redis.command(async (redis) => {
+    const found: Array<[string, string]> = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      const values = keys.length ? await redis.mget(keys) : [];
+      keys.forEach((key, i) => values[i] !== null && found.push([values[i]!, key.slice(prefix.length)]));
+    } while (cursor !== '0');
+    return found;
+  });
+}
