@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pollDelayMs } from '@boxoffice/contracts/order/room-polling';
 import type { Pool } from 'undici';
 import { orderPools, type BuyersTally } from './buyers';
 
@@ -217,7 +218,7 @@ export function startRoomBuyers(options: RoomBuyersOptions): {
         const entryId = String(entry.entryId);
         const pollAfter = typeof entry.pollAfterSeconds === 'number' ? entry.pollAfterSeconds : 1;
         if (entry.admitted !== true) {
-          await sleep(pollAfter * 1000);
+          await sleep(pollDelayMs(pollAfter));
           const path = `${room}/${entryId}`;
           const { answer } = await ask(i, 'look', { method: 'GET', path, headers: identity });
           noteRoom(userId, answer, admittedBefore);

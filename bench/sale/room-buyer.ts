@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { pollDelayMs } from '@boxoffice/contracts/order/room-polling';
 import type { Pool } from 'undici';
 import type { Buy } from './buyer-drivers';
 import { userOf, type Order } from './sale-requests';
@@ -98,7 +99,7 @@ export function roomBuyerOf(
       while (!answer.admitted) {
         if (answer.expired) ({ status, answer } = await ask('POST', entries, { userId }));
         else {
-          await sleep((answer.pollAfterSeconds ?? 1) * 1000);
+          await sleep(pollDelayMs(answer.pollAfterSeconds));
           record.polls++;
           ({ status, answer } = await ask('GET', `${entries}/${answer.entryId}`));
         }

@@ -192,7 +192,8 @@ async function placed(entry) {
     }
   }
   $('wait').textContent = duration(entry.estimatedWaitSeconds);
-  later(look, Math.max(1, entry.pollAfterSeconds));
+  // Plus up to a quarter more (the contract's jitter): buyers who arrived together do not ask together.
+  later(look, Math.max(1, entry.pollAfterSeconds) * (1 + Math.random() / 4));
 }
 
 async function look() {
