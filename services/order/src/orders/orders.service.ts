@@ -11,7 +11,11 @@ import { Order } from '../saga/order.entity';
 import { toOrderView } from '../saga/order.view';
 import { OrderSaga } from '../saga/order-saga';
 import type { OrderRequest } from '../saga/order-saga-types';
-import { WaitingRoomService } from '../waiting-room/waiting-room.service';
+import {
+  refusedGenuineAdmission,
+  WaitingRoomService,
+  type TakenAdmission,
+} from '../waiting-room/waiting-room.service';
 
 const DEFAULT_TOKEN = 'tok_visa';
 
@@ -38,9 +42,18 @@ export class OrdersService {
     try {
       // Before the key is looked at: a request refused for its buyer keeps nothing, not even a claim on the key.
       const placed = placedBy(body, buyer);
-      // Then the room: a request without admission learns nothing of the sale, and claims nothing.
-      const admission = await this.room.admit(placed, admissionToken, idempotencyKey);
       let order: OrderView;
+      // Then the room: a request without admission learns nothing of the sale, and claims nothing.
+      let admission: TakenAdmission | null;
+      try {
+        admission = await this.room.admit(placed, admissionToken, idempotencyKey);
+      } catch (refusal) {
+        // A retry whose admission was spent by its own order, expired or lost with Redis since: that order, if kept.
+        if (!idempotencyKey || !refusedGenuineAdmission(refusal)) throw refusal;
+        order = await this.saga.replayOr(orderRequest(placed), idempotencyKey, refusal);
+        this.metrics.accepted.inc();
+        return order;
+      }
       try {
         order = await this.saga.admit(orderRequest(placed), idempotencyKey);
       } catch (error) {

@@ -108,6 +108,12 @@ export class OrderSaga {
     }
   }
 
+  /** The order kept under `idempotencyKey` for this request, answered again; else `unanswered` is thrown. Reads only. */
+  replayOr(request: OrderRequest, idempotencyKey: string, unanswered: DomainError): Promise<OrderView> {
+    const deadline = new Deadline(this.config.requestDeadlineMs);
+    return this.idempotent.replayOr(idempotencyKey, request, deadline, unanswered);
+  }
+
   /**
    * Step 0's refusal from memory when it is certainly the answer (a sold-out storm), decided as `admit` would decide
    * it but changing nothing: no turn to ask inventory taken, nothing written, a key only read (the read's failure, or

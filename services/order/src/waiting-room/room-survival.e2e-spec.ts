@@ -120,4 +120,85 @@ describe('The waiting room across order processes, a restart and a Redis wipe (e
     expect(requeued.position).toBe(1);
     expect(await saleCounts(inventory, 'wiped')).toMatchObject({ available: 10, held: 0, sold: 0 });
   });
+
+  it('given a buyer whose order was kept under an Idempotency-Key, when Redis loses the room and they retry with the key and their token, then that order is answered (closed and reopened alike); another key is refused, nothing new kept', async () => {
+    await putSale(inventory, 'lost-answer', { totalStock: 10 });
+    await putRoom(first, 'lost-answer', 1000);
+    const admissionToken = await admittedToken(first, 'lost-answer', 'r1');
+    const buy = (key: string) =>
+      first
+        .http()
+        .post('/orders')
+        .set({ 'admission-token': admissionToken, 'idempotency-key': key })
+        .send({ eventId: 'lost-answer', userId: 'r1', quantity: 1 });
+    const { body: kept } = await buy('r1-key').expect(202);
+    // No payment here: the order holds its ticket.
+    const counts = await saleCounts(inventory, 'lost-answer');
+
+    // when: the queue is lost (its 202 lost to the buyer too), and the buyer retries
+    await deleteKeys(roomKeysPattern(corner.namespace.redisPrefix));
+    const whileClosed = await buy('r1-key').expect(202);
+    const closedOtherKey = await buy('r1-other').expect(503);
+    await putRoom(first, 'lost-answer', 1000);
+    const reopened = await buy('r1-key').expect(202);
+    const reopenedOtherKey = await buy('r1-other').expect(429);
+
+    // then
+    expect(whileClosed.body.orderId).toBe(kept.orderId);
+    expect(reopened.body.orderId).toBe(kept.orderId);
+    expect(closedOtherKey.body.code).toBe('WAITING_ROOM_CLOSED');
+    expect(reopenedOtherKey.body.message).toMatch(/reopened/);
+    expect(counts).toMatchObject({ available: 9, held: 1 });
+    expect(await saleCounts(inventory, 'lost-answer')).toEqual(counts);
+    const [{ orders }] = await corner
+      .db('order')
+      .query(`SELECT count(*)::int AS orders FROM orders WHERE event_id = 'lost-answer'`);
+    expect(orders).toBe(1);
+  });
+
+  it('given a buyer whose order was kept under an Idempotency-Key, when their admission has expired and they retry with the key, then that order is answered; without the key the token is refused as expired', async () => {
+    const brief = await corner.startProcess('order', {
+      INVENTORY_URL: inventory.url,
+      WAITING_ROOM_ADMISSION_SECONDS: '10',
+    });
+    await putSale(inventory, 'expired', { totalStock: 10 });
+    await putRoom(brief, 'expired', 1000);
+    const admissionToken = await admittedToken(brief, 'expired', 'x1');
+    const buy = (headers: Record<string, string>) =>
+      brief
+        .http()
+        .post('/orders')
+        .set({ 'admission-token': admissionToken, ...headers })
+        .send({ eventId: 'expired', userId: 'x1', quantity: 1 });
+    const { body: kept } = await buy({ 'idempotency-key': 'x1-key' }).expect(202);
+    const { exp } = JSON.parse(Buffer.from(admissionToken.split('.')[1], 'base64url').toString());
+
+    // when: the admission's time is over
+    await eventually(() => Date.now() > exp * 1000 + 1000, {
+      what: 'the admission expired',
+      timeoutMs: 15_000,
+    });
+    const retried = await buy({ 'idempotency-key': 'x1-key' }).expect(202);
+    const withoutKey = await buy({}).expect(429);
+
+    // then
+    expect(retried.body.orderId).toBe(kept.orderId);
+    expect(withoutKey.body.message).toMatch(/expired/);
+  });
+
+  /** The buyer queued and admitted at `instance`: their admission token. */
+  async function admittedToken(instance: ServiceProcess, eventId: string, userId: string): Promise<string> {
+    const { body: entry } = await enter(instance, eventId, userId).expect(201);
+    const admitted = await eventually(
+      async () => {
+        const { body } = await instance
+          .http()
+          .get(`/events/${eventId}/waiting-room/entries/${entry.entryId}`)
+          .expect(200);
+        return body.admitted && body;
+      },
+      { what: `${userId} admitted` },
+    );
+    return admitted.admissionToken as string;
+  }
 });

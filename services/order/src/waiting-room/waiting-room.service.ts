@@ -26,6 +26,22 @@ export interface TakenAdmission {
   giveBack(): Promise<void>;
 }
 
+/** Refusals of a token order signed for this buyer and sale (spent, expired, from before a wipe, the room closed). */
+const refusedGenuine = new WeakSet<Error>();
+
+/**
+ * Whether POST /orders was refused a genuine admission: a retry under an Idempotency-Key whose order was kept is then
+ * answered that order (docs/contract.md §2, _Admission tokens_). A forged or missing token never costs a key read.
+ */
+export function refusedGenuineAdmission(error: unknown): error is DomainError {
+  return error instanceof DomainError && refusedGenuine.has(error);
+}
+
+function genuine(error: DomainError): DomainError {
+  refusedGenuine.add(error);
+  return error;
+}
+
 /**
  * A sale's waiting room (docs/contract.md §2, _The waiting room_): its settings (Postgres, RoomSettings), its queue
  * (Redis, RoomQueue), the admission tokens it signs and the check POST /orders makes while it is on.
@@ -146,15 +162,16 @@ export class WaitingRoomService {
       new WaitingRoomRefusal(queue, `The sale ${eventId} has a waiting room: ${why}. Queue at ${queue}`);
     if (header === undefined) throw refuse('POST /orders needs its Admission-Token');
     const admission = await this.tokens.verify(header);
-    if (!admission) throw refuse('the Admission-Token is not valid (forged, expired or malformed)');
+    if (!admission) throw refuse('the Admission-Token is not valid (forged or malformed)');
     if (admission.eventId !== eventId) throw refuse('the Admission-Token is for another sale');
     if (admission.buyer !== order.userId) throw refuse('the Admission-Token is another buyer’s');
     const spender = idempotencyKey === undefined ? '-' : `k:${idempotencyKey}`;
     const outcome = await this.queue.spend(eventId, admission.jti, admission.epoch, spender, admission.expMs);
-    if (outcome === 'closed') throw this.closed(eventId);
-    if (outcome === 'stale') throw refuse('the Admission-Token is from before the queue was reopened');
-    if (outcome === 'spent') throw refuse('the Admission-Token was spent already');
-    if (outcome === 'expired') throw refuse('the Admission-Token has expired');
+    if (outcome === 'closed') throw genuine(this.closed(eventId));
+    if (outcome === 'stale')
+      throw genuine(refuse('the Admission-Token is from before the queue was reopened'));
+    if (outcome === 'spent') throw genuine(refuse('the Admission-Token was spent already'));
+    if (outcome === 'expired') throw genuine(refuse('the Admission-Token has expired'));
     // Spent under an Idempotency-Key, the token is the key's for good: a retry with the key passes with it (below,
     // 'again'), so giving it back buys nothing, and it would be wrong. Requests with one key race: this one's refusal
     // or 503 giving it back could undo the spend of another with the same key that the key's 202 then answers, and
