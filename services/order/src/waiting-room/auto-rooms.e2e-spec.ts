@@ -1,5 +1,6 @@
 import { eventually } from '@boxoffice/testing/eventually';
 import { putSale } from '@boxoffice/testing/sale-stock';
+import { scrapeMetrics } from '@boxoffice/testing/scraped-metrics';
 import { AS_ADMIN } from '@boxoffice/testing/test-tokens';
 import { OrderTestApp, publishPaymentResult, startOrderStack } from '../order.test-app';
 
@@ -120,6 +121,10 @@ describe('An auto waiting room follows the saga (e2e: real Redis, Postgres, inve
       },
       { what: 'the auto rate cut', timeoutMs: 30_000, intervalMs: 250 },
     );
+    // Held for twice the late age after a cut: the metric shows the same rate as the status
+    const gauge = (await scrapeMetrics(stack)).value('boxoffice_waiting_room_admit_per_second', {
+      event_id: SALE,
+    });
     const [{ late }] = await stack.db.query(
       `SELECT count(*)::int AS late FROM orders WHERE status = 'CREATED' AND created_at <= now() - interval '2 seconds'`,
     );
@@ -128,6 +133,7 @@ describe('An auto waiting room follows the saga (e2e: real Redis, Postgres, inve
     expect(confirmed).toBeGreaterThan(0);
     expect(late).toBeGreaterThanOrEqual(5);
     expect(fallen).toBeLessThan(peak);
+    expect(gauge).toBe(fallen);
     // The figures of the run, for the report (docs/operations.md reads the same from the metrics).
     process.stdout.write(
       `auto room: opened at ${opened}/s, rose to ${peak}/s (${confirmed} confirmed by then), cut to ${fallen}/s with ${late} late orders\n`,
