@@ -84,7 +84,7 @@ export class AutoRooms {
     this.state = state;
     if (verdict === 'cut')
       this.logger.warn(
-        `auto rooms: the saga is late (its ${this.config.waitingRoom.auto.lateOrders}th oldest open order waited ${pace.lagSeconds.toFixed(1)} s; it ended ${saga.endedPerSecond.toFixed(0)} orders a second): admission cut from ${before.total} to ${state.total} a second`,
+        `auto rooms: the saga is late (${this.config.waitingRoom.auto.lateOrders} open orders have waited ${pace.lagSeconds.toFixed(1)} s or more; it ended ${saga.endedPerSecond.toFixed(0)} orders a second): admission cut from ${before.total} to ${state.total} a second`,
       );
     const rates = shareOut(state.total, rooms, this.bounds);
     await Promise.all(
