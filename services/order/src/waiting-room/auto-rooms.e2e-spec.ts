@@ -74,15 +74,18 @@ describe('An auto waiting room follows the saga (e2e: real Redis, Postgres, inve
     }
   }
 
-  /** An auto room for a new sale, BUYERS queued in it, then buyers and payment at work. */
-  async function sale(name: string): Promise<number> {
-    await putSale(stack.inventory, name, { totalStock: 10_000, perUserLimit: 1 });
-    await stack
+  const autoRoom = (name: string, enabled: boolean) =>
+    stack
       .http()
       .put(`/events/${name}/waiting-room`)
       .set(AS_ADMIN)
-      .send({ enabled: true, admitPerSecond: 'auto' })
+      .send({ enabled, admitPerSecond: 'auto' })
       .expect(200);
+
+  /** An auto room for a new sale, BUYERS queued in it, then buyers and payment at work. */
+  async function sale(name: string): Promise<number> {
+    await putSale(stack.inventory, name, { totalStock: 10_000, perUserLimit: 1 });
+    await autoRoom(name, true);
     const opened = (await status(name)).admitPerSecond;
     const positions = new Map<number, Buyer>();
     for (let from = 0; from < BUYERS; from += 50)
@@ -107,12 +110,7 @@ describe('An auto waiting room follows the saga (e2e: real Redis, Postgres, inve
    * left, and waits until the saga has none open.
    */
   async function drain(name: string): Promise<void> {
-    await stack
-      .http()
-      .put(`/events/${name}/waiting-room`)
-      .set(AS_ADMIN)
-      .send({ enabled: false, admitPerSecond: 'auto' })
-      .expect(200);
+    await autoRoom(name, false);
     payPerSecond = Infinity;
     await eventually(
       async () => {
