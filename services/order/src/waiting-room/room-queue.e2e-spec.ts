@@ -186,7 +186,7 @@ describe('RoomQueue (e2e: real Redis)', () => {
     expect(entry.expMs).toBeLessThanOrEqual(room.nowMs);
   });
 
-  it('given an auto room and a fixed one, when the controller sets a rate, then the auto room takes it and the fixed one is left be; a queue gone stays closed', async () => {
+  it('given an auto room and a fixed one, when the controller sets a rate, then the auto room takes it and the fixed one is left be (until handed to auto); a queue gone stays closed', async () => {
     const queue = instances[0];
     await queue.open('auto', 10, null, randomUUID(), { auto: true });
     await queue.open('fixed', 10, null, randomUUID());
@@ -201,8 +201,11 @@ describe('RoomQueue (e2e: real Redis)', () => {
     expect((await queue.status('fixed'))!.rate).toBe(10);
     expect(gone).toBeNull();
     expect(await queue.status('never-opened')).toBeNull();
-    // Opened again in auto (a PUT that changes the pre-queue), it keeps the controller's rate.
+    // Opened again in auto (a PUT that changes the pre-queue), it keeps the controller's rate; a fixed room handed to
+    // auto goes on from its own.
     expect((await queue.status('auto'))!.rate).toBe(55);
+    await queue.open('fixed', 10, null, randomUUID(), { auto: true });
+    expect(await queue.setAutoRate('fixed', 12, 600)).toMatchObject({ rate: 12 });
   });
 
   it('given a token whose exp is past on Redis’s clock (an instance whose clock lags would take it as valid), when spent, then refused every time, nothing recorded; a token spent is recorded until 5 minutes past its exp', async () => {

@@ -161,14 +161,15 @@ end
 
 if step == 'open' then
   -- ARGV: rate, until (ms, 0: none), epoch (for a queue opened now), off since (ms, 0: the room was on), auto ('1':
-  -- its rate is the controller's; an auto room open already keeps its rate), the admission's seconds.
+  -- its rate is the controller's from now on, which goes on from the rate a queue open already has), the admission's
+  -- seconds.
   local now = now_us()
   if redis.call('EXISTS', state) == 0 then
     redis.call('HSET', state, 'epoch', ARGV[4], 'rate', ARGV[2], 'until', ARGV[3], 'next', '0', 'serving', '0',
       'servedAt', int(now), 'gen', '0', 'auto', ARGV[6])
   else
     local rate = ARGV[2]
-    if ARGV[6] == '1' and redis.call('HGET', state, 'auto') == '1' then rate = redis.call('HGET', state, 'rate') end
+    if ARGV[6] == '1' then rate = redis.call('HGET', state, 'rate') end
     set_rate(now, tonumber(ARGV[5]) * 1000, rate, tonumber(ARGV[7]))
     redis.call('HSET', state, 'until', ARGV[3], 'auto', ARGV[6])
   end
