@@ -11,7 +11,8 @@ import {
   type AutoRoomReading,
   type AutoVerdict,
 } from './admission-rate';
-import { RateLease, rateLeaseKey } from './rate-lease';
+import { rateLeaseKey } from '@boxoffice/contracts/order/room-keys';
+import { RateLease } from './rate-lease';
 import { queuedIn, RoomQueue, type RoomCounters } from './room-queue';
 import { RoomSettings } from './room-settings';
 import { PACE_WINDOW_SECONDS, SagaPace, type PaceSample } from './saga-pace';

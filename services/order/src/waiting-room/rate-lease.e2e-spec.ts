@@ -2,7 +2,8 @@ import type Redis from 'ioredis';
 import { openRedis } from '@boxoffice/redis/open-redis';
 import { eventually } from '@boxoffice/testing/eventually';
 import { TEST_REDIS_URL, testNamespace, type TestNamespace } from '@boxoffice/testing/test-namespace';
-import { RateLease, rateLeaseKey } from './rate-lease';
+import { rateLeaseKey } from '@boxoffice/contracts/order/room-keys';
+import { RateLease } from './rate-lease';
 
 /** The auto rooms' lease against a real Redis, from two clients as two order instances would hold it. */
 describe('RateLease (e2e: real Redis)', () => {

@@ -24,8 +24,3 @@ export class RateLease {
     return (await script.run(this.redis, [this.key], [this.holder, this.ttlMs])) === 1;
   }
 }
-
-/** The lease's key, beside the rooms' (not under `<prefix>:room:{`: no sale's). */
-export function rateLeaseKey(prefix: string): string {
-  return `${prefix}:room-rate:lease`;
-}

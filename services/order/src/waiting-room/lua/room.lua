@@ -1,8 +1,8 @@
 -- One sale's waiting room (docs/contract.md §2, "The waiting room"), every step atomic on Redis's own clock, so
 -- that any order instance may run it and none advances the serving counter twice.
 -- KEYS: state, buyers, entries, prequeue, served (libs/contracts/src/order/room-keys.ts), one hash tag.
--- ARGV[1] is the step: open, rate, enter, look, status, peek. Answers start with 'ok', or 'closed' when the state is gone
--- (Redis lost the queue: the caller answers 503 WAITING_ROOM_CLOSED, never "admitted").
+-- ARGV[1] is the step: open, rate, enter, look, status, peek. Answers start with 'ok', or 'closed' when the state is
+-- gone (Redis lost the queue: the caller answers 503 WAITING_ROOM_CLOSED, never "admitted").
 local state, buyers, entries, prequeue, served = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local step = ARGV[1]
 
@@ -162,7 +162,7 @@ end
 if step == 'open' then
   -- ARGV: rate, until (ms, 0: none), epoch (for a queue opened now), off since (ms, 0: the room was on), auto ('1':
   -- its rate is the controller's from now on, which goes on from the rate a queue open already has), the admission's
-  -- seconds.
+  -- seconds. Answers the room's counters, its epoch among them.
   local now = now_us()
   if redis.call('EXISTS', state) == 0 then
     redis.call('HSET', state, 'epoch', ARGV[4], 'rate', ARGV[2], 'until', ARGV[3], 'next', '0', 'serving', '0',
