@@ -91,11 +91,11 @@ describe('OrderConfig: the saga backlog', () => {
 });
 
 describe('OrderConfig: the auto waiting rooms’ bounds', () => {
-  it('given nothing set, then auto rooms open at 10 a second, rise by 25 a second up to 2000, and 20 late orders cut them', () => {
+  it('given nothing set, then auto rooms open at 10 a second, rise by 10 a second up to 2000, and 20 late orders cut them', () => {
     expect(new OrderConfig(BASE).waitingRoom.auto).toEqual({
       minPerSecond: 10,
       maxPerSecond: 2000,
-      stepPerSecond: 25,
+      stepPerSecond: 10,
       lateOrders: 20,
     });
   });

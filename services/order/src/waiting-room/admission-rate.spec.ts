@@ -2,6 +2,7 @@ import {
   CUT_TO,
   nextRate,
   orderingShare,
+  readingOf,
   shareOut,
   startingState,
   type AutoRateBounds,
@@ -9,8 +10,19 @@ import {
   type SagaReading,
 } from './admission-rate';
 
-const BOUNDS: AutoRateBounds = { minPerSecond: 10, maxPerSecond: 500, stepPerSecond: 25, lateSeconds: 2 };
-const KEEPING_UP: SagaReading = { endedPerSecond: 200, createdPerSecond: 200, lagSeconds: 0.2 };
+const BOUNDS: AutoRateBounds = {
+  minPerSecond: 10,
+  maxPerSecond: 500,
+  stepPerSecond: 25,
+  lateOrders: 20,
+  lateSeconds: 2,
+};
+const KEEPING_UP: SagaReading = {
+  endedPerSecond: 200,
+  createdPerSecond: 200,
+  openGrowth: 0,
+  lagSeconds: 0.2,
+};
 const room = (change: Partial<AutoRoomReading> = {}): AutoRoomReading => ({
   eventId: 'final',
   rate: 200,
@@ -50,8 +62,18 @@ describe('The auto rooms’ rate (admission-rate.ts)', () => {
     expect(state.total).toBe(200);
   });
 
+  it('given orders piling up (20 more open than 5 s ago) while none waits long yet, when a second passes, then the rate stays', () => {
+    const piling = { ...KEEPING_UP, createdPerSecond: 260, openGrowth: 20 };
+
+    const { state, verdict } = nextRate(settled, piling, [room()], BOUNDS);
+
+    expect(verdict).toBe('stay');
+    expect(state.total).toBe(200);
+    expect(nextRate(settled, { ...piling, openGrowth: 19 }, [room()], BOUNDS).verdict).toBe('rise');
+  });
+
   it('given late orders while the saga ends more than the rate, when a second passes, then cut to 70% and held for twice the late age', () => {
-    const late = { endedPerSecond: 400, createdPerSecond: 400, lagSeconds: 2.5 };
+    const late = { ...KEEPING_UP, endedPerSecond: 400, createdPerSecond: 400, lagSeconds: 2.5 };
 
     const cut = nextRate({ total: 400, holdSeconds: 0 }, late, [room({ admittedPerSecond: 400 })], BOUNDS);
 
@@ -67,7 +89,7 @@ describe('The auto rooms’ rate (admission-rate.ts)', () => {
   });
 
   it('given late orders and a saga measured to end 150 a second, half the admitted buyers ordering, when cut, then to just below what it takes in admissions (270 a second), not 70%', () => {
-    const late = { endedPerSecond: 150, createdPerSecond: 250, lagSeconds: 3 };
+    const late = { ...KEEPING_UP, endedPerSecond: 150, createdPerSecond: 250, lagSeconds: 3 };
 
     const { state } = nextRate(
       { total: 500, holdSeconds: 0 },
@@ -80,7 +102,7 @@ describe('The auto rooms’ rate (admission-rate.ts)', () => {
   });
 
   it('given a saga that ends nothing (payment down) with late orders, when cut, then to the minimum, never below', () => {
-    const stalled = { endedPerSecond: 0, createdPerSecond: 0, lagSeconds: 30 };
+    const stalled = { ...KEEPING_UP, endedPerSecond: 0, createdPerSecond: 0, lagSeconds: 30 };
 
     const { state } = nextRate(
       { total: 300, holdSeconds: 0 },
@@ -135,5 +157,41 @@ describe('The auto rooms’ rate (admission-rate.ts)', () => {
         BOUNDS,
       ).get('small'),
     ).toBe(50);
+  });
+
+  it('given a room of 5000 pre-queued (nobody placed yet), when read, then nobody counts as waiting: the rate does not rise for a pre-queue', () => {
+    const counters = {
+      serving: 0,
+      next: 0,
+      rate: 10,
+      preQueueUntilMs: Date.now() + 60_000,
+      preQueued: 5000,
+      epoch: 'e',
+      nowMs: Date.now(),
+    };
+
+    const reading = readingOf('presale', counters, null, Date.now());
+
+    expect(reading).toEqual({ eventId: 'presale', rate: 10, queued: 0, admittedPerSecond: null });
+    expect(nextRate({ total: 10, holdSeconds: 0 }, KEEPING_UP, [reading], BOUNDS).verdict).toBe('idle');
+  });
+
+  it('given a room whose counter served 100 in the last 5 s, 400 placed still waiting, when read, then 20 admitted a second and 400 waiting', () => {
+    const counters = {
+      serving: 600,
+      next: 1000,
+      rate: 20,
+      preQueueUntilMs: 0,
+      preQueued: 0,
+      epoch: 'e',
+      nowMs: 0,
+    };
+
+    expect(readingOf('sale', counters, { atMs: 0, serving: 500 }, 5000)).toEqual({
+      eventId: 'sale',
+      rate: 20,
+      queued: 400,
+      admittedPerSecond: 20,
+    });
   });
 });

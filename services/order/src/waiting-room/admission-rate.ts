@@ -1,3 +1,5 @@
+import type { RoomCounters } from './room-queue';
+
 /**
  * The auto waiting rooms' rate (docs/contract.md §2, _The waiting room_; docs/decisions.md, "Auto admission"), pure:
  * each second, from what the saga was measured to do, the next total rate of every auto room, then each room's share.
@@ -8,7 +10,7 @@
  * - Late (that age at ORDER_SAGA_BACKLOG_AFTER_SECONDS or more: `lateOrders` orders late): cut to 70%, or lower, to
  *   just below what the saga was measured to end a second (in admissions: divided by the share of admitted buyers
  *   who order), then hold the rate while the backlog drains.
- * - Busy (that age past half of it): stay.
+ * - Busy (that age past half of it, or `lateOrders` more orders open than a window ago: piling up): stay.
  * - Keeping up: rise by `stepPerSecond`, only while some auto room has a queue (a rate nobody uses proves nothing).
  */
 
@@ -18,6 +20,8 @@ export interface SagaReading {
   endedPerSecond: number;
   /** Orders taken a second over the same window; null until a window has been seen. */
   createdPerSecond: number | null;
+  /** How many more orders are open than a window ago (taken minus ended); null until a window has been seen. */
+  openGrowth: number | null;
   /** How long the `lateOrders`-th oldest open order has waited (s); 0 with fewer open. */
   lagSeconds: number;
 }
@@ -27,7 +31,10 @@ export interface AutoRoomReading {
   eventId: string;
   /** Its rate now. */
   rate: number;
-  /** Entries waiting (queued and pre-queued). */
+  /**
+   * Entries waiting with a position, not yet served: what the rate serves. A pre-queue waits for its end whatever the
+   * rate, so it does not count.
+   */
   queued: number;
   /** Positions served a second over the last window; null until a window has been seen. */
   admittedPerSecond: number | null;
@@ -39,6 +46,8 @@ export interface AutoRateBounds {
   maxPerSecond: number;
   /** The whole of the auto rooms' rate rises by this a second. */
   stepPerSecond: number;
+  /** WAITING_ROOM_AUTO_LATE_ORDERS: this many late cut the rate; this many more open than a window ago stop its rise. */
+  lateOrders: number;
   /** ORDER_SAGA_BACKLOG_AFTER_SECONDS (at least 1): an order this old is late. */
   lateSeconds: number;
 }
@@ -88,7 +97,10 @@ export function nextRate(
       verdict: 'cut',
     };
   }
-  if (saga.lagSeconds >= bounds.lateSeconds / 2)
+  // Busy: orders wait long already, or pile up (taken faster than the saga ends them: admitted buyers are still
+  // coming to order, and they will be late). Rising now would only overshoot further.
+  const piling = saga.openGrowth !== null && saga.openGrowth >= bounds.lateOrders;
+  if (piling || saga.lagSeconds >= bounds.lateSeconds / 2)
     return { state: { ...state, total: bounded(state.total) }, verdict: 'stay' };
   if (!rooms.some((room) => room.queued > 0))
     return { state: { ...state, total: bounded(state.total) }, verdict: 'idle' };
@@ -123,4 +135,19 @@ export function shareOut(
       return [room.eventId, Math.min(bounds.maxPerSecond, Math.max(bounds.minPerSecond, rate))];
     }),
   );
+}
+
+/**
+ * A room's reading from its counters now and where its counter stood a window ago (`then`; null before a window is
+ * seen, its serving undefined for a room that was not auto then).
+ */
+export function readingOf(
+  eventId: string,
+  room: RoomCounters,
+  then: { atMs: number; serving: number | undefined } | null,
+  nowMs: number,
+): AutoRoomReading {
+  const admittedPerSecond =
+    then && then.serving !== undefined ? ((room.serving - then.serving) * 1000) / (nowMs - then.atMs) : null;
+  return { eventId, rate: room.rate, queued: room.next - room.serving, admittedPerSecond };
 }

@@ -4,16 +4,16 @@ import { Periodic } from '@boxoffice/scheduling/periodic.decorator';
 import { OrderConfig } from '../order.config';
 import {
   nextRate,
+  readingOf,
   shareOut,
   startingState,
   type AutoRateBounds,
   type AutoRateState,
-  type AutoRoomReading,
   type AutoVerdict,
 } from './admission-rate';
 import { rateLeaseKey } from '@boxoffice/contracts/order/room-keys';
 import { RateLease } from './rate-lease';
-import { queuedIn, RoomQueue, type RoomCounters } from './room-queue';
+import { RoomQueue, type RoomCounters } from './room-queue';
 import { RoomSettings } from './room-settings';
 import { PACE_WINDOW_SECONDS, SagaPace, type PaceSample } from './saga-pace';
 
@@ -48,11 +48,12 @@ export class AutoRooms {
     redis: Redis,
   ) {
     this.lease = new RateLease(redis, rateLeaseKey(config.redisPrefix), LEASE_MS);
-    const { minPerSecond, maxPerSecond, stepPerSecond } = config.waitingRoom.auto;
+    const { minPerSecond, maxPerSecond, stepPerSecond, lateOrders } = config.waitingRoom.auto;
     this.bounds = {
       minPerSecond,
       maxPerSecond,
       stepPerSecond,
+      lateOrders,
       lateSeconds: Math.max(1, config.sagaBacklogAfterSeconds),
     };
   }
@@ -73,11 +74,14 @@ export class AutoRooms {
     if (open.length === 0) return null;
     const pace = await this.pace.read();
     const then = this.windowStart(pace, open);
-    const rooms = open.map(({ eventId, room }) => readingOf(eventId, room, then, pace.atMs));
-    const createdPerSecond = then ? (pace.ended + pace.open - then.open) / PACE_WINDOW_SECONDS : null;
+    const rooms = open.map(({ eventId, room }) =>
+      readingOf(eventId, room, then && { atMs: then.atMs, serving: then.serving.get(eventId) }, pace.atMs),
+    );
+    const openGrowth = then ? pace.open - then.open : null;
     const saga = {
       endedPerSecond: pace.ended / PACE_WINDOW_SECONDS,
-      createdPerSecond,
+      createdPerSecond: openGrowth === null ? null : (pace.ended + openGrowth) / PACE_WINDOW_SECONDS,
+      openGrowth,
       lagSeconds: pace.lagSeconds,
     };
     const before = this.state ?? startingState(rooms);
@@ -111,11 +115,4 @@ export class AutoRooms {
     const oldest = this.samples[0];
     return pace.atMs - oldest.atMs >= (PACE_WINDOW_SECONDS - 1) * 1000 ? oldest : null;
   }
-}
-
-function readingOf(eventId: string, room: RoomCounters, then: Sample | null, nowMs: number): AutoRoomReading {
-  const served = then?.serving.get(eventId);
-  const admittedPerSecond =
-    then && served !== undefined ? ((room.serving - served) * 1000) / (nowMs - then.atMs) : null;
-  return { eventId, rate: room.rate, queued: queuedIn(room), admittedPerSecond };
 }

@@ -28,8 +28,9 @@ export function readWaitingRoomSettings(env: EnvReader): WaitingRoomSettings {
   const auto = {
     minPerSecond: env.int('WAITING_ROOM_AUTO_MIN_PER_SECOND', 10, 1, MAX_ADMIT_PER_SECOND),
     maxPerSecond: env.int('WAITING_ROOM_AUTO_MAX_PER_SECOND', 2000, 1, MAX_ADMIT_PER_SECOND),
-    // From the minimum to the box's ~350 orders a second in about 15 s.
-    stepPerSecond: env.int('WAITING_ROOM_AUTO_STEP_PER_SECOND', 25, 1, MAX_ADMIT_PER_SECOND),
+    // From the minimum to this box's ~300 orders a second in about 30 s; a larger step overshoots more in the
+    // seconds late orders take to show.
+    stepPerSecond: env.int('WAITING_ROOM_AUTO_STEP_PER_SECOND', 10, 1, MAX_ADMIT_PER_SECOND),
     lateOrders: env.int('WAITING_ROOM_AUTO_LATE_ORDERS', 20, 1, 1_000_000),
   };
   if (auto.maxPerSecond < auto.minPerSecond)
