@@ -89,3 +89,40 @@ describe('OrderConfig: the saga backlog', () => {
     },
   );
 });
+
+describe('OrderConfig: the auto waiting rooms’ bounds', () => {
+  it('given nothing set, then auto rooms open at 10 a second, rise by 10 a second up to 2000, and 20 late orders cut them', () => {
+    expect(new OrderConfig(BASE).waitingRoom.auto).toEqual({
+      minPerSecond: 10,
+      maxPerSecond: 2000,
+      stepPerSecond: 10,
+      lateOrders: 20,
+    });
+  });
+
+  it.each([
+    [
+      'a maximum below the minimum',
+      { WAITING_ROOM_AUTO_MIN_PER_SECOND: '50', WAITING_ROOM_AUTO_MAX_PER_SECOND: '40' },
+      /WAITING_ROOM_AUTO_MAX_PER_SECOND must be at least WAITING_ROOM_AUTO_MIN_PER_SECOND/,
+    ],
+    [
+      'late orders at the backlog limit (the limit would refuse orders before the room slows)',
+      { WAITING_ROOM_AUTO_LATE_ORDERS: '500' },
+      /WAITING_ROOM_AUTO_LATE_ORDERS must be below ORDER_MAX_SAGA_BACKLOG/,
+    ],
+    ['a step of 0', { WAITING_ROOM_AUTO_STEP_PER_SECOND: '0' }, /WAITING_ROOM_AUTO_STEP_PER_SECOND/],
+  ])('given %s, when read at boot, then the service refuses to start naming it', (_, env, problem) => {
+    expect(() => new OrderConfig({ ...BASE, ...env })).toThrow(problem);
+  });
+
+  it('given no backlog limit (ORDER_MAX_SAGA_BACKLOG=0), when many late orders cut the rate, then it boots', () => {
+    const config = new OrderConfig({
+      ...BASE,
+      ORDER_MAX_SAGA_BACKLOG: '0',
+      WAITING_ROOM_AUTO_LATE_ORDERS: '5000',
+    });
+
+    expect(config.waitingRoom.auto.lateOrders).toBe(5000);
+  });
+});

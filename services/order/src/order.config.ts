@@ -28,7 +28,7 @@ export class OrderConfig {
   /** REDIS_URL and ORDER_REDIS_PREFIX: where the waiting rooms' queues live. */
   readonly redisUrl: string;
   readonly redisPrefix: string;
-  /** ADMISSION_TOKEN_SECRET, WAITING_ROOM_ADMISSION_SECONDS. */
+  /** ADMISSION_TOKEN_SECRET, WAITING_ROOM_ADMISSION_SECONDS, WAITING_ROOM_AUTO_*. */
   readonly waitingRoom: WaitingRoomSettings;
   /** BUYER_JWT_*: whose bearer tokens name the buyer of POST /orders; null: the body's userId is trusted. */
   readonly buyers: BuyerTokenSettings | null;
@@ -83,6 +83,9 @@ export class OrderConfig {
     // Late: CREATED this long. A saga that keeps up ends an order within a second or so, storm or not; the several
     // hundred it always has in flight then are no backlog (0: every CREATED order counts).
     this.sagaBacklogAfterSeconds = env.int('ORDER_SAGA_BACKLOG_AFTER_SECONDS', 2, 0, 3600);
+    // Auto rooms cut their rate on late orders: before the backlog limit refuses orders (503 OVERLOADED), not after.
+    if (this.maxSagaBacklog > 0 && this.waitingRoom.auto.lateOrders >= this.maxSagaBacklog)
+      env.refuse('WAITING_ROOM_AUTO_LATE_ORDERS must be below ORDER_MAX_SAGA_BACKLOG (or the limit 0: none)');
     // Longer than inventory's hold (HOLD_TTL_SECONDS, 600): normally the payment answers long before either.
     this.paymentTimeoutMs = env.int('ORDER_PAYMENT_TIMEOUT_SECONDS', 900, 1, 86_400) * 1000;
     this.idempotencyKeyRetentionMs = env.int('IDEMPOTENCY_KEY_RETENTION_HOURS', 24, 1, 24 * 365) * 3_600_000;

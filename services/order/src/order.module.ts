@@ -31,9 +31,12 @@ import { IdempotencyKeyRetention } from './idempotency/idempotency-key-retention
 import { PaymentCancelledHandler } from './saga/payment-cancelled.handler';
 import { PaymentResultHandler } from './saga/payment-result.handler';
 import { RoomPageController } from './waiting-room/page/room-page.controller';
+import { AutoRooms } from './waiting-room/auto-rooms';
 import { RoomMetrics } from './waiting-room/room-metrics';
 import { RoomQueue } from './waiting-room/room-queue';
+import { RoomRedisCheck } from './waiting-room/room-redis-check';
 import { RoomSettings } from './waiting-room/room-settings';
+import { SagaPace } from './waiting-room/saga-pace';
 import { WaitingRoom } from './waiting-room/waiting-room.entity';
 import { WaitingRoomController } from './waiting-room/waiting-room.controller';
 import { WaitingRoomService } from './waiting-room/waiting-room.service';
@@ -95,9 +98,12 @@ import { WaitingRoomService } from './waiting-room/waiting-room.service';
       inject: [Redis, OrderConfig],
       useFactory: (redis: Redis, config: OrderConfig) => new RoomQueue(redis, config.redisPrefix),
     },
+    RoomRedisCheck,
     RoomSettings,
     RoomMetrics,
     WaitingRoomService,
+    SagaPace,
+    AutoRooms,
   ],
 })
 export class OrderModule implements OnApplicationShutdown {

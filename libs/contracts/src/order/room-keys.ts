@@ -5,7 +5,9 @@
 export interface RoomKeys {
   /**
    * Hash: epoch, rate, until (the pre-queue's end, ms), next (the last position given), serving, servedAt (µs), gen
-   * (the pre-queue's number), `base:<gen>` (the position before a placed pre-queue's first).
+   * (the pre-queue's number), `base:<gen>` (the position before a placed pre-queue's first), run (0: the next move
+   * starts a run of `served`), auto ('1': the rate is the auto controller's), prunedTo and prunedAt (positions up to
+   * prunedTo were served before prunedAt, µs: their runs were pruned).
    */
   state: string;
   /** Hash: buyer → their entry id. */
@@ -22,9 +24,15 @@ export interface RoomKeys {
   prequeue: string;
   /**
    * Sorted set: where each run of the serving counter (between the room empty, or a new rate, and the next) started,
-   * scored by its first serving value, `<serving>:<servedAt µs>:<rate>`: when any position was served.
+   * scored by its first serving value, `<serving>:<servedAt µs>:<rate>`: when any position was served. Runs whose next
+   * one started longer ago than an admission lasts are pruned.
    */
   served: string;
+}
+
+/** String, beside the rooms (no sale's hash tag): which order instance drives the auto rooms' rate, and until when. */
+export function rateLeaseKey(prefix: string): string {
+  return `${prefix}:room-rate:lease`;
 }
 
 export function roomKeys(prefix: string, eventId: string): RoomKeys {

@@ -11,10 +11,11 @@ export class WaitingRoomSettingsDto {
   enabled!: boolean;
 
   @ApiProperty({
-    type: 'integer',
-    minimum: 1,
-    maximum: MAX_ADMIT_PER_SECOND,
-    description: 'Buyers admitted a second ("auto" is not supported yet: 400)',
+    oneOf: [
+      { type: 'integer', minimum: 1, maximum: MAX_ADMIT_PER_SECOND },
+      { type: 'string', enum: ['auto'] },
+    ],
+    description: 'Buyers admitted a second, or "auto": the rate follows what the saga is measured to take',
     example: 50,
   })
   admitPerSecond!: number | 'auto';
@@ -35,7 +36,7 @@ export type WaitingRoomSettingsBody = Pick<
 
 /**
  * The settings' rules as JSON Schema (Fastify's Ajv, no coercion, every error). `admitPerSecond` is an integer or the
- * string "auto" (the pattern applies to strings only), which the controller refuses by name while it is not built.
+ * string "auto" (the pattern applies to strings only, the bounds to numbers only).
  */
 export const WAITING_ROOM_SETTINGS_SCHEMA = {
   type: 'object',
@@ -59,8 +60,8 @@ export class WaitingRoomView {
   eventId!: string;
   @ApiProperty()
   enabled!: boolean;
-  @ApiProperty({ type: 'integer' })
-  admitPerSecond!: number;
+  @ApiProperty({ oneOf: [{ type: 'integer' }, { type: 'string', enum: ['auto'] }] })
+  admitPerSecond!: number | 'auto';
   @ApiProperty({ type: String, nullable: true, description: 'ISO 8601' })
   preQueueUntil!: string | null;
   @ApiProperty({ description: 'ISO 8601' })
@@ -71,7 +72,12 @@ export class WaitingRoomView {
 export class WaitingRoomStatus {
   @ApiProperty()
   enabled!: boolean;
-  @ApiProperty({ type: 'integer' })
+  @ApiProperty({ enum: ['fixed', 'auto'], description: 'auto: the rate follows the saga' })
+  mode!: 'fixed' | 'auto';
+  @ApiProperty({
+    type: 'integer',
+    description: 'The rate now (an auto room: the one the controller set last)',
+  })
   admitPerSecond!: number;
   @ApiProperty({ type: 'integer', description: 'Entries not admitted yet, the pre-queue included' })
   queued!: number;

@@ -7,6 +7,8 @@ import { SagaSteps1765411200000 } from './1765411200000-saga-steps';
 import { OutboxSentIndex1765411250000 } from './1765411250000-outbox-sent-index';
 import { IdempotencyKeyReleasing1765411300000 } from './1765411300000-idempotency-key-releasing';
 import { WaitingRooms1765584000000 } from './1765584000000-waiting-rooms';
+import { WaitingRoomAuto1765670400000 } from './1765670400000-waiting-room-auto';
+import { OrdersEndedIndex1765670500000 } from './1765670500000-orders-ended-index';
 
 /** Order's schema, in the order applied: the service's and the tests that plan its statements. */
 export const ORDER_MIGRATIONS = [
@@ -19,4 +21,6 @@ export const ORDER_MIGRATIONS = [
   OutboxSentIndex1765411250000,
   IdempotencyKeyReleasing1765411300000,
   WaitingRooms1765584000000,
+  WaitingRoomAuto1765670400000,
+  OrdersEndedIndex1765670500000,
 ];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
-import { spentKey } from '@boxoffice/contracts/order/room-keys';
+import { roomKeys, spentKey } from '@boxoffice/contracts/order/room-keys';
 import { openRedis } from '@boxoffice/redis/open-redis';
 import { eventually } from '@boxoffice/testing/eventually';
 import { TEST_REDIS_URL, testNamespace, type TestNamespace } from '@boxoffice/testing/test-namespace';
@@ -146,6 +146,66 @@ describe('RoomQueue (e2e: real Redis)', () => {
     expect(seen.expMs).toBeLessThanOrEqual(servedBy + 1000);
     expect(again.entry).toMatchObject({ created: true, position: 2 });
     expect(again.entry.entryId).not.toBe(entry.entryId);
+  });
+
+  it('given runs of the serving counter older than an admission (1 s here), when a new run starts, then they are pruned, and an entry served in them, never looked at, is expired, not admitted anew', async () => {
+    const queue = instances[0];
+    await queue.open('pruned', 1000, null, randomUUID());
+    const { served } = roomKeys(namespace.redisPrefix, 'pruned');
+    // Each buyer arrives at an empty room, served at once: a run each.
+    const early = [];
+    for (let i = 0; i < 3; i++) {
+      const { entry } = (await queue.enter('pruned', `early-${i}`, randomUUID(), 1))!;
+      await eventually(async () => (await queue.status('pruned'))!.serving >= entry.position, {
+        what: 'served',
+      });
+      early.push(entry);
+    }
+    expect(await clients[0].zcard(served)).toBe(3);
+    const lastServed = (await queue.status('pruned'))!.nowMs;
+    await eventually(async () => (await queue.status('pruned'))!.nowMs > lastServed + 1000, {
+      what: 'an admission’s length past',
+    });
+
+    // when: a new run starts (a buyer at the empty room, served; looking at it starts the run)
+    const { entry: late } = (await queue.enter('pruned', 'late', randomUUID(), 1))!;
+    await eventually(
+      async () => {
+        const looked = await queue.look('pruned', late.entryId, 'late', randomUUID(), 1);
+        return looked !== null && looked !== 'none' && looked.entry.jti;
+      },
+      { what: 'the late buyer admitted' },
+    );
+
+    // then: only the runs an entry may still need are kept; the first buyer, never looked at, has expired
+    expect(await clients[0].zcard(served)).toBeLessThanOrEqual(2);
+    const first = await queue.look('pruned', early[0].entryId, 'early-0', randomUUID(), 1);
+    expect(first).toMatchObject({ entry: { jti: null } });
+    const { entry, room } = first as Exclude<typeof first, 'none' | null>;
+    expect(entry.expMs).toBeGreaterThan(0);
+    expect(entry.expMs).toBeLessThanOrEqual(room.nowMs);
+  });
+
+  it('given an auto room and a fixed one, when the controller sets a rate, then the auto room takes it and the fixed one is left be (until handed to auto); a queue gone stays closed', async () => {
+    const queue = instances[0];
+    await queue.open('auto', 10, null, randomUUID(), { auto: true });
+    await queue.open('fixed', 10, null, randomUUID());
+
+    const auto = await queue.setAutoRate('auto', 55, 600);
+    const fixed = await queue.setAutoRate('fixed', 55, 600);
+    const gone = await queue.setAutoRate('never-opened', 55, 600);
+    await queue.open('auto', 10, null, randomUUID(), { auto: true });
+
+    expect(auto).toMatchObject({ rate: 55 });
+    expect(fixed).toBe('fixed');
+    expect((await queue.status('fixed'))!.rate).toBe(10);
+    expect(gone).toBeNull();
+    expect(await queue.status('never-opened')).toBeNull();
+    // Opened again in auto (a PUT that changes the pre-queue), it keeps the controller's rate; a fixed room handed to
+    // auto goes on from its own.
+    expect((await queue.status('auto'))!.rate).toBe(55);
+    await queue.open('fixed', 10, null, randomUUID(), { auto: true });
+    expect(await queue.setAutoRate('fixed', 12, 600)).toMatchObject({ rate: 12 });
   });
 
   it('given a token whose exp is past on Redis’s clock (an instance whose clock lags would take it as valid), when spent, then refused every time, nothing recorded; a token spent is recorded until 5 minutes past its exp', async () => {

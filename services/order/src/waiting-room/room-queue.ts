@@ -56,6 +56,13 @@ export interface RoomEntry {
   expMs: number;
 }
 
+export interface OpenOptions {
+  offSince?: Date | null;
+  auto?: boolean;
+  /** WAITING_ROOM_ADMISSION_SECONDS: runs of the counter older than that are pruned (0: none now). */
+  admissionSeconds?: number;
+}
+
 /** What spending an admission token found (admission.lua). */
 export type SpendOutcome = 'taken' | 'again' | 'spent' | 'stale' | 'expired' | 'closed';
 
@@ -77,20 +84,47 @@ export class RoomQueue {
     private readonly prefix: string,
   ) {}
 
-  /** Opens the queue (a new epoch) or, open already, sets its rate and pre-queue from now on. */
+  /**
+   * Opens the queue (a new epoch) or, open already, sets its rate and pre-queue from now on. `offSince`: the room was
+   * off since then (its counter did not move while off: nothing is owed for that time). `auto`: the rate is the auto
+   * controller's from now on (`rate` the one it starts at; an auto room open already keeps its own).
+   */
   async open(
     eventId: string,
     rate: number,
     preQueueUntil: Date | null,
     epoch: string,
+    { offSince = null, auto = false, admissionSeconds = 0 }: OpenOptions = {},
   ): Promise<RoomCounters> {
-    const answer = await this.room(eventId, ['open', rate, preQueueUntil?.getTime() ?? 0, epoch]);
+    const answer = await this.room(eventId, [
+      'open',
+      rate,
+      preQueueUntil?.getTime() ?? 0,
+      epoch,
+      offSince?.getTime() ?? 0,
+      auto ? '1' : '0',
+      admissionSeconds,
+    ]);
     return counters(answer);
   }
 
-  /** The room's counters; null when its queue is gone. */
-  async status(eventId: string): Promise<RoomCounters | null> {
-    const answer = await this.room(eventId, ['status']);
+  /**
+   * The auto controller's new rate for an auto room (served at the old rate up to now): its counters, 'fixed' for a
+   * room set to a fixed rate since, null when its queue is gone (a closed room stays closed).
+   */
+  async setAutoRate(
+    eventId: string,
+    rate: number,
+    admissionSeconds: number,
+  ): Promise<RoomCounters | 'fixed' | null> {
+    const answer = await this.room(eventId, ['rate', rate, admissionSeconds]);
+    if (answer[0] === 'fixed') return 'fixed';
+    return answer[0] === 'closed' ? null : counters(answer);
+  }
+
+  /** The room's counters; null when its queue is gone. `moving` false: as they stand, nothing moved (a room off). */
+  async status(eventId: string, moving = true): Promise<RoomCounters | null> {
+    const answer = await this.room(eventId, [moving ? 'status' : 'peek']);
     return answer[0] === 'closed' ? null : counters(answer);
   }
 

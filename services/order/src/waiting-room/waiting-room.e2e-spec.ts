@@ -6,12 +6,17 @@ import { TestIssuer } from '@boxoffice/testing/test-issuer';
 import { AS_ADMIN, TEST_TOKENS } from '@boxoffice/testing/test-tokens';
 import { keptOf, OrderTestApp, startOrderStack } from '../order.test-app';
 import { ADMISSION_ISSUER } from './admission-tokens';
+import { roomKeys } from '@boxoffice/contracts/order/room-keys';
+import { openRedis } from '@boxoffice/redis/open-redis';
+import { TEST_REDIS_URL } from '@boxoffice/testing/test-namespace';
+import type Redis from 'ioredis';
 
 type Headers = Record<string, string>;
 
 describe('The waiting room (e2e: buyer tokens, real Redis, Postgres, inventory, RabbitMQ)', () => {
   let stack: OrderTestApp;
   let issuer: TestIssuer;
+  let redis: Redis;
 
   const putRoom = (eventId: string, body: object, headers: Headers = AS_ADMIN) =>
     stack.http().put(`/events/${eventId}/waiting-room`).set(headers).send(body);
@@ -42,8 +47,12 @@ describe('The waiting room (e2e: buyer tokens, real Redis, Postgres, inventory, 
     stack = await startOrderStack('waiting_room', {
       order: { ...(await issuer.env()), ORDER_SOLD_OUT_MEMORY_MS: '10000' },
     });
+    redis = openRedis(TEST_REDIS_URL);
   });
-  afterAll(() => stack?.close());
+  afterAll(async () => {
+    redis?.disconnect();
+    await stack?.close();
+  });
 
   describe('settings', () => {
     it('given no admin token (none, a buyer’s), when setting a room, then 401 UNAUTHORIZED and no room', async () => {
@@ -64,6 +73,7 @@ describe('The waiting room (e2e: buyer tokens, real Redis, Postgres, inventory, 
       ['admitPerSecond 0', { enabled: true, admitPerSecond: 0 }, 'admitPerSecond'],
       ['admitPerSecond over 10000', { enabled: true, admitPerSecond: 10_001 }, 'admitPerSecond'],
       ['admitPerSecond "5" (no coercion)', { enabled: true, admitPerSecond: '5' }, 'admitPerSecond'],
+      ['admitPerSecond "Auto"', { enabled: true, admitPerSecond: 'Auto' }, 'admitPerSecond'],
       ['admitPerSecond 2.5', { enabled: true, admitPerSecond: 2.5 }, 'admitPerSecond'],
       ['no enabled', { admitPerSecond: 5 }, 'enabled'],
       ['enabled "yes"', { enabled: 'yes', admitPerSecond: 5 }, 'enabled'],
@@ -83,12 +93,25 @@ describe('The waiting room (e2e: buyer tokens, real Redis, Postgres, inventory, 
       },
     );
 
-    it('given admitPerSecond "auto", when setting a room, then 400 VALIDATION_FAILED saying auto is not supported yet', async () => {
-      const { body } = await putRoom('auto', { enabled: true, admitPerSecond: 'auto' }).expect(400);
+    it('given admitPerSecond "auto", when setting a room, then answered "auto", and the status shows the mode and the rate it opens at (WAITING_ROOM_AUTO_MIN_PER_SECOND)', async () => {
+      const { body } = await putRoom('auto', { enabled: true, admitPerSecond: 'auto' }).expect(200);
 
-      expect(body.details).toEqual([
-        { field: 'admitPerSecond', messages: [expect.stringMatching(/"auto" is not supported yet/)] },
-      ]);
+      expect(body).toMatchObject({ eventId: 'auto', enabled: true, admitPerSecond: 'auto' });
+      const status = (await stack.http().get('/events/auto/waiting-room').expect(200)).body;
+      expect(status).toMatchObject({ enabled: true, mode: 'auto', admitPerSecond: 10 });
+      const [row] = await stack.db.query(
+        `SELECT admit_auto, admit_per_second FROM waiting_rooms WHERE event_id = 'auto'`,
+      );
+      expect(row).toEqual({ admit_auto: true, admit_per_second: 10 });
+    });
+
+    it('given an auto room, when set to a fixed rate, then it admits at that rate (mode fixed)', async () => {
+      await putRoom('auto-then-fixed', { enabled: true, admitPerSecond: 'auto' }).expect(200);
+
+      await putRoom('auto-then-fixed', { enabled: true, admitPerSecond: 7 }).expect(200);
+
+      const status = (await stack.http().get('/events/auto-then-fixed/waiting-room').expect(200)).body;
+      expect(status).toMatchObject({ mode: 'fixed', admitPerSecond: 7 });
     });
 
     it('given valid settings, when set, then answered and shown by the status, and kept in Postgres', async () => {
@@ -108,6 +131,7 @@ describe('The waiting room (e2e: buyer tokens, real Redis, Postgres, inventory, 
       const status = await stack.http().get('/events/settings/waiting-room').expect(200);
       expect(status.body).toEqual({
         enabled: true,
+        mode: 'fixed',
         admitPerSecond: 25,
         queued: 0,
         admitted: 0,
@@ -400,6 +424,7 @@ describe('The waiting room (e2e: buyer tokens, real Redis, Postgres, inventory, 
         once.value(WAITS),
       );
       expect(once.value('boxoffice_waiting_room_queued', { event_id: 'watched' })).toBe(0);
+      expect(once.value('boxoffice_waiting_room_admit_per_second', { event_id: 'watched' })).toBe(1000);
       expect(again.value('boxoffice_waiting_room_admitted_total', { event_id: 'watched' })).toBe(1);
       expect(again.value(WAITS)).toBe(once.value(WAITS));
     });
@@ -424,6 +449,36 @@ describe('The waiting room (e2e: buyer tokens, real Redis, Postgres, inventory, 
       expect(
         (await scrapeMetrics(stack)).value('boxoffice_waiting_room_queued', { event_id: 'closed-door' }),
       ).toBeUndefined();
+    });
+  });
+
+  describe('a room turned off, then on again', () => {
+    /** The room's counter as if it last moved, and the room went off, `seconds` ago (waiting that long: no). */
+    async function offFor(eventId: string, seconds: number): Promise<void> {
+      const { state } = roomKeys(stack.config.redisPrefix, eventId);
+      const [servedAt] = await redis.hmget(state, 'servedAt');
+      await redis.hset(state, 'servedAt', String(Number(servedAt) - seconds * 1_000_000));
+      await stack.db.query(
+        `UPDATE waiting_rooms SET disabled_at = disabled_at - make_interval(secs => $2) WHERE event_id = $1`,
+        [eventId, seconds],
+      );
+    }
+
+    it('given 100 queued at 10 a second, off for a minute, when looked at while off and turned on again, then nobody is admitted for the time it was off (the counter owes nothing)', async () => {
+      await putRoom('paused', { enabled: true, admitPerSecond: 10 }).expect(200);
+      for (let i = 0; i < 100; i++) await enter('paused', await issuer.as(`paused-${i}`)).expect(201);
+      const before = (await stack.http().get('/events/paused/waiting-room').expect(200)).body.admitted;
+      await putRoom('paused', { enabled: false, admitPerSecond: 10 }).expect(200);
+      await offFor('paused', 60);
+
+      const whileOff = (await stack.http().get('/events/paused/waiting-room').expect(200)).body;
+      await putRoom('paused', { enabled: true, admitPerSecond: 10 }).expect(200);
+      const onAgain = (await stack.http().get('/events/paused/waiting-room').expect(200)).body;
+
+      // Enough time passes during the test for a few more at 10 a second; a minute's worth would be all 100.
+      expect(whileOff.admitted).toBeLessThanOrEqual(before + 10);
+      expect(onAgain.admitted).toBeLessThanOrEqual(before + 20);
+      expect(onAgain.queued).toBeGreaterThanOrEqual(80 - before);
     });
   });
 

@@ -9,11 +9,20 @@ export class WaitingRoom {
   @Column({ type: 'boolean' })
   enabled!: boolean;
 
+  /** The rate; for an auto room, the one it opens at (the controller's is in Redis). */
   @Column({ name: 'admit_per_second', type: 'integer' })
   admitPerSecond!: number;
 
+  /** `admitPerSecond: "auto"`: the rate follows the saga (admission-rate.ts). */
+  @Column({ name: 'admit_auto', type: 'boolean' })
+  admitAuto!: boolean;
+
   @Column({ name: 'pre_queue_until', type: 'timestamptz', nullable: true })
   preQueueUntil!: Date | null;
+
+  /** Since when the room is off (null while on): turned on again, its counter owes nothing for that time. */
+  @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
+  disabledAt!: Date | null;
 
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;

@@ -62,20 +62,23 @@ export class WaitingRoomService {
   }
 
   async set(eventId: string, body: WaitingRoomSettingsBody): Promise<WaitingRoomView> {
-    if (body.admitPerSecond === 'auto')
-      throw new DomainError('VALIDATION_FAILED', 'The request is not valid', [
-        {
-          field: 'admitPerSecond',
-          messages: ['"auto" is not supported yet: give admitPerSecond as an integer, 1-10000'],
-        },
-      ]);
+    const auto = body.admitPerSecond === 'auto';
+    // An auto room opens at the lowest rate; the controller (auto-rooms.ts) takes it from there within a second.
+    const rate =
+      body.admitPerSecond === 'auto' ? this.config.waitingRoom.auto.minPerSecond : body.admitPerSecond;
     const preQueueUntil = body.preQueueUntil ? new Date(body.preQueueUntil) : null;
     // The queue first: a room Postgres says is on always has one (or had, until Redis lost it: closed).
-    if (body.enabled) await this.queue.open(eventId, body.admitPerSecond, preQueueUntil, randomUUID());
+    if (body.enabled)
+      await this.queue.open(eventId, rate, preQueueUntil, randomUUID(), {
+        offSince: await this.settings.offSince(eventId),
+        auto,
+        admissionSeconds: this.config.waitingRoom.admissionSeconds,
+      });
     const room = await this.settings.save({
       eventId,
       enabled: body.enabled,
-      admitPerSecond: body.admitPerSecond,
+      admitPerSecond: rate,
+      admitAuto: auto,
       preQueueUntil,
     });
     return viewOf(room);
@@ -84,12 +87,14 @@ export class WaitingRoomService {
   async status(eventId: string): Promise<WaitingRoomStatus> {
     const room = this.settings.of(eventId);
     if (!room) throw notFound(eventId);
-    const counters = await this.queue.status(eventId);
+    // A room off shows its counters as they stand: its counter does not move while it is off.
+    const counters = await this.queue.status(eventId, room.enabled);
     if (!counters && room.enabled) throw this.closed(eventId);
     const queued = counters ? queuedIn(counters) : 0;
     return {
       enabled: room.enabled,
-      admitPerSecond: room.admitPerSecond,
+      mode: room.admitAuto ? 'auto' : 'fixed',
+      admitPerSecond: counters?.rate ?? room.admitPerSecond,
       queued,
       admitted: counters?.serving ?? 0,
       longestEstimatedWaitSeconds: counters ? untilShuffle(counters) + Math.ceil(queued / counters.rate) : 0,
@@ -211,7 +216,7 @@ function viewOf(room: WaitingRoom): WaitingRoomView {
   return {
     eventId: room.eventId,
     enabled: room.enabled,
-    admitPerSecond: room.admitPerSecond,
+    admitPerSecond: room.admitAuto ? 'auto' : room.admitPerSecond,
     preQueueUntil: room.preQueueUntil?.toISOString() ?? null,
     updatedAt: room.updatedAt.toISOString(),
   };

@@ -1,8 +1,8 @@
 -- One sale's waiting room (docs/contract.md §2, "The waiting room"), every step atomic on Redis's own clock, so
 -- that any order instance may run it and none advances the serving counter twice.
 -- KEYS: state, buyers, entries, prequeue, served (libs/contracts/src/order/room-keys.ts), one hash tag.
--- ARGV[1] is the step: open, enter, look, status. Answers start with 'ok', or 'closed' when the state is gone
--- (Redis lost the queue: the caller answers 503 WAITING_ROOM_CLOSED, never "admitted").
+-- ARGV[1] is the step: open, rate, enter, look, status, peek. Answers start with 'ok', or 'closed' when the state is
+-- gone (Redis lost the queue: the caller answers 503 WAITING_ROOM_CLOSED, never "admitted").
 local state, buyers, entries, prequeue, served = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local step = ARGV[1]
 
@@ -60,12 +60,30 @@ local function position_of(id)
   return num(state, 'base:' .. int(gen)) + rank + 1
 end
 
+-- Runs no entry can still need: a run whose next one started an admission's length (`seconds`) ago or longer served
+-- every position of its own before then, so each of their admissions has expired. Dropped, 64 at most a call; the
+-- positions they covered (up to 'prunedTo', all served before 'prunedAt') are answered as served then: expired.
+local function prune(now, seconds)
+  local cutoff = now - seconds * 1000000
+  local runs = redis.call('ZRANGE', served, 0, 64)
+  local drop, to, at = 0, nil, nil
+  for i = 2, #runs do
+    local from, started = string.match(runs[i], '^(%d+):(%d+):')
+    if tonumber(started) > cutoff then break end
+    drop, to, at = i - 1, from, started
+  end
+  if drop == 0 then return end
+  redis.call('ZREMRANGEBYRANK', served, 0, drop - 1)
+  redis.call('HSET', state, 'prunedTo', to, 'prunedAt', at)
+end
+
 -- The serving counter moves rate a second since it last moved, never past the last position given: a room empty
 -- for a while banks nothing, and its next arrivals wait their turn. The remainder of a second is kept.
 -- Between two restarts (the room empty, or the rate changed: state 'run' back to 0) the counter moves in a straight
 -- line; the first move of each such run records where it starts ('served', served_at), once: when a position was
--- served can be told afterwards, whoever looks and whenever.
-local function advance(now)
+-- served can be told afterwards, whoever looks and whenever. `seconds` (the admission's, when the step knows it):
+-- runs older than that are pruned as a new one starts.
+local function advance(now, seconds)
   local serving, next = num(state, 'serving'), num(state, 'next')
   local rate, at = num(state, 'rate'), num(state, 'servedAt')
   if serving >= next then
@@ -77,6 +95,7 @@ local function advance(now)
   if num(state, 'run') == 0 then
     redis.call('ZREMRANGEBYSCORE', served, serving, serving)
     redis.call('ZADD', served, serving, int(serving) .. ':' .. int(at) .. ':' .. int(rate))
+    if seconds and seconds > 0 then prune(now, seconds) end
   end
   local run = '1'
   if serving + moves >= next then
@@ -90,6 +109,7 @@ end
 
 -- When the counter served a position (µs): on the line of the run it was served in. At most now.
 local function served_at(position, now)
+  if position <= num(state, 'prunedTo') then return math.min(now, num(state, 'prunedAt')) end
   local run = redis.call('ZREVRANGEBYSCORE', served, '(' .. int(position), '-inf', 'LIMIT', 0, 1)[1]
   if not run then return now end
   local from, at, rate = string.match(run, '^(%d+):(%d+):(%d+)$')
@@ -125,26 +145,59 @@ local function with_entry(answer, id, created)
   return answer
 end
 
+-- A new rate: served at the old rate up to now, at the new one from now on (the remainder of a second carried).
+-- `off` (µs, 0: none): the room was off since then: served up to then, and from now on, nothing owed for the time
+-- it was off (while off, nobody is admitted).
+local function set_rate(now, off, rate, seconds)
+  shuffle_if_due(now)
+  if off > 0 and off < now then
+    advance(off, seconds)
+    redis.call('HSET', state, 'servedAt', int(now))
+  else
+    advance(now, seconds)
+  end
+  redis.call('HSET', state, 'rate', rate, 'run', '0')
+end
+
 if step == 'open' then
-  -- ARGV: rate, until (ms, 0: none), epoch (for a queue opened now). Answers the queue's epoch.
+  -- ARGV: rate, until (ms, 0: none), epoch (for a queue opened now), off since (ms, 0: the room was on), auto ('1':
+  -- its rate is the controller's from now on, which goes on from the rate a queue open already has), the admission's
+  -- seconds. Answers the room's counters, its epoch among them.
   local now = now_us()
   if redis.call('EXISTS', state) == 0 then
     redis.call('HSET', state, 'epoch', ARGV[4], 'rate', ARGV[2], 'until', ARGV[3], 'next', '0', 'serving', '0',
-      'servedAt', int(now), 'gen', '0')
+      'servedAt', int(now), 'gen', '0', 'auto', ARGV[6])
   else
-    -- Served at the old rate up to now, at the new one from now on.
-    shuffle_if_due(now)
-    advance(now)
-    redis.call('HSET', state, 'rate', ARGV[2], 'until', ARGV[3], 'run', '0')
+    local rate = ARGV[2]
+    if ARGV[6] == '1' then rate = redis.call('HGET', state, 'rate') end
+    set_rate(now, tonumber(ARGV[5]) * 1000, rate, tonumber(ARGV[7]))
+    redis.call('HSET', state, 'until', ARGV[3], 'auto', ARGV[6])
   end
   shuffle_if_due(now)
+  return room(now, num(state, 'serving'))
+end
+
+if step == 'rate' then
+  -- ARGV: rate, the admission's seconds. The auto rate controller's: only for a room whose queue is open in auto
+  -- (one set to a fixed rate since is left be); 'fixed' otherwise, 'closed' when the queue is gone.
+  if redis.call('EXISTS', state) == 0 then return { 'closed' } end
+  if redis.call('HGET', state, 'auto') ~= '1' then return { 'fixed' } end
+  local now = now_us()
+  if num(state, 'rate') ~= tonumber(ARGV[2]) then set_rate(now, 0, ARGV[2], tonumber(ARGV[3])) end
+  return room(now, advance(now, tonumber(ARGV[3])))
+end
+
+if step == 'peek' then
+  -- The counters as they stand, nothing moved: a room that is off.
+  if redis.call('EXISTS', state) == 0 then return { 'closed' } end
+  local now = now_us()
   return room(now, num(state, 'serving'))
 end
 
 if redis.call('EXISTS', state) == 0 then return { 'closed' } end
 local now = now_us()
 shuffle_if_due(now)
-local serving = advance(now)
+local serving = advance(now, tonumber(ARGV[5]))
 
 if step == 'status' then return room(now, serving) end
 
