@@ -116,6 +116,13 @@ describe('OrderConfig: the auto waiting rooms’ bounds', () => {
     expect(() => new OrderConfig({ ...BASE, ...env })).toThrow(problem);
   });
 
+  it('given a small backlog limit and WAITING_ROOM_AUTO_LATE_ORDERS unset, when read at boot, then late orders are half the limit', () => {
+    const config = new OrderConfig({ ...BASE, ORDER_MAX_SAGA_BACKLOG: '3' });
+
+    expect(config.waitingRoom.auto.lateOrders).toBe(1);
+    expect(new OrderConfig({ ...BASE, ORDER_MAX_SAGA_BACKLOG: '12' }).waitingRoom.auto.lateOrders).toBe(6);
+  });
+
   it('given no backlog limit (ORDER_MAX_SAGA_BACKLOG=0), when many late orders cut the rate, then it boots', () => {
     const config = new OrderConfig({
       ...BASE,

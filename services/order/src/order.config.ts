@@ -84,8 +84,14 @@ export class OrderConfig {
     // hundred it always has in flight then are no backlog (0: every CREATED order counts).
     this.sagaBacklogAfterSeconds = env.int('ORDER_SAGA_BACKLOG_AFTER_SECONDS', 2, 0, 3600);
     // Auto rooms cut their rate on late orders: before the backlog limit refuses orders (503 OVERLOADED), not after.
-    if (this.maxSagaBacklog > 0 && this.waitingRoom.auto.lateOrders >= this.maxSagaBacklog)
-      env.refuse('WAITING_ROOM_AUTO_LATE_ORDERS must be below ORDER_MAX_SAGA_BACKLOG (or the limit 0: none)');
+    if (this.maxSagaBacklog > 0 && this.waitingRoom.auto.lateOrders >= this.maxSagaBacklog) {
+      if (environment.WAITING_ROOM_AUTO_LATE_ORDERS)
+        env.refuse(
+          'WAITING_ROOM_AUTO_LATE_ORDERS must be below ORDER_MAX_SAGA_BACKLOG (or the limit 0: none)',
+        );
+      // Not set, under a small limit: half of it, so that a room still slows before buyers are refused.
+      else this.waitingRoom.auto.lateOrders = Math.max(1, Math.floor(this.maxSagaBacklog / 2));
+    }
     // Longer than inventory's hold (HOLD_TTL_SECONDS, 600): normally the payment answers long before either.
     this.paymentTimeoutMs = env.int('ORDER_PAYMENT_TIMEOUT_SECONDS', 900, 1, 86_400) * 1000;
     this.idempotencyKeyRetentionMs = env.int('IDEMPOTENCY_KEY_RETENTION_HOURS', 24, 1, 24 * 365) * 3_600_000;
