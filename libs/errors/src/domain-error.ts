@@ -47,12 +47,27 @@ export function isRefusal(error: unknown): error is DomainError {
   return error instanceof DomainError && ERROR_STATUS[error.code] < 500;
 }
 
-/** 429 WAITING_ROOM: the sale's room is on and the request has no valid admission token; says where to queue. */
+/**
+ * 429 WAITING_ROOM: the sale's room is on and the request has no valid admission token; says where to queue.
+ * `keyMayAnswer`: the token is genuine and the request's own Idempotency-Key may hold the order it bought (expired,
+ * from before the queue was reopened): a kept order under the key answers instead (docs/contract.md §2).
+ */
 export class WaitingRoomRefusal extends DomainError {
   constructor(
     readonly queue: string,
     message: string,
+    readonly keyMayAnswer = false,
   ) {
     super('WAITING_ROOM', message);
+  }
+}
+
+/** 503 WAITING_ROOM_CLOSED: the room is on and its queue is gone. `keyMayAnswer` as for WaitingRoomRefusal. */
+export class WaitingRoomClosed extends DomainError {
+  constructor(
+    message: string,
+    readonly keyMayAnswer = false,
+  ) {
+    super('WAITING_ROOM_CLOSED', message);
   }
 }

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { checkEviction } from '@boxoffice/redis/eviction-policy';
 
 /**
  * Why this Redis cannot be the gate, if it cannot. The gate is rebuilt from the ledger only when a sale's keys are
@@ -7,11 +8,12 @@ import type Redis from 'ioredis';
  * lose part of a sale (its holds, its buyers' counts) while keeping the rest.
  */
 export async function unfitReasons(redis: Redis, url: string): Promise<string[]> {
-  let save: string, appendonly: string, policy: string;
+  let save: string, appendonly: string;
+  const eviction = await checkEviction(redis, url);
   try {
+    if ('unreadable' in eviction) throw new Error(eviction.unreadable);
     [, save] = (await redis.config('GET', 'save')) as string[];
     [, appendonly] = (await redis.config('GET', 'appendonly')) as string[];
-    [, policy] = (await redis.config('GET', 'maxmemory-policy')) as string[];
   } catch (error) {
     // CONFIG may be disabled (managed Redis): say so, the operator must make sure.
     new Logger('stock-gate').warn(`could not check the settings of Redis: ${(error as Error).message}`);
@@ -20,14 +22,14 @@ export async function unfitReasons(redis: Redis, url: string): Promise<string[]>
   const reasons: string[] = [];
   if (save || appendonly === 'yes') {
     reasons.push(
-      `the Redis at REDIS_URL=${url} persists to disk (save "${save}", appendonly ${appendonly}); after a restart ` +
+      `the Redis at REDIS_URL=${eviction.where} persists to disk (save "${save}", appendonly ${appendonly}); after a restart ` +
         `it would serve stale stock. Run it with --save '' --appendonly no, or: redis-cli config set save '' && ` +
         `redis-cli config set appendonly no`,
     );
   }
-  if (policy !== 'noeviction') {
+  if (eviction.evicts !== 'nothing') {
     reasons.push(
-      `the Redis at REDIS_URL=${url} evicts keys (maxmemory-policy ${policy}); it could drop part of a sale. ` +
+      `the Redis at REDIS_URL=${eviction.where} evicts keys (maxmemory-policy ${eviction.policy}); it could drop part of a sale. ` +
         `Run it with --maxmemory-policy noeviction, or: redis-cli config set maxmemory-policy noeviction`,
     );
   }

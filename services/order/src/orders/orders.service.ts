@@ -11,11 +11,7 @@ import { Order } from '../saga/order.entity';
 import { toOrderView } from '../saga/order.view';
 import { OrderSaga } from '../saga/order-saga';
 import type { OrderRequest } from '../saga/order-saga-types';
-import {
-  refusedGenuineAdmission,
-  WaitingRoomService,
-  type TakenAdmission,
-} from '../waiting-room/waiting-room.service';
+import { keyMayAnswer, WaitingRoomService, type TakenAdmission } from '../waiting-room/waiting-room.service';
 
 const DEFAULT_TOKEN = 'tok_visa';
 
@@ -48,8 +44,8 @@ export class OrdersService {
       try {
         admission = await this.room.admit(placed, admissionToken, idempotencyKey);
       } catch (refusal) {
-        // A retry whose admission was spent by its own order, expired or lost with Redis since: that order, if kept.
-        if (!idempotencyKey || !refusedGenuineAdmission(refusal)) throw refusal;
+        // A retry whose admission expired or was lost with Redis since its order was kept: that order.
+        if (!idempotencyKey || !keyMayAnswer(refusal)) throw refusal;
         order = await this.saga.replayOr(orderRequest(placed), idempotencyKey, refusal);
         this.metrics.accepted.inc();
         return order;

@@ -208,6 +208,80 @@ describe('RoomQueue (e2e: real Redis)', () => {
     expect(await queue.setAutoRate('fixed', 12, 600)).toMatchObject({ rate: 12 });
   });
 
+  /** The room as if it went off, and its counter last moved, `seconds` earlier (waiting that long: no). */
+  async function offFor(eventId: string, seconds: number): Promise<void> {
+    const { state } = roomKeys(namespace.redisPrefix, eventId);
+    const [servedAt, offAt] = await clients[0].hmget(state, 'servedAt', 'offAt');
+    const us = seconds * 1_000_000;
+    await clients[0].hset(
+      state,
+      'servedAt',
+      String(Number(servedAt) - us),
+      'offAt',
+      String(Number(offAt) - us),
+    );
+  }
+
+  it('given 100 queued at 10 a second, paused (turned off) a minute ago, when an instance that still thinks it on enters, looks, asks the status and sets an auto rate, then the counter does not move', async () => {
+    const [fresh, stale] = instances;
+    await fresh.open('off-stale', 10, null, randomUUID(), { auto: true });
+    for (let i = 0; i < 100; i++) await fresh.enter('off-stale', `buyer-${i}`, randomUUID(), 600);
+    const paused = (await fresh.pause('off-stale', 600))!;
+    await offFor('off-stale', 60);
+
+    // when: the stale instance takes every step that moves the counter of a room on
+    const entered = (await stale.enter('off-stale', 'late', randomUUID(), 600))!;
+    await stale.look('off-stale', entered.entry.entryId, 'late', randomUUID(), 600);
+    const status = (await stale.status('off-stale'))!;
+    const rated = await stale.setAutoRate('off-stale', 500, 600);
+
+    // then: a minute at 10 a second would have served all 100
+    expect(entered.room.serving).toBe(paused.serving);
+    expect(status.serving).toBe(paused.serving);
+    expect(rated).toMatchObject({ serving: paused.serving, rate: 10 });
+    expect(paused.serving).toBeLessThan(10);
+  });
+
+  it('given 100 queued at 10 a second, off for a minute (on Redis’s clock, whatever another clock says), when opened again, then nothing is owed for that minute, and the counter moves again from now', async () => {
+    const queue = instances[0];
+    await queue.open('off-on', 10, null, randomUUID());
+    for (let i = 0; i < 100; i++) await queue.enter('off-on', `buyer-${i}`, randomUUID(), 600);
+    const paused = (await queue.pause('off-on', 600))!;
+    await offFor('off-on', 60);
+    // Paused again (a second PUT enabled:false): the first moment it went off stands
+    await queue.pause('off-on', 600);
+
+    const opened = await queue.open('off-on', 10, null, randomUUID(), { admissionSeconds: 600 });
+
+    expect(opened.serving).toBeLessThanOrEqual(paused.serving + 1);
+    await eventually(async () => (await queue.status('off-on'))!.serving > opened.serving + 2, {
+      what: 'the counter moving again',
+      timeoutMs: 5_000,
+    });
+  });
+
+  it('given a pre-queue that ended while the room was off, when opened again, then it is placed after the counter resumed: its first entry is neither served at once nor held back for the time off', async () => {
+    const queue = instances[0];
+    await queue.open('off-pre', 1, new Date(Date.now() + 3_600_000), randomUUID());
+    const { entry } = (await queue.enter('off-pre', 'first', randomUUID(), 600))!;
+    await queue.pause('off-pre', 600);
+    await offFor('off-pre', 60);
+    const ended = new Date(Date.now() - 30_000);
+    await clients[0].hset(roomKeys(namespace.redisPrefix, 'off-pre').state, 'until', String(ended.getTime()));
+
+    await queue.open('off-pre', 1, ended, randomUUID(), { admissionSeconds: 600 });
+    const looked = await queue.look('off-pre', entry.entryId, 'first', randomUUID(), 600);
+
+    expect(looked).toMatchObject({ entry: { position: 1, jti: null } });
+    await eventually(
+      async () => {
+        const again = await queue.look('off-pre', entry.entryId, 'first', randomUUID(), 600);
+        return again !== null && again !== 'none' && again.entry.jti !== null;
+      },
+      { what: 'the first entry admitted about a second after the room is on', timeoutMs: 5_000 },
+    );
+  });
+
   it('given a token whose exp is past on Redis’s clock (an instance whose clock lags would take it as valid), when spent, then refused every time, nothing recorded; a token spent is recorded until 5 minutes past its exp', async () => {
     const queue = instances[0];
     const { epoch, nowMs } = await queue.open('late-clock', 10, null, randomUUID());

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import { roomKeys, spentKey } from '@boxoffice/contracts/order/room-keys';
-import { DomainError } from '@boxoffice/errors/domain-error';
+import { WaitingRoomClosed } from '@boxoffice/errors/domain-error';
 import { LuaScript } from '@boxoffice/redis/lua-script';
 
 const scripts = {
@@ -57,7 +57,6 @@ export interface RoomEntry {
 }
 
 export interface OpenOptions {
-  offSince?: Date | null;
   auto?: boolean;
   /** WAITING_ROOM_ADMISSION_SECONDS: runs of the counter older than that are pruned (0: none now). */
   admissionSeconds?: number;
@@ -66,10 +65,11 @@ export interface OpenOptions {
 /** What spending an admission token found (admission.lua). */
 export type SpendOutcome = 'taken' | 'again' | 'spent' | 'stale' | 'expired' | 'closed';
 
-export function roomClosed(eventId: string): DomainError {
-  return new DomainError(
-    'WAITING_ROOM_CLOSED',
+/** `keyMayAnswer`: refused a genuine token, whose order the request's Idempotency-Key may hold. */
+export function roomClosed(eventId: string, keyMayAnswer = false): WaitingRoomClosed {
+  return new WaitingRoomClosed(
     `The waiting room of ${eventId} is closed: its queue was lost. Try again shortly`,
+    keyMayAnswer,
   );
 }
 
@@ -85,27 +85,35 @@ export class RoomQueue {
   ) {}
 
   /**
-   * Opens the queue (a new epoch) or, open already, sets its rate and pre-queue from now on. `offSince`: the room was
-   * off since then (its counter did not move while off: nothing is owed for that time). `auto`: the rate is the auto
-   * controller's from now on (`rate` the one it starts at; an auto room open already keeps its own).
+   * Opens the queue (a new epoch) or, open already, sets its rate and pre-queue from now on; a queue paused (the room
+   * was off) resumes from now, owing nothing for the time it was off. `auto`: the rate is the auto controller's from
+   * now on (`rate` the one it starts at; an auto room open already keeps its own).
    */
   async open(
     eventId: string,
     rate: number,
     preQueueUntil: Date | null,
     epoch: string,
-    { offSince = null, auto = false, admissionSeconds = 0 }: OpenOptions = {},
+    { auto = false, admissionSeconds = 0 }: OpenOptions = {},
   ): Promise<RoomCounters> {
     const answer = await this.room(eventId, [
       'open',
       rate,
       preQueueUntil?.getTime() ?? 0,
       epoch,
-      offSince?.getTime() ?? 0,
       auto ? '1' : '0',
       admissionSeconds,
     ]);
     return counters(answer);
+  }
+
+  /**
+   * The room turned off: served up to now on Redis's clock, then frozen (no step of any instance moves its counter)
+   * until `open`. Null when the queue is gone: a room off needs none.
+   */
+  async pause(eventId: string, admissionSeconds: number): Promise<RoomCounters | null> {
+    const answer = await this.room(eventId, ['pause', admissionSeconds]);
+    return answer[0] === 'closed' ? null : counters(answer);
   }
 
   /**

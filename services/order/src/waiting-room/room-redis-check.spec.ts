@@ -26,12 +26,32 @@ describe('The Redis the waiting rooms keep their queues in (a real redis-server 
     await exited;
   });
 
-  it('given a Redis that evicts keys, when checked, then a warning says a room may be closed and what to run', async () => {
+  it('given a Redis that evicts keys with a TTL, when checked, then a warning says a spent token could buy again, and what to run', async () => {
     await redis.config('SET', 'maxmemory-policy', 'volatile-lru');
 
-    expect(await roomRedisWarning(redis, url)).toMatch(
-      /evicts keys \(maxmemory-policy volatile-lru\).*closed.*config set maxmemory-policy noeviction/,
+    const warning = await roomRedisWarning(redis, url);
+
+    expect(warning).toMatch(
+      /evicts keys with a TTL .*\(maxmemory-policy volatile-lru\).*spent admission tokens.*buy again.*config set maxmemory-policy noeviction/,
     );
+    expect(warning).not.toMatch(/closed/);
+  });
+
+  it('given a Redis that evicts any key, when checked, then a warning says a room may be closed and a spent token buy again', async () => {
+    await redis.config('SET', 'maxmemory-policy', 'allkeys-lru');
+
+    expect(await roomRedisWarning(redis, url)).toMatch(
+      /evicts any key .*\(maxmemory-policy allkeys-lru\).*closed.*buy again.*config set maxmemory-policy noeviction/,
+    );
+  });
+
+  it('given a REDIS_URL with a password, when warned, then the password is not in the line', async () => {
+    await redis.config('SET', 'maxmemory-policy', 'allkeys-lru');
+
+    const warning = await roomRedisWarning(redis, url.replace('redis://', 'redis://:s3cret@'));
+
+    expect(warning).toContain('REDIS_URL=redis://***@127.0.0.1');
+    expect(warning).not.toContain('s3cret');
   });
 
   it('given a Redis that never evicts, when checked, then no warning', async () => {

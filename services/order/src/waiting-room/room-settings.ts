@@ -42,30 +42,17 @@ export class RoomSettings implements OnApplicationBootstrap {
       .map((room) => room.eventId);
   }
 
-  /** Since when the sale's room is off, as Postgres has it now (null: on, or never set). */
-  async offSince(eventId: string): Promise<Date | null> {
-    const [row] = (await this.db.query('SELECT disabled_at FROM waiting_rooms WHERE event_id = $1', [
-      eventId,
-    ])) as Array<{ disabled_at: Date | null }>;
-    return row?.disabled_at ?? null;
-  }
-
   /** Writes the room's settings and takes them here at once (other instances within ROOMS_REFRESH_MS). */
-  async save(room: Omit<WaitingRoom, 'updatedAt' | 'disabledAt'>): Promise<WaitingRoom> {
-    // disabled_at: when it went off, kept while it stays off (a PUT that keeps it off moves nothing).
+  async save(room: Omit<WaitingRoom, 'updatedAt'>): Promise<WaitingRoom> {
     const [saved] = (await this.db.query(
-      `INSERT INTO waiting_rooms (event_id, enabled, admit_per_second, admit_auto, pre_queue_until, disabled_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, CASE WHEN $2 THEN NULL ELSE now() END, now())
+      `INSERT INTO waiting_rooms (event_id, enabled, admit_per_second, admit_auto, pre_queue_until, updated_at)
+       VALUES ($1, $2, $3, $4, $5, now())
        ON CONFLICT (event_id) DO UPDATE SET enabled = $2, admit_per_second = $3, admit_auto = $4,
-         pre_queue_until = $5, updated_at = now(),
-         disabled_at = CASE WHEN $2 THEN NULL ELSE coalesce(waiting_rooms.disabled_at, now()) END
-       RETURNING updated_at, disabled_at`,
+         pre_queue_until = $5, updated_at = now()
+       RETURNING updated_at`,
       [room.eventId, room.enabled, room.admitPerSecond, room.admitAuto, room.preQueueUntil],
-    )) as Array<{ updated_at: Date; disabled_at: Date | null }>;
-    const taken = Object.assign(new WaitingRoom(), room, {
-      updatedAt: saved.updated_at,
-      disabledAt: saved.disabled_at,
-    });
+    )) as Array<{ updated_at: Date }>;
+    const taken = Object.assign(new WaitingRoom(), room, { updatedAt: saved.updated_at });
     this.rooms = new Map(this.rooms).set(room.eventId, taken);
     return taken;
   }

@@ -20,9 +20,8 @@ export class WaitingRoom {
   @Column({ name: 'pre_queue_until', type: 'timestamptz', nullable: true })
   preQueueUntil!: Date | null;
 
-  /** Since when the room is off (null while on): turned on again, its counter owes nothing for that time. */
-  @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
-  disabledAt!: Date | null;
+  // Column disabled_at (migration 1765670400000) is read no more (a room off is paused in Redis, room.lua): kept, since
+  // an older instance still writes it during a rolling deploy; a later migration may drop it.
 
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;

@@ -8,7 +8,7 @@ import type {
   WaitingRoomStatus,
   WaitingRoomView,
 } from '@boxoffice/contracts/order/waiting-room.dto';
-import { DomainError, WaitingRoomRefusal } from '@boxoffice/errors/domain-error';
+import { DomainError, WaitingRoomClosed, WaitingRoomRefusal } from '@boxoffice/errors/domain-error';
 import { OrderConfig } from '../order.config';
 import { AdmissionTokens } from './admission-tokens';
 import { RoomMetrics } from './room-metrics';
@@ -26,20 +26,14 @@ export interface TakenAdmission {
   giveBack(): Promise<void>;
 }
 
-/** Refusals of a token order signed for this buyer and sale (spent, expired, from before a wipe, the room closed). */
-const refusedGenuine = new WeakSet<Error>();
-
 /**
- * Whether POST /orders was refused a genuine admission: a retry under an Idempotency-Key whose order was kept is then
- * answered that order (docs/contract.md §2, _Admission tokens_). A forged or missing token never costs a key read.
+ * Whether POST /orders was refused a genuine admission that the request's own Idempotency-Key may have bought with:
+ * a retry under a key whose order was kept is then answered that order (docs/contract.md §2, _Admission tokens_).
+ * A token spent under another key (the same key passes: admission.lua's 'again'), forged or missing never costs
+ * the key read.
  */
-export function refusedGenuineAdmission(error: unknown): error is DomainError {
-  return error instanceof DomainError && refusedGenuine.has(error);
-}
-
-function genuine(error: DomainError): DomainError {
-  refusedGenuine.add(error);
-  return error;
+export function keyMayAnswer(error: unknown): error is WaitingRoomRefusal | WaitingRoomClosed {
+  return (error instanceof WaitingRoomRefusal || error instanceof WaitingRoomClosed) && error.keyMayAnswer;
 }
 
 /**
@@ -62,6 +56,7 @@ export class WaitingRoomService {
   }
 
   async set(eventId: string, body: WaitingRoomSettingsBody): Promise<WaitingRoomView> {
+    const { admissionSeconds } = this.config.waitingRoom;
     const auto = body.admitPerSecond === 'auto';
     // An auto room opens at the lowest rate; the controller (auto-rooms.ts) takes it from there within a second.
     const rate =
@@ -69,11 +64,7 @@ export class WaitingRoomService {
     const preQueueUntil = body.preQueueUntil ? new Date(body.preQueueUntil) : null;
     // The queue first: a room Postgres says is on always has one (or had, until Redis lost it: closed).
     if (body.enabled)
-      await this.queue.open(eventId, rate, preQueueUntil, randomUUID(), {
-        offSince: await this.settings.offSince(eventId),
-        auto,
-        admissionSeconds: this.config.waitingRoom.admissionSeconds,
-      });
+      await this.queue.open(eventId, rate, preQueueUntil, randomUUID(), { auto, admissionSeconds });
     const room = await this.settings.save({
       eventId,
       enabled: body.enabled,
@@ -81,6 +72,9 @@ export class WaitingRoomService {
       admitAuto: auto,
       preQueueUntil,
     });
+    // Then paused, on Redis's clock: an instance that still thinks it on (ROOMS_REFRESH_MS) moves nothing, and the
+    // time it is off is owed nothing when it is opened again. A queue gone (null) needs no pausing.
+    if (!body.enabled) await this.queue.pause(eventId, admissionSeconds);
     return viewOf(room);
   }
 
@@ -163,8 +157,12 @@ export class WaitingRoomService {
     const { eventId } = order;
     if (!this.settings.isOn(eventId)) return null;
     const queue = `/events/${eventId}/waiting-room/entries`;
-    const refuse = (why: string) =>
-      new WaitingRoomRefusal(queue, `The sale ${eventId} has a waiting room: ${why}. Queue at ${queue}`);
+    const refuse = (why: string, keyMayAnswer = false) =>
+      new WaitingRoomRefusal(
+        queue,
+        `The sale ${eventId} has a waiting room: ${why}. Queue at ${queue}`,
+        keyMayAnswer,
+      );
     if (header === undefined) throw refuse('POST /orders needs its Admission-Token');
     const admission = await this.tokens.verify(header);
     if (!admission) throw refuse('the Admission-Token is not valid (forged or malformed)');
@@ -172,11 +170,11 @@ export class WaitingRoomService {
     if (admission.buyer !== order.userId) throw refuse('the Admission-Token is another buyer’s');
     const spender = idempotencyKey === undefined ? '-' : `k:${idempotencyKey}`;
     const outcome = await this.queue.spend(eventId, admission.jti, admission.epoch, spender, admission.expMs);
-    if (outcome === 'closed') throw genuine(this.closed(eventId));
-    if (outcome === 'stale')
-      throw genuine(refuse('the Admission-Token is from before the queue was reopened'));
-    if (outcome === 'spent') throw genuine(refuse('the Admission-Token was spent already'));
-    if (outcome === 'expired') throw genuine(refuse('the Admission-Token has expired'));
+    if (outcome === 'closed') throw this.closed(eventId, true);
+    if (outcome === 'stale') throw refuse('the Admission-Token is from before the queue was reopened', true);
+    // Spent by another key or none (the same key is 'again'): under this key nothing was bought with it.
+    if (outcome === 'spent') throw refuse('the Admission-Token was spent already');
+    if (outcome === 'expired') throw refuse('the Admission-Token has expired', true);
     // Spent under an Idempotency-Key, the token is the key's for good: a retry with the key passes with it (below,
     // 'again'), so giving it back buys nothing, and it would be wrong. Requests with one key race: this one's refusal
     // or 503 giving it back could undo the spend of another with the same key that the key's 202 then answers, and
@@ -192,7 +190,7 @@ export class WaitingRoomService {
   }
 
   /** 503 WAITING_ROOM_CLOSED, and one warn line per sale now and then: the operator reopens it (PUT). */
-  private closed(eventId: string): DomainError {
+  private closed(eventId: string, keyMayAnswer = false): WaitingRoomClosed {
     const now = Date.now();
     if (now - (this.closedSaidAt.get(eventId) ?? 0) >= CLOSED_WARN_EVERY_MS) {
       this.closedSaidAt.set(eventId, now);
@@ -200,7 +198,7 @@ export class WaitingRoomService {
         `the waiting room of ${eventId} is on but Redis has lost its queue: closed (503) until PUT /events/${eventId}/waiting-room reopens it`,
       );
     }
-    return roomClosed(eventId);
+    return roomClosed(eventId, keyMayAnswer);
   }
 
   private openRoom(eventId: string): void {

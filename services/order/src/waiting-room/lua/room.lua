@@ -1,7 +1,7 @@
 -- One sale's waiting room (docs/contract.md §2, "The waiting room"), every step atomic on Redis's own clock, so
 -- that any order instance may run it and none advances the serving counter twice.
 -- KEYS: state, buyers, entries, prequeue, served (libs/contracts/src/order/room-keys.ts), one hash tag.
--- ARGV[1] is the step: open, rate, enter, look, status, peek. Answers start with 'ok', or 'closed' when the state is
+-- ARGV[1] is the step: open, pause, rate, enter, look, status, peek. Answers start with 'ok', or 'closed' when the state is
 -- gone (Redis lost the queue: the caller answers 503 WAITING_ROOM_CLOSED, never "admitted").
 local state, buyers, entries, prequeue, served = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local step = ARGV[1]
@@ -35,7 +35,14 @@ end
 -- entry: the pre-queue's first position is kept ('base:<g>') and an entry's own is read from its rank (position_of),
 -- so that placing 100,000 entries does not block Redis.
 -- A pre-queue whose end was taken away (open with no end, or one past) is placed at once, never stranded.
+-- A room turned off ('offAt': when, on Redis's clock, step pause) is frozen until it is opened again: its counter
+-- does not move and its pre-queue is not placed, whatever step an instance that still thinks it on takes.
+local function paused()
+  return num(state, 'offAt') > 0
+end
+
 local function shuffle_if_due(now)
+  if paused() then return end
   local until_ms = num(state, 'until')
   if until_ms > 0 and now < until_ms * 1000 then return end
   local gen = num(state, 'gen')
@@ -85,6 +92,7 @@ end
 -- runs older than that are pruned as a new one starts.
 local function advance(now, seconds)
   local serving, next = num(state, 'serving'), num(state, 'next')
+  if paused() then return serving end
   local rate, at = num(state, 'rate'), num(state, 'servedAt')
   if serving >= next then
     redis.call('HSET', state, 'servedAt', int(now), 'run', '0')
@@ -128,7 +136,7 @@ local function expiry(id, position, serving, seconds, now)
 end
 
 -- What the caller needs to answer: the room's counters, and an entry's own fields.
-local function room(now, serving)
+local function answer_of(now, serving)
   return {
     'ok', int(serving), int(num(state, 'next')), int(num(state, 'rate')), int(num(state, 'until')),
     int(pre_queued(num(state, 'gen'))), redis.call('HGET', state, 'epoch'), int(math.floor(now / 1000)),
@@ -146,35 +154,54 @@ local function with_entry(answer, id, created)
 end
 
 -- A new rate: served at the old rate up to now, at the new one from now on (the remainder of a second carried).
--- `off` (µs, 0: none): the room was off since then: served up to then, and from now on, nothing owed for the time
--- it was off (while off, nobody is admitted).
-local function set_rate(now, off, rate, seconds)
+local function set_rate(now, rate, seconds)
   shuffle_if_due(now)
-  if off > 0 and off < now then
-    advance(off, seconds)
-    redis.call('HSET', state, 'servedAt', int(now))
-  else
-    advance(now, seconds)
-  end
+  advance(now, seconds)
   redis.call('HSET', state, 'rate', rate, 'run', '0')
 end
 
+-- Turned on again: served up to the moment it went off (pause did that), then on from now: the time it was off is
+-- owed nothing, measured on Redis's clock alone. A new run starts (set_rate): the off time lies on no run's line.
+local function resume(now, seconds)
+  local off = num(state, 'offAt')
+  if off == 0 then return end
+  redis.call('HDEL', state, 'offAt')
+  advance(off, seconds)
+  -- A counter moved past the moment it went off (by an older room.lua that knows no pause) owes nothing from now.
+  local at = math.min(num(state, 'servedAt'), off)
+  redis.call('HSET', state, 'servedAt', int(at + math.max(0, now - off)), 'run', '0')
+end
+
 if step == 'open' then
-  -- ARGV: rate, until (ms, 0: none), epoch (for a queue opened now), off since (ms, 0: the room was on), auto ('1':
-  -- its rate is the controller's from now on, which goes on from the rate a queue open already has), the admission's
-  -- seconds. Answers the room's counters, its epoch among them.
+  -- ARGV: rate, until (ms, 0: none), epoch (for a queue opened now), auto ('1': its rate is the controller's from now
+  -- on, which goes on from the rate a queue open already has), the admission's seconds. A room paused (off) resumes
+  -- first, its pre-queue placed after that. Answers the room's counters, its epoch among them.
   local now = now_us()
   if redis.call('EXISTS', state) == 0 then
     redis.call('HSET', state, 'epoch', ARGV[4], 'rate', ARGV[2], 'until', ARGV[3], 'next', '0', 'serving', '0',
-      'servedAt', int(now), 'gen', '0', 'auto', ARGV[6])
+      'servedAt', int(now), 'gen', '0', 'auto', ARGV[5])
   else
     local rate = ARGV[2]
-    if ARGV[6] == '1' then rate = redis.call('HGET', state, 'rate') end
-    set_rate(now, tonumber(ARGV[5]) * 1000, rate, tonumber(ARGV[7]))
-    redis.call('HSET', state, 'until', ARGV[3], 'auto', ARGV[6])
+    if ARGV[5] == '1' then rate = redis.call('HGET', state, 'rate') end
+    resume(now, tonumber(ARGV[6]))
+    set_rate(now, rate, tonumber(ARGV[6]))
+    redis.call('HSET', state, 'until', ARGV[3], 'auto', ARGV[5])
   end
   shuffle_if_due(now)
-  return room(now, num(state, 'serving'))
+  return answer_of(now, num(state, 'serving'))
+end
+
+if step == 'pause' then
+  -- ARGV: the admission's seconds. The room turned off: served up to now, then frozen (offAt, Redis's clock) until
+  -- open. Pausing a paused room keeps the first moment. 'closed' when the queue is gone (a room off needs none).
+  if redis.call('EXISTS', state) == 0 then return { 'closed' } end
+  local now = now_us()
+  if not paused() then
+    shuffle_if_due(now)
+    advance(now, tonumber(ARGV[2]))
+    redis.call('HSET', state, 'offAt', int(now))
+  end
+  return answer_of(now, num(state, 'serving'))
 end
 
 if step == 'rate' then
@@ -183,15 +210,17 @@ if step == 'rate' then
   if redis.call('EXISTS', state) == 0 then return { 'closed' } end
   if redis.call('HGET', state, 'auto') ~= '1' then return { 'fixed' } end
   local now = now_us()
-  if num(state, 'rate') ~= tonumber(ARGV[2]) then set_rate(now, 0, ARGV[2], tonumber(ARGV[3])) end
-  return room(now, advance(now, tonumber(ARGV[3])))
+  -- A room off keeps its rate: the controller of an instance that still thinks it on steers nothing.
+  if paused() then return answer_of(now, num(state, 'serving')) end
+  if num(state, 'rate') ~= tonumber(ARGV[2]) then set_rate(now, ARGV[2], tonumber(ARGV[3])) end
+  return answer_of(now, advance(now, tonumber(ARGV[3])))
 end
 
 if step == 'peek' then
   -- The counters as they stand, nothing moved: a room that is off.
   if redis.call('EXISTS', state) == 0 then return { 'closed' } end
   local now = now_us()
-  return room(now, num(state, 'serving'))
+  return answer_of(now, num(state, 'serving'))
 end
 
 if redis.call('EXISTS', state) == 0 then return { 'closed' } end
@@ -199,7 +228,7 @@ local now = now_us()
 shuffle_if_due(now)
 local serving = advance(now, tonumber(ARGV[5]))
 
-if step == 'status' then return room(now, serving) end
+if step == 'status' then return answer_of(now, serving) end
 
 if step == 'enter' then
   -- ARGV: buyer, a new entry id, its draw (a random integer below 2^40, for the pre-queue), the admission's seconds.
@@ -210,7 +239,7 @@ if step == 'enter' then
     local exp = expiry(id, position_of(id), serving, tonumber(ARGV[5]), now)
     if exp > 0 and exp * 1000 <= now then id = nil end
   end
-  if id then return with_entry(room(now, serving), id, 0) end
+  if id then return with_entry(answer_of(now, serving), id, 0) end
   id = ARGV[3]
   redis.call('HSET', buyers, buyer, id)
   -- When it was made (ms): its wait, once admitted, is counted from here (boxoffice_waiting_room_wait_seconds).
@@ -222,7 +251,7 @@ if step == 'enter' then
   else
     redis.call('HSET', entries, id .. ':position', int(redis.call('HINCRBY', state, 'next', 1)))
   end
-  return with_entry(room(now, serving), id, 1)
+  return with_entry(answer_of(now, serving), id, 1)
 end
 
 if step == 'look' then
@@ -240,7 +269,7 @@ if step == 'look' then
     redis.call('HSET', entries, id .. ':jti', ARGV[4])
     issued = '1'
   end
-  local answer = with_entry(room(now, serving), id, 0)
+  local answer = with_entry(answer_of(now, serving), id, 0)
   answer[#answer + 1] = owner
   answer[#answer + 1] = issued
   answer[#answer + 1] = redis.call('HGET', entries, id .. ':at') or '0'
