@@ -169,9 +169,11 @@ describe('An auto waiting room follows the saga (e2e: real Redis, Postgres, inve
     process.stdout.write(
       `auto room, saga at 10/s: rate over the last 20 s mean ${mean.toFixed(1)}/s (min ${Math.min(...settled.map((s) => s.rate))}, max ${Math.max(...settled.map((s) => s.rate))}), admitted ${admittedPerSecond.toFixed(1)}/s; POST /orders answered ${JSON.stringify(Object.fromEntries(answered))}\n`,
     );
-    expect(mean).toBeGreaterThanOrEqual(5);
-    expect(mean).toBeLessThanOrEqual(20);
-    expect(admittedPerSecond).toBeLessThanOrEqual(20);
+    // Measured in two runs of this change: means 9.8 and 10.3 (min 4, max 20: the cap, twice the saga's pace)
+    expect(mean).toBeGreaterThanOrEqual(6);
+    expect(mean).toBeLessThanOrEqual(14);
+    expect(admittedPerSecond).toBeGreaterThanOrEqual(6);
+    expect(admittedPerSecond).toBeLessThanOrEqual(14);
     expect(answered.get(503)).toBeUndefined();
   });
 

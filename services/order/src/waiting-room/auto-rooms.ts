@@ -1,17 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
+import { rateLeaseKey } from '@boxoffice/contracts/order/room-keys';
 import { Periodic } from '@boxoffice/scheduling/periodic.decorator';
 import { OrderConfig } from '../order.config';
-import {
-  nextRate,
-  readingOf,
-  shareOut,
-  startingState,
-  type AutoRateBounds,
-  type AutoRateState,
-  type AutoVerdict,
-} from './admission-rate';
-import { rateLeaseKey } from '@boxoffice/contracts/order/room-keys';
+import { nextRates, readingOf, startingState, type AutoRateBounds, type AutoVerdict } from './admission-rate';
 import { RateLease } from './rate-lease';
 import { RoomQueue, type RoomCounters } from './room-queue';
 import { RoomSettings } from './room-settings';
@@ -22,9 +14,13 @@ export const STEER_EVERY_MS = 1000;
 /** Its holder gone, another instance steers within this. */
 const LEASE_MS = 3 * STEER_EVERY_MS;
 
-/** One second's reading, kept for the window: the saga's pace and where each auto room's counter stood. */
+/**
+ * One second's reading, kept for the window: the saga's pace, where each auto room's counter stood and the rate each
+ * was then given (empty until given).
+ */
 interface Sample extends PaceSample {
   serving: ReadonlyMap<string, number>;
+  given: ReadonlyMap<string, number>;
 }
 
 /**
@@ -37,7 +33,8 @@ export class AutoRooms {
   private readonly logger = new Logger('waiting-room');
   private readonly lease: RateLease;
   private readonly bounds: AutoRateBounds;
-  private state: AutoRateState | null = null;
+  /** Seconds left to hold the rate after a cut. */
+  private holdSeconds = 0;
   private samples: Sample[] = [];
 
   constructor(
@@ -62,36 +59,44 @@ export class AutoRooms {
   @Periodic('waiting room auto rate', STEER_EVERY_MS)
   async steer(): Promise<AutoVerdict | null> {
     const sales = this.settings.auto();
-    if (sales.length === 0 || !(await this.lease.hold())) {
-      // Another instance steers, or nothing to: this one starts afresh from the rooms' rates when it does again.
-      this.state = null;
-      this.samples = [];
-      return null;
-    }
+    // The lease is taken or renewed only once the saga's pace is read: a holder that cannot read Postgres lets it
+    // lapse, and another instance steers (a failed read throws: PeriodicTask logs it).
+    if (sales.length === 0 || !(await this.lease.mayHold())) return this.standDown();
+    const pace = await this.pace.read();
+    if (!(await this.lease.hold())) return this.standDown();
     const counters = await Promise.all(sales.map((eventId) => this.queue.status(eventId)));
     // A room whose queue Redis lost is closed until the operator reopens it: no rate to set.
     const open = sales.flatMap((eventId, i) => (counters[i] ? [{ eventId, room: counters[i] }] : []));
     if (open.length === 0) return null;
-    const pace = await this.pace.read();
     const then = this.windowStart(pace, open);
     const rooms = open.map(({ eventId, room }) =>
-      readingOf(eventId, room, then && { atMs: then.atMs, serving: then.serving.get(eventId) }, pace.atMs),
+      readingOf(
+        eventId,
+        room,
+        then && {
+          atMs: then.sample.atMs,
+          serving: then.sample.serving.get(eventId),
+          offeredPerSecond: then.offered.get(eventId),
+        },
+        pace.atMs,
+      ),
     );
-    const openGrowth = then ? pace.open - then.open : null;
+    const openGrowth = then ? pace.open - then.sample.open : null;
     const saga = {
       endedPerSecond: pace.ended / PACE_WINDOW_SECONDS,
       createdPerSecond: openGrowth === null ? null : (pace.ended + openGrowth) / PACE_WINDOW_SECONDS,
       openGrowth,
       lagSeconds: pace.lagSeconds,
     };
-    const before = this.state ?? startingState(rooms);
-    const { state, verdict } = nextRate(before, saga, rooms, this.bounds);
-    this.state = state;
+    // The total from the rates the rooms have: what was applied, a room handed to auto with its own rate.
+    const before = startingState(rooms, this.holdSeconds);
+    const { state, verdict, rates } = nextRates(before, saga, rooms, this.bounds);
+    this.holdSeconds = state.holdSeconds;
+    this.samples[this.samples.length - 1].given = rates;
     if (verdict === 'cut')
       this.logger.warn(
         `auto rooms: the saga is late (${this.config.waitingRoom.auto.lateOrders} open orders have waited ${pace.lagSeconds.toFixed(1)} s or more; it ended ${saga.endedPerSecond.toFixed(0)} orders a second): admission cut from ${before.total} to ${state.total} a second`,
       );
-    const rates = shareOut(state.total, rooms, this.bounds);
     await Promise.all(
       rooms
         .filter((room) => rates.get(room.eventId) !== room.rate)
@@ -106,13 +111,35 @@ export class AutoRooms {
     return verdict;
   }
 
-  /** Keeps this second's sample; the one a window ago (the oldest kept), or null before a window is seen. */
-  private windowStart(pace: PaceSample, open: Array<{ eventId: string; room: RoomCounters }>): Sample | null {
+  /** Another instance steers, or nothing to: this one starts afresh when it does again. */
+  private standDown(): null {
+    this.holdSeconds = 0;
+    this.samples = [];
+    return null;
+  }
+
+  /**
+   * Keeps this second's sample; the one a window ago (the oldest kept) and each room's mean rate given since (undefined
+   * for a room not given one every second of it), or null before a window is seen.
+   */
+  private windowStart(
+    pace: PaceSample,
+    open: Array<{ eventId: string; room: RoomCounters }>,
+  ): { sample: Sample; offered: Map<string, number | undefined> } | null {
     const serving = new Map(open.map(({ eventId, room }) => [eventId, room.serving]));
-    this.samples = [...this.samples, { ...pace, serving }].filter(
+    this.samples = [...this.samples, { ...pace, serving, given: new Map() }].filter(
       (sample) => pace.atMs - sample.atMs <= PACE_WINDOW_SECONDS * 1000 + STEER_EVERY_MS / 2,
     );
     const oldest = this.samples[0];
-    return pace.atMs - oldest.atMs >= (PACE_WINDOW_SECONDS - 1) * 1000 ? oldest : null;
+    if (pace.atMs - oldest.atMs < (PACE_WINDOW_SECONDS - 1) * 1000) return null;
+    const since = this.samples.slice(0, -1);
+    const offered = new Map(
+      open.map(({ eventId }) => {
+        const given = since.map((sample) => sample.given.get(eventId));
+        if (given.some((rate) => rate === undefined)) return [eventId, undefined];
+        return [eventId, (given as number[]).reduce((sum, rate) => sum + rate, 0) / given.length];
+      }),
+    );
+    return { sample: oldest, offered };
   }
 }

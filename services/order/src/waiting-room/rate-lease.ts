@@ -19,6 +19,12 @@ export class RateLease {
     private readonly ttlMs: number,
   ) {}
 
+  /** True when this instance may take the lease (free, or its own), taking or renewing nothing. */
+  async mayHold(): Promise<boolean> {
+    const holder = await this.redis.get(this.key);
+    return holder === null || holder === this.holder;
+  }
+
   /** True while this instance holds the lease (taken or renewed now). */
   async hold(): Promise<boolean> {
     return (await script.run(this.redis, [this.key], [this.holder, this.ttlMs])) === 1;

@@ -57,10 +57,10 @@ export class WaitingRoomService {
 
   async set(eventId: string, body: WaitingRoomSettingsBody): Promise<WaitingRoomView> {
     const { admissionSeconds } = this.config.waitingRoom;
-    const auto = body.admitPerSecond === 'auto';
+    const { admitPerSecond } = body;
+    const auto = admitPerSecond === 'auto';
     // An auto room opens at the lowest rate; the controller (auto-rooms.ts) takes it from there within a second.
-    const rate =
-      body.admitPerSecond === 'auto' ? this.config.waitingRoom.auto.minPerSecond : body.admitPerSecond;
+    const rate = auto ? this.config.waitingRoom.auto.minPerSecond : admitPerSecond;
     const preQueueUntil = body.preQueueUntil ? new Date(body.preQueueUntil) : null;
     // The queue first: a room Postgres says is on always has one (or had, until Redis lost it: closed).
     if (body.enabled)
