@@ -103,19 +103,19 @@ export const roomWipe: Scenario = {
   },
 };
 
-/** Pre-wipe admissions whose token bought an order (spent; a declined card's among them if any), and some not used. */
+/** Pre-wipe admissions whose token bought an order (spent; one declined card's among them if any), and some not used. */
 function pick(
   tally: RoomBuyersTally,
   before: SeenAdmission[],
 ): { spent: SeenAdmission[]; unspent: SeenAdmission[] } {
   const bought = new Map(tally.purchases.filter((p) => p.orderId).map((p) => [p.jti, p]));
   const tried = new Set(tally.purchases.map((p) => p.jti));
-  const declinedFirst = (a: SeenAdmission) => (declined(bought.get(a.jti)!) ? 0 : 1);
+  const spent = before.filter((a) => bought.has(a.jti));
+  // One declined card's, if any bought: its order was kept, then cancelled.
+  const firstDeclined = spent.find((a) => declined(bought.get(a.jti)!));
+  const declinedFirst = firstDeclined ? [firstDeclined, ...spent.filter((a) => a !== firstDeclined)] : spent;
   return {
-    spent: before
-      .filter((a) => bought.has(a.jti))
-      .sort((a, b) => declinedFirst(a) - declinedFirst(b))
-      .slice(0, TRIED),
+    spent: declinedFirst.slice(0, TRIED),
     unspent: before.filter((a) => !tried.has(a.jti)).slice(0, TRIED),
   };
 }
