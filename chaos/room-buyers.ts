@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pollDelayMs } from '@boxoffice/contracts/order/room-polling';
 import type { Pool } from 'undici';
-import { orderPools, type BuyersTally } from './buyers';
+import { orderPools } from './buyers';
+import { newRoomTally, noteRoomAnswer, seenEntry, type RoomBuyersTally } from './room-buyers-tally';
 
 export interface RoomBuyersOptions {
   /** The order service's instances: buyers spread over them, and a retry goes to the next. */
@@ -26,70 +27,6 @@ export interface RoomBuyersOptions {
   authorize?(userId: string): Promise<Record<string, string>>;
 }
 
-/** One admission a buyer was given, as the client saw it. */
-export interface SeenAdmission {
-  userId: string;
-  entryId: string;
-  /** The entry's position as last seen before it was admitted (null: never seen waiting). */
-  position: number | null;
-  token: string;
-  jti: string;
-  epoch: string;
-  expiresAt: string;
-  /** When the client read it (ms). */
-  at: number;
-}
-
-/** One POST /orders of a buyer and its answer. */
-export interface SeenPurchase {
-  userId: string;
-  key: string;
-  jti: string;
-  epoch: string;
-  sentAt: number;
-  answeredAt: number;
-  /** 0: no answer (lost). */
-  status: number;
-  code: string | null;
-  orderId: string | null;
-}
-
-/** One answer of the room (entries, looks) with when it was asked: what the buyers were told, in time. */
-export interface SeenRoomAnswer {
-  route: 'enter' | 'look';
-  userId: string;
-  sentAt: number;
-  answeredAt: number;
-  status: number;
-  code: string | null;
-  admitted: boolean;
-}
-
-/** What one buyer saw of their entries. */
-export interface SeenEntry {
-  /** Every distinct entry id the buyer was given, in order. */
-  entryIds: string[];
-  /** 201 answers (a new entry). */
-  created: number;
-  /** The position each entry id was seen at, first sighting; a later sighting elsewhere is an anomaly. */
-  positions: Map<string, number>;
-}
-
-/** What the room's buyers saw; `sent` counts arrivals, `accepted` the orders answered 202. */
-export interface RoomBuyersTally extends BuyersTally {
-  /** Arrivals answered with an entry (201 or 200). */
-  queued: number;
-  entries: Map<string, SeenEntry>;
-  admissions: SeenAdmission[];
-  purchases: SeenPurchase[];
-  /** Every answer of the room, with when it was asked and answered. */
-  roomAnswers: SeenRoomAnswer[];
-  /** Every answer by `<route> <status> <code>`, for the log. */
-  answers: Record<string, number>;
-  /** What the client saw that the room never may: a position that moved, an admitted entry seen waiting again. */
-  anomalies: string[];
-}
-
 const MAX_BACKOFF_MS = 2_000;
 
 type Answer = { status: number; body: Record<string, unknown>; retryAfter: number | null } | 'lost';
@@ -104,20 +41,7 @@ export function startRoomBuyers(options: RoomBuyersOptions): {
   tally: RoomBuyersTally;
   done: Promise<RoomBuyersTally>;
 } {
-  const tally: RoomBuyersTally = {
-    sent: 0,
-    accepted: new Set(),
-    refused: {},
-    unavailable: 0,
-    lost: 0,
-    queued: 0,
-    entries: new Map(),
-    admissions: [],
-    purchases: [],
-    roomAnswers: [],
-    answers: {},
-    anomalies: [],
-  };
+  const tally = newRoomTally();
   const pools = orderPools(options.orderUrls, options.concurrency);
   const room = `/events/${options.eventId}/waiting-room/entries`;
   const count = (what: string) => (tally.answers[what] = (tally.answers[what] ?? 0) + 1);
@@ -154,32 +78,8 @@ export function startRoomBuyers(options: RoomBuyersOptions): {
     }
   };
 
-  const seen = (userId: string): SeenEntry => {
-    let entry = tally.entries.get(userId);
-    if (!entry) tally.entries.set(userId, (entry = { entryIds: [], created: 0, positions: new Map() }));
-    return entry;
-  };
-
-  /** Files the final answer of the room to a request; a position moved, or an admitted entry waiting again, is an anomaly. */
-  const noteRoom = (userId: string, answer: Answer, admittedBefore: Set<string>) => {
-    const status = answer === 'lost' ? 0 : answer.status;
-    const body = answer === 'lost' ? {} : answer.body;
-    const admitted = body.admitted === true;
-    const ordinary = (status === 200 || status === 201) && body.expired !== true;
-    if (!ordinary || typeof body.entryId !== 'string') return;
-    const entry = seen(userId);
-    const entryId = body.entryId;
-    if (!entry.entryIds.includes(entryId)) entry.entryIds.push(entryId);
-    if (status === 201) entry.created++;
-    if (admitted) return void admittedBefore.add(entryId);
-    if (admittedBefore.has(entryId))
-      tally.anomalies.push(`${userId}: entry ${entryId} admitted, then waiting`);
-    if (typeof body.position !== 'number') return;
-    const first = entry.positions.get(entryId);
-    if (first === undefined) entry.positions.set(entryId, body.position);
-    else if (first !== body.position)
-      tally.anomalies.push(`${userId}: entry ${entryId} at ${first}, then at ${body.position}`);
-  };
+  const noteRoom = (userId: string, answer: Answer, admittedBefore: Set<string>) =>
+    answer === 'lost' ? undefined : noteRoomAnswer(tally, userId, answer.status, answer.body, admittedBefore);
 
   const arrive = async (i: number) => {
     const userId = `${options.userPrefix}-${i}`;
@@ -237,7 +137,7 @@ export function startRoomBuyers(options: RoomBuyersOptions): {
         tally.admissions.push({
           userId,
           entryId,
-          position: seen(userId).positions.get(entryId) ?? null,
+          position: seenEntry(tally, userId).positions.get(entryId) ?? null,
           token,
           jti: claims.jti,
           epoch: claims.epoch,
@@ -255,6 +155,7 @@ export function startRoomBuyers(options: RoomBuyersOptions): {
         tally.purchases.push({
           userId,
           key,
+          body: order,
           jti: claims.jti,
           epoch: claims.epoch,
           sentAt,

@@ -3,7 +3,7 @@ import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaul
 import { AS_ADMIN } from '@boxoffice/testing/test-tokens';
 import type { Violation, ViolationCode } from '../ops/audit/find-violations';
 import type { ChaosStack } from './chaos-stack';
-import type { RoomBuyersTally } from './room-buyers';
+import type { RoomBuyersTally, SeenPurchase } from './room-buyers-tally';
 
 const PREFIX = INFRASTRUCTURE_DEFAULTS.redisPrefix;
 const EXAMPLES = 5;
@@ -116,7 +116,7 @@ export function fastestAdmission(samples: ServingSample[]): number {
   return fastest;
 }
 
-interface OrderRow {
+export interface OrderRow {
   order_id: string;
   user_id: string;
   key: string | null;
@@ -124,16 +124,15 @@ interface OrderRow {
 
 /**
  * Every order of the sale bought with an admission (the room was on throughout): its Idempotency-Key holds a spent
- * token in Redis, the one its buyer was answered 202 with, and no token bought two orders. `lostEpochs`: orders
- * answered 202 with a token of a queue Redis lost since (a wipe), whose spent records went with it: the buyers' record
- * vouches for those. `keyless`: orders a scenario bought without a key on purpose, each needing a spent record
- * without one.
+ * token in Redis, the one its buyer was answered 202 with. `lostEpochs`: orders answered 202 with a token of a queue
+ * Redis lost since (a wipe), whose spent records went with it: the buyers' record vouches for those. `keyless`: orders
+ * a scenario bought without a key on purpose, each needing a spent record without one.
  */
 export async function checkOrdersAdmitted(
   stack: ChaosStack,
   eventId: string,
   tally: RoomBuyersTally,
-  { lostEpochs = new Set(), keyless = new Set() }: { lostEpochs?: Set<string>; keyless?: Set<string> } = {},
+  options: { lostEpochs?: Set<string>; keyless?: Set<string> } = {},
 ): Promise<Violation[]> {
   const schema = INFRASTRUCTURE_DEFAULTS.schemas.order;
   const orders = await stack.postgres.query<OrderRow>(
@@ -142,16 +141,28 @@ export async function checkOrdersAdmitted(
     [eventId],
     'boxoffice',
   );
-  const records = await spentTokens(stack, eventId);
+  return ordersAdmitted(eventId, orders, await spentTokens(stack, eventId), tally.purchases, options);
+}
+
+/**
+ * `checkOrdersAdmitted` on what it read. Redis keeps one spent record per token, naming one spender: a token that
+ * bought twice leaves the second order (under another key) without one, ORDER_WITHOUT_ADMISSION. Where no record can
+ * tell (a lost epoch's tokens, vouched for by the buyers' 202s), one token answered 202 for two orders is
+ * ADMISSION_BOUGHT_TWICE.
+ */
+export function ordersAdmitted(
+  eventId: string,
+  orders: OrderRow[],
+  records: Array<[string, string]>,
+  purchases: SeenPurchase[],
+  { lostEpochs = new Set(), keyless = new Set() }: { lostEpochs?: Set<string>; keyless?: Set<string> } = {},
+): Violation[] {
   const spent = new Map(records.filter(([spender]) => spender !== '-'));
   const spentWithoutKey = records.length - spent.size;
   const bought = new Map<string, string>(); // key -> jti of its 202, as the buyer saw it
-  for (const purchase of tally.purchases) if (purchase.orderId) bought.set(purchase.key, purchase.jti);
-  const lostJtis = new Set(
-    tally.purchases.filter((p) => p.orderId && lostEpochs.has(p.epoch)).map((p) => p.jti),
-  );
+  for (const purchase of purchases) if (purchase.orderId) bought.set(purchase.key, purchase.jti);
+  const lostJtis = new Set(purchases.filter((p) => p.orderId && lostEpochs.has(p.epoch)).map((p) => p.jti));
   const without: string[] = [];
-  const byJti = new Map<string, string[]>();
   if (keyless.size > spentWithoutKey)
     without.push(`${keyless.size} orders bought without a key, ${spentWithoutKey} tokens spent without one`);
   for (const order of orders) {
@@ -164,20 +175,16 @@ export async function checkOrdersAdmitted(
     }
     if (bought.has(order.key) && bought.get(order.key) !== jti)
       without.push(`${order.order_id}: bought with ${bought.get(order.key)}, Redis spent ${jti} for it`);
-    byJti.set(jti, [...(byJti.get(jti) ?? []), order.order_id]);
   }
-  const twice = [...byJti]
-    .filter(([, ids]) => ids.length > 1)
-    .map(([jti, ids]) => `${jti}: ${ids.join(', ')}`);
-  // The buyers' side: one token answered 202 for two orders.
   const answered = new Map<string, Set<string>>();
-  for (const purchase of tally.purchases.filter((p) => p.orderId))
+  for (const purchase of purchases.filter((p) => p.orderId))
     answered.set(purchase.jti, (answered.get(purchase.jti) ?? new Set()).add(purchase.orderId!));
-  for (const [jti, ids] of answered)
-    if (ids.size > 1) twice.push(`${jti} answered 202 for ${[...ids].join(', ')}`);
+  const twice = [...answered]
+    .filter(([, ids]) => ids.size > 1)
+    .map(([jti, ids]) => `${jti} answered 202 for ${[...ids].join(', ')}`);
   return [
     ...violation('ORDER_WITHOUT_ADMISSION', eventId, 'orders without a spent admission', without),
-    ...violation('ADMISSION_BOUGHT_TWICE', eventId, 'admissions bought more than one order', twice),
+    ...violation('ADMISSION_BOUGHT_TWICE', eventId, 'admissions answered 202 for two orders', twice),
   ];
 }
 

@@ -1,7 +1,7 @@
 import { eventually } from '@boxoffice/testing/eventually';
 import type { Violation, ViolationCode } from '../ops/audit/find-violations';
 import type { ChaosStack } from './chaos-stack';
-import type { RoomBuyersTally } from './room-buyers';
+import type { RoomBuyersTally } from './room-buyers-tally';
 import type { ScenarioSale } from './scenario';
 
 /** The answers the room's probes expect, as `Probe.got` spells them. */
@@ -29,6 +29,8 @@ export interface Probe {
   orderId: string | null;
   /** The Idempotency-Key it was sent with, if any: nothing may be kept under it unless answered 202. */
   key: string | null;
+  /** The order kept before under its key for this very request, which it is to be answered again: nothing new. */
+  replayOf: string | null;
 }
 
 export interface ProbeRequest {
@@ -69,9 +71,32 @@ export class Probes {
     } catch {
       // lost: never what the contract answers
     }
-    const probe = { what, expected, got, orderId, key: headers['idempotency-key'] ?? null };
+    const probe: Probe = {
+      what,
+      expected,
+      got,
+      orderId,
+      key: headers['idempotency-key'] ?? null,
+      replayOf: null,
+    };
     this.list.push(probe);
     return probe;
+  }
+
+  /**
+   * A request asked again under the Idempotency-Key of the order `orderId` kept for it: answered that order's 202,
+   * whatever its admission token has become (contract §2, _Admission tokens_: a kept order is always answered again).
+   */
+  async sendAgain(what: string, request: ProbeRequest, orderId: string): Promise<Probe> {
+    const probe: Probe = await this.send(what, request, '202');
+    probe.replayOf = orderId;
+    if (probe.orderId !== orderId) probe.got = `${probe.got} for ${probe.orderId}, not ${orderId}`;
+    return probe;
+  }
+
+  /** Those answered 202 with an order other than the one they were to be answered again: kept for a probe. */
+  keptFor(): Probe[] {
+    return this.list.filter((probe) => probe.orderId && probe.orderId !== probe.replayOf);
   }
 
   /** Those not answered as the contract says. */

@@ -154,7 +154,7 @@ async function attack(state: TokensRun, log: (line: string) => void): Promise<vo
   ];
   for (const [what, request] of tries) await probes.send(what, request, REFUSED);
   // Its own request again, same key and body: the key's answer (the same 202), nothing new kept.
-  const again = await probes.send(
+  await probes.sendAgain(
     'a spent token, its own request again',
     {
       method: 'POST',
@@ -164,12 +164,10 @@ async function attack(state: TokensRun, log: (line: string) => void): Promise<vo
         'idempotency-key': bought.key,
         'admission-token': boughtToken,
       },
-      body: JSON.parse(boughtRequestBody(state, bought.userId)) as unknown,
+      body: JSON.parse(bought.body) as unknown,
     },
-    '202',
+    bought.orderId!,
   );
-  if (again.orderId !== bought.orderId)
-    again.got = `${again.got} for ${again.orderId}, not ${bought.orderId}`;
   // Buyer tokens: forged (another issuer's key), expired, unsigned, missing: 401 before anything else.
   const impostor = await TestIssuer.create();
   const badBuyers: Array<[string, Record<string, string>]> = [
@@ -231,6 +229,7 @@ async function attack(state: TokensRun, log: (line: string) => void): Promise<vo
         got: `${passed.length} passed`,
         orderId: null,
         key: null,
+        replayOf: null,
       });
   }
   log(`room-tokens: ${probes.summary()}`);
@@ -241,18 +240,6 @@ function claimsOfRaw(token: string): Record<string, unknown> {
     string,
     unknown
   >;
-}
-
-/** The body an honest buyer of chaos/room-buyers.ts sent (its card declined or not, as it drew it). */
-function boughtRequestBody(state: TokensRun, userId: string): string {
-  const i = Number(userId.split('-').pop());
-  const declined = (i * 7919) % 100 < 0.1 * 100;
-  return JSON.stringify({
-    eventId: state.eventId,
-    userId,
-    quantity: 1,
-    paymentToken: declined ? 'tok_chargeDeclined' : 'tok_visa',
-  });
 }
 
 /**

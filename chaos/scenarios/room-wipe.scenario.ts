@@ -1,7 +1,9 @@
 import { SignJWT } from 'jose';
+import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
 import type { Violation } from '../../ops/audit/find-violations';
 import { checkOrdersAdmitted, putRoom } from '../room-checks';
-import { claimsOf, startRoomBuyers, type RoomBuyersTally, type SeenAdmission } from '../room-buyers';
+import { claimsOf, startRoomBuyers } from '../room-buyers';
+import type { RoomBuyersTally, SeenAdmission, SeenPurchase } from '../room-buyers-tally';
 import { admittedToken, Probes, ROOM_ANSWERS, roomSale, type RoomRun } from '../room-probes';
 import type { Scenario } from '../scenario';
 
@@ -15,6 +17,8 @@ const TRIED = 5;
 const HELD = 3;
 
 const { closed: CLOSED, refused: REFUSED } = ROOM_ANSWERS;
+const KEY_REUSED = '422 IDEMPOTENCY_KEY_REUSED';
+const DECLINED = 'tok_chargeDeclined';
 
 interface WipeRun extends RoomRun {
   held: SeenAdmission[];
@@ -28,7 +32,8 @@ let run: WipeRun | undefined;
 /**
  * Redis wiped (FLUSHALL) mid-sale with the room on, buyers queued and some admitted: the room closes (503
  * WAITING_ROOM_CLOSED, never "everyone admitted") until the operator reopens it; no token of before the wipe buys
- * anything after it (contract §2, _Redis losing the queue_); buyers queue and buy again once it is reopened.
+ * a new order after it, though the request that bought with one is answered its order again (contract §2, _Redis
+ * losing the queue_); buyers queue and buy again once it is reopened.
  */
 export const roomWipe: Scenario = {
   name: 'room-wipe',
@@ -98,19 +103,28 @@ export const roomWipe: Scenario = {
   },
 };
 
-/** Pre-wipe admissions whose token bought an order (spent), and some not used yet. */
+/** Pre-wipe admissions whose token bought an order (spent; one declined card's among them if any), and some not used. */
 function pick(
   tally: RoomBuyersTally,
   before: SeenAdmission[],
 ): { spent: SeenAdmission[]; unspent: SeenAdmission[] } {
-  const bought = new Set(tally.purchases.filter((p) => p.orderId).map((p) => p.jti));
+  const bought = new Map(tally.purchases.filter((p) => p.orderId).map((p) => [p.jti, p]));
   const tried = new Set(tally.purchases.map((p) => p.jti));
+  const spent = before.filter((a) => bought.has(a.jti));
+  // One declined card's, if any bought: its order was kept, then cancelled.
+  const firstDeclined = spent.find((a) => declined(bought.get(a.jti)!));
+  const declinedFirst = firstDeclined ? [firstDeclined, ...spent.filter((a) => a !== firstDeclined)] : spent;
   return {
-    spent: before.filter((a) => bought.has(a.jti)).slice(0, TRIED),
+    spent: declinedFirst.slice(0, TRIED),
     unspent: before.filter((a) => !tried.has(a.jti)).slice(0, TRIED),
   };
 }
 
+function declined(purchase: SeenPurchase): boolean {
+  return (JSON.parse(purchase.body) as { paymentToken?: string }).paymentToken === DECLINED;
+}
+
+/** A new request with a pre-wipe token, under a key of the probe's own: no order was kept under it. */
 function order(state: WipeRun, admission: SeenAdmission, key: string, token = admission.token) {
   return {
     method: 'POST' as const,
@@ -120,7 +134,41 @@ function order(state: WipeRun, admission: SeenAdmission, key: string, token = ad
   };
 }
 
-/** While closed: the room answers 503 WAITING_ROOM_CLOSED; a pre-wipe token, spent or not, cannot be checked: 503. */
+/**
+ * The buyers' own requests that spent the tokens asked again (their key, their body, their token): each is answered
+ * its order's 202, the declined card's too (its order was kept, then cancelled: the key's answer is that 202); the
+ * same key with another card is another body, 422 IDEMPOTENCY_KEY_REUSED, never a second order (contract §2,
+ * _Idempotency-Key_ and _Admission tokens_: a kept order is always answered again).
+ */
+async function askAgain(state: WipeRun, spent: SeenAdmission[], when: string): Promise<void> {
+  for (const admission of spent) {
+    const purchase = state.tally.purchases.find((p) => p.jti === admission.jti && p.orderId)!;
+    const request = (body: unknown) => ({
+      method: 'POST' as const,
+      path: '/orders',
+      headers: { 'idempotency-key': purchase.key, 'admission-token': admission.token },
+      body,
+    });
+    const body = JSON.parse(purchase.body) as Record<string, unknown>;
+    const card = declined(purchase) ? ', a declined card' : '';
+    await state.probes.sendAgain(
+      `${admission.userId}'s own request${card}, asked again ${when}`,
+      request(body),
+      purchase.orderId!,
+    );
+    if (declined(purchase))
+      await state.probes.send(
+        `${admission.userId}'s key with another card ${when}`,
+        request({ ...body, paymentToken: 'tok_visa' }),
+        KEY_REUSED,
+      );
+  }
+}
+
+/**
+ * While closed: the room answers 503 WAITING_ROOM_CLOSED; a pre-wipe token, spent or not, cannot be checked: 503 for a
+ * new request; the request that bought with it is answered its 202 again.
+ */
 async function tryClosed(state: WipeRun, spent: SeenAdmission[], unspent: SeenAdmission[]): Promise<void> {
   const { probes, eventId } = state;
   const room = `/events/${eventId}/waiting-room`;
@@ -137,11 +185,12 @@ async function tryClosed(state: WipeRun, spent: SeenAdmission[], unspent: SeenAd
       CLOSED,
     );
     await probes.send(
-      `${admission.userId}'s pre-wipe token while closed`,
+      `${admission.userId}'s pre-wipe token, a new key, while closed`,
       order(state, admission, `probe-closed-${admission.userId}`),
       CLOSED,
     );
   }
+  await askAgain(state, spent, 'while closed');
   const forged = await new SignJWT({ eventId, entryId: 'forged', epoch: state.epochBefore })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer('boxoffice-waiting-room')
@@ -158,26 +207,21 @@ async function tryClosed(state: WipeRun, spent: SeenAdmission[], unspent: SeenAd
     );
 }
 
-/** Reopened: a new epoch; every pre-wipe token is refused 429, the request of an order it bought too. */
+/**
+ * Reopened: a new epoch; every pre-wipe token is refused 429 for a new request; the request that bought with it is
+ * answered its 202 again (contract §2, _Redis losing the queue_).
+ */
 async function tryReopened(state: WipeRun, spent: SeenAdmission[], unspent: SeenAdmission[]): Promise<void> {
   for (const admission of [...spent, ...unspent])
     await state.probes.send(
-      `${admission.userId}'s pre-wipe token once reopened`,
+      `${admission.userId}'s pre-wipe token, a new key, once reopened`,
       order(state, admission, `probe-reopened-${admission.userId}`),
       REFUSED,
     );
-  for (const admission of spent) {
-    const purchase = state.tally.purchases.find((p) => p.jti === admission.jti && p.orderId)!;
-    const declined = order(state, admission, purchase.key);
-    await state.probes.send(
-      `${admission.userId}'s bought order asked again once reopened`,
-      declined,
-      REFUSED,
-    );
-  }
+  await askAgain(state, spent, 'once reopened');
 }
 
-function verifyWipe(state: WipeRun): Promise<Violation[]> {
+async function verifyWipe(state: WipeRun): Promise<Violation[]> {
   const { tally, eventId, probes } = state;
   const wipedAt = state.wipedAt!;
   const reopenAt = state.reopenAt!;
@@ -188,24 +232,19 @@ function verifyWipe(state: WipeRun): Promise<Violation[]> {
     .filter((a) => a.sentAt >= wipedAt && a.answeredAt <= reopenAt && a.status !== 0)
     .filter((a) => `${a.status} ${a.code}` !== CLOSED)
     .map((a) => `${a.route} of ${a.userId}: ${a.status} ${a.code ?? (a.admitted ? 'admitted' : '')}`);
+  // A pre-wipe token's 202 after the wipe is right only as the answer again of an order kept before it (a retry of a
+  // request whose answer was lost): never a new order.
+  const keptBefore = await ordersBefore(state, wipedAt);
+  const refusedOr = (p: SeenPurchase, ...answers: string[]) =>
+    p.status === 0 || answers.includes(`${p.status} ${p.code}`) || (!!p.orderId && keptBefore.has(p.orderId));
   const sold: string[] = [];
   for (const p of tally.purchases) {
     const answer = `${p.status} ${p.code}`;
-    if (
-      p.sentAt >= wipedAt &&
-      p.answeredAt <= reopenAt &&
-      p.status !== 0 &&
-      ![CLOSED, REFUSED].includes(answer)
-    )
+    if (p.sentAt >= wipedAt && p.answeredAt <= reopenAt && !refusedOr(p, CLOSED, REFUSED))
       sold.push(`${p.userId} while closed: ${answer}`);
-    if (
-      p.sentAt >= wipedAt &&
-      p.epoch === state.epochBefore &&
-      p.status !== 0 &&
-      ![CLOSED, REFUSED].includes(answer)
-    )
+    if (p.sentAt >= wipedAt && p.epoch === state.epochBefore && !refusedOr(p, CLOSED, REFUSED))
       sold.push(`${p.userId}'s pre-wipe token after the wipe: ${answer}`);
-    if (p.sentAt >= reopenedAt && p.epoch === state.epochBefore && p.status !== 0 && answer !== REFUSED)
+    if (p.sentAt >= reopenedAt && p.epoch === state.epochBefore && !refusedOr(p, REFUSED))
       sold.push(`${p.userId}'s pre-wipe token once reopened: ${answer}`);
   }
   const after = tally.purchases.filter((p) => p.orderId && p.epoch !== state.epochBefore);
@@ -236,10 +275,27 @@ function verifyWipe(state: WipeRun): Promise<Violation[]> {
       where,
       detail: 'nobody bought once the room was reopened',
     });
-  const keptFor = probes.list.filter((p) => p.orderId);
+  // A probe answered 202 is an order answered again, never a new one.
+  const keptFor = probes.keptFor();
   if (keptFor.length)
-    violations.push({ code: 'KEPT_FOR_REFUSED', where, detail: `${keptFor.length} probes answered 202` });
-  return checkOrdersAdmitted(state.stack, eventId, tally, { lostEpochs: new Set([state.epochBefore!]) }).then(
-    (found) => [...violations, ...found],
+    violations.push({
+      code: 'KEPT_FOR_REFUSED',
+      where,
+      detail: `${keptFor.length} probes answered a new order: ${keptFor.map((p) => p.what).join('; ')}`,
+    });
+  const found = await checkOrdersAdmitted(state.stack, eventId, tally, {
+    lostEpochs: new Set([state.epochBefore!]),
+  });
+  return [...violations, ...found];
+}
+
+/** The sale's orders created before `at` (ms), on Postgres's clock (the same machine's). */
+async function ordersBefore(state: WipeRun, at: number): Promise<Set<string>> {
+  const schema = INFRASTRUCTURE_DEFAULTS.schemas.order;
+  const rows = await state.stack.postgres.query<{ order_id: string }>(
+    `SELECT order_id FROM "${schema}".orders WHERE event_id = $1 AND created_at < to_timestamp($2 / 1000.0)`,
+    [state.eventId, at],
+    'boxoffice',
   );
+  return new Set(rows.map((row) => row.order_id));
 }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { roomKeysPattern } from '@boxoffice/contracts/order/room-keys';
 import { eventually } from '@boxoffice/testing/eventually';
 import { openHeadlessChromium, type HeadlessChromium } from '@boxoffice/testing/headless-chromium';
@@ -59,6 +59,29 @@ describe('The waiting room page (e2e: headless Chromium, order, inventory and pa
   /** What the page keeps for a reload (sessionStorage; an expression: the test's types know no DOM). */
   const stored = (page: Page, eventId: string): Promise<Record<string, string>> =>
     page.evaluate(`JSON.parse(sessionStorage.getItem('boxoffice.waiting-room.${eventId}') ?? '{}')`);
+  const storedToken = (page: Page): Promise<string | null> =>
+    page.evaluate(`sessionStorage.getItem('boxoffice.buyer-token')`);
+  /**
+   * The first `POST <path>` the page sends is answered 503 `code` with `Retry-After: 1` (order busy, as the contract
+   * answers it: nothing kept), the rest reach order; each request's Idempotency-Key is kept.
+   */
+  const busyOnce = async (page: Page, path: string, code: string) => {
+    const keys: Array<string | undefined> = [];
+    await page.route(
+      (url) => url.pathname === path,
+      async (route: Route) => {
+        if (route.request().method() !== 'POST') return route.continue();
+        keys.push(route.request().headers()['idempotency-key']);
+        if (keys.length > 1) return route.continue();
+        return route.fulfill({
+          status: 503,
+          headers: { 'retry-after': '1', 'content-type': 'application/json' },
+          body: JSON.stringify({ code, message: 'busy' }),
+        });
+      },
+    );
+    return keys;
+  };
 
   beforeAll(async () => {
     // The browser first: without Chromium the spec fails here at once, saying how to install it.
@@ -75,7 +98,7 @@ describe('The waiting room page (e2e: headless Chromium, order, inventory and pa
       ...(await issuer.env(false)),
     });
     await putSale(inventory.url, 'gig', { totalStock: 20, perUserLimit: 2 });
-    for (const eventId of ['long-queue', 'spent', 'wiped'])
+    for (const eventId of ['long-queue', 'spent', 'wiped', 'busy', 'signed'])
       await putSale(inventory.url, eventId, { totalStock: 20, perUserLimit: 2 });
   });
   afterAll(async () => {
@@ -216,6 +239,91 @@ describe('The waiting room page (e2e: headless Chromium, order, inventory and pa
     expect(await page.isHidden('#waiting')).toBe(true);
     expect(await text(page, '#room-state')).toBe('Closed for the moment');
     expect(await stored(page, 'wiped')).toEqual({});
+  });
+
+  it('given order answering 503 UNAVAILABLE to the join and OVERLOADED to the buy, when the buyer joins and buys once each, then the page says it is trying again and does, after Retry-After, the buy under the same Idempotency-Key: one order, CONFIRMED', async () => {
+    await putRoom('busy', 1000);
+    const { page, errors } = await openRoom('busy');
+    const joins = await busyOnce(page, '/events/busy/waiting-room/entries', 'UNAVAILABLE');
+    const buys = await busyOnce(page, '/orders', 'OVERLOADED');
+
+    // when: joins once
+    await page.fill('#buyer', 'ida');
+    await page.click('#join-button');
+
+    // then: told it tries again, and it does, on its own
+    await eventually(async () => (await text(page, '#message'))?.includes('busy: trying again in 1 s'), {
+      what: 'the page saying it tries the join again',
+    });
+    await page.locator('#buy').waitFor({ state: 'visible' });
+    expect(joins).toHaveLength(2);
+
+    // when: buys once
+    await page.click('#buy-button');
+
+    // then
+    await eventually(async () => (await text(page, '#order-status')) === 'CONFIRMED', {
+      what: 'the page showing the order CONFIRMED after its retry',
+      timeoutMs: 20_000,
+    });
+    const { orderId, orderKey } = await stored(page, 'busy');
+    expect(buys).toEqual([orderKey, orderKey]);
+    const bought = (await order.http().get(`/orders/${orderId}`).expect(200)).body;
+    expect(bought).toMatchObject({ eventId: 'busy', userId: 'ida', status: 'CONFIRMED' });
+    // The browser logs each 503 itself; nothing else went wrong.
+    expect(errors).toHaveLength(2);
+    expect(errors.every((error) => error.includes('503'))).toBe(true);
+  });
+
+  it('given a buyer queuing signed in as una, when a link with mallory’s token is opened in the tab, then the page names both and asks: staying keeps una’s token and place; switching gives the place up and names mallory', async () => {
+    await putRoom('signed', 1);
+    await queueAhead(
+      'signed',
+      Array.from({ length: 20 }, (_, i) => `s-${i}`),
+    );
+    const una = await issuer.token('una');
+    const mallory = await issuer.token('mallory');
+    const { page, errors } = await openRoom('signed', `#token=${una}`);
+    expect(await text(page, '#who-name')).toBe('una');
+    expect(await text(page, '#signed-in-name')).toBe('una');
+    await page.click('#join-button');
+    await page.locator('#waiting').waitFor({ state: 'visible' });
+    const { entryId } = await stored(page, 'signed');
+    const room = `${order.url}/events/signed/waiting-room`;
+
+    // when: a crafted link, in the same tab
+    await page.goto('about:blank');
+    await page.goto(`${room}#token=${mallory}`);
+
+    // then: asked, nothing switched yet
+    await page.locator('#switch').waitFor({ state: 'visible' });
+    expect(await text(page, '#switch-to')).toBe('mallory');
+    expect(await text(page, '#switch-from')).toBe('una');
+    expect(page.url()).not.toContain('#token');
+    expect(await storedToken(page)).toBe(una);
+    expect(await page.isHidden('#waiting')).toBe(true);
+
+    // when: stays
+    await page.click('#stay-button');
+
+    // then: una's place, una's token
+    await page.locator('#waiting').waitFor({ state: 'visible' });
+    expect((await stored(page, 'signed')).entryId).toBe(entryId);
+    expect(await text(page, '#who-name')).toBe('una');
+    expect(await storedToken(page)).toBe(una);
+
+    // when: the link again, and this time switches
+    await page.goto('about:blank');
+    await page.goto(`${room}#token=${mallory}`);
+    await page.locator('#switch').waitFor({ state: 'visible' });
+    await page.click('#switch-button');
+
+    // then: mallory's, with no place yet
+    await page.locator('#join').waitFor({ state: 'visible' });
+    expect(await text(page, '#who-name')).toBe('mallory');
+    expect(await storedToken(page)).toBe(mallory);
+    expect(await stored(page, 'signed')).toEqual({});
+    expect(errors).toEqual([]);
   });
 
   it('given the room, when an API client asks for its status, then JSON as ever; a browser’s Accept gets the page with a strict Content-Security-Policy, and both vary on Accept', async () => {

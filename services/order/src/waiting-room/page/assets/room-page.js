@@ -7,9 +7,18 @@ const ORDER_POLL_SECONDS = 1;
 const RETRY_SECONDS = 2;
 
 const route = /\/events\/([^/]+)\/waiting-room\/?$/.exec(location.pathname);
-const eventId = route ? decodeURIComponent(route[1]) : '';
+const eventId = saleOf(route);
 const STORE_KEY = `boxoffice.waiting-room.${eventId}`;
 const $ = (id) => document.getElementById(id);
+
+/** The sale the address names; null when it names none a page can use (a malformed escape like %E0). */
+function saleOf(match) {
+  try {
+    return match ? decodeURIComponent(match[1]) : '';
+  } catch {
+    return null;
+  }
+}
 
 /** What a reload keeps (this tab only): the entry, the buyer, the order's Idempotency-Key and the order. */
 let saved = load();
@@ -18,19 +27,39 @@ let room = null;
 let admission = null;
 
 /**
- * The buyer's token, if the sale's site handed one over: in the URL's fragment (#token=…, which the browser never
- * sends to a server, so no log has it), taken away from the address bar at once, or already in sessionStorage.
+ * A buyer token handed over in the URL's fragment (#token=…, which the browser never sends to a server, so no log has
+ * it), taken away from the address bar at once. Not used yet: `start` decides whether it replaces the tab's own.
  */
-function buyerToken() {
-  const fragment = new URLSearchParams(location.hash.slice(1));
-  const given = fragment.get('token');
-  if (given) {
-    sessionStorage.setItem(TOKEN_KEY, given);
-    history.replaceState(null, '', location.pathname + location.search);
-  }
-  return sessionStorage.getItem(TOKEN_KEY);
+function linkToken() {
+  const given = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (given) history.replaceState(null, '', location.pathname + location.search);
+  return given;
 }
-const token = buyerToken();
+const offered = linkToken();
+/** The buyer's token this tab uses (sessionStorage), null without one. */
+let token = sessionStorage.getItem(TOKEN_KEY);
+
+function useToken(jwt) {
+  token = jwt;
+  sessionStorage.setItem(TOKEN_KEY, jwt);
+}
+
+/** The buyer a token names (its `sub`), read for display only: order verifies the token, the page cannot. */
+function buyerOf(jwt) {
+  try {
+    const payload = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const bytes = Uint8Array.from(atob(payload), (c) => c.charCodeAt(0));
+    const { sub } = JSON.parse(new TextDecoder().decode(bytes));
+    return typeof sub === 'string' ? sub : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Who this tab queues and buys as: the token's buyer, or the name typed in without one. */
+function currentBuyer() {
+  return token ? buyerOf(token) : (saved.buyer ?? null);
+}
 
 function load() {
   try {
@@ -85,7 +114,7 @@ function later(step, seconds) {
 }
 
 function show(section) {
-  for (const id of ['join', 'waiting', 'buy', 'order']) $(id).hidden = id !== section;
+  for (const id of ['switch', 'join', 'waiting', 'buy', 'order']) $(id).hidden = id !== section;
 }
 
 function say(text) {
@@ -107,6 +136,11 @@ function clock(iso) {
   return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
+/** Answers worth asking again as they are, after Retry-After: nothing was kept (the contract's 503s), or no answer. */
+function retryable(answer) {
+  return ['OFFLINE', 'UNAVAILABLE', 'OVERLOADED'].includes(answer.code);
+}
+
 /** Why the room cannot be used now, in words, for an answer that is no success. */
 function trouble(answer) {
   switch (answer.code) {
@@ -117,10 +151,10 @@ function trouble(answer) {
     case 'UNAUTHENTICATED':
       return 'This sale needs you signed in: open the waiting room again from the sale’s site.';
     case 'OFFLINE':
-      return 'Cannot reach the box office: trying again…';
+      return `Cannot reach the box office: trying again in ${answer.retryAfter} s…`;
     case 'UNAVAILABLE':
     case 'OVERLOADED':
-      return 'The box office is busy: trying again…';
+      return `The box office is busy: trying again in ${answer.retryAfter} s…`;
     default:
       return answer.body?.message ?? `Something went wrong (HTTP ${answer.status}).`;
   }
@@ -146,6 +180,14 @@ async function refreshRoom() {
   return answer;
 }
 
+/** Who is signed in, in the header and the join step: a buyer sees whose place a link gave them. */
+function showWho() {
+  const name = token ? (buyerOf(token) ?? 'a buyer the token does not name') : null;
+  $('who').hidden = !name;
+  $('who-name').textContent = name ?? '';
+  $('signed-in-name').textContent = name ?? '';
+}
+
 function showJoin() {
   show('join');
   $('signed-in').hidden = !token;
@@ -162,8 +204,16 @@ async function join(event) {
     $('buyer').focus();
     return;
   }
+  await enter(buyer);
+}
+
+async function enter(buyer) {
   $('join-button').disabled = true;
   const answer = await call('POST', `${roomPath}/entries`, { body: token ? {} : { userId: buyer } });
+  if (retryable(answer)) {
+    say(trouble(answer));
+    return later(() => enter(buyer), answer.retryAfter);
+  }
   $('join-button').disabled = false;
   if (answer.status !== 200 && answer.status !== 201) {
     say(trouble(answer));
@@ -192,7 +242,8 @@ async function placed(entry) {
     }
   }
   $('wait').textContent = duration(entry.estimatedWaitSeconds);
-  // Plus up to a quarter more (the contract's jitter): buyers who arrived together do not ask together.
+  // Plus up to a quarter more (the contract's jitter): buyers who arrived together do not ask together. This is
+  // pollDelayMs of libs/contracts (order/room-polling.ts) again: the page is one static script, it cannot import it.
   later(look, Math.max(1, entry.pollAfterSeconds) * (1 + Math.random() / 4));
 }
 
@@ -240,11 +291,25 @@ async function buy(event) {
   }
   // One key per admission: a retry (after a 503, a lost answer, a reload) is the same order, never a second one.
   if (!saved.orderKey) save({ orderKey: crypto.randomUUID() });
+  await placeOrder({
+    eventId,
+    quantity,
+    paymentToken: $('card').value,
+    ...(token ? {} : { userId: saved.buyer }),
+  });
+}
+
+async function placeOrder(body) {
   $('buy-button').disabled = true;
   const answer = await call('POST', '/orders', {
-    body: { eventId, quantity, paymentToken: $('card').value, ...(token ? {} : { userId: saved.buyer }) },
+    body,
     headers: { 'Admission-Token': admission, 'Idempotency-Key': saved.orderKey },
   });
+  if (retryable(answer)) {
+    // The same body under the same key: the order the first request took, if it took one, never a second.
+    say(trouble(answer));
+    return later(() => placeOrder(body), answer.retryAfter);
+  }
   $('buy-button').disabled = false;
   if (answer.status === 202) {
     say(null);
@@ -293,11 +358,53 @@ async function followOrder() {
       : `Not bought (${order.reason ?? 'cancelled'}): nothing was charged or it was refunded.`;
 }
 
+/**
+ * A link's token for another buyer than the one this tab keeps an entry or an order for: asked, never taken silently
+ * (a crafted link would otherwise make the buyer queue and buy as someone else). Staying is the default.
+ */
+async function askSwitch() {
+  await refreshRoom();
+  show('switch');
+  $('switch-to').textContent = buyerOf(offered) ?? 'a buyer the token does not name';
+  $('switch-from').textContent = currentBuyer() ?? 'you';
+  $('stay-button').focus();
+  const switched = await new Promise((resolve) => {
+    $('stay-button').addEventListener('click', () => resolve(false), { once: true });
+    $('switch-button').addEventListener('click', () => resolve(true), { once: true });
+  });
+  if (switched) {
+    forget();
+    useToken(offered);
+  }
+  return resume();
+}
+
 async function start() {
+  if (eventId === null) {
+    $('room-state').textContent = 'Not found';
+    return say('This address names no sale: open the waiting room again from the sale’s site.');
+  }
   $('sale').textContent = eventId;
   document.title = `Waiting room · ${eventId} · Boxoffice`;
   $('join-form').addEventListener('submit', join);
   $('buy-form').addEventListener('submit', buy);
+  // A token arriving in a link later (the address's fragment changed): judged as on opening.
+  addEventListener(
+    'hashchange',
+    () => new URLSearchParams(location.hash.slice(1)).has('token') && location.reload(),
+  );
+  if (offered && offered !== token) {
+    const kept = Boolean(saved.entryId || saved.orderId);
+    if (kept && buyerOf(offered) !== currentBuyer()) return askSwitch();
+    // No entry yet, or the same buyer's fresher token: taken, and the page says whose it is.
+    useToken(offered);
+  }
+  return resume();
+}
+
+/** The page as the tab left it: the order followed, the entry looked at, or the join step. */
+async function resume() {
+  showWho();
   if (saved.orderId) return followOrder();
   const answer = await refreshRoom();
   if (saved.entryId) return look();
