@@ -33,4 +33,6 @@ module.exports = {
     '^@boxoffice/([a-z-]+)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
   testTimeout: 60000,
+  // The slowest suites first, in a clean clone too (no jest cache): jest-sequencer.mjs.
+  testSequencer: '<rootDir>/jest-sequencer.mjs',
 };

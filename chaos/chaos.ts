@@ -42,8 +42,8 @@ export const SCENARIOS: Scenario[] = [
 /**
  * `--quick`, what CI runs: the six fastest here (31–34 s each), the two lost-message scenarios of issue 21
  * (message-loss, dlq-purge: 39–49 s) and the waiting room's forged and replayed tokens of issue 23 (room-tokens),
- * under 6 minutes; all eighteen take about 12 minutes, more than CI's 7 for this step. The others run with
- * `npm run chaos`.
+ * under 6 minutes one at a time, 195 s two at a time as CI runs them (`--parallel 2`); all eighteen take about 12
+ * minutes, more than CI's 7 for this step. The others run with `npm run chaos`.
  */
 export const QUICK = [
   'cache-wipe',
