@@ -90,6 +90,9 @@ async function main(): Promise<number> {
       waitDeadlineHit: deadlineHit,
       violations: await auditSale(stack, options.eventId),
       room: room ?? undefined,
+      // Every ticket CONFIRMED: the sale sold out when the last was.
+      soldOutAtEpochMs:
+        orders.confirmed * options.quantity >= options.stock ? orders.lastConfirmedAtEpochMs : null,
     });
     process.stdout.write(`${options.json ? JSON.stringify(summary) : renderSummary(summary)}\n`);
     return summary.violations.length || summary.room?.breaches.length ? 1 : 0;
