@@ -60,7 +60,8 @@ export function startRoomBuyers(options: RoomBuyersOptions): {
     for (let attempt = 0; ; attempt++) {
       const sentAt = Date.now();
       const answer = await send(pools[(i + attempt) % pools.length], request);
-      count(`${what} ${answer === 'lost' ? 'lost' : `${answer.status} ${codeOf(answer) ?? ''}`.trim()}`);
+      const told = answer !== 'lost' && answer.body.soldOut === true ? 'soldOut' : '';
+      count(`${what} ${answer === 'lost' ? 'lost' : `${answer.status} ${codeOf(answer) ?? told}`.trim()}`);
       // Every answer of the room, each attempt's: what a buyer was told while it was closed counts too.
       if (what === 'enter' || what === 'look')
         tally.roomAnswers.push({
