@@ -76,6 +76,7 @@ describe('RateLease and AutoRooms over it (e2e: real Redis)', () => {
     preQueued: 0,
     epoch: 'e',
     nowMs: 0,
+    stock: 'unknown',
   };
   const queue = {
     status: async () => counters,

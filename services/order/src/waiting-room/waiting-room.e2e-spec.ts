@@ -138,6 +138,7 @@ describe('The waiting room (e2e: buyer tokens, real Redis, Postgres, inventory, 
         admitted: 0,
         longestEstimatedWaitSeconds: expect.any(Number),
         preQueueUntil,
+        stock: 'unknown', // no sale "settings" in inventory
       });
       const [row] = await stack.db.query(
         `SELECT enabled, admit_per_second FROM waiting_rooms WHERE event_id = 'settings'`,

@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type {
   AdmittedEntryView,
   ExpiredEntryView,
+  SoldOutEntryView,
   WaitingEntryView,
   WaitingRoomSettingsBody,
   WaitingRoomStatus,
@@ -93,6 +94,7 @@ export class WaitingRoomService {
       admitted: counters?.serving ?? 0,
       longestEstimatedWaitSeconds: counters ? untilShuffle(counters) + Math.ceil(queued / counters.rate) : 0,
       preQueueUntil: room.preQueueUntil?.toISOString() ?? null,
+      stock: counters?.stock ?? 'unknown',
     };
   }
 
@@ -106,6 +108,7 @@ export class WaitingRoomService {
       this.config.waitingRoom.admissionSeconds,
     );
     if (!found) throw this.closed(eventId);
+    if (found === 'sold_out') throw soldOut(eventId);
     return { created: found.entry.created, entry: waiting(found.room, found.entry) };
   }
 
@@ -114,7 +117,7 @@ export class WaitingRoomService {
     eventId: string,
     entryId: string,
     buyer: string | null,
-  ): Promise<WaitingEntryView | AdmittedEntryView | ExpiredEntryView> {
+  ): Promise<WaitingEntryView | AdmittedEntryView | ExpiredEntryView | SoldOutEntryView> {
     this.openRoom(eventId);
     const found = await this.queue.look(
       eventId,
@@ -129,7 +132,9 @@ export class WaitingRoomService {
     // Served longer ago than an admission lasts (looked at or not): no token, the buyer queues again.
     if (entry.expMs > 0 && entry.expMs <= room.nowMs)
       return { entryId, admitted: false, expired: true, expiresAt: new Date(entry.expMs).toISOString() };
-    if (!entry.jti) return waiting(room, entry);
+    // Its turn not come (an entry served has its jti by now) while the sale is sold out: there will be none.
+    if (!entry.jti)
+      return room.stock === 'sold_out' ? { entryId, admitted: false, soldOut: true } : waiting(room, entry);
     // Counted where Redis gave the jti, once per entry: a look again (here or on another instance) is not.
     if (found.issuedNow)
       this.metrics.issued(eventId, found.createdMs > 0 ? (room.nowMs - found.createdMs) / 1000 : null);
@@ -204,6 +209,10 @@ export class WaitingRoomService {
   private openRoom(eventId: string): void {
     if (!this.settings.isOn(eventId)) throw notFound(eventId);
   }
+}
+
+function soldOut(eventId: string): DomainError {
+  return new DomainError('SOLD_OUT', `The sale ${eventId} is sold out: no entry is made`);
 }
 
 function notFound(eventId: string): DomainError {
