@@ -291,6 +291,9 @@ describe('RoomQueue (e2e: real Redis)', () => {
       await queue.open(eventId, rate, null, randomUUID());
       for (let i = 0; i < 100; i++) await queue.enter(eventId, `buyer-${i}`, randomUUID(), 600);
     }
+    /** A reading asked `ageMs` ago (0: now), trusted `trustSeconds`. */
+    const read = (eventId: string, available: number, held: number, trustSeconds: number, ageMs = 0) =>
+      instances[0].stock(eventId, { available, held, ageMs }, trustSeconds, 600);
     async function rewind(eventId: string, field: 'servedAt' | 'stockUntil', seconds: number) {
       const { state } = roomKeys(namespace.redisPrefix, eventId);
       const now = Number(await clients[0].hget(state, field));
@@ -309,12 +312,13 @@ describe('RoomQueue (e2e: real Redis)', () => {
 
     it('given 100 queued at 1 a second, when a reading says none available and some held, then the counter stands (all held) however long, and a reading of tickets available starts it again from then, owing nothing', async () => {
       await queued('stock-held', 1);
-      const held = (await instances[0].stock('stock-held', { available: 0, held: 3 }, 120))!;
+      const held = (await read('stock-held', 0, 3, 120))!;
 
       await rewind('stock-held', 'servedAt', 60); // a minute since its last step, as if standing that long
       const stood = (await instances[1].status('stock-held'))!;
       const entered = await instances[1].enter('stock-held', 'late', randomUUID(), 600);
-      const onSale = (await instances[0].stock('stock-held', { available: 2, held: 1 }, 120))!;
+      await rewind('stock-held', 'servedAt', 60); // and a minute more until the reading that ends the stand
+      const onSale = (await read('stock-held', 2, 1, 120))!;
 
       expect(held.stock).toBe('all_held');
       expect(stood).toMatchObject({ stock: 'all_held', serving: held.serving });
@@ -328,7 +332,7 @@ describe('RoomQueue (e2e: real Redis)', () => {
 
     it('given a stand whose reading lapsed 50 s ago, 60 s after the last step, when looked at, then the counter goes on from the lapse: 50 served, not 60', async () => {
       await queued('stock-lapsed', 1);
-      const held = (await instances[0].stock('stock-lapsed', { available: 0, held: 1 }, 5))!;
+      const held = (await read('stock-lapsed', 0, 1, 5))!;
       await rewind('stock-lapsed', 'servedAt', 60);
       await rewind('stock-lapsed', 'stockUntil', 55); // trusted until 5 s after the step: 50 s ago
 
@@ -339,17 +343,36 @@ describe('RoomQueue (e2e: real Redis)', () => {
       expect(after.serving - held.serving).toBeLessThanOrEqual(51);
     });
 
-    it('given a reading of none available and none held, when a buyer enters, then sold out: no entry made, the counter stands, and the buyer already queued keeps a place it will not reach', async () => {
+    it('given a reading of none available and none held, when buyers enter, then sold out: no entry made, the counter stands, a buyer queued keeps a place it will not reach, and one whose turn came is answered its entry', async () => {
       await queued('stock-gone', 1);
-      const gone = (await instances[0].stock('stock-gone', { available: 0, held: 0 }, 120))!;
+      await rewind('stock-gone', 'servedAt', 3); // buyer-0 to buyer-2 served
+      const gone = (await read('stock-gone', 0, 0, 120))!;
 
       const newcomer = await instances[1].enter('stock-gone', 'newcomer', randomUUID(), 600);
       const queuedAgain = await instances[1].enter('stock-gone', 'buyer-50', randomUUID(), 600);
+      const served = await instances[1].enter('stock-gone', 'buyer-0', randomUUID(), 600);
       const after = (await instances[1].status('stock-gone'))!;
 
-      expect(gone.stock).toBe('sold_out');
+      expect(gone).toMatchObject({ stock: 'sold_out', serving: 3 });
       expect([newcomer, queuedAgain]).toEqual(['sold_out', 'sold_out']);
+      expect(served).toMatchObject({ entry: { position: 1, created: false } });
       expect(after).toMatchObject({ stock: 'sold_out', next: gone.next, serving: gone.serving });
+    });
+
+    it('given a reading of tickets available, when an older one (asked before it, answered after) says none, then it is dropped; and a reading asked 4 s ago is trusted 1 s more, not 5', async () => {
+      await queued('stock-order', 1);
+      await read('stock-order', 5, 0, 5, 100);
+
+      const late = (await read('stock-order', 0, 0, 5, 900))!;
+      await queued('stock-aged', 1);
+      const aged = (await read('stock-aged', 0, 0, 5, 4_000))!;
+
+      expect(late.stock).toBe('on_sale');
+      expect(aged.stock).toBe('sold_out');
+      await eventually(async () => (await instances[1].status('stock-aged'))!.stock === 'unknown', {
+        what: 'the aged reading lapsed',
+        timeoutMs: 2_500,
+      });
     });
   });
 

@@ -134,16 +134,25 @@ export class RoomQueue {
   }
 
   /**
-   * The sale's stock as read now (inventory's ledger), trusted for `trustSeconds`: none available stands the counter,
-   * none held either is sold out (docs/contract.md §2, _The room follows its sale's stock_). Null when the queue is
-   * gone.
+   * The sale's stock (inventory's ledger), asked `ageMs` ago and trusted for `trustSeconds` from then: none available
+   * stands the counter, none held either is sold out (docs/contract.md §2, _The room follows its sale's stock_). A
+   * reading older than the room's is dropped. Null when the queue is gone.
    */
   async stock(
     eventId: string,
-    counts: { available: number; held: number },
+    reading: { available: number; held: number; ageMs: number },
     trustSeconds: number,
+    admissionSeconds: number,
   ): Promise<RoomCounters | null> {
-    const answer = await this.room(eventId, ['stock', counts.available, counts.held, trustSeconds]);
+    const { available, held, ageMs } = reading;
+    const answer = await this.room(eventId, [
+      'stock',
+      available,
+      held,
+      trustSeconds,
+      Math.max(0, Math.round(ageMs * 1000)),
+      admissionSeconds,
+    ]);
     return answer[0] === 'closed' ? null : counters(answer);
   }
 

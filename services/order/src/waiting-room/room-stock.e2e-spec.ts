@@ -48,8 +48,8 @@ describe('The waiting room follows its sale’s stock (e2e: real inventory, Redi
     await putSale(stack.inventory, 'emptied', { totalStock: 5 });
     await putRoom('emptied', 1);
     const first = (await enter('emptied', 'first').expect(201)).body;
-    const last = (await enter('emptied', 'last').expect(201)).body;
     for (let i = 0; i < 20; i++) await enter('emptied', `middle-${i}`).expect(201);
+    const last = (await enter('emptied', 'last').expect(201)).body; // 22nd: not let in for 20 s
     const admitted = await eventually(
       async () => {
         const entry = await look('emptied', first.entryId);
@@ -75,6 +75,15 @@ describe('The waiting room follows its sale’s stock (e2e: real inventory, Redi
     await stockIs('emptied', 'on_sale');
     const again = (await enter('emptied', 'newcomer').expect(201)).body;
     expect(again.position).toBe(23);
+  });
+
+  it('given a sale sold out, when its room is turned on, then it says so at once: no entry is made', async () => {
+    await putSale(stack.inventory, 'gone', { totalStock: 0 });
+
+    await putRoom('gone', 1000);
+
+    expect((await status('gone')).stock).toBe('sold_out');
+    expect((await enter('gone', 'early').expect(409)).body.code).toBe('SOLD_OUT');
   });
 
   it('given the one ticket held by an admitted buyer’s order, when another buyer waits, then it is not let in while the ticket is held (all_held), and is once the card is declined and the ticket comes back', async () => {

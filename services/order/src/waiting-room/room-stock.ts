@@ -1,13 +1,17 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '@boxoffice/errors/domain-error';
 import { Periodic } from '@boxoffice/scheduling/periodic.decorator';
 import { InventoryClient } from '../inventory-client/inventory.client';
+import { OrderConfig } from '../order.config';
 import { RoomQueue } from './room-queue';
 import { RoomSettings } from './room-settings';
 
 /** Each room on reads its sale's stock this often, on every order instance: the newest reading wins in Redis. */
 export const STOCK_EVERY_MS = 1000;
-/** A reading is trusted this long: past it (inventory unreachable, no instance reading) the room admits at its rate. */
+/**
+ * A reading is trusted this long from when it was asked: past it (inventory unreachable or slower than this, no
+ * instance reading) the room admits at its rate.
+ */
 export const STOCK_TRUST_SECONDS = 5;
 
 /**
@@ -16,37 +20,59 @@ export const STOCK_TRUST_SECONDS = 5;
  * where none available stands the serving counter and none held either tells the queue the sale is sold out.
  */
 @Injectable()
-export class RoomStock {
+export class RoomStock implements BeforeApplicationShutdown {
   private readonly logger = new Logger('waiting-room');
-  /** Per sale, why its last reading failed: said once, not every second. */
-  private readonly failing = new Map<string, string>();
+  /** The readings under way, by sale: a slow sale's is not asked again, and holds back no other's. */
+  private readonly reading = new Map<string, Promise<void>>();
+  /** Per sale whose last reading failed: said once, and once more when it reads again. */
+  private readonly failing = new Set<string>();
 
   constructor(
     private readonly settings: RoomSettings,
     private readonly queue: RoomQueue,
     private readonly inventory: InventoryClient,
+    private readonly config: OrderConfig,
   ) {}
 
   @Periodic('waiting room stock', STOCK_EVERY_MS)
-  async read(): Promise<void> {
-    await Promise.all(this.settings.on().map((eventId) => this.readOne(eventId)));
+  read(): Promise<void> {
+    const on = this.settings.on();
+    for (const eventId of this.failing) if (!on.includes(eventId)) this.failing.delete(eventId);
+    for (const eventId of on) void this.readOne(eventId);
+    return Promise.resolve();
   }
 
-  private async readOne(eventId: string): Promise<void> {
+  /** The readings under way end before Redis and inventory's pool close. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.reading.values());
+  }
+
+  /** One sale's reading, now (a room just turned on reads at once), or the one under way: never throws. */
+  readOne(eventId: string): Promise<void> {
+    const under = this.reading.get(eventId);
+    if (under) return under;
+    const reading = this.readNow(eventId).finally(() => this.reading.delete(eventId));
+    this.reading.set(eventId, reading);
+    return reading;
+  }
+
+  private async readNow(eventId: string): Promise<void> {
+    const askedAt = performance.now();
     try {
       const { ledger } = await this.inventory.sale(eventId);
+      const reading = { ...ledger, ageMs: performance.now() - askedAt };
       // A queue Redis lost stays closed: the reading is dropped (null), the operator reopens it.
-      await this.queue.stock(eventId, ledger, STOCK_TRUST_SECONDS);
-      this.failing.delete(eventId);
+      await this.queue.stock(eventId, reading, STOCK_TRUST_SECONDS, this.config.waitingRoom.admissionSeconds);
+      if (this.failing.delete(eventId))
+        this.logger.log(`the waiting room of ${eventId} reads its sale's stock again`);
     } catch (error) {
       // A room may be set before its sale: no stock to read yet, nothing to say.
       if (error instanceof DomainError && error.code === 'EVENT_NOT_FOUND') return;
-      const why = (error as Error).message;
-      if (this.failing.get(eventId) !== why)
+      if (!this.failing.has(eventId))
         this.logger.warn(
-          `the waiting room of ${eventId} cannot read its sale's stock (${why}): it admits at its rate, stock unknown, until it can`,
+          `the waiting room of ${eventId} cannot read its sale's stock (${(error as Error).message}): it admits at its rate, stock unknown, until it can`,
         );
-      this.failing.set(eventId, why);
+      this.failing.add(eventId);
     }
   }
 }

@@ -14,6 +14,7 @@ import { OrderConfig } from '../order.config';
 import { AdmissionTokens } from './admission-tokens';
 import { RoomMetrics } from './room-metrics';
 import { RoomSettings } from './room-settings';
+import { RoomStock } from './room-stock';
 import { queuedIn, roomClosed, RoomQueue, type RoomCounters, type RoomEntry } from './room-queue';
 import type { WaitingRoom } from './waiting-room.entity';
 
@@ -52,6 +53,7 @@ export class WaitingRoomService {
     private readonly queue: RoomQueue,
     private readonly config: OrderConfig,
     private readonly metrics: RoomMetrics,
+    private readonly stock: RoomStock,
   ) {
     this.tokens = new AdmissionTokens(config.waitingRoom.admissionSecret);
   }
@@ -76,6 +78,8 @@ export class WaitingRoomService {
     // Then paused, on Redis's clock: an instance that still thinks it on (ROOMS_REFRESH_MS) moves nothing, and the
     // time it is off is owed nothing when it is opened again. A queue gone (null) needs no pausing.
     if (!body.enabled) await this.queue.pause(eventId, admissionSeconds);
+    // Its stock read at once: a sold-out sale's room turned on never opens its door for the second until the next.
+    else await this.stock.readOne(eventId);
     return viewOf(room);
   }
 

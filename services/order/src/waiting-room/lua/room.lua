@@ -240,16 +240,22 @@ if step == 'rate' then
 end
 
 if step == 'stock' then
-  -- ARGV: tickets available, held, and for how many seconds the reading is trusted. Served up to now under the
-  -- reading before (a stand ends or starts now, owing nothing), then this one is the room's. 'closed' when the queue
-  -- is gone.
+  -- ARGV: tickets available, held, for how many seconds a reading is trusted, how long ago (µs) it was asked, the
+  -- admission's seconds. Taken when it was asked, on Redis's clock (an instance's clock plays no part, only its
+  -- measure of the time the answer took): a reading older than the room's is dropped, and trust runs from then.
+  -- Served up to now under the reading before (a stand ends or starts now, owing nothing), then this one is the
+  -- room's. 'closed' when the queue is gone.
   if redis.call('EXISTS', state) == 0 then return { 'closed' } end
   local now = now_us()
+  local seconds = tonumber(ARGV[6])
   shuffle_if_due(now)
-  advance(now)
-  redis.call('HSET', state, 'stockAvailable', ARGV[2], 'stockHeld', ARGV[3],
-    'stockUntil', int(now + tonumber(ARGV[4]) * 1000000))
-  return answer_of(now, advance(now))
+  local taken = now - tonumber(ARGV[5])
+  if taken > num(state, 'stockAt') then
+    advance(now, seconds)
+    redis.call('HSET', state, 'stockAvailable', ARGV[2], 'stockHeld', ARGV[3], 'stockAt', int(taken),
+      'stockUntil', int(taken + tonumber(ARGV[4]) * 1000000))
+  end
+  return answer_of(now, advance(now, seconds))
 end
 
 if step == 'peek' then
@@ -269,14 +275,16 @@ if step == 'status' then return answer_of(now, serving) end
 if step == 'enter' then
   -- ARGV: buyer, a new entry id, its draw (a random integer below 2^40, for the pre-queue), the admission's seconds.
   -- One entry per buyer; one whose admission has expired (looked at or not) gives way to a new one.
-  -- Sold out: no entry is made or answered; there will be no turn.
-  if stock_of(now) == 'sold_out' then return { 'sold_out' } end
   local buyer = ARGV[2]
   local id = redis.call('HGET', buyers, buyer)
+  local exp = 0
   if id then
-    local exp = expiry(id, position_of(id), serving, tonumber(ARGV[5]), now)
+    exp = expiry(id, position_of(id), serving, tonumber(ARGV[5]), now)
     if exp > 0 and exp * 1000 <= now then id = nil end
   end
+  -- Sold out: no entry is made, and one whose turn has not come is not answered: there will be no turn. One whose
+  -- turn came (its admission live) is answered as ever.
+  if stock_of(now) == 'sold_out' and not (id and exp > 0) then return { 'sold_out' } end
   if id then return with_entry(answer_of(now, serving), id, 0) end
   id = ARGV[3]
   redis.call('HSET', buyers, buyer, id)
