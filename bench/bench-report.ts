@@ -198,6 +198,24 @@ function roomRows(results: BenchResults): Row[] {
     { scenario, figure: '503 OVERLOADED answers', boxoffice: overloaded, target: none(overloaded) },
     { scenario, figure: 'POST /orders p99 ms, from admission', boxoffice: of((r) => r.p99Ms) },
     { scenario, figure: 'polls per buyer', boxoffice: of((r) => r.polls / r.buyers) },
+    ...(runs.some((r) => r.toldSoldOut !== undefined) ? toldRows(scenario, of) : []),
+  ];
+}
+
+/** Buyers the room told the sale is sold out, and how long after the sell-out the last waiting ones were told. */
+function toldRows(scenario: string, of: (pick: (run: RoomFigures) => number) => Spread): Row[] {
+  return [
+    { scenario, figure: 'buyers told sold out', boxoffice: of((r) => r.toldSoldOut ?? NaN) },
+    {
+      scenario,
+      figure: 'told sold out p99 s, after the sell-out',
+      boxoffice: of((r) => (r.toldAfterSellOutP99Ms ?? NaN) / 1000),
+    },
+    {
+      scenario,
+      figure: 'told sold out max s, after the sell-out',
+      boxoffice: of((r) => (r.toldAfterSellOutMaxMs ?? NaN) / 1000),
+    },
   ];
 }
 

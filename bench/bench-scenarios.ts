@@ -6,7 +6,7 @@ import { costBetween, type CostSnapshot, type RunCost } from './bench-cost';
 import type { BenchSystem } from './bench-systems';
 import { driveClosed, driveOpen, newDriveRecord, type Buy, type DriveRecord } from './sale/buyer-drivers';
 import { latencyByStatus, latencyFigures, percentile } from './sale/latency-record';
-import { newRoomRecord } from './sale/room-buyer';
+import { newRoomRecord, toldAfterSellOutMs } from './sale/room-buyer';
 import type { Order } from './sale/sale-requests';
 
 export interface RunFigures {
@@ -59,6 +59,14 @@ export interface RoomFigures extends RunFigures {
   overloaded: number;
   /** GET .../entries/{id} asked by all the buyers together. */
   polls: number;
+  /**
+   * Buyers the room told the sale is sold out (contract §2, _The room follows its sale's stock_), who stopped there:
+   * waiting, or arriving (409 SOLD_OUT); absent from the runs before the room knew.
+   */
+  toldSoldOut?: number;
+  /** From the sell-out (the sale's last order CONFIRMED) to each buyer waiting then being told; NaN: none was. */
+  toldAfterSellOutP99Ms?: number;
+  toldAfterSellOutMaxMs?: number;
 }
 
 interface Drive {
@@ -234,7 +242,8 @@ function sampledMax(sample: () => Promise<number>): { stop(): Promise<number> } 
 /**
  * S4 (Boxoffice only): `buyers` for `tickets`, all arriving at once at the sale's waiting room, which admits
  * `admitPerSecond`; each polls after its pollAfterSeconds and buys with its admission. The saga must never fall behind
- * what the room lets in: no late backlog, no 503.
+ * what the room lets in: no late backlog, no 503. Once the sale is sold out the room tells those still waiting, who
+ * stop: the run ends with the sale, not with the queue.
  */
 export async function roomSale(
   system: BenchSystem,
@@ -276,6 +285,13 @@ export async function roomSale(
     violations.push(`ORDERS_BEYOND_ADMITTED (${orders.total} orders, ${record.admitted} admitted)`);
   const wait = latencyFigures(record.waitsMs);
   const sellOutSeconds = ((orders.lastEndedAtEpochMs ?? NaN) - run.record.startedAtEpochMs) / 1000;
+  // Every ticket CONFIRMED: the sale sold out when the last was, and the room told those still waiting.
+  const soldOutAt = orders.confirmed >= tickets ? orders.lastConfirmedAtEpochMs : null;
+  const told = toldAfterSellOutMs(record, soldOutAt);
+  if (record.toldSoldOutWaitingAtMs.length && soldOutAt === null)
+    violations.push(
+      `TOLD_SOLD_OUT_UNSOLD (${record.toldSoldOut} told, ${orders.confirmed} of ${tickets} sold)`,
+    );
   return {
     ...figuresOf(run, violations),
     tickets,
@@ -291,6 +307,9 @@ export async function roomSale(
     lateBacklogMax,
     overloaded: seen.overloaded,
     polls: record.polls,
+    toldSoldOut: record.toldSoldOut,
+    toldAfterSellOutP99Ms: told?.p99 ?? NaN,
+    toldAfterSellOutMaxMs: told?.max ?? NaN,
     cost,
   };
 }

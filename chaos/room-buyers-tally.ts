@@ -39,6 +39,18 @@ export interface SeenRoomAnswer {
   status: number;
   code: string | null;
   admitted: boolean;
+  /** A waiting entry answered `soldOut: true` (contract §2, _The room follows its sale's stock_). */
+  soldOut: boolean;
+  /** An entry whose admission expired (`expired: true`). */
+  expired: boolean;
+}
+
+/** A buyer the room told the sale is sold out, who stopped there: as it arrived (409 SOLD_OUT) or waiting. */
+export interface SeenSoldOut {
+  userId: string;
+  route: 'enter' | 'look';
+  /** When the answer came (ms). */
+  at: number;
 }
 
 /** What one buyer saw of their entries. */
@@ -60,6 +72,8 @@ export interface RoomBuyersTally extends BuyersTally {
   purchases: SeenPurchase[];
   /** Every answer of the room, with when it was asked and answered. */
   roomAnswers: SeenRoomAnswer[];
+  /** The buyers told the sale is sold out (each stopped there). */
+  toldSoldOut: SeenSoldOut[];
   /** Every answer by `<route> <status> <code>`, for the log. */
   answers: Record<string, number>;
   /** What the client saw that the room never may: a position that moved, an admitted entry seen waiting again. */
@@ -79,6 +93,7 @@ export function newRoomTally(): RoomBuyersTally {
     admissions: [],
     purchases: [],
     roomAnswers: [],
+    toldSoldOut: [],
     answers: {},
     anomalies: [],
   };

@@ -35,7 +35,8 @@ type Answer = { status: number; body: Record<string, unknown>; retryAfter: numbe
  * A waiting room's buyers (docs/contract.md §2, _The waiting room_): each arrives, queues (one entry per buyer), and,
  * if it is one that buys, polls its entry honouring `pollAfterSeconds` and buys once admitted with its
  * `Admission-Token` and an `Idempotency-Key` of its own; sent back to the queue (a token refused, an admission
- * expired, the entry gone with a wiped queue), it queues again. Resolves when every buyer is done.
+ * expired, the entry gone with a wiped queue), it queues again. Told the sale is sold out (its entry `soldOut: true`,
+ * or 409 SOLD_OUT as it queues), it stops. Resolves when every buyer is done.
  */
 export function startRoomBuyers(options: RoomBuyersOptions): {
   tally: RoomBuyersTally;
@@ -59,7 +60,8 @@ export function startRoomBuyers(options: RoomBuyersOptions): {
     for (let attempt = 0; ; attempt++) {
       const sentAt = Date.now();
       const answer = await send(pools[(i + attempt) % pools.length], request);
-      count(`${what} ${answer === 'lost' ? 'lost' : `${answer.status} ${codeOf(answer) ?? ''}`.trim()}`);
+      const told = answer !== 'lost' && answer.body.soldOut === true ? 'soldOut' : '';
+      count(`${what} ${answer === 'lost' ? 'lost' : `${answer.status} ${codeOf(answer) ?? told}`.trim()}`);
       // Every answer of the room, each attempt's: what a buyer was told while it was closed counts too.
       if (what === 'enter' || what === 'look')
         tally.roomAnswers.push({
@@ -70,6 +72,8 @@ export function startRoomBuyers(options: RoomBuyersOptions): {
           status: answer === 'lost' ? 0 : answer.status,
           code: answer === 'lost' ? null : codeOf(answer),
           admitted: answer !== 'lost' && answer.body.admitted === true,
+          soldOut: answer !== 'lost' && answer.body.soldOut === true,
+          expired: answer !== 'lost' && answer.body.expired === true,
         });
       const retry = answer === 'lost' || answer.status === 503;
       if (!retry || Date.now() >= giveUpAt) return { answer, sentAt };
@@ -95,6 +99,10 @@ export function startRoomBuyers(options: RoomBuyersOptions): {
         body: enterBody,
       });
       noteRoom(userId, answer, admittedBefore);
+      if (answer !== 'lost' && answer.status === 409 && codeOf(answer) === 'SOLD_OUT') {
+        tally.toldSoldOut.push({ userId, route: 'enter', at: Date.now() });
+        return null;
+      }
       if (answer === 'lost' || (answer.status !== 201 && answer.status !== 200)) return null;
       return answer.body;
     };
@@ -123,6 +131,9 @@ export function startRoomBuyers(options: RoomBuyersOptions): {
           const { answer } = await ask(i, 'look', { method: 'GET', path, headers: identity });
           noteRoom(userId, answer, admittedBefore);
           if (answer === 'lost' || answer.status === 503) return; // gave up: it never came back in time
+          // Sold out: there will be no turn, it stops asking.
+          if (answer.status === 200 && answer.body.soldOut === true)
+            return void tally.toldSoldOut.push({ userId, route: 'look', at: Date.now() });
           if (answer.status === 200 && answer.body.expired !== true) {
             entry = answer.body;
             continue;

@@ -1,9 +1,10 @@
 import { claimsOf } from './room-buyers';
-import type { SeenPurchase } from './room-buyers-tally';
+import type { SeenPurchase, SeenRoomAnswer } from './room-buyers-tally';
 import {
   checkAdmissionRate,
   fastestAdmission,
   ordersAdmitted,
+  toldSoldOut,
   type OrderRow,
   type ServingSample,
 } from './room-checks';
@@ -102,6 +103,80 @@ describe('the waiting room chaos checks', () => {
       const [violation] = checkAdmissionRate('sale', steady(1000, 1), 1000);
 
       expect(violation.detail).toContain('only 5 reads');
+    });
+  });
+
+  describe('toldSoldOut', () => {
+    const SOLD_OUT_AT = 100_000;
+    /** One answer of the room to `userId`, asked `after` ms after the sell-out. */
+    const answer = (
+      userId: string,
+      after: number,
+      route: 'enter' | 'look',
+      status: number,
+      told: Partial<Pick<SeenRoomAnswer, 'admitted' | 'soldOut' | 'expired' | 'code'>> = {},
+    ): SeenRoomAnswer => ({
+      route,
+      userId,
+      sentAt: SOLD_OUT_AT + after,
+      answeredAt: SOLD_OUT_AT + after + 5,
+      status,
+      code: null,
+      admitted: false,
+      soldOut: false,
+      expired: false,
+      ...told,
+    });
+
+    it('given a sale that did not sell out, when checked, then there is nothing to check', () => {
+      const found = toldSoldOut('sale', [answer('ann', 9_000, 'look', 200)], [], null);
+
+      expect(found).toEqual({ violations: [], line: 'not sold out: nobody to tell' });
+    });
+
+    it('given a room that answered as if on sale only within 5 s of the sell-out, then told every waiting entry and arrival, when checked, then nothing is found and the line says who was told when', () => {
+      // given: ann still waiting 2 s after the sell-out (the room had not read it yet), told at 7 s; bob admitted
+      // before, his token answered again at 8 s; cy's admission expired; dee arriving at 6 s, 409
+      const answers = [
+        answer('ann', 2_000, 'look', 200),
+        answer('ann', 7_000, 'look', 200, { soldOut: true }),
+        answer('bob', 8_000, 'look', 200, { admitted: true }),
+        answer('cy', 9_000, 'look', 200, { expired: true }),
+        answer('dee', 6_000, 'enter', 409, { code: 'SOLD_OUT' }),
+      ];
+      const told = [
+        { userId: 'ann', route: 'look' as const, at: SOLD_OUT_AT + 7_005 },
+        { userId: 'dee', route: 'enter' as const, at: SOLD_OUT_AT + 6_005 },
+      ];
+
+      // when
+      const found = toldSoldOut('sale', answers, told, SOLD_OUT_AT);
+
+      // then
+      expect(found).toEqual({
+        violations: [],
+        line: 'sold out; 2 told (1 waiting, 1 arriving), the last waiting one 7.0 s after the sell-out',
+      });
+    });
+
+    it('given a room still giving places and entries more than 5 s after the sell-out, when checked, then ROOM_NOT_TOLD_SOLD_OUT names them', () => {
+      const answers = [
+        answer('ann', 6_000, 'look', 200),
+        answer('eve', 12_000, 'enter', 201),
+        answer('fay', 4_000, 'enter', 201),
+      ];
+
+      const { violations } = toldSoldOut('sale', answers, [], SOLD_OUT_AT);
+
+      expect(violations).toEqual([
+        {
+          code: 'ROOM_NOT_TOLD_SOLD_OUT',
+          where: 'sale',
+          detail:
+            '2 answers more than 5 s after the sell-out not SOLD_OUT: look of ann 6.0 s after: 200 waiting; ' +
+            'enter of eve 12.0 s after: 201 an entry',
+        },
+      ]);
     });
   });
 

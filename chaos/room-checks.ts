@@ -3,7 +3,7 @@ import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaul
 import { AS_ADMIN } from '@boxoffice/testing/test-tokens';
 import type { Violation, ViolationCode } from '../ops/audit/find-violations';
 import type { ChaosStack } from './chaos-stack';
-import type { RoomBuyersTally, SeenPurchase } from './room-buyers-tally';
+import type { RoomBuyersTally, SeenPurchase, SeenRoomAnswer, SeenSoldOut } from './room-buyers-tally';
 
 const PREFIX = INFRASTRUCTURE_DEFAULTS.redisPrefix;
 const EXAMPLES = 5;
@@ -202,4 +202,81 @@ async function spentTokens(stack: ChaosStack, eventId: string): Promise<Array<[s
     } while (cursor !== '0');
     return found;
   });
+}
+
+/**
+ * How long after the sale sold out the room may still answer as if it were not: it reads the stock every second
+ * (contract §2, _The room follows its sale's stock_), and the order's CONFIRMED and inventory's ledger are written a
+ * moment apart.
+ */
+export const TOLD_SOLD_OUT_WITHIN_MS = 5_000;
+
+/**
+ * When the sale sold out: its last order CONFIRMED, if the confirmed orders took every one of its `stock` tickets
+ * (nothing held then, nothing to come back); null if it did not sell out. Postgres's clock, the same machine's.
+ */
+export async function soldOutAt(stack: ChaosStack, eventId: string, stock: number): Promise<number | null> {
+  const schema = INFRASTRUCTURE_DEFAULTS.schemas.order;
+  const [row] = await stack.postgres.query<{ sold: number | null; last: number | null }>(
+    `SELECT sum(quantity)::int AS sold, (extract(epoch FROM max(updated_at)) * 1000)::float8 AS last
+     FROM "${schema}".orders WHERE event_id = $1 AND status = 'CONFIRMED'`,
+    [eventId],
+    'boxoffice',
+  );
+  return row && row.sold !== null && row.sold >= stock ? row.last : null;
+}
+
+/**
+ * Once the sale sold out at `soldOutAt` (null: it did not, nothing to check), the room tells whoever asks, after
+ * `withinMs`: a buyer queuing is answered 409 SOLD_OUT, an entry still waiting `soldOut: true`; never a new entry nor
+ * a place in the queue (an admitted entry keeps its token, an expired one says so). A buyer told stops asking, so
+ * each waiting one is told at its next poll: `line` says how many were told and the last one how long after.
+ */
+export function toldSoldOut(
+  eventId: string,
+  answers: SeenRoomAnswer[],
+  told: SeenSoldOut[],
+  soldOutAt: number | null,
+  withinMs = TOLD_SOLD_OUT_WITHIN_MS,
+): { violations: Violation[]; line: string } {
+  if (soldOutAt === null) return { violations: [], line: 'not sold out: nobody to tell' };
+  const late = answers
+    .filter((a) => a.sentAt >= soldOutAt + withinMs && (a.status === 200 || a.status === 201))
+    .filter((a) => (a.route === 'enter' ? true : !a.soldOut && !a.admitted && !a.expired))
+    .map(
+      (a) =>
+        `${a.route} of ${a.userId} ${((a.sentAt - soldOutAt) / 1000).toFixed(1)} s after: ${a.status} ${a.route === 'enter' ? 'an entry' : 'waiting'}`,
+    );
+  const waiting = told.filter((t) => t.route === 'look');
+  const last = Math.max(...waiting.map((t) => t.at - soldOutAt));
+  const line =
+    `sold out; ${told.length} told (${waiting.length} waiting, ${told.length - waiting.length} arriving)` +
+    (waiting.length ? `, the last waiting one ${(last / 1000).toFixed(1)} s after the sell-out` : '');
+  return {
+    violations: violation(
+      'ROOM_NOT_TOLD_SOLD_OUT',
+      eventId,
+      `answers more than ${withinMs / 1000} s after the sell-out not SOLD_OUT`,
+      late,
+    ),
+    line,
+  };
+}
+
+/** `toldSoldOut` for a scenario's sale of `stock` tickets, its line logged. */
+export async function checkToldSoldOut(
+  stack: ChaosStack,
+  eventId: string,
+  tally: RoomBuyersTally,
+  stock: number,
+  log: (line: string) => void,
+): Promise<Violation[]> {
+  const { violations, line } = toldSoldOut(
+    eventId,
+    tally.roomAnswers,
+    tally.toldSoldOut,
+    await soldOutAt(stack, eventId, stock),
+  );
+  log(`${eventId}: ${line}`);
+  return violations;
 }

@@ -21,7 +21,8 @@ export interface ScenarioRow {
   error?: string;
 }
 
-const STOCK = 100;
+/** A scenario's sale's tickets, unless it says (`Scenario.stock`). */
+export const SALE_STOCK = 100;
 const BUYERS: Omit<BuyersOptions, 'orderUrls' | 'eventId'> = {
   requests: 300,
   ratePerSecond: 15,
@@ -49,7 +50,7 @@ export async function runScenario(
   log(`${scenario.name}: servers and services up`);
   try {
     const eventId = `chaos-${scenario.name}`;
-    await createSale(stack.urls('inventory')[0], eventId);
+    await createSale(stack.urls('inventory')[0], eventId, scenario.stock);
     const buyers = scenario.sale
       ? await scenario.sale(stack, eventId, log)
       : runnersSale(scenario, stack, eventId);
@@ -106,13 +107,13 @@ function runnersSale(scenario: Scenario, stack: ChaosStack, eventId: string): Sc
   return { ...startBuyers(options), faultAfter: options.requests / 4, verify: () => Promise.resolve([]) };
 }
 
-export async function createSale(inventoryUrl: string, eventId: string): Promise<void> {
+export async function createSale(inventoryUrl: string, eventId: string, stock = SALE_STOCK): Promise<void> {
   const response = await fetch(`${inventoryUrl}/events/${eventId}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json', ...AS_ADMIN },
     body: JSON.stringify({
       name: `Chaos ${eventId}`,
-      totalStock: STOCK,
+      totalStock: stock,
       unitPrice: 5000,
       currency: 'EUR',
       perUserLimit: 2,

@@ -14,6 +14,8 @@ export interface Scenario {
   /** The stack's options, or how to make them (a key pair of the scenario's own, for its settings). */
   stack?: ChaosStackOptions | (() => Promise<ChaosStackOptions>);
   buyers?: Partial<BuyersOptions>;
+  /** The sale's tickets; the runner's (`SALE_STOCK`, 100) unless set. */
+  stock?: number;
   /**
    * The scenario's own buyers instead of the runner's (chaos/buyers.ts): a sale behind a waiting room. Started once
    * the sale exists in inventory.

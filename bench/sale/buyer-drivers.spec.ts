@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { driveClosed, driveOpen, newDriveRecord, scheduledOffsetMs } from './buyer-drivers';
+import { driveClosed, driveOpen, newDriveRecord, scheduledOffsetMs, type Buy } from './buyer-drivers';
 
 /** Holds the event loop, as a stalled client or server would. */
 const stall = (ms: number) => {
@@ -61,5 +61,19 @@ describe('npm run sale: the drivers', () => {
     await driveClosed(1, 1, throughRoom, record);
     // then
     expect(record.answers[0].latencyMs).toBeLessThan(100);
+  });
+
+  it('given a buyer told sold out, when driven, then it is no answer of POST /orders: neither its status nor its latency is among them', async () => {
+    // given: buyer 0 told sold out in the room, buyer 1 admitted and answered 409 by POST /orders
+    const record = newDriveRecord();
+    const buy: Buy = async (index) =>
+      index === 0 ? { status: 409, toldSoldOut: true } : { status: 409, admittedAt: performance.now() };
+
+    // when
+    await driveClosed(2, 2, buy, record);
+
+    // then
+    expect(record.sent).toBe(2);
+    expect(record.answers).toEqual([{ status: 409, latencyMs: expect.any(Number) }]);
   });
 });

@@ -3,9 +3,13 @@ import type { Answer } from './latency-record';
 
 /**
  * One buyer's POST /orders: its status (0 when no answer came) and, when accepted, the order id. Through a waiting
- * room, `admittedAt` (performance.now()) is when it was let in: its latency counts from then, its wait is the room's.
+ * room, `admittedAt` (performance.now()) is when it was let in: its latency counts from then, its wait is the room's;
+ * `toldSoldOut`: the room told it the sale is sold out, so it never sent POST /orders (the room's record counts it,
+ * not the answers).
  */
-export type Buy = (index: number) => Promise<{ status: number; orderId?: string; admittedAt?: number }>;
+export type Buy = (
+  index: number,
+) => Promise<{ status: number; orderId?: string; admittedAt?: number; toldSoldOut?: boolean }>;
 
 /** What the drivers fill in as answers come, read by the progress line and the summary. */
 export interface DriveRecord {
@@ -26,7 +30,8 @@ async function send(buy: Buy, index: number, since: number, record: DriveRecord)
     record.startedAt = performance.now();
     record.startedAtEpochMs = Date.now();
   }
-  const { status, orderId, admittedAt } = await buy(index);
+  const { status, orderId, admittedAt, toldSoldOut } = await buy(index);
+  if (toldSoldOut) return;
   record.answers.push({ status, latencyMs: performance.now() - (admittedAt ?? since) });
   if (status === 202 && orderId) record.acceptedOrderIds.push(orderId);
 }

@@ -96,6 +96,43 @@ describe('npm run sale: a buyer through the waiting room', () => {
     }
   });
 
+  it('given a sale that sells out while one buyer waits and before another arrives, when both go through, then each stops where it is told, orders nothing, and is counted told sold out (the waiting one with when)', async () => {
+    // given
+    const room = await fakeRoom([
+      { status: 201, body: { entryId: 'e1', position: 7, pollAfterSeconds: 0 } },
+      { status: 200, body: { entryId: 'e1', position: 7, pollAfterSeconds: 0 } },
+      { status: 200, body: { entryId: 'e1', admitted: false, soldOut: true } },
+      { status: 409, body: { code: 'SOLD_OUT', message: 'sold out' } },
+    ]);
+    const record = newRoomRecord();
+    const buyer = roomBuyerOf(room.pool, { eventId: 'gig', users: 10 }, order, record);
+
+    try {
+      // when
+      const before = Date.now();
+      const waiting = await buyer(0);
+      const late = await buyer(1);
+
+      // then
+      expect(room.seen).toEqual([
+        'POST /events/gig/waiting-room/entries',
+        'GET /events/gig/waiting-room/entries/e1',
+        'GET /events/gig/waiting-room/entries/e1',
+        'POST /events/gig/waiting-room/entries',
+      ]);
+      expect([waiting, late]).toEqual([
+        { status: 409, toldSoldOut: true },
+        { status: 409, toldSoldOut: true },
+      ]);
+      expect(orders).toEqual([]);
+      expect(record).toMatchObject({ entered: 1, admitted: 0, polls: 2, failures: {}, toldSoldOut: 2 });
+      expect(record.toldSoldOutWaitingAtMs).toEqual([expect.any(Number)]);
+      expect(record.toldSoldOutWaitingAtMs[0]).toBeGreaterThanOrEqual(before);
+    } finally {
+      await room.close();
+    }
+  });
+
   it('given "auto" as the rate, when the room is opened, then it is sent as it is, and a refusal comes back with the server\'s answer', async () => {
     // given: the server of today, which does not take "auto" yet
     const room = await fakeRoom([{ status: 400, body: { code: 'VALIDATION_FAILED' } }]);

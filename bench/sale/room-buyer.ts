@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { pollDelayMs } from '@boxoffice/contracts/order/room-polling';
+import { latencyFigures, type LatencyFigures } from './latency-record';
 import type { Pool } from 'undici';
 import type { Buy } from './buyer-drivers';
 import { userOf, type Order } from './sale-requests';
@@ -21,10 +22,25 @@ export interface RoomRecord {
   waitsMs: number[];
   /** Room answers that were not the journey's ("entry 503", "poll 404"), by kind: each ended a buyer. */
   failures: Record<string, number>;
+  /**
+   * Buyers the room told the sale is sold out (contract §2, _The room follows its sale's stock_): a waiting entry
+   * answered `soldOut: true`, or `POST .../entries` answered 409 SOLD_OUT. Each stopped there, ordering nothing.
+   */
+  toldSoldOut: number;
+  /** When each buyer that was waiting (its entry's turn not come) was told, Date.now(): against the sell-out. */
+  toldSoldOutWaitingAtMs: number[];
 }
 
 export function newRoomRecord(): RoomRecord {
-  return { entered: 0, admitted: 0, polls: 0, waitsMs: [], failures: {} };
+  return {
+    entered: 0,
+    admitted: 0,
+    polls: 0,
+    waitsMs: [],
+    failures: {},
+    toldSoldOut: 0,
+    toldSoldOutWaitingAtMs: [],
+  };
 }
 
 /** PUT /events/{eventId}/waiting-room on order with the operator's token: the room on; its answer when refused. */
@@ -53,19 +69,34 @@ export async function openRoom(
     );
 }
 
+/**
+ * How long after the sell-out (`soldOutAtEpochMs`: the sale's last order CONFIRMED, Postgres's clock on the same
+ * machine) each buyer that was waiting then was told, ms; null when nobody waiting was told or the sale did not sell
+ * out. A buyer asks again only after its pollAfterSeconds (up to 30 s), so this is mostly the room's polling delay.
+ */
+export function toldAfterSellOutMs(
+  record: RoomRecord,
+  soldOutAtEpochMs: number | null,
+): LatencyFigures | null {
+  if (soldOutAtEpochMs === null) return null;
+  return latencyFigures(record.toldSoldOutWaitingAtMs.map((at) => at - soldOutAtEpochMs));
+}
+
 interface EntryAnswer {
   entryId: string;
   pollAfterSeconds?: number;
   admitted?: boolean;
   admissionToken?: string;
   expired?: boolean;
+  soldOut?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Buyer `index` through the room: enters, asks again after each pollAfterSeconds until admitted (queues again if its
- * admission expired), then orders with its admission token. Its status is the order's, or the room's that ended it.
+ * admission expired), then orders with its admission token. Its status is the order's, or the room's that ended it;
+ * told the sale is sold out (entering, or waiting), it stops and orders nothing.
  */
 export function roomBuyerOf(
   pool: Pool,
@@ -81,24 +112,38 @@ export function roomBuyerOf(
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (response.statusCode >= 300) await response.body.dump();
-    const answer = response.statusCode < 300 ? ((await response.body.json()) as EntryAnswer) : null;
-    return { status: response.statusCode, answer };
+    const read = (await response.body.json().catch(() => null)) as (EntryAnswer & { code?: string }) | null;
+    const answer = response.statusCode < 300 ? read : null;
+    return {
+      status: response.statusCode,
+      answer,
+      soldOut: response.statusCode === 409 && read?.code === 'SOLD_OUT',
+    };
   };
   const failed = (kind: string, status: number) => {
     record.failures[`${kind} ${status}`] = (record.failures[`${kind} ${status}`] ?? 0) + 1;
     return { status };
   };
+  /** `waiting`: its entry's turn had not come (its time to be told counts against the sell-out). */
+  const toldSoldOut = (waiting: boolean) => {
+    record.toldSoldOut++;
+    if (waiting) record.toldSoldOutWaitingAtMs.push(Date.now());
+    return { status: 409, toldSoldOut: true };
+  };
   return async (index) => {
     const userId = userOf(options, index);
     const arrived = performance.now();
     try {
-      let { status, answer } = await ask('POST', entries, { userId });
+      let { status, answer, soldOut } = await ask('POST', entries, { userId });
+      if (soldOut) return toldSoldOut(false);
       if (!answer) return failed('entry', status);
       record.entered++;
       while (!answer.admitted) {
-        if (answer.expired) ({ status, answer } = await ask('POST', entries, { userId }));
-        else {
+        if (answer.soldOut) return toldSoldOut(true);
+        if (answer.expired) {
+          ({ status, answer, soldOut } = await ask('POST', entries, { userId }));
+          if (soldOut) return toldSoldOut(false);
+        } else {
           await sleep(pollDelayMs(answer.pollAfterSeconds));
           record.polls++;
           ({ status, answer } = await ask('GET', `${entries}/${answer.entryId}`));

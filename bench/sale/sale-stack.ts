@@ -28,6 +28,8 @@ export interface SaleOrders {
   cancelledBy: Record<string, number>;
   /** Date.now() scale: when the last order of the sale ended (the database's clock); null when none has. */
   lastEndedAtEpochMs: number | null;
+  /** The same for the last order CONFIRMED: the sale's sell-out, when it sold out. */
+  lastConfirmedAtEpochMs: number | null;
 }
 
 /** The sale's orders by status, from the order service's own table (read-only). */
@@ -45,13 +47,16 @@ export async function readSaleOrders(db: Client, orderSchema: string, eventId: s
     cancelled: 0,
     cancelledBy: {},
     lastEndedAtEpochMs: null,
+    lastConfirmedAtEpochMs: null,
   };
   for (const row of rows) {
     orders.total += row.count;
     if (row.status === 'CREATED') orders.created += row.count;
     else {
-      if (row.status === 'CONFIRMED') orders.confirmed += row.count;
-      else {
+      if (row.status === 'CONFIRMED') {
+        orders.confirmed += row.count;
+        orders.lastConfirmedAtEpochMs = Math.max(orders.lastConfirmedAtEpochMs ?? 0, row.last_at);
+      } else {
         orders.cancelled += row.count;
         orders.cancelledBy[row.reason ?? '?'] = (orders.cancelledBy[row.reason ?? '?'] ?? 0) + row.count;
       }

@@ -60,7 +60,13 @@ describe('npm run sale: the summary', () => {
   });
 
   describe('through a waiting room', () => {
-    const roomSale = (room: { admitted: number; waitsMs: number[]; orderWithoutAdmission: number }) =>
+    const roomSale = (
+      room: { admitted: number; waitsMs: number[]; orderWithoutAdmission: number },
+      soldOut: { toldSoldOut: number; toldSoldOutWaitingAtMs: number[]; atEpochMs?: number } = {
+        toldSoldOut: 0,
+        toldSoldOutWaitingAtMs: [],
+      },
+    ) =>
       summarize({
         options: optionsOf('--waiting-room', '--admit-per-second', '2'),
         sent: 4,
@@ -75,9 +81,17 @@ describe('npm run sale: the summary', () => {
         waitDeadlineHit: false,
         violations: [],
         room: {
-          record: { entered: 4, polls: 9, failures: { 'entry 503': 1 }, ...room },
+          record: {
+            entered: 4,
+            polls: 9,
+            failures: { 'entry 503': 1 },
+            toldSoldOut: soldOut.toldSoldOut,
+            toldSoldOutWaitingAtMs: soldOut.toldSoldOutWaitingAtMs,
+            ...room,
+          },
           orderWithoutAdmission: room.orderWithoutAdmission,
         },
+        soldOutAtEpochMs: soldOut.atEpochMs,
       });
 
     it('given buyers admitted after 0.2 to 1.9 s, when summarized and rendered, then a person reads the time in the room, admitted, bought and that nobody got past it', () => {
@@ -97,12 +111,35 @@ describe('npm run sale: the summary', () => {
         ordersBeyondAdmitted: 0,
         breaches: [],
       });
-      expect(text.slice(-4)).toEqual([
+      expect(text.slice(-5)).toEqual([
         'waiting room: 2 admitted/s; 4 entered, 3 admitted, 1 bought; 9 polls; ended in the room: 1 × entry 503',
         'time in the room: p50 1.1 s, p99 1.9 s, max 1.9 s',
+        'told sold out: nobody',
         'bought without admission: nobody (POST /orders without a token: 429)',
         'violations: none',
       ]);
+    });
+
+    it('given a sale that sold out with buyers waiting, told 0.4 to 6 s after, and one more told as it arrived, when summarized and rendered, then a person reads how many were told and how long after the sell-out', () => {
+      // given: sold out at t; three waiting buyers told at t + 0.4 s, t + 2 s, t + 6 s; one arrival answered 409
+      const at = Date.UTC(2026, 11, 6, 12, 0, 0);
+      const summary = roomSale(
+        { admitted: 1, waitsMs: [300], orderWithoutAdmission: 429 },
+        { toldSoldOut: 4, toldSoldOutWaitingAtMs: [at + 2000, at + 400, at + 6000], atEpochMs: at },
+      );
+
+      // when
+      const text = renderSummary(summary).split('\n');
+
+      // then
+      expect(summary.room).toMatchObject({
+        toldSoldOut: 4,
+        toldSoldOutWaiting: 3,
+        toldAfterSellOutMs: { count: 3, p50: 2000, p99: 6000, max: 6000 },
+      });
+      expect(text).toContain(
+        'told sold out: 4 (3 of them waiting, told p99 6.0 s, max 6.0 s after the sell-out)',
+      );
     });
 
     it('given an order taken without a token and more orders than admissions, when summarized, then both are breaches', () => {
@@ -120,8 +157,21 @@ describe('npm run sale: the summary', () => {
 
   it('given a room, when the progress line is drawn, then it shows who waits and who was admitted', () => {
     const counts = { sent: 40, accepted: 2, soldOut: 0, otherClientError: 0, serverError: 0 };
-    expect(renderProgress(counts, 3, 100, { entered: 40, admitted: 2 })).toBe(
-      'sent 40/100  room 38 waiting, 2 admitted  202 2  409 0  4xx 0  5xx/none 0  3 req/s',
+    expect(
+      renderProgress(counts, 3, 100, {
+        entered: 40,
+        admitted: 2,
+        toldSoldOut: 0,
+        toldSoldOutWaitingAtMs: [],
+      }),
+    ).toBe('sent 40/100  room 38 waiting, 2 admitted  202 2  409 0  4xx 0  5xx/none 0  3 req/s');
+  });
+
+  it('given buyers told sold out, when the progress line is drawn, then those that were waiting wait no more, and all are counted', () => {
+    const counts = { sent: 40, accepted: 2, soldOut: 0, otherClientError: 0, serverError: 0 };
+    const room = { entered: 35, admitted: 2, toldSoldOut: 8, toldSoldOutWaitingAtMs: [1, 2, 3] };
+    expect(renderProgress(counts, 3, 100, room)).toBe(
+      'sent 40/100  room 30 waiting, 2 admitted, 8 told sold out  202 2  409 0  4xx 0  5xx/none 0  3 req/s',
     );
   });
 });

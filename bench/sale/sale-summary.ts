@@ -1,6 +1,6 @@
 import type { Violation } from '../../ops/audit/find-violations';
 import { latencyByStatus, latencyFigures, type Answer, type LatencyFigures } from './latency-record';
-import type { RoomRecord, RoomSettings } from './room-buyer';
+import { toldAfterSellOutMs, type RoomRecord, type RoomSettings } from './room-buyer';
 import type { SaleOptions } from './sale-options';
 
 /** With --waiting-room: the buyers' time in the room, and whether anyone bought without being admitted. */
@@ -13,6 +13,11 @@ export interface RoomSummary extends RoomSettings {
   /** From a buyer's arrival to its admission; null when nobody was admitted. */
   timeInRoomMs: LatencyFigures | null;
   failures: Record<string, number>;
+  /** Buyers told the sale is sold out (entering, or waiting), who stopped there; of them, those that were waiting. */
+  toldSoldOut: number;
+  toldSoldOutWaiting: number;
+  /** From the sell-out (the last order CONFIRMED) to each waiting buyer told; null when none was, or no sell-out. */
+  toldAfterSellOutMs: LatencyFigures | null;
   /** The answer to one POST /orders without an admission token while the room was on: 429 is right. */
   orderWithoutAdmission: number;
   /** The sale's orders in the database beyond the buyers admitted: 0 is right. */
@@ -56,6 +61,8 @@ export function summarize(input: {
   waitDeadlineHit: boolean;
   violations: Violation[];
   room?: { record: RoomRecord; orderWithoutAdmission: number };
+  /** When the sale sold out (its last order CONFIRMED, Date.now() scale); null or absent: it did not. */
+  soldOutAtEpochMs?: number | null;
 }): SaleSummary {
   const { options, answers } = input;
   const answersByStatus: Record<string, number> = {};
@@ -74,7 +81,10 @@ export function summarize(input: {
     firstRequestToLastEndedSeconds: input.firstRequestToLastEndedSeconds,
     waitDeadlineHit: input.waitDeadlineHit,
     violations: input.violations,
-    room: options.room && input.room ? roomSummary(options.room, input.room, input.orders) : null,
+    room:
+      options.room && input.room
+        ? roomSummary(options.room, input.room, input.orders, input.soldOutAtEpochMs ?? null)
+        : null,
   };
 }
 
@@ -82,6 +92,7 @@ function roomSummary(
   settings: RoomSettings,
   { record, orderWithoutAdmission }: { record: RoomRecord; orderWithoutAdmission: number },
   orders: SaleSummary['orders'],
+  soldOutAtEpochMs: number | null,
 ): RoomSummary {
   const total = orders.confirmed + orders.cancelled + orders.created;
   const ordersBeyondAdmitted = Math.max(0, total - record.admitted);
@@ -99,6 +110,9 @@ function roomSummary(
     bought: orders.accepted,
     timeInRoomMs: latencyFigures([...record.waitsMs]),
     failures: record.failures,
+    toldSoldOut: record.toldSoldOut,
+    toldSoldOutWaiting: record.toldSoldOutWaitingAtMs.length,
+    toldAfterSellOutMs: toldAfterSellOutMs(record, soldOutAtEpochMs),
     orderWithoutAdmission,
     ordersBeyondAdmitted,
     breaches,
@@ -148,10 +162,23 @@ function renderRoom(room: RoomSummary): string[] {
     wait
       ? `time in the room: p50 ${seconds(wait.p50)}, p99 ${seconds(wait.p99)}, max ${seconds(wait.max)}`
       : 'time in the room: nobody admitted',
+    toldSoldOutLine(room),
     room.breaches.length
       ? `bought without admission: ${room.breaches.join('; ')}`
       : 'bought without admission: nobody (POST /orders without a token: 429)',
   ];
+}
+
+/** Who the room told the sale is sold out, and how long after the sell-out the buyers waiting then were told. */
+function toldSoldOutLine(room: RoomSummary): string {
+  if (!room.toldSoldOut) return 'told sold out: nobody';
+  const after = room.toldAfterSellOutMs;
+  const when = after
+    ? `, told p99 ${seconds(after.p99)}, max ${seconds(after.max)} after the sell-out`
+    : room.toldSoldOutWaiting
+      ? ', the sale not sold out by its orders'
+      : '';
+  return `told sold out: ${room.toldSoldOut} (${room.toldSoldOutWaiting} of them waiting${when})`;
 }
 
 /** The live line: sent, answers by class so far, current req/s. */
@@ -165,8 +192,10 @@ export function renderProgress(
   },
   perSecond: number,
   buyers: number,
-  room?: Pick<RoomRecord, 'entered' | 'admitted'>,
+  room?: Pick<RoomRecord, 'entered' | 'admitted' | 'toldSoldOut' | 'toldSoldOutWaitingAtMs'>,
 ): string {
-  const inRoom = room ? `room ${room.entered - room.admitted} waiting, ${room.admitted} admitted  ` : '';
+  const waiting = room ? room.entered - room.admitted - room.toldSoldOutWaitingAtMs.length : 0;
+  const told = room?.toldSoldOut ? `, ${room.toldSoldOut} told sold out` : '';
+  const inRoom = room ? `room ${waiting} waiting, ${room.admitted} admitted${told}  ` : '';
   return `sent ${counts.sent}/${buyers}  ${inRoom}202 ${counts.accepted}  409 ${counts.soldOut}  4xx ${counts.otherClientError}  5xx/none ${counts.serverError}  ${perSecond.toFixed(0)} req/s`;
 }

@@ -2,6 +2,7 @@ import {
   checkAdmissionRate,
   checkEntries,
   checkOrdersAdmitted,
+  checkToldSoldOut,
   fastestAdmission,
   putRoom,
   watchRoom,
@@ -16,6 +17,13 @@ const BUYER_EVERY = 25;
 /** Order is killed once this many have arrived, and restarted this long after. */
 const KILL_AFTER = 20_000;
 const DOWN_MS = 2_000;
+/**
+ * One ticket more than its buyers can order (one each): never sold out, not even all held, so every one of the 50,000
+ * arrivals is queued (a sold-out room answers 409 SOLD_OUT and queues nobody, contract §2, _The room follows its
+ * sale's stock_), and `checkEntries` checks what it names across the crash. Telling a sold-out queue is room-wipe's
+ * and room-tokens'.
+ */
+const STOCK = ARRIVALS / BUYER_EVERY + 1;
 
 /**
  * The issue 23 storm: 50,000 buyers arrive at the room as fast as order takes them, each its own identity, while it
@@ -25,6 +33,7 @@ export const roomStorm: Scenario = {
   name: 'room-storm',
   fault: `order SIGKILLed after ${KILL_AFTER} of ${ARRIVALS} arrivals at the waiting room, restarted ${DOWN_MS / 1000} s later`,
   faultMs: DOWN_MS,
+  stock: STOCK,
   async sale(stack, eventId, log) {
     const orderUrl = stack.urls('order')[0];
     await putRoom(orderUrl, eventId, ADMIT_PER_SECOND);
@@ -54,6 +63,7 @@ export const roomStorm: Scenario = {
           ...(await checkEntries(stack, eventId, tally, ARRIVALS)),
           ...checkAdmissionRate(eventId, watch.samples, ADMIT_PER_SECOND),
           ...(await checkOrdersAdmitted(stack, eventId, tally)),
+          ...(await checkToldSoldOut(stack, eventId, tally, STOCK, log)),
         ];
       },
     };

@@ -4,8 +4,8 @@ import { eventually } from '@boxoffice/testing/eventually';
 import { TestIssuer } from '@boxoffice/testing/test-issuer';
 import { TEST_TOKENS } from '@boxoffice/testing/test-tokens';
 import type { Violation } from '../../ops/audit/find-violations';
-import { createSale } from '../run-scenario';
-import { checkOrdersAdmitted, putRoom } from '../room-checks';
+import { createSale, SALE_STOCK } from '../run-scenario';
+import { checkOrdersAdmitted, checkToldSoldOut, putRoom } from '../room-checks';
 import { claimsOf, startRoomBuyers } from '../room-buyers';
 import {
   admittedToken,
@@ -75,7 +75,10 @@ export const roomTokens: Scenario = {
       attackers: ['mallory', 'mallory-2', 'victim'],
     };
     run = state;
-    return roomSale('room-tokens', state, buyers.done, ARRIVALS / 4, log, () => verifyTokens(state));
+    return roomSale('room-tokens', state, buyers.done, ARRIVALS / 4, log, async () => [
+      ...(await verifyTokens(state)),
+      ...(await checkToldSoldOut(stack, eventId, buyers.tally, SALE_STOCK, log)),
+    ]);
   },
   async inject(_stack, log) {
     await attack(run!, log);

@@ -1,7 +1,8 @@
 import { SignJWT } from 'jose';
 import { INFRASTRUCTURE_DEFAULTS } from '@boxoffice/config/infrastructure-defaults';
 import type { Violation } from '../../ops/audit/find-violations';
-import { checkOrdersAdmitted, putRoom } from '../room-checks';
+import { checkOrdersAdmitted, checkToldSoldOut, putRoom } from '../room-checks';
+import { SALE_STOCK } from '../run-scenario';
 import { claimsOf, startRoomBuyers } from '../room-buyers';
 import type { RoomBuyersTally, SeenAdmission, SeenPurchase } from '../room-buyers-tally';
 import { admittedToken, Probes, ROOM_ANSWERS, roomSale, type RoomRun } from '../room-probes';
@@ -71,7 +72,10 @@ export const roomWipe: Scenario = {
       probes: new Probes(orderUrl, buyers.tally.accepted),
     };
     run = state;
-    return roomSale('room-wipe', state, buyers.done, ARRIVALS / 3, log, () => verifyWipe(state));
+    return roomSale('room-wipe', state, buyers.done, ARRIVALS / 3, log, async () => [
+      ...(await verifyWipe(state)),
+      ...(await checkToldSoldOut(stack, eventId, buyers.tally, SALE_STOCK, log)),
+    ]);
   },
   async inject(stack, log) {
     const state = run!;

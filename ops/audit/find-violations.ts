@@ -32,7 +32,8 @@ export type ViolationCode =
   | 'ADMISSION_BOUGHT_TWICE'
   | 'ROOM_OPEN_WHILE_CLOSED'
   | 'TOKEN_NOT_REFUSED'
-  | 'KEPT_FOR_REFUSED';
+  | 'KEPT_FOR_REFUSED'
+  | 'ROOM_NOT_TOLD_SOLD_OUT';
 
 export interface Violation {
   code: ViolationCode;

@@ -8,7 +8,13 @@ export const BEFORE: MonitorSnapshot = {
   rooms: [
     {
       eventId: 'final',
-      queue: { admitPerSecond: 50, queued: 1300, admitted: 300, longestEstimatedWaitSeconds: 27 },
+      queue: {
+        admitPerSecond: 50,
+        queued: 1300,
+        admitted: 300,
+        longestEstimatedWaitSeconds: 27,
+        stock: 'on_sale',
+      },
     },
   ],
   queues: [],
@@ -28,11 +34,28 @@ export const AFTER: MonitorSnapshot = {
     ]),
   ],
   oldestCreated: { orderId: 'o-17', eventId: 'final', ageSeconds: 75, count: 12 },
-  // final's room admitted 96 in the 2 s (48/s); encore's lost its queue.
+  // final's room admitted 96 in the 2 s (48/s); matinee's sale is sold out (its counter stands); encore's lost its
+  // queue.
   rooms: [
     {
       eventId: 'final',
-      queue: { admitPerSecond: 50, queued: 1204, admitted: 396, longestEstimatedWaitSeconds: 25 },
+      queue: {
+        admitPerSecond: 50,
+        queued: 1204,
+        admitted: 396,
+        longestEstimatedWaitSeconds: 25,
+        stock: 'on_sale',
+      },
+    },
+    {
+      eventId: 'matinee',
+      queue: {
+        admitPerSecond: 20,
+        queued: 310,
+        admitted: 90,
+        longestEstimatedWaitSeconds: 16,
+        stock: 'sold_out',
+      },
     },
     { eventId: 'encore', queue: null },
   ],

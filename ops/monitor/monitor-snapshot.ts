@@ -1,3 +1,4 @@
+import type { RoomStock } from '@boxoffice/contracts/order/waiting-room.dto';
 import type { OutboxBacklog, QueueDepth } from '../audit/read-snapshot';
 import type { StockCounts } from '../audit/audit-snapshot';
 import type { ServiceName } from './monitor-settings';
@@ -54,6 +55,11 @@ export interface RoomQueueStatus {
   /** The serving counter: positions admitted since the queue opened. */
   admitted: number;
   longestEstimatedWaitSeconds: number;
+  /**
+   * What the room last read of its sale's stock (contract §2, _The room follows its sale's stock_): `all_held` and
+   * `sold_out` stand its counter; null from an order that does not answer it (a build before it).
+   */
+  stock: RoomStock | null;
 }
 
 export interface OldestCreated {

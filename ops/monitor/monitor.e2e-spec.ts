@@ -179,13 +179,17 @@ describe('npm run monitor: what an operator watches during a sale (e2e, three re
           queued: expect.any(Number),
           admitted: expect.any(Number),
           longestEstimatedWaitSeconds: expect.any(Number),
+          // No sale 'hall' in inventory: the room admits as if on sale.
+          stock: 'unknown',
         },
       },
       { eventId: 'lost', queue: null },
     ]);
     expect(hall(first)!.queued + hall(first)!.admitted).toBe(5);
     expect(hall(first)!.longestEstimatedWaitSeconds).toBeGreaterThanOrEqual(hall(first)!.queued);
-    expect(line).toMatch(/\| room hall queued \d, admitted \d+\.\d\/s \(set 1\/s\), longest wait \d+s \|/);
+    expect(line).toMatch(
+      /\| room hall queued \d, admitted \d+\.\d\/s \(set 1\/s\), longest wait \d+s, stock unknown \|/,
+    );
     expect(line).toContain(
       '| room lost closed: its queue is gone from Redis (PUT the room again to reopen) |',
     );

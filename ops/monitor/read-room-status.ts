@@ -38,6 +38,6 @@ async function readQueue(
   if (response.status === 503 && body.code === 'WAITING_ROOM_CLOSED') return null;
   if (response.status !== 200)
     throw new Error(`order answered ${response.status} ${body.code ?? ''} for the room of ${eventId}`.trim());
-  const { admitPerSecond, queued, admitted, longestEstimatedWaitSeconds } = body as RoomQueueStatus;
-  return { admitPerSecond, queued, admitted, longestEstimatedWaitSeconds };
+  const { admitPerSecond, queued, admitted, longestEstimatedWaitSeconds, stock } = body as RoomQueueStatus;
+  return { admitPerSecond, queued, admitted, longestEstimatedWaitSeconds, stock: stock ?? null };
 }

@@ -20,7 +20,8 @@ describe('renderLine (not on a terminal, --plain)', () => {
         'payment.order_created retrying 3)',
     );
     expect(line).toContain(
-      '| room final queued 1204, admitted 48.0/s (set 50/s), longest wait 25s | room encore closed: its queue ' +
+      '| room final queued 1204, admitted 48.0/s (set 50/s), longest wait 25s, stock on sale | room matinee ' +
+        'queued 310, admitted - (set 20/s), longest wait 16s, stock sold out | room encore closed: its queue ' +
         'is gone from Redis (PUT the room again to reopen) | queues ',
     );
     expect(line).toContain('outbox order 12 unsent (oldest 1s), payment 0 unsent');

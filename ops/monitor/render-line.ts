@@ -1,5 +1,6 @@
 import { consumerQueueRows } from './consumer-queues';
 import { age, count, rate } from './figure-format';
+import type { RoomStock } from '@boxoffice/contracts/order/waiting-room.dto';
 import type { MonitorSnapshot, RoomStatus, SaleStatus, ServiceReadiness } from './monitor-snapshot';
 import type { SaleRates } from './sale-rates';
 
@@ -65,8 +66,16 @@ export function roomText({ queue }: RoomStatus, admittedPerSecond: number | unde
   if (!queue) return 'closed: its queue is gone from Redis (PUT the room again to reopen)';
   return (
     `queued ${queue.queued}, admitted ${rate(admittedPerSecond)} (set ${queue.admitPerSecond}/s), ` +
-    `longest wait ${age(queue.longestEstimatedWaitSeconds)}`
+    `longest wait ${age(queue.longestEstimatedWaitSeconds)}, stock ${stockText(queue.stock)}`
   );
+}
+
+/**
+ * What the room last read of its sale's stock, in words (contract §2, _The room follows its sale's stock_): while
+ * every ticket is held or sold, its counter stands; `-` from an order that does not say (a build before it).
+ */
+export function stockText(stock: RoomStock | null): string {
+  return stock === null ? '-' : stock.replace('_', ' ');
 }
 
 export function outboxText({ outbox }: MonitorSnapshot): string {

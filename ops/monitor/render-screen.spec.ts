@@ -22,8 +22,9 @@ describe('renderScreen (on a terminal)', () => {
     expect(screen).toContain('services  inventory ready   order ready   payment not ready (rabbitmq)');
     expect(screen).toMatch(/final +100 +40 +12 +48 │ +69 +12\.0\/s +48 +9\.0\/s +9 +2\.0\/s +12\n/);
     expect(screen).toContain('  cancelled by reason: PAYMENT_DECLINED 7 (1.0/s), HOLD_EXPIRED 2 (1.0/s)');
-    expect(screen).toMatch(/\nwaiting room +queued +admitted +longest wait +set\n/);
-    expect(screen).toMatch(/\nfinal +1204 +48\.0\/s +25s +50\/s\n/);
+    expect(screen).toMatch(/\nwaiting room +queued +admitted +longest wait +set +stock\n/);
+    expect(screen).toMatch(/\nfinal +1204 +48\.0\/s +25s +50\/s +on sale\n/);
+    expect(screen).toMatch(/\nmatinee +310 +- +16s +20\/s +sold out\n/);
     expect(screen).toContain(
       '\nencore        closed: its queue is gone from Redis (PUT the room again to reopen)\n',
     );
@@ -44,6 +45,7 @@ describe('renderScreen (on a terminal)', () => {
     expect(painted).toMatch(new RegExp(`${ESC}\\[1;31morder\\.payment_result +0 +3 +0 +4${ESC}\\[0m`));
     expect(painted).toContain('\x1b[33moldest CREATED 1m15s');
     expect(painted).toContain(`${ESC}[1;31mencore        closed: its queue is gone from Redis`);
+    expect(painted).toMatch(new RegExp(`${ESC}\\[33mmatinee +310 .* sold out${ESC}\\[0m`));
   });
 
   it('given no waiting room on, when rendered, then no room block; given rooms that could not be read, then it says so in red', () => {

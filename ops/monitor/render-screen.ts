@@ -1,7 +1,7 @@
 import { consumerQueueRows, type ConsumerQueueRow } from './consumer-queues';
 import { age, count, rate } from './figure-format';
 import type { MonitorSnapshot, SaleStatus, ServiceReadiness } from './monitor-snapshot';
-import { oldestCreatedText, outboxText, readiness, roomText } from './render-line';
+import { oldestCreatedText, outboxText, readiness, roomText, stockText } from './render-line';
 import type { SaleRates } from './sale-rates';
 
 export interface ScreenSize {
@@ -123,10 +123,10 @@ function roomLines({ rooms }: MonitorSnapshot, admitted: Map<string, number>): L
   if (!rooms.length) return [];
   const width = Math.min(SALE_ID_WIDTH, Math.max(12, ...rooms.map((room) => room.eventId.length)));
   const cells = (eventId: string, values: string[]) =>
-    `${eventId.slice(0, width).padEnd(width)}${values.map((value, i) => value.padStart([8, 12, 14, 9][i])).join('')}`;
+    `${eventId.slice(0, width).padEnd(width)}${values.map((value, i) => value.padStart([8, 12, 14, 9, 10][i])).join('')}`;
   return [
     { text: '', tone: 'plain' },
-    { text: cells('waiting room', ['queued', 'admitted', 'longest wait', 'set']), tone: 'dim' },
+    { text: cells('waiting room', ['queued', 'admitted', 'longest wait', 'set', 'stock']), tone: 'dim' },
     ...rooms.map((room): Line => {
       const { eventId, queue } = room;
       if (!queue)
@@ -134,15 +134,17 @@ function roomLines({ rooms }: MonitorSnapshot, admitted: Map<string, number>): L
           text: `${eventId.slice(0, width).padEnd(width)}  ${roomText(room, undefined)}`,
           tone: 'bad',
         };
-      const { queued, longestEstimatedWaitSeconds, admitPerSecond } = queue;
+      const { queued, longestEstimatedWaitSeconds, admitPerSecond, stock } = queue;
       return {
         text: cells(eventId, [
           String(queued),
           rate(admitted.get(eventId)),
           age(longestEstimatedWaitSeconds),
           `${admitPerSecond}/s`,
+          stockText(stock),
         ]),
-        tone: 'plain',
+        // Nobody let in while every ticket is held or sold (the counter stands): yellow, it is why.
+        tone: stock === 'all_held' || stock === 'sold_out' ? 'warn' : 'plain',
       };
     }),
   ];

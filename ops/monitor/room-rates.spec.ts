@@ -5,7 +5,13 @@ import { roomRates } from './room-rates';
 describe('roomRates (buyers admitted a second per waiting room)', () => {
   const room = (admitted: number) => ({
     eventId: 'final',
-    queue: { admitPerSecond: 50, queued: 10, admitted, longestEstimatedWaitSeconds: 1 },
+    queue: {
+      admitPerSecond: 50,
+      queued: 10,
+      admitted,
+      longestEstimatedWaitSeconds: 1,
+      stock: 'on_sale' as const,
+    },
   });
   const at = (rooms: MonitorSnapshot['rooms'], seconds: number): MonitorSnapshot => ({
     ...AFTER,

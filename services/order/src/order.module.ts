@@ -36,6 +36,7 @@ import { RoomMetrics } from './waiting-room/room-metrics';
 import { RoomQueue } from './waiting-room/room-queue';
 import { RoomRedisCheck } from './waiting-room/room-redis-check';
 import { RoomSettings } from './waiting-room/room-settings';
+import { RoomStock } from './waiting-room/room-stock';
 import { SagaPace } from './waiting-room/saga-pace';
 import { WaitingRoom } from './waiting-room/waiting-room.entity';
 import { WaitingRoomController } from './waiting-room/waiting-room.controller';
@@ -104,6 +105,7 @@ import { WaitingRoomService } from './waiting-room/waiting-room.service';
     WaitingRoomService,
     SagaPace,
     AutoRooms,
+    RoomStock,
   ],
 })
 export class OrderModule implements OnApplicationShutdown {

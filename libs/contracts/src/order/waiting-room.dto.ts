@@ -68,6 +68,10 @@ export class WaitingRoomView {
   updatedAt!: string;
 }
 
+/** What the room last read of its sale's stock (docs/contract.md §2, _The room follows its sale's stock_). */
+export const ROOM_STOCK = ['on_sale', 'all_held', 'sold_out', 'unknown'] as const;
+export type RoomStock = (typeof ROOM_STOCK)[number];
+
 /** `GET /events/{eventId}/waiting-room` */
 export class WaitingRoomStatus {
   @ApiProperty()
@@ -87,6 +91,12 @@ export class WaitingRoomStatus {
   longestEstimatedWaitSeconds!: number;
   @ApiProperty({ type: String, nullable: true, description: 'ISO 8601' })
   preQueueUntil!: string | null;
+  @ApiProperty({
+    enum: ROOM_STOCK,
+    description:
+      "The sale's stock as last read (within 5 s): on_sale admits; all_held and sold_out stand the counter; unknown admits",
+  })
+  stock!: RoomStock;
 }
 
 /** `POST /events/{eventId}/waiting-room/entries` */
@@ -141,6 +151,16 @@ export class ExpiredEntryView {
   expired!: true;
   @ApiProperty({ description: 'ISO 8601: when the admission expired' })
   expiresAt!: string;
+}
+
+/** An entry whose turn has not come while the sale is sold out: there will be none, stop asking. */
+export class SoldOutEntryView {
+  @ApiProperty()
+  entryId!: string;
+  @ApiProperty({ enum: [false] })
+  admitted!: false;
+  @ApiProperty({ enum: [true] })
+  soldOut!: true;
 }
 
 export class EntryIdParam {

@@ -8,6 +8,7 @@ import type {
   HeldReservationsDto,
 } from '@boxoffice/contracts/inventory/held-reservations.dto';
 import type { ReservationView, ReserveStockDto } from '@boxoffice/contracts/inventory/reservation.dto';
+import type { SaleView } from '@boxoffice/contracts/inventory/sale.dto';
 import { DomainError, NotSentError } from '@boxoffice/errors/domain-error';
 import { inClientSpan } from '@boxoffice/tracing/spans';
 import { requestIdHeader } from '@boxoffice/logging/request-id';
@@ -107,6 +108,20 @@ export class InventoryClient implements OnApplicationShutdown {
     return answer.holds;
   }
 
+  /** The sale as inventory has it (its ledger counts are Postgres's): the waiting room's stock reading. */
+  async sale(eventId: string): Promise<SaleView> {
+    const answer = await this.call<Partial<SaleView> | undefined>(
+      'sale',
+      `/events/${encodeURIComponent(eventId)}`,
+      undefined,
+      'GET',
+    );
+    const ledger = answer?.ledger;
+    if (!Number.isInteger(ledger?.available) || !Number.isInteger(ledger?.held))
+      throw new DomainError('UNAVAILABLE', 'inventory answered a sale without its ledger counts');
+    return answer as SaleView;
+  }
+
   private async reserveAll(items: ReserveItem[]): Promise<ItemOutcome<ReservationView>[]> {
     const asked = items.filter(({ signal }) => !signal?.aborted);
     const answers = asked.length ? await this.reserveMany(asked.map(({ request }) => request)) : [];
@@ -131,23 +146,28 @@ export class InventoryClient implements OnApplicationShutdown {
     return answer.results.map((result) => result.reservation ?? inventoryError(result.status, result.error));
   }
 
-  /** Every call is a POST, traced as `inventory <operation>` (its span the parent of inventory's). */
-  private async call<T>(operation: 'held' | BatchOperation, path: string, body?: unknown): Promise<T> {
+  /** Every call is traced as `inventory <operation>` (its span the parent of inventory's). */
+  private async call<T>(
+    operation: 'held' | 'sale' | BatchOperation,
+    path: string,
+    body?: unknown,
+    method: 'POST' | 'GET' = 'POST',
+  ): Promise<T> {
     let response;
     let text;
     try {
       [response, text] = await inClientSpan(`inventory ${operation}`, async (trace) => {
         const answer = await this.pool.request({
-          method: 'POST',
+          method,
           path,
           headers: {
-            'content-type': 'application/json',
+            ...(method === 'POST' && { 'content-type': 'application/json' }),
             authorization: this.authorization,
             // Inventory's lines for this call carry the id of the request that made it.
             ...requestIdHeader(),
             ...trace,
           },
-          body: JSON.stringify(body ?? {}),
+          body: method === 'POST' ? JSON.stringify(body ?? {}) : undefined,
         });
         // A body cut off (aborted, timed out) is no answer: a 2xx without its body must not pass for one.
         return [answer, await answer.body.text()] as const;

@@ -261,6 +261,7 @@ describe('The auto rooms’ rate (admission-rate.ts)', () => {
       preQueued: 5000,
       epoch: 'e',
       nowMs: Date.now(),
+      stock: 'unknown' as const,
     };
 
     const reading = readingOf('presale', counters, null, Date.now());
@@ -284,6 +285,7 @@ describe('The auto rooms’ rate (admission-rate.ts)', () => {
       preQueued: 0,
       epoch: 'e',
       nowMs: 0,
+      stock: 'unknown' as const,
     };
 
     expect(readingOf('sale', counters, { atMs: 0, serving: 500, offeredPerSecond: 25 }, 5000)).toEqual({

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { rateLeaseKey } from '@boxoffice/contracts/order/room-keys';
+import type { RoomStock } from '@boxoffice/contracts/order/waiting-room.dto';
 import { Periodic } from '@boxoffice/scheduling/periodic.decorator';
 import { OrderConfig } from '../order.config';
 import { nextRates, readingOf, startingState, type AutoRateBounds, type AutoVerdict } from './admission-rate';
@@ -11,6 +12,8 @@ import { PACE_WINDOW_SECONDS, SagaPace, type PaceSample } from './saga-pace';
 
 /** The controller steers once a second, as the rooms' settings are read. */
 export const STEER_EVERY_MS = 1000;
+/** The rooms' stock that stands their counter (room.lua): they admit nobody, whatever their rate. */
+const STANDING: ReadonlySet<RoomStock> = new Set<RoomStock>(['all_held', 'sold_out']);
 /** Its holder gone, another instance steers within this. */
 const LEASE_MS = 3 * STEER_EVERY_MS;
 
@@ -65,8 +68,12 @@ export class AutoRooms {
     const pace = await this.pace.read();
     if (!(await this.lease.hold())) return this.standDown();
     const counters = await Promise.all(sales.map((eventId) => this.queue.status(eventId)));
-    // A room whose queue Redis lost is closed until the operator reopens it: no rate to set.
-    const open = sales.flatMap((eventId, i) => (counters[i] ? [{ eventId, room: counters[i] }] : []));
+    // A room whose queue Redis lost is closed until the operator reopens it: no rate to set. One standing for want of
+    // tickets admits nobody whatever its rate: it takes no share of the total, and keeps its rate for when it goes on.
+    const open = sales.flatMap((eventId, i) => {
+      const room = counters[i];
+      return room && !STANDING.has(room.stock) ? [{ eventId, room }] : [];
+    });
     if (open.length === 0) return null;
     const then = this.windowStart(pace, open);
     const rooms = open.map(({ eventId, room }) =>

@@ -76,6 +76,7 @@ describe('RateLease and AutoRooms over it (e2e: real Redis)', () => {
     preQueued: 0,
     epoch: 'e',
     nowMs: 0,
+    stock: 'unknown',
   };
   const queue = {
     status: async () => counters,
@@ -122,5 +123,30 @@ describe('RateLease and AutoRooms over it (e2e: real Redis)', () => {
     expect(verdict).toBe('idle');
     expect(Date.now() - startedAt).toBeLessThan(4500); // the lease is 3 s
     expect(await failing.steer()).toBeNull();
+  });
+
+  it('given two auto rooms, one standing for want of tickets, when the controller steers, then the standing one is given no rate and takes no share: the other gets the total', async () => {
+    const rooms: Record<string, RoomCounters> = {
+      gone: { ...counters, stock: 'sold_out', rate: 200 },
+      open: { ...counters, stock: 'on_sale', rate: 10 },
+    };
+    const given = new Map<string, number>();
+    const twoRooms = {
+      status: async (eventId: string) => rooms[eventId],
+      setAutoRate: async (eventId: string, rate: number) => given.set(eventId, rate) && rooms[eventId],
+    } as unknown as RoomQueue;
+    const controller = new AutoRooms(
+      { auto: () => ['gone', 'open'] } as unknown as RoomSettings,
+      twoRooms,
+      paceOf(async () => ({ atMs: Date.now(), ended: 0, open: 0, lagSeconds: 0 })),
+      { ...config(), redisPrefix: `${namespace.redisPrefix}:standing` } as OrderConfig,
+      clients[0],
+    );
+
+    await controller.steer();
+
+    // then: the standing room's 200 is not in the total, and it keeps it; the open room alone has the total (10)
+    expect(given.has('gone')).toBe(false);
+    expect(given.get('open') ?? rooms.open.rate).toBe(10);
   });
 });

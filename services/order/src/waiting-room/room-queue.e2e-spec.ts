@@ -50,7 +50,7 @@ describe('RoomQueue (e2e: real Redis)', () => {
     const opened = Date.now();
     while (Date.now() - opened < 1500) expect((await instances[0].status('idle'))!.serving).toBe(0);
 
-    const { entry } = (await instances[1].enter('idle', 'first', randomUUID(), 600))!;
+    const { entry } = await made(instances[1].enter('idle', 'first', randomUUID(), 600));
     const looked = await instances[0].look('idle', entry.entryId, 'first', randomUUID(), 600);
 
     expect(looked).toMatchObject({ entry: { position: 1, jti: null } });
@@ -62,7 +62,7 @@ describe('RoomQueue (e2e: real Redis)', () => {
     await queue.open(eventId, 1, new Date(Date.now() + 3_600_000), randomUUID());
     const ids: string[] = [];
     for (let i = 0; i < n; i++) {
-      const { entry } = (await queue.enter(eventId, `buyer-${i}`, randomUUID(), 600, draws?.[i]))!;
+      const { entry } = await made(queue.enter(eventId, `buyer-${i}`, randomUUID(), 600, draws?.[i]));
       expect(entry.position).toBe(0);
       ids.push(entry.entryId);
     }
@@ -106,14 +106,16 @@ describe('RoomQueue (e2e: real Redis)', () => {
       await queue.open(eventId, 1, new Date(Date.now() + 3_600_000), randomUUID());
       const early = [];
       for (const buyer of ['early-1', 'early-2'])
-        early.push((await queue.enter(eventId, buyer, randomUUID(), 600))!.entry);
+        early.push((await made(queue.enter(eventId, buyer, randomUUID(), 600))).entry);
 
       await queue.open(eventId, 5, preQueueUntil, randomUUID());
-      const late = (await queue.enter(eventId, 'late', randomUUID(), 600))!;
+      const late = await made(queue.enter(eventId, 'late', randomUUID(), 600));
 
       const positions = [];
       for (let i = 0; i < early.length; i++)
-        positions.push((await queue.enter(eventId, `early-${i + 1}`, randomUUID(), 600))!.entry.position);
+        positions.push(
+          (await made(queue.enter(eventId, `early-${i + 1}`, randomUUID(), 600))).entry.position,
+        );
       expect(positions.sort()).toEqual([1, 2]);
       expect(late.entry.position).toBe(3);
       expect(late.room).toMatchObject({ preQueued: 0, preQueueUntilMs: 0, next: 3 });
@@ -123,7 +125,7 @@ describe('RoomQueue (e2e: real Redis)', () => {
   it('given an entry served while its buyer did not look, when looked at after its admission (1 s here) has passed, then no token (its expiry, counted from when it was served, is past), and asking for an entry again gives a new one', async () => {
     const queue = instances[0];
     await queue.open('banked', 1000, null, randomUUID());
-    const { entry } = (await queue.enter('banked', 'banker', randomUUID(), 1))!;
+    const { entry } = await made(queue.enter('banked', 'banker', randomUUID(), 1));
     const servedBy = await eventually(
       async () => {
         const room = (await queue.status('banked'))!;
@@ -137,7 +139,7 @@ describe('RoomQueue (e2e: real Redis)', () => {
     });
 
     const looked = await queue.look('banked', entry.entryId, 'banker', randomUUID(), 1);
-    const again = (await queue.enter('banked', 'banker', randomUUID(), 1))!;
+    const again = await made(queue.enter('banked', 'banker', randomUUID(), 1));
 
     expect(looked).toMatchObject({ entry: { jti: null, expMs: expect.any(Number) } });
     const { entry: seen, room } = looked as Exclude<typeof looked, 'none' | null>;
@@ -155,7 +157,7 @@ describe('RoomQueue (e2e: real Redis)', () => {
     // Each buyer arrives at an empty room, served at once: a run each.
     const early = [];
     for (let i = 0; i < 3; i++) {
-      const { entry } = (await queue.enter('pruned', `early-${i}`, randomUUID(), 1))!;
+      const { entry } = await made(queue.enter('pruned', `early-${i}`, randomUUID(), 1));
       await eventually(async () => (await queue.status('pruned'))!.serving >= entry.position, {
         what: 'served',
       });
@@ -168,7 +170,7 @@ describe('RoomQueue (e2e: real Redis)', () => {
     });
 
     // when: a new run starts (a buyer at the empty room, served; looking at it starts the run)
-    const { entry: late } = (await queue.enter('pruned', 'late', randomUUID(), 1))!;
+    const { entry: late } = await made(queue.enter('pruned', 'late', randomUUID(), 1));
     await eventually(
       async () => {
         const looked = await queue.look('pruned', late.entryId, 'late', randomUUID(), 1);
@@ -230,7 +232,7 @@ describe('RoomQueue (e2e: real Redis)', () => {
     await offFor('off-stale', 60);
 
     // when: the stale instance takes every step that moves the counter of a room on
-    const entered = (await stale.enter('off-stale', 'late', randomUUID(), 600))!;
+    const entered = await made(stale.enter('off-stale', 'late', randomUUID(), 600));
     await stale.look('off-stale', entered.entry.entryId, 'late', randomUUID(), 600);
     const status = (await stale.status('off-stale'))!;
     const rated = await stale.setAutoRate('off-stale', 500, 600);
@@ -263,7 +265,7 @@ describe('RoomQueue (e2e: real Redis)', () => {
   it('given a pre-queue that ended while the room was off, when opened again, then it is placed after the counter resumed: its first entry is neither served at once nor held back for the time off', async () => {
     const queue = instances[0];
     await queue.open('off-pre', 1, new Date(Date.now() + 3_600_000), randomUUID());
-    const { entry } = (await queue.enter('off-pre', 'first', randomUUID(), 600))!;
+    const { entry } = await made(queue.enter('off-pre', 'first', randomUUID(), 600));
     await queue.pause('off-pre', 600);
     await offFor('off-pre', 60);
     const ended = new Date(Date.now() - 30_000);
@@ -280,6 +282,98 @@ describe('RoomQueue (e2e: real Redis)', () => {
       },
       { what: 'the first entry admitted about a second after the room is on', timeoutMs: 5_000 },
     );
+  });
+
+  describe("the sale's stock (step stock)", () => {
+    /** A room of 100 queued at `rate` a second, its counter moved `seconds` back: that long since its last step. */
+    async function queued(eventId: string, rate: number): Promise<void> {
+      const queue = instances[0];
+      await queue.open(eventId, rate, null, randomUUID());
+      for (let i = 0; i < 100; i++) await queue.enter(eventId, `buyer-${i}`, randomUUID(), 600);
+    }
+    /** A reading asked `ageMs` ago (0: now), trusted `trustSeconds`. */
+    const read = (eventId: string, available: number, held: number, trustSeconds: number, ageMs = 0) =>
+      instances[0].stock(eventId, { available, held, ageMs }, trustSeconds, 600);
+    async function rewind(eventId: string, field: 'servedAt' | 'stockUntil', seconds: number) {
+      const { state } = roomKeys(namespace.redisPrefix, eventId);
+      const now = Number(await clients[0].hget(state, field));
+      await clients[0].hset(state, field, String(now - seconds * 1_000_000));
+    }
+
+    it('given no reading, when looked at, then the stock is unknown and the room admits at its rate', async () => {
+      await queued('stock-none', 1000);
+
+      await eventually(async () => (await instances[1].status('stock-none'))!.serving === 100, {
+        what: 'all 100 admitted',
+        timeoutMs: 5_000,
+      });
+      expect((await instances[0].status('stock-none'))!.stock).toBe('unknown');
+    });
+
+    it('given 100 queued at 1 a second, when a reading says none available and some held, then the counter stands (all held) however long, and a reading of tickets available starts it again from then, owing nothing', async () => {
+      await queued('stock-held', 1);
+      const held = (await read('stock-held', 0, 3, 120))!;
+
+      await rewind('stock-held', 'servedAt', 60); // a minute since its last step, as if standing that long
+      const stood = (await instances[1].status('stock-held'))!;
+      const entered = await instances[1].enter('stock-held', 'late', randomUUID(), 600);
+      await rewind('stock-held', 'servedAt', 60); // and a minute more until the reading that ends the stand
+      const onSale = (await read('stock-held', 2, 1, 120))!;
+
+      expect(held.stock).toBe('all_held');
+      expect(stood).toMatchObject({ stock: 'all_held', serving: held.serving });
+      expect(entered).toMatchObject({ entry: { position: 101 } });
+      expect(onSale).toMatchObject({ stock: 'on_sale', serving: held.serving });
+      await eventually(async () => (await instances[1].status('stock-held'))!.serving > onSale.serving, {
+        what: 'the counter moving again',
+        timeoutMs: 5_000,
+      });
+    });
+
+    it('given a stand whose reading lapsed 50 s ago, 60 s after the last step, when looked at, then the counter goes on from the lapse: 50 served, not 60', async () => {
+      await queued('stock-lapsed', 1);
+      const held = (await read('stock-lapsed', 0, 1, 5))!;
+      await rewind('stock-lapsed', 'servedAt', 60);
+      await rewind('stock-lapsed', 'stockUntil', 55); // trusted until 5 s after the step: 50 s ago
+
+      const after = (await instances[1].status('stock-lapsed'))!;
+
+      expect(after.stock).toBe('unknown');
+      expect(after.serving - held.serving).toBeGreaterThanOrEqual(50);
+      expect(after.serving - held.serving).toBeLessThanOrEqual(51);
+    });
+
+    it('given a reading of none available and none held, when buyers enter, then sold out: no entry made, the counter stands, a buyer queued keeps a place it will not reach, and one whose turn came is answered its entry', async () => {
+      await queued('stock-gone', 1);
+      await rewind('stock-gone', 'servedAt', 3); // buyer-0 to buyer-2 served
+      const gone = (await read('stock-gone', 0, 0, 120))!;
+
+      const newcomer = await instances[1].enter('stock-gone', 'newcomer', randomUUID(), 600);
+      const queuedAgain = await instances[1].enter('stock-gone', 'buyer-50', randomUUID(), 600);
+      const served = await instances[1].enter('stock-gone', 'buyer-0', randomUUID(), 600);
+      const after = (await instances[1].status('stock-gone'))!;
+
+      expect(gone).toMatchObject({ stock: 'sold_out', serving: 3 });
+      expect([newcomer, queuedAgain]).toEqual(['sold_out', 'sold_out']);
+      expect(served).toMatchObject({ entry: { position: 1, created: false } });
+      expect(after).toMatchObject({ stock: 'sold_out', next: gone.next, serving: gone.serving });
+    });
+
+    it('given a reading of tickets available, when an older one (asked before it, answered after) says none, then it is dropped; and a reading asked 4 s ago is trusted 1 s more, not 5', async () => {
+      await queued('stock-order', 1);
+      await read('stock-order', 5, 0, 5, 100);
+
+      const late = (await read('stock-order', 0, 0, 5, 900))!;
+      await queued('stock-aged', 1);
+      const aged = (await read('stock-aged', 0, 0, 5, 4_000))!;
+
+      expect(late.stock).toBe('on_sale');
+      expect(aged.stock).toBe('sold_out');
+      await eventually(async () => (await instances[1].status('stock-aged'))!.stock === 'unknown', {
+        what: 'the aged reading lapsed',
+        timeoutMs: 2_500,
+      });
+    });
   });
 
   it('given a token whose exp is past on Redis’s clock (an instance whose clock lags would take it as valid), when spent, then refused every time, nothing recorded; a token spent is recorded until 5 minutes past its exp', async () => {
@@ -314,3 +408,10 @@ describe('RoomQueue (e2e: real Redis)', () => {
     expect(await queue.spend('never-opened', 'jti-1', epoch, '-', exp)).toBe('closed');
   });
 });
+
+/** An entry made or found: the queue open, the sale not sold out. */
+async function made(pending: ReturnType<RoomQueue['enter']>) {
+  const found = await pending;
+  if (found === null || found === 'sold_out') throw new Error(`no entry: ${found}`);
+  return found;
+}

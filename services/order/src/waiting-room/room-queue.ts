@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import { roomKeys, spentKey } from '@boxoffice/contracts/order/room-keys';
+import type { RoomStock } from '@boxoffice/contracts/order/waiting-room.dto';
 import { WaitingRoomClosed } from '@boxoffice/errors/domain-error';
 import { LuaScript } from '@boxoffice/redis/lua-script';
 
@@ -34,6 +35,8 @@ export interface RoomCounters {
   epoch: string;
   /** Redis's clock (ms). */
   nowMs: number;
+  /** The sale's stock as last read, while the reading is trusted (step stock). */
+  stock: RoomStock;
 }
 
 /** The entries waiting: queued, not yet served, and pre-queued. */
@@ -130,6 +133,29 @@ export class RoomQueue {
     return answer[0] === 'closed' ? null : counters(answer);
   }
 
+  /**
+   * The sale's stock (inventory's ledger), asked `ageMs` ago and trusted for `trustSeconds` from then: none available
+   * stands the counter, none held either is sold out (docs/contract.md §2, _The room follows its sale's stock_). A
+   * reading older than the room's is dropped. Null when the queue is gone.
+   */
+  async stock(
+    eventId: string,
+    reading: { available: number; held: number; ageMs: number },
+    trustSeconds: number,
+    admissionSeconds: number,
+  ): Promise<RoomCounters | null> {
+    const { available, held, ageMs } = reading;
+    const answer = await this.room(eventId, [
+      'stock',
+      available,
+      held,
+      trustSeconds,
+      Math.max(0, Math.round(ageMs * 1000)),
+      admissionSeconds,
+    ]);
+    return answer[0] === 'closed' ? null : counters(answer);
+  }
+
   /** The room's counters; null when its queue is gone. `moving` false: as they stand, nothing moved (a room off). */
   async status(eventId: string, moving = true): Promise<RoomCounters | null> {
     const answer = await this.room(eventId, [moving ? 'status' : 'peek']);
@@ -138,8 +164,9 @@ export class RoomQueue {
 
   /**
    * The buyer's entry, made now (created) or the one they have (a new one once its admission, `admissionSeconds`
-   * from when it was served, has expired). Null when the queue is gone. `draw`: the new entry's place in a pre-queue,
-   * a random integer below DRAW_RANGE (randomDraw), in whose order the pre-queue is placed.
+   * from when it was served, has expired). Null when the queue is gone; 'sold_out' (nothing made) when the sale is.
+   * `draw`: the new entry's place in a pre-queue, a random integer below DRAW_RANGE (randomDraw), in whose order the
+   * pre-queue is placed.
    */
   async enter(
     eventId: string,
@@ -147,8 +174,9 @@ export class RoomQueue {
     newEntryId: string,
     admissionSeconds: number,
     draw: number = randomDraw(),
-  ): Promise<{ room: RoomCounters; entry: RoomEntry } | null> {
+  ): Promise<{ room: RoomCounters; entry: RoomEntry } | 'sold_out' | null> {
     const answer = await this.room(eventId, ['enter', buyer, newEntryId, draw, admissionSeconds]);
+    if (answer[0] === 'sold_out') return 'sold_out';
     return answer[0] === 'closed' ? null : { room: counters(answer), entry: entry(answer) };
   }
 
@@ -175,9 +203,9 @@ export class RoomQueue {
     return {
       room: counters(answer),
       entry: entry(answer),
-      buyer: answer[13],
-      issuedNow: answer[14] === '1',
-      createdMs: Number(answer[15]),
+      buyer: answer[14],
+      issuedNow: answer[15] === '1',
+      createdMs: Number(answer[16]),
     };
   }
 
@@ -221,15 +249,16 @@ function counters(answer: string[]): RoomCounters {
     preQueued: Number(answer[5]),
     epoch: answer[6],
     nowMs: Number(answer[7]),
+    stock: answer[8] as RoomStock,
   };
 }
 
 function entry(answer: string[]): RoomEntry {
   return {
-    entryId: answer[8],
-    created: answer[9] === '1',
-    position: Number(answer[10]),
-    jti: answer[11] || null,
-    expMs: Number(answer[12]),
+    entryId: answer[9],
+    created: answer[10] === '1',
+    position: Number(answer[11]),
+    jti: answer[12] || null,
+    expMs: Number(answer[13]),
   };
 }

@@ -16,6 +16,7 @@ import {
   AdmittedEntryView,
   ENTER_WAITING_ROOM_SCHEMA,
   ExpiredEntryView,
+  SoldOutEntryView,
   EnterWaitingRoomDto,
   EntryIdParam,
   WAITING_ROOM_SETTINGS_SCHEMA,
@@ -92,6 +93,7 @@ export class WaitingRoomController {
     ...BODY_ERRORS,
     'UNAUTHENTICATED',
     'BUYER_MISMATCH',
+    'SOLD_OUT',
     'WAITING_ROOM_NOT_FOUND',
     'WAITING_ROOM_CLOSED',
     'UNAVAILABLE',
@@ -111,13 +113,14 @@ export class WaitingRoomController {
 
   @Get('entries/:entryId')
   @ApiBearerAuth('buyer')
-  @ApiExtraModels(WaitingEntryView, AdmittedEntryView, ExpiredEntryView)
+  @ApiExtraModels(WaitingEntryView, AdmittedEntryView, ExpiredEntryView, SoldOutEntryView)
   @ApiOkResponse({
     schema: {
       oneOf: [
         { $ref: getSchemaPath(WaitingEntryView) },
         { $ref: getSchemaPath(AdmittedEntryView) },
         { $ref: getSchemaPath(ExpiredEntryView) },
+        { $ref: getSchemaPath(SoldOutEntryView) },
       ],
     },
   })
@@ -133,7 +136,7 @@ export class WaitingRoomController {
   async look(
     @Param() { eventId, entryId }: EntryIdParam,
     @Req() request: FastifyRequest,
-  ): Promise<WaitingEntryView | AdmittedEntryView | ExpiredEntryView> {
+  ): Promise<WaitingEntryView | AdmittedEntryView | ExpiredEntryView | SoldOutEntryView> {
     return this.room.look(eventId, entryId, await this.buyers.buyerOf(request));
   }
 }

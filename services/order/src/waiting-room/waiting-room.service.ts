@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type {
   AdmittedEntryView,
   ExpiredEntryView,
+  SoldOutEntryView,
   WaitingEntryView,
   WaitingRoomSettingsBody,
   WaitingRoomStatus,
@@ -13,6 +14,7 @@ import { OrderConfig } from '../order.config';
 import { AdmissionTokens } from './admission-tokens';
 import { RoomMetrics } from './room-metrics';
 import { RoomSettings } from './room-settings';
+import { RoomStock } from './room-stock';
 import { queuedIn, roomClosed, RoomQueue, type RoomCounters, type RoomEntry } from './room-queue';
 import type { WaitingRoom } from './waiting-room.entity';
 
@@ -51,6 +53,7 @@ export class WaitingRoomService {
     private readonly queue: RoomQueue,
     private readonly config: OrderConfig,
     private readonly metrics: RoomMetrics,
+    private readonly stock: RoomStock,
   ) {
     this.tokens = new AdmissionTokens(config.waitingRoom.admissionSecret);
   }
@@ -75,6 +78,8 @@ export class WaitingRoomService {
     // Then paused, on Redis's clock: an instance that still thinks it on (ROOMS_REFRESH_MS) moves nothing, and the
     // time it is off is owed nothing when it is opened again. A queue gone (null) needs no pausing.
     if (!body.enabled) await this.queue.pause(eventId, admissionSeconds);
+    // Its stock read at once: a sold-out sale's room turned on never opens its door for the second until the next.
+    else await this.stock.readOne(eventId);
     return viewOf(room);
   }
 
@@ -93,6 +98,7 @@ export class WaitingRoomService {
       admitted: counters?.serving ?? 0,
       longestEstimatedWaitSeconds: counters ? untilShuffle(counters) + Math.ceil(queued / counters.rate) : 0,
       preQueueUntil: room.preQueueUntil?.toISOString() ?? null,
+      stock: counters?.stock ?? 'unknown',
     };
   }
 
@@ -106,6 +112,7 @@ export class WaitingRoomService {
       this.config.waitingRoom.admissionSeconds,
     );
     if (!found) throw this.closed(eventId);
+    if (found === 'sold_out') throw soldOut(eventId);
     return { created: found.entry.created, entry: waiting(found.room, found.entry) };
   }
 
@@ -114,7 +121,7 @@ export class WaitingRoomService {
     eventId: string,
     entryId: string,
     buyer: string | null,
-  ): Promise<WaitingEntryView | AdmittedEntryView | ExpiredEntryView> {
+  ): Promise<WaitingEntryView | AdmittedEntryView | ExpiredEntryView | SoldOutEntryView> {
     this.openRoom(eventId);
     const found = await this.queue.look(
       eventId,
@@ -129,7 +136,9 @@ export class WaitingRoomService {
     // Served longer ago than an admission lasts (looked at or not): no token, the buyer queues again.
     if (entry.expMs > 0 && entry.expMs <= room.nowMs)
       return { entryId, admitted: false, expired: true, expiresAt: new Date(entry.expMs).toISOString() };
-    if (!entry.jti) return waiting(room, entry);
+    // Its turn not come (an entry served has its jti by now) while the sale is sold out: there will be none.
+    if (!entry.jti)
+      return room.stock === 'sold_out' ? { entryId, admitted: false, soldOut: true } : waiting(room, entry);
     // Counted where Redis gave the jti, once per entry: a look again (here or on another instance) is not.
     if (found.issuedNow)
       this.metrics.issued(eventId, found.createdMs > 0 ? (room.nowMs - found.createdMs) / 1000 : null);
@@ -204,6 +213,10 @@ export class WaitingRoomService {
   private openRoom(eventId: string): void {
     if (!this.settings.isOn(eventId)) throw notFound(eventId);
   }
+}
+
+function soldOut(eventId: string): DomainError {
+  return new DomainError('SOLD_OUT', `The sale ${eventId} is sold out: no entry is made`);
 }
 
 function notFound(eventId: string): DomainError {

@@ -1,7 +1,7 @@
 -- One sale's waiting room (docs/contract.md §2, "The waiting room"), every step atomic on Redis's own clock, so
 -- that any order instance may run it and none advances the serving counter twice.
 -- KEYS: state, buyers, entries, prequeue, served (libs/contracts/src/order/room-keys.ts), one hash tag.
--- ARGV[1] is the step: open, pause, rate, enter, look, status, peek. Answers start with 'ok', or 'closed' when the state is
+-- ARGV[1] is the step: open, pause, rate, stock, enter, look, status, peek. Answers start with 'ok', or 'closed' when the state is
 -- gone (Redis lost the queue: the caller answers 503 WAITING_ROOM_CLOSED, never "admitted").
 local state, buyers, entries, prequeue, served = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local step = ARGV[1]
@@ -39,6 +39,22 @@ end
 -- does not move and its pre-queue is not placed, whatever step an instance that still thinks it on takes.
 local function paused()
   return num(state, 'offAt') > 0
+end
+
+-- The sale's stock as last read (step stock: inventory's ledger, every second), trusted until 'stockUntil' (µs,
+-- Redis's clock). Past it, nothing is known and the room admits at its rate.
+local function stock_of(now)
+  if now >= num(state, 'stockUntil') then return 'unknown' end
+  if num(state, 'stockAvailable') > 0 then return 'on_sale' end
+  if num(state, 'stockHeld') > 0 then return 'all_held' end
+  return 'sold_out'
+end
+
+-- Until when (µs, at most now) the counter stands for want of tickets: a trusted reading of none available. 0: it
+-- does not. The time it stands is owed nothing, also when the reading lapses between two steps.
+local function stands_until(now)
+  if num(state, 'stockAvailable') > 0 then return 0 end
+  return math.min(now, num(state, 'stockUntil'))
 end
 
 local function shuffle_if_due(now)
@@ -94,9 +110,15 @@ local function advance(now, seconds)
   local serving, next = num(state, 'serving'), num(state, 'next')
   if paused() then return serving end
   local rate, at = num(state, 'rate'), num(state, 'servedAt')
-  if serving >= next then
+  if serving >= next or stands_until(now) >= now then
     redis.call('HSET', state, 'servedAt', int(now), 'run', '0')
     return serving
+  end
+  -- A stand that lapsed since the last step: the counter goes on from its end, on a new run.
+  local stood = stands_until(now)
+  if stood > at then
+    at = stood
+    redis.call('HSET', state, 'servedAt', int(at), 'run', '0')
   end
   local moves = math.floor((now - at) * rate / 1000000)
   if moves <= 0 then return serving end
@@ -140,6 +162,7 @@ local function answer_of(now, serving)
   return {
     'ok', int(serving), int(num(state, 'next')), int(num(state, 'rate')), int(num(state, 'until')),
     int(pre_queued(num(state, 'gen'))), redis.call('HGET', state, 'epoch'), int(math.floor(now / 1000)),
+    stock_of(now),
   }
 end
 
@@ -216,6 +239,25 @@ if step == 'rate' then
   return answer_of(now, advance(now, tonumber(ARGV[3])))
 end
 
+if step == 'stock' then
+  -- ARGV: tickets available, held, for how many seconds a reading is trusted, how long ago (µs) it was asked, the
+  -- admission's seconds. Taken when it was asked, on Redis's clock (an instance's clock plays no part, only its
+  -- measure of the time the answer took): a reading older than the room's is dropped, and trust runs from then.
+  -- Served up to now under the reading before (a stand ends or starts now, owing nothing), then this one is the
+  -- room's. 'closed' when the queue is gone.
+  if redis.call('EXISTS', state) == 0 then return { 'closed' } end
+  local now = now_us()
+  local seconds = tonumber(ARGV[6])
+  shuffle_if_due(now)
+  local taken = now - tonumber(ARGV[5])
+  if taken > num(state, 'stockAt') then
+    advance(now, seconds)
+    redis.call('HSET', state, 'stockAvailable', ARGV[2], 'stockHeld', ARGV[3], 'stockAt', int(taken),
+      'stockUntil', int(taken + tonumber(ARGV[4]) * 1000000))
+  end
+  return answer_of(now, advance(now, seconds))
+end
+
 if step == 'peek' then
   -- The counters as they stand, nothing moved: a room that is off.
   if redis.call('EXISTS', state) == 0 then return { 'closed' } end
@@ -235,10 +277,14 @@ if step == 'enter' then
   -- One entry per buyer; one whose admission has expired (looked at or not) gives way to a new one.
   local buyer = ARGV[2]
   local id = redis.call('HGET', buyers, buyer)
+  local exp = 0
   if id then
-    local exp = expiry(id, position_of(id), serving, tonumber(ARGV[5]), now)
+    exp = expiry(id, position_of(id), serving, tonumber(ARGV[5]), now)
     if exp > 0 and exp * 1000 <= now then id = nil end
   end
+  -- Sold out: no entry is made, and one whose turn has not come is not answered: there will be no turn. One whose
+  -- turn came (its admission live) is answered as ever.
+  if stock_of(now) == 'sold_out' and not (id and exp > 0) then return { 'sold_out' } end
   if id then return with_entry(answer_of(now, serving), id, 0) end
   id = ARGV[3]
   redis.call('HSET', buyers, buyer, id)

@@ -25,6 +25,7 @@ const BROWSER_ACCEPT =
 describe('The waiting room page (e2e: headless Chromium, order, inventory and payment as processes)', () => {
   let corner: TestCorner;
   let order: ServiceProcess;
+  let inventory: ServiceProcess;
   let issuer: TestIssuer;
   let chromium: HeadlessChromium;
   const pages: Page[] = [];
@@ -83,12 +84,33 @@ describe('The waiting room page (e2e: headless Chromium, order, inventory and pa
     return keys;
   };
 
+  /** `userId` buys one ticket of the sale (with `admissionToken` when its room is on), and it is CONFIRMED. */
+  const buyLastTicket = async (eventId: string, userId: string, admissionToken?: string) => {
+    const { orderId } = (
+      await order
+        .http()
+        .post('/orders')
+        .set(admissionToken ? { 'admission-token': admissionToken } : {})
+        .send({ eventId, userId, quantity: 1, paymentToken: 'tok_visa' })
+        .expect(202)
+    ).body;
+    await eventually(async () => (await order.http().get(`/orders/${orderId}`)).body.status === 'CONFIRMED', {
+      what: `${userId}'s order CONFIRMED`,
+    });
+  };
+  /** The room's status as an API client reads it, once its `stock` is `stock`. */
+  const roomStock = (eventId: string, stock: string) =>
+    eventually(async () => (await order.http().get(`/events/${eventId}/waiting-room`)).body.stock === stock, {
+      what: `the room of ${eventId} reading ${stock}`,
+      timeoutMs: 10_000,
+    });
+
   beforeAll(async () => {
     // The browser first: without Chromium the spec fails here at once, saying how to install it.
     chromium = await openHeadlessChromium();
     issuer = await TestIssuer.create('ES256');
     corner = await openTestCorner('room_page', { vhost: true });
-    const [inventory] = await Promise.all([
+    [inventory] = await Promise.all([
       corner.startProcess('inventory'),
       corner.startProcess('payment', { GATEWAY_LATENCY_MS: '5', OUTBOX_POLL_INTERVAL_MS: '50' }),
     ]);
@@ -100,6 +122,7 @@ describe('The waiting room page (e2e: headless Chromium, order, inventory and pa
     await putSale(inventory.url, 'gig', { totalStock: 20, perUserLimit: 2 });
     for (const eventId of ['long-queue', 'spent', 'wiped', 'busy', 'signed'])
       await putSale(inventory.url, eventId, { totalStock: 20, perUserLimit: 2 });
+    for (const eventId of ['last-seat', 'gone']) await putSale(inventory.url, eventId, { totalStock: 1 });
   });
   afterAll(async () => {
     await Promise.all(pages.map((page) => page.close()));
@@ -326,12 +349,87 @@ describe('The waiting room page (e2e: headless Chromium, order, inventory and pa
     expect(errors).toEqual([]);
   });
 
+  it('given a buyer waiting behind twelve, when the sale’s last ticket is bought meanwhile, then the page says Sold out in words, shows the sale sold out, forgets the entry and asks no more', async () => {
+    // given: the first of the queue will buy the sale's one ticket
+    await putRoom('last-seat', 1);
+    const first = (
+      await order.http().post('/events/last-seat/waiting-room/entries').send({ userId: 'first' }).expect(201)
+    ).body;
+    await queueAhead(
+      'last-seat',
+      Array.from({ length: 12 }, (_, i) => `l-${i}`),
+    );
+    const { page, errors } = await openRoom('last-seat');
+    const looks: number[] = [];
+    const pollAfter: number[] = [];
+    page.on('request', (request) => {
+      if (/\/waiting-room\/entries\/[^/]+$/.test(new URL(request.url()).pathname)) looks.push(Date.now());
+    });
+    page.on('response', async (response) => {
+      if (!/\/waiting-room\/entries/.test(response.url())) return;
+      const seconds = ((await response.json().catch(() => ({}))) as { pollAfterSeconds?: number })
+        .pollAfterSeconds;
+      if (typeof seconds === 'number') pollAfter.push(seconds);
+    });
+    await page.fill('#buyer', 'pia');
+    await page.click('#join-button');
+    await page.locator('#waiting').waitFor({ state: 'visible' });
+    expect(await text(page, '#position')).toBe('#14');
+
+    // when: the first buyer's turn comes, and it buys the last ticket
+    const admission = await eventually(
+      async () =>
+        (await order.http().get(`/events/last-seat/waiting-room/entries/${first.entryId}`)).body
+          .admissionToken as string | undefined,
+      { what: 'the first buyer admitted' },
+    );
+    await buyLastTicket('last-seat', 'first', admission);
+
+    // then: told at its next look
+    await page.locator('#sold-out').waitFor({ state: 'visible', timeout: 20_000 });
+    expect(await text(page, '#sold-out-title')).toBe('Sold out');
+    expect(await text(page, '#message')).toMatch(/^Sold out: every ticket of this sale has been sold/);
+    expect(await page.isHidden('#waiting')).toBe(true);
+    expect(await page.isHidden('#join')).toBe(true);
+    expect(await stored(page, 'last-seat')).toEqual({});
+    await eventually(async () => (await text(page, '#room-stock')) === 'Sold out', {
+      what: 'the room shown sold out',
+    });
+    // and asks no more: nothing in longer than the longest it waited between two looks, and its share of jitter
+    const asked = looks.length;
+    await new Promise((resolve) => setTimeout(resolve, (Math.max(1, ...pollAfter) * 1.25 + 1) * 1000));
+    expect(looks).toHaveLength(asked);
+    expect(errors).toEqual([]);
+  });
+
+  it('given a sale sold out before a buyer opens its room, when the buyer joins, then the room reads Sold out and the page says it, keeping no entry', async () => {
+    // given: the one ticket bought before the room was on
+    await buyLastTicket('gone', 'early');
+    await putRoom('gone', 5);
+    await roomStock('gone', 'sold_out');
+    const { page, errors } = await openRoom('gone');
+    expect(await text(page, '#room-stock')).toBe('Sold out');
+
+    // when
+    await page.fill('#buyer', 'ivo');
+    await page.click('#join-button');
+
+    // then
+    await page.locator('#sold-out').waitFor({ state: 'visible' });
+    expect(await text(page, '#message')).toMatch(/^Sold out/);
+    expect(await stored(page, 'gone')).toEqual({});
+    expect(errors).toEqual([
+      expect.stringContaining('409'), // the browser logs the refused POST .../entries itself
+    ]);
+  });
+
   it('given the room, when an API client asks for its status, then JSON as ever; a browser’s Accept gets the page with a strict Content-Security-Policy, and both vary on Accept', async () => {
     await putRoom('gig', 1);
 
     const json = await order.http().get('/events/gig/waiting-room').set('accept', '*/*').expect(200);
     const page = await order.http().get('/events/gig/waiting-room').set('accept', BROWSER_ACCEPT).expect(200);
     const script = await order.http().get('/waiting-room/room-page.js').expect(200);
+    const words = await order.http().get('/waiting-room/room-words.js').expect(200);
     const stylesheet = await order.http().get('/waiting-room/room-page.css').expect(200);
 
     expect(json.headers['content-type']).toMatch(/^application\/json/);
@@ -345,6 +443,9 @@ describe('The waiting room page (e2e: headless Chromium, order, inventory and pa
     // No inline script: every <script> has a src.
     expect(page.text.match(/<script(?![^>]*\ssrc=)[^>]*>/g)).toBeNull();
     expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(words.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(words.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(script.text).toContain("from './room-words.js'");
     expect(stylesheet.headers['content-type']).toBe('text/css; charset=utf-8');
     // A sale without a room: the page still (it says so itself), the API 404 as ever.
     await order.http().get('/events/no-room/waiting-room').set('accept', BROWSER_ACCEPT).expect(200);

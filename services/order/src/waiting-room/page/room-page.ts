@@ -18,18 +18,24 @@ export const ROOM_PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** The page's three files, read once at boot (copied beside the code by nest-cli.json's assets). */
+/**
+ * The page's files, read once at boot (copied beside the code by nest-cli.json's assets): the document, its script
+ * (a module: the flow), the module it imports (its words) and its stylesheet.
+ */
 const ASSETS = {
   html: readAsset('room-page.html'),
   js: readAsset('room-page.js'),
+  words: readAsset('room-words.js'),
   css: readAsset('room-page.css'),
 };
 
 export type RoomPageAsset = keyof typeof ASSETS;
 
+const SCRIPT = 'text/javascript; charset=utf-8';
 const TYPES: Record<RoomPageAsset, string> = {
   html: 'text/html; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
+  js: SCRIPT,
+  words: SCRIPT,
   css: 'text/css; charset=utf-8',
 };
 

@@ -1,5 +1,16 @@
 // The waiting room's page (docs/contract.md §2, _The waiting room's page_): queues the buyer, shows the place live,
-// then buys with the admission token. No framework; every value from the server goes in through textContent.
+// then buys with the admission token. No framework; every value from the server goes in through textContent, in the
+// words of room-words.js.
+import {
+  SOLD_OUT,
+  clock,
+  count,
+  duration,
+  orderDetail,
+  roomState,
+  stockWords,
+  trouble,
+} from './room-words.js';
 
 const TOKEN_KEY = 'boxoffice.buyer-token';
 const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
@@ -114,7 +125,7 @@ function later(step, seconds) {
 }
 
 function show(section) {
-  for (const id of ['switch', 'join', 'waiting', 'buy', 'order']) $(id).hidden = id !== section;
+  for (const id of ['switch', 'join', 'waiting', 'sold-out', 'buy', 'order']) $(id).hidden = id !== section;
 }
 
 function say(text) {
@@ -122,61 +133,23 @@ function say(text) {
   $('message').hidden = !text;
 }
 
-function duration(seconds) {
-  if (seconds < 60) return `about ${seconds} s`;
-  if (seconds < 3600) return `about ${Math.ceil(seconds / 60)} min`;
-  return `about ${Math.floor(seconds / 3600)} h ${Math.ceil((seconds % 3600) / 60)} min`;
-}
-
-function count(value) {
-  return new Intl.NumberFormat().format(value);
-}
-
-function clock(iso) {
-  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-}
-
 /** Answers worth asking again as they are, after Retry-After: nothing was kept (the contract's 503s), or no answer. */
 function retryable(answer) {
   return ['OFFLINE', 'UNAVAILABLE', 'OVERLOADED'].includes(answer.code);
 }
 
-/** Why the room cannot be used now, in words, for an answer that is no success. */
-function trouble(answer) {
-  switch (answer.code) {
-    case 'WAITING_ROOM_NOT_FOUND':
-      return 'This sale has no waiting room on right now.';
-    case 'WAITING_ROOM_CLOSED':
-      return 'The queue is closed for the moment: it lost its places and must be reopened. Try again shortly.';
-    case 'UNAUTHENTICATED':
-      return 'This sale needs you signed in: open the waiting room again from the sale’s site.';
-    case 'OFFLINE':
-      return `Cannot reach the box office: trying again in ${answer.retryAfter} s…`;
-    case 'UNAVAILABLE':
-    case 'OVERLOADED':
-      return `The box office is busy: trying again in ${answer.retryAfter} s…`;
-    default:
-      return answer.body?.message ?? `Something went wrong (HTTP ${answer.status}).`;
-  }
-}
-
 async function refreshRoom() {
   const answer = await call('GET', roomPath);
-  if (answer.status === 200) {
-    room = answer.body;
-    $('room-state').textContent = room.enabled
-      ? room.preQueueUntil && Date.parse(room.preQueueUntil) > Date.now()
-        ? `Pre-queue until ${clock(room.preQueueUntil)}`
-        : 'Open'
-      : 'Off: the sale needs no queue';
+  room = answer.status === 200 ? answer.body : null;
+  $('room-state').textContent = roomState(room, answer.code);
+  if (room) {
     $('room-queued').textContent = count(room.queued);
     $('room-rate').textContent = count(room.admitPerSecond);
     $('room-longest').textContent = duration(room.longestEstimatedWaitSeconds);
-  } else {
-    room = null;
-    $('room-state').textContent =
-      answer.code === 'WAITING_ROOM_CLOSED' ? 'Closed for the moment' : 'Not open';
   }
+  // While every ticket is held, nobody's turn comes: the queue says why, and that waiting is still worth it.
+  $('room-stock').textContent = stockWords(room?.stock);
+  $('held-note').hidden = room?.stock !== 'all_held';
   return answer;
 }
 
@@ -215,6 +188,7 @@ async function enter(buyer) {
     return later(() => enter(buyer), answer.retryAfter);
   }
   $('join-button').disabled = false;
+  if (answer.code === 'SOLD_OUT') return soldOut();
   if (answer.status !== 200 && answer.status !== 201) {
     say(trouble(answer));
     return;
@@ -252,6 +226,7 @@ async function look() {
   if (answer.status === 200) {
     say(null);
     if (answer.body.admitted) return admitted(answer.body);
+    if (answer.body.soldOut) return soldOut();
     if (answer.body.expired) {
       forget();
       say(`Your turn came and passed unused (at ${clock(answer.body.expiresAt)}): join the queue again.`);
@@ -271,6 +246,15 @@ async function look() {
   }
   say(trouble(answer));
   later(look, answer.retryAfter);
+}
+
+/** The room says the sale is sold out: no turn will come, so nothing more is asked and the entry is forgotten. */
+async function soldOut() {
+  clearTimeout(timer);
+  forget();
+  show('sold-out');
+  say(SOLD_OUT);
+  await refreshRoom();
 }
 
 function admitted(entry) {
@@ -345,17 +329,8 @@ async function followOrder() {
   }
   const order = answer.body;
   $('order-status').textContent = order.status;
-  const price = new Intl.NumberFormat(undefined, { style: 'currency', currency: order.currency });
-  const digits = price.resolvedOptions().maximumFractionDigits;
-  const total = price.format(order.amount / 10 ** digits);
-  if (order.status === 'CREATED') {
-    $('order-detail').textContent = `${order.quantity} ticket(s), ${total}: paying…`;
-    return later(followOrder, ORDER_POLL_SECONDS);
-  }
-  $('order-detail').textContent =
-    order.status === 'CONFIRMED'
-      ? `${order.quantity} ticket(s), ${total}: paid. Order ${order.orderId}.`
-      : `Not bought (${order.reason ?? 'cancelled'}): nothing was charged or it was refunded.`;
+  $('order-detail').textContent = orderDetail(order);
+  if (order.status === 'CREATED') later(followOrder, ORDER_POLL_SECONDS);
 }
 
 /**
