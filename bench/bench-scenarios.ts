@@ -288,7 +288,7 @@ export async function roomSale(
   // Every ticket CONFIRMED: the sale sold out when the last was, and the room told those still waiting.
   const soldOutAt = orders.confirmed >= tickets ? orders.lastConfirmedAtEpochMs : null;
   const told = toldAfterSellOutMs(record, soldOutAt);
-  if (record.toldSoldOutWaitingAtMs.length && soldOutAt === null)
+  if (record.toldSoldOut > 0 && soldOutAt === null)
     violations.push(
       `TOLD_SOLD_OUT_UNSOLD (${record.toldSoldOut} told, ${orders.confirmed} of ${tickets} sold)`,
     );

@@ -38,6 +38,7 @@ export interface SeenRoomAnswer {
   answeredAt: number;
   status: number;
   code: string | null;
+  /** Its turn came: admitted with a token (look), or its place served (enter, `pollAfterSeconds` 0). */
   admitted: boolean;
   /** A waiting entry answered `soldOut: true` (contract §2, _The room follows its sale's stock_). */
   soldOut: boolean;

@@ -71,7 +71,10 @@ export function startRoomBuyers(options: RoomBuyersOptions): {
           answeredAt: Date.now(),
           status: answer === 'lost' ? 0 : answer.status,
           code: answer === 'lost' ? null : codeOf(answer),
-          admitted: answer !== 'lost' && answer.body.admitted === true,
+          // An entry whose turn came: its token (look), or its place served (enter: pollAfterSeconds 0).
+          admitted:
+            answer !== 'lost' &&
+            (answer.body.admitted === true || (what === 'enter' && answer.body.pollAfterSeconds === 0)),
           soldOut: answer !== 'lost' && answer.body.soldOut === true,
           expired: answer !== 'lost' && answer.body.expired === true,
         });

@@ -134,6 +134,26 @@ describe('the waiting room chaos checks', () => {
       expect(found).toEqual({ violations: [], line: 'not sold out: nobody to tell' });
     });
 
+    it('given a sale that did not sell out, when a buyer was told it had, then ROOM_TOLD_SOLD_OUT_UNSOLD names them', () => {
+      const told = [{ userId: 'ann', route: 'look' as const, at: SOLD_OUT_AT }];
+
+      const found = toldSoldOut('sale', [answer('ann', 0, 'look', 200, { soldOut: true })], told, null);
+
+      expect(found.violations).toEqual([
+        {
+          code: 'ROOM_TOLD_SOLD_OUT_UNSOLD',
+          where: 'sale',
+          detail: '1 buyers told sold out by a sale that did not sell out: look of ann',
+        },
+      ]);
+    });
+
+    it('given a buyer whose turn came before the sell-out, when it queues again after it, then its entry answered (200, its place served) is no violation', () => {
+      const answers = [answer('gus', 9_000, 'enter', 200, { admitted: true })];
+
+      expect(toldSoldOut('sale', answers, [], SOLD_OUT_AT).violations).toEqual([]);
+    });
+
     it('given a room that answered as if on sale only within 5 s of the sell-out, then told every waiting entry and arrival, when checked, then nothing is found and the line says who was told when', () => {
       // given: ann still waiting 2 s after the sell-out (the room had not read it yet), told at 7 s; bob admitted
       // before, his token answered again at 8 s; cy's admission expired; dee arriving at 6 s, 409

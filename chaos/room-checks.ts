@@ -227,10 +227,11 @@ export async function soldOutAt(stack: ChaosStack, eventId: string, stock: numbe
 }
 
 /**
- * Once the sale sold out at `soldOutAt` (null: it did not, nothing to check), the room tells whoever asks, after
- * `withinMs`: a buyer queuing is answered 409 SOLD_OUT, an entry still waiting `soldOut: true`; never a new entry nor
- * a place in the queue (an admitted entry keeps its token, an expired one says so). A buyer told stops asking, so
- * each waiting one is told at its next poll: `line` says how many were told and the last one how long after.
+ * Once the sale sold out at `soldOutAt`, the room tells whoever asks, after `withinMs`: a buyer queuing is answered
+ * 409 SOLD_OUT, an entry still waiting `soldOut: true`; never a new entry nor a place in the queue (an entry whose
+ * turn came keeps it, by either route; an expired one says so). A buyer told stops asking, so each waiting one is
+ * told at its next poll: `line` says how many were told and the last one how long after. A sale that did not sell
+ * out (`soldOutAt` null) tells nobody so: ROOM_TOLD_SOLD_OUT_UNSOLD names whoever was.
  */
 export function toldSoldOut(
   eventId: string,
@@ -239,10 +240,19 @@ export function toldSoldOut(
   soldOutAt: number | null,
   withinMs = TOLD_SOLD_OUT_WITHIN_MS,
 ): { violations: Violation[]; line: string } {
-  if (soldOutAt === null) return { violations: [], line: 'not sold out: nobody to tell' };
+  if (soldOutAt === null)
+    return {
+      violations: violation(
+        'ROOM_TOLD_SOLD_OUT_UNSOLD',
+        eventId,
+        'buyers told sold out by a sale that did not sell out',
+        told.map((t) => `${t.route} of ${t.userId}`),
+      ),
+      line: told.length ? `not sold out, yet ${told.length} told so` : 'not sold out: nobody to tell',
+    };
   const late = answers
     .filter((a) => a.sentAt >= soldOutAt + withinMs && (a.status === 200 || a.status === 201))
-    .filter((a) => (a.route === 'enter' ? true : !a.soldOut && !a.admitted && !a.expired))
+    .filter((a) => !a.soldOut && !a.admitted && !a.expired)
     .map(
       (a) =>
         `${a.route} of ${a.userId} ${((a.sentAt - soldOutAt) / 1000).toFixed(1)} s after: ${a.status} ${a.route === 'enter' ? 'an entry' : 'waiting'}`,

@@ -33,7 +33,8 @@ export type ViolationCode =
   | 'ROOM_OPEN_WHILE_CLOSED'
   | 'TOKEN_NOT_REFUSED'
   | 'KEPT_FOR_REFUSED'
-  | 'ROOM_NOT_TOLD_SOLD_OUT';
+  | 'ROOM_NOT_TOLD_SOLD_OUT'
+  | 'ROOM_TOLD_SOLD_OUT_UNSOLD';
 
 export interface Violation {
   code: ViolationCode;

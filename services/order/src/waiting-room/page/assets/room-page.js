@@ -121,7 +121,8 @@ const roomPath = `/events/${encodeURIComponent(eventId)}/waiting-room`;
 
 function later(step, seconds) {
   clearTimeout(timer);
-  timer = setTimeout(step, Math.max(0, seconds) * 1000);
+  // An answer without a delay (a field missing) waits as a retry does: never a loop of requests.
+  timer = setTimeout(step, (Number.isFinite(seconds) ? Math.max(0, seconds) : RETRY_SECONDS) * 1000);
 }
 
 function show(section) {

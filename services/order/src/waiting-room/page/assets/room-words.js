@@ -36,7 +36,7 @@ const STOCK_WORDS = {
 };
 
 export function stockWords(stock) {
-  return STOCK_WORDS[stock] ?? '–';
+  return Object.hasOwn(STOCK_WORDS, stock) ? STOCK_WORDS[stock] : '–';
 }
 
 /** Said once the room says the sale is sold out: the entry is forgotten, nothing more is asked. */
