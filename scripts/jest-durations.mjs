@@ -1,6 +1,6 @@
 // `node scripts/jest-durations.mjs <jest --json output>`: writes jest-durations.json, each suite's seconds in that
 // run, which jest-sequencer.mjs starts the slowest suites first by in a clone with no jest cache (CI).
-// The run: `npx jest --maxWorkers=3 --json --outputFile=/tmp/jest.json` (docs/testing.md).
+// The run: `npx jest --maxWorkers=2 --json --outputFile=/tmp/jest.json` (docs/testing.md).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 
