@@ -150,14 +150,14 @@ describe('RoomQueue (e2e: real Redis)', () => {
     expect(again.entry.entryId).not.toBe(entry.entryId);
   });
 
-  it('given runs of the serving counter older than an admission (1 s here), when a new run starts, then they are pruned, and an entry served in them, never looked at, is expired, not admitted anew', async () => {
+  it('given runs of the serving counter older than an admission (2 s here: an admission’s expiry is whole seconds, so 1 s can leave a buyer served at a second’s end only a moment to look), when a new run starts, then they are pruned, and an entry served in them, never looked at, is expired, not admitted anew', async () => {
     const queue = instances[0];
     await queue.open('pruned', 1000, null, randomUUID());
     const { served } = roomKeys(namespace.redisPrefix, 'pruned');
     // Each buyer arrives at an empty room, served at once: a run each.
     const early = [];
     for (let i = 0; i < 3; i++) {
-      const { entry } = await made(queue.enter('pruned', `early-${i}`, randomUUID(), 1));
+      const { entry } = await made(queue.enter('pruned', `early-${i}`, randomUUID(), 2));
       await eventually(async () => (await queue.status('pruned'))!.serving >= entry.position, {
         what: 'served',
       });
@@ -165,15 +165,15 @@ describe('RoomQueue (e2e: real Redis)', () => {
     }
     expect(await clients[0].zcard(served)).toBe(3);
     const lastServed = (await queue.status('pruned'))!.nowMs;
-    await eventually(async () => (await queue.status('pruned'))!.nowMs > lastServed + 1000, {
+    await eventually(async () => (await queue.status('pruned'))!.nowMs > lastServed + 2000, {
       what: 'an admission’s length past',
     });
 
     // when: a new run starts (a buyer at the empty room, served; looking at it starts the run)
-    const { entry: late } = await made(queue.enter('pruned', 'late', randomUUID(), 1));
+    const { entry: late } = await made(queue.enter('pruned', 'late', randomUUID(), 2));
     await eventually(
       async () => {
-        const looked = await queue.look('pruned', late.entryId, 'late', randomUUID(), 1);
+        const looked = await queue.look('pruned', late.entryId, 'late', randomUUID(), 2);
         return looked !== null && looked !== 'none' && looked.entry.jti;
       },
       { what: 'the late buyer admitted' },
@@ -181,7 +181,7 @@ describe('RoomQueue (e2e: real Redis)', () => {
 
     // then: only the runs an entry may still need are kept; the first buyer, never looked at, has expired
     expect(await clients[0].zcard(served)).toBeLessThanOrEqual(2);
-    const first = await queue.look('pruned', early[0].entryId, 'early-0', randomUUID(), 1);
+    const first = await queue.look('pruned', early[0].entryId, 'early-0', randomUUID(), 2);
     expect(first).toMatchObject({ entry: { jti: null } });
     const { entry, room } = first as Exclude<typeof first, 'none' | null>;
     expect(entry.expMs).toBeGreaterThan(0);
