@@ -45,10 +45,12 @@ const roomBrief = (run: RoomFigures) =>
   `  room p50 ${(run.roomP50Ms / 1000).toFixed(1)} s p99 ${(run.roomP99Ms / 1000).toFixed(1)} s  ` +
   `${run.acceptedPerSecond.toFixed(0)} accepted/s  ${run.endedPerSecond.toFixed(0)} ended/s  ` +
   `late backlog max ${run.lateBacklogMax}  503s ${run.overloaded}  ${run.polls} polls  ` +
-  `told sold out ${run.toldSoldOut ?? 0}` +
-  (run.toldAfterSellOutMaxMs === undefined || run.toldAfterSellOutMaxMs === null
-    ? ''
-    : ` (p99 ${((run.toldAfterSellOutP99Ms ?? 0) / 1000).toFixed(1)} s, max ${(run.toldAfterSellOutMaxMs / 1000).toFixed(1)} s after the sell-out)`);
+  `told sold out ${run.toldSoldOut ?? 0}${toldBrief(run.toldAfterSellOutP99Ms, run.toldAfterSellOutMaxMs)}`;
+/** NaN or absent: nobody waiting was told, or the sale did not sell out; nothing to say. */
+const toldBrief = (p99Ms = NaN, maxMs = NaN) =>
+  Number.isFinite(maxMs)
+    ? ` (p99 ${(p99Ms / 1000).toFixed(1)} s, max ${(maxMs / 1000).toFixed(1)} s after the sell-out)`
+    : '';
 
 /** Each run gives every system its turn, a different one first each time, so that none always follows the other. */
 async function inTurns<T extends RunFigures>(
